@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// kpx's entry point. Plain JavaScript so that an older Node can still say what is wrong.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `kpx needs Node.js 24 or newer (this is ${process.version}).\n` +
+      'Run it from the checkout through npm, which uses the Node pinned in package.json: `npx kpx …` after `npm ci`.\n',
+  );
+  process.exit(2);
+}
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, type check, lint, then every vitest project
+# (unit, golden, e2e in network namespaces, kernel VM). vitest's summary line is last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin"
+echo "node $(node --version)" >&2
+tsc --noEmit -p .
+eslint .
+exec vitest run "$@"

@@ -1,0 +1,11 @@
+import type { ServicePortName } from '../model/types.ts';
+
+/** What differs between two consecutive desired states. */
+export interface ChangeSet {
+  /** Node context changed (or no previous state): every service port must be rewritten. */
+  readonly full: boolean;
+  /** Ports that are new or whose content differs. */
+  readonly changed: ReadonlySet<ServicePortName>;
+  /** Ports present before and gone now. */
+  readonly deleted: ReadonlySet<ServicePortName>;
+}
