@@ -19,6 +19,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'print what a mode would program, from YAML/JSON files or stdin, touching nothing',
     load: async () => (await import('./render.ts')).runRender,
   },
+  apiserver: {
+    summary: 'serve the embedded Kubernetes API (list/watch) for labs, tests and kubectl',
+    load: async () => (await import('./apiserver.ts')).runApiServer,
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,42 @@
+// The programmatic face of the embedded API server (src/apiserver), shared by its
+// tests, the watch layer's tests, `kpx apiserver` and `kpx lab`.
+import type { RawObject } from '../model/inputs.ts';
+
+export interface ApiServerOptions {
+  /** Default 127.0.0.1. Only loopback or lab-namespace addresses. */
+  readonly host?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Objects to create before serving (Services, EndpointSlices, Nodes, or Lists of them). */
+  readonly seed?: readonly RawObject[];
+  /** How many events the watch history keeps; older resourceVersions get 410 Gone. */
+  readonly historyLimit?: number;
+}
+
+/** Faults a test can switch on while the server runs. */
+export interface ApiServerFaults {
+  /** Close every open watch connection now. */
+  dropWatches(): void;
+  /** Answer every request with this HTTP status (e.g. 500) until cleared with `undefined`. */
+  failRequests(status: number | undefined): void;
+  /** Hold new watch responses open without sending a byte until cleared. */
+  stallWatches(stalled: boolean): void;
+  /** Forget the event history so that every resourceVersion a client holds is too old. */
+  expireHistory(): void;
+  /** Write this raw text into every open watch stream (garbage-JSON tests). */
+  injectRaw(text: string): void;
+}
+
+export interface ApiServerHandle {
+  readonly url: string;
+  readonly port: number;
+  /** Create, replace or delete objects as a client would; resolve with the stored object. */
+  create(object: RawObject): Promise<RawObject>;
+  update(object: RawObject): Promise<RawObject>;
+  remove(kind: 'Service' | 'EndpointSlice' | 'Node', namespace: string, name: string): Promise<void>;
+  readonly faults: ApiServerFaults;
+  /** Stop listening (dropping every connection), keeping the stored objects. */
+  stop(): Promise<void>;
+  /** Listen again on the same port with the same objects and versions. */
+  restart(): Promise<void>;
+}
