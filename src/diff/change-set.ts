@@ -1,4 +1,4 @@
-import type { ServicePortName } from '../model/types.ts';
+import type { ServicePort, ServicePortName } from '../model/types.ts';
 
 /** What differs between two consecutive desired states. */
 export interface ChangeSet {
@@ -8,4 +8,9 @@ export interface ChangeSet {
   readonly changed: ReadonlySet<ServicePortName>;
   /** Ports present before and gone now. */
   readonly deleted: ReadonlySet<ServicePortName>;
+  /**
+   * The previous version of every changed (when it existed) and deleted port, so that a
+   * mode can name what it programmed for them before (stale chains, real servers, conntrack).
+   */
+  readonly previous: ReadonlyMap<ServicePortName, ServicePort>;
 }
