@@ -1,0 +1,163 @@
+// How kpx reaches the API server, from the same three sources kube-proxy accepts:
+// --kubeconfig (optionally with --master overriding its server), a bare --master URL,
+// or the in-cluster service account. The client library's KubeConfig supplies TLS
+// material, client certificates, tokens and exec/auth-provider plugins through
+// applyToHTTPSOptions; kpx adds what 2.0.1 misses: a kubeconfig user's `tokenFile`
+// (the key kubeadm's kube-proxy kubeconfig uses; the library only knows `token-file`
+// and reads it once), re-read and trimmed on every connection as client-go does, so a
+// rotated projected token is picked up on the next reconnect.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { KubeConfig, type Cluster, type User } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import { KpxError } from '../errors.ts';
+import { isRecord } from './watch-decoder.ts';
+
+export interface KubeClientOptions {
+  /** --kubeconfig. */
+  readonly kubeconfigPath?: string;
+  /** --master: alone, or overriding the kubeconfig's server. */
+  readonly masterUrl?: string;
+  /** Where in-cluster config comes from when neither is given (tests point it elsewhere). */
+  readonly inCluster?: { readonly env: Readonly<Record<string, string | undefined>>; readonly serviceAccountDir: string };
+}
+
+export interface KubeClient {
+  /** The API server's base URL. */
+  readonly server: string;
+  /**
+   * Opens a GET of `pathAndQuery` and resolves once the response headers arrive, whatever
+   * the status. Aborting `signal` destroys the socket. Rejects with KPX_ERR_WATCH when no
+   * response comes (refused, reset, TLS failure).
+   */
+  get(pathAndQuery: string, signal: AbortSignal): Promise<IncomingMessage>;
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const USER_AGENT = 'kpx/0.1.0 (kube-proxy)';
+
+export function createKubeClient(options: KubeClientOptions): KubeClient {
+  const { config, tokenFile } = loadKubeConfig(options);
+  const cluster = config.getCurrentCluster();
+  if (cluster === null) throw new KpxError('KPX_ERR_CONFIG', 'the kubeconfig has no current cluster');
+  const server = cluster.server.replace(/\/+$/, '');
+  return {
+    server,
+    async get(pathAndQuery, signal) {
+      const requestOptions: https.RequestOptions = { headers: {} };
+      try {
+        await config.applyToHTTPSOptions(requestOptions);
+      } catch (error) {
+        throw new KpxError('KPX_ERR_CONFIG', 'could not apply the kubeconfig credentials', { cause: error });
+      }
+      // applyToHTTPSOptions fills the object form of headers started above.
+      const applied = requestOptions.headers as http.OutgoingHttpHeaders;
+      const headers: http.OutgoingHttpHeaders = { ...applied, Accept: 'application/json', 'User-Agent': USER_AGENT };
+      if (tokenFile !== undefined) headers['Authorization'] = `Bearer ${await readToken(tokenFile)}`;
+      const url = new URL(server + pathAndQuery);
+      const transport = url.protocol === 'https:' ? https : http;
+      return new Promise<IncomingMessage>((resolve, reject) => {
+        const request = transport.request(url, { ...requestOptions, headers, method: 'GET', signal }, resolve);
+        request.on('error', (error) => {
+          reject(signal.aborted ? error : new KpxError('KPX_ERR_WATCH', 'no response from the API server', { cause: error, context: { server, path: url.pathname } }));
+        });
+        request.end();
+      });
+    },
+  };
+}
+
+async function readToken(tokenFile: string): Promise<string> {
+  try {
+    return (await readFile(tokenFile, 'utf8')).trim();
+  } catch (error) {
+    throw new KpxError('KPX_ERR_CONFIG', 'could not read the token file', { cause: error, context: { tokenFile } });
+  }
+}
+
+function loadKubeConfig(options: KubeClientOptions): { config: KubeConfig; tokenFile: string | undefined } {
+  if (options.kubeconfigPath !== undefined) return loadFromFile(options.kubeconfigPath, options.masterUrl);
+  if (options.masterUrl !== undefined) {
+    const server = parseServerUrl(options.masterUrl);
+    return { config: configFor({ name: 'master', server, skipTLSVerify: false }, { name: 'anonymous' }), tokenFile: undefined };
+  }
+  return loadInCluster(options.inCluster ?? { env: process.env, serviceAccountDir: SERVICE_ACCOUNT_DIR });
+}
+
+function loadFromFile(kubeconfigPath: string, masterUrl: string | undefined): { config: KubeConfig; tokenFile: string | undefined } {
+  let text: string;
+  const loaded = new KubeConfig();
+  try {
+    text = readFileSync(kubeconfigPath, 'utf8');
+    loaded.loadFromString(text);
+    loaded.makePathsAbsolute(path.dirname(kubeconfigPath));
+  } catch (error) {
+    throw new KpxError('KPX_ERR_CONFIG', 'could not load the kubeconfig', { cause: error, context: { kubeconfigPath } });
+  }
+  const cluster = loaded.getCurrentCluster();
+  const user = loaded.getCurrentUser() ?? { name: 'anonymous' };
+  if (cluster === null) throw new KpxError('KPX_ERR_CONFIG', 'the kubeconfig has no current cluster', { context: { kubeconfigPath } });
+  const server = parseServerUrl(masterUrl ?? cluster.server);
+  const tokenFile = findTokenFile(text, loaded.getCurrentContext());
+  return {
+    config: configFor({ ...cluster, server }, user),
+    tokenFile: tokenFile === undefined ? undefined : path.resolve(path.dirname(kubeconfigPath), tokenFile),
+  };
+}
+
+function loadInCluster(inCluster: NonNullable<KubeClientOptions['inCluster']>): { config: KubeConfig; tokenFile: string } {
+  const host = inCluster.env['KUBERNETES_SERVICE_HOST'];
+  const port = inCluster.env['KUBERNETES_SERVICE_PORT'];
+  if (host === undefined || host === '' || port === undefined || port === '') {
+    throw new KpxError('KPX_ERR_CONFIG', 'no --kubeconfig or --master given and not running in a cluster (KUBERNETES_SERVICE_HOST/PORT unset)');
+  }
+  const server = parseServerUrl(`https://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  const cluster = { name: 'in-cluster', server, caFile: path.join(inCluster.serviceAccountDir, 'ca.crt'), skipTLSVerify: false };
+  return { config: configFor(cluster, { name: 'service-account' }), tokenFile: path.join(inCluster.serviceAccountDir, 'token') };
+}
+
+/**
+ * A KubeConfig holding exactly this cluster and user. For a plain-http server the
+ * library refuses to build an agent unless skipTLSVerify is set, which is moot without
+ * TLS, so it is set there (kubectl and kube-proxy accept http servers as they are).
+ */
+function configFor(cluster: Cluster, user: User): KubeConfig {
+  const config = new KubeConfig();
+  const isPlainHttp = cluster.server.startsWith('http:');
+  config.loadFromClusterAndUser(isPlainHttp ? { ...cluster, skipTLSVerify: true } : cluster, user);
+  return config;
+}
+
+function parseServerUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    throw new KpxError('KPX_ERR_CONFIG', 'the API server URL is not a URL', { cause: error, context: { url: text } });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new KpxError('KPX_ERR_CONFIG', 'the API server URL must be http or https', { context: { url: text } });
+  }
+  return text.replace(/\/+$/, '');
+}
+
+/** The current context's user's `tokenFile`, which the library does not read. */
+export function findTokenFile(kubeconfigText: string, currentContext: string): string | undefined {
+  const document: unknown = parseYaml(kubeconfigText);
+  if (!isRecord(document)) return undefined;
+  const context = findNamed(document['contexts'], currentContext)?.['context'];
+  const userName = isRecord(context) ? context['user'] : undefined;
+  if (typeof userName !== 'string') return undefined;
+  const user = findNamed(document['users'], userName)?.['user'];
+  const tokenFile = isRecord(user) ? user['tokenFile'] : undefined;
+  return typeof tokenFile === 'string' && tokenFile !== '' ? tokenFile : undefined;
+}
+
+function findNamed(list: unknown, name: string): Record<string, unknown> | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const found: unknown = list.find((entry: unknown) => isRecord(entry) && entry['name'] === name);
+  return isRecord(found) ? found : undefined;
+}

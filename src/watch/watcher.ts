@@ -1,0 +1,213 @@
+// The watch layer's entry point: Services, EndpointSlices and the own Node, each in its
+// own list/watch loop, feeding caches and a change tracker; snapshots come out once
+// Services and EndpointSlices have both listed (kube-proxy's "synced" gate), one per
+// burst of changes. Snapshots are pulled, so while a consumer is busy changes pile up
+// into the next one instead of queueing. Each loop swaps a relist into its cache in one
+// synchronous step, and a snapshot is built synchronously, so no snapshot ever sees a
+// half-applied relist.
+import { KpxError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { DEFAULT_BACKOFF, type Rng } from './backoff.ts';
+import { createChangeTracker, type ChangeTracker } from './change-tracker.ts';
+import type { KubeClient } from './kube-client.ts';
+import {
+  runListWatch,
+  type ListWatchEvent,
+  type ListWatchEventType,
+  type ListWatchSink,
+  type ListWatchTiming,
+  type ResourceDescriptor,
+  type ResourceName,
+} from './list-watch.ts';
+import { createObjectCache, type ObjectCache, type ObjectChange } from './object-cache.ts';
+import { isValidLabelValue, nodeFieldSelector, serviceLabelSelector } from './selectors.ts';
+import type { Snapshot } from './snapshot.ts';
+import { realWatchClock, sleep, type WatchClock } from './watch-clock.ts';
+
+export interface WatchOptions {
+  readonly client: KubeClient;
+  /** This node's name (--hostname-override or the hostname): which Node object to watch. */
+  readonly nodeName: string;
+  /** --service-proxy-name; '' or absent serves what kube-proxy serves. */
+  readonly serviceProxyName?: string;
+  readonly clock?: WatchClock;
+  readonly rng?: Rng;
+  readonly log?: Logger;
+  /** How long a burst may keep arriving before its snapshot is handed over. */
+  readonly coalesceMs?: number;
+  readonly timing?: Partial<ListWatchTiming>;
+  /** Every list/watch occurrence (for metrics); a throw here is logged and ignored. */
+  readonly onEvent?: (event: ListWatchEvent) => void;
+  /** Receives each snapshot; without it, iterate `snapshots` (one consumer). A throw or rejection is logged and counted. */
+  readonly onSnapshot?: (snapshot: Snapshot) => void | Promise<void>;
+}
+
+export type EventCounters = Readonly<Record<ResourceName, Readonly<Record<ListWatchEventType, number>>>>;
+
+export interface WatchStats {
+  readonly isSynced: boolean;
+  /** Generation of the last snapshot handed over (0: none yet). */
+  readonly generation: number;
+  readonly services: number;
+  readonly endpointSlices: number;
+  readonly hasNode: boolean;
+  readonly events: EventCounters;
+  readonly consumerErrors: number;
+}
+
+export interface Watching {
+  readonly snapshots: AsyncIterable<Snapshot>;
+  stats(): WatchStats;
+  /** Ends every loop, pending reconnect and socket; the snapshot stream then ends. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_TIMING: ListWatchTiming = {
+  pageSize: 500,
+  watchTimeoutSeconds: 300,
+  stallTimeoutMs: 120_000,
+  requestTimeoutMs: 60_000,
+  healthyWatchMs: 5_000,
+  backoff: DEFAULT_BACKOFF,
+};
+export const DEFAULT_COALESCE_MS = 10;
+
+const EVENT_TYPES: readonly ListWatchEventType[] = [
+  'listed', 'list-failed', 'relist', 'watch-opened', 'watch-closed', 'watch-failed', 'watch-stalled', 'decode-error', 'error-event',
+];
+
+export function startWatching(options: WatchOptions): Watching {
+  const serviceProxyName = options.serviceProxyName ?? '';
+  if (!isValidLabelValue(serviceProxyName)) throw new KpxError('KPX_ERR_CONFIG', 'invalid --service-proxy-name', { context: { serviceProxyName } });
+  if (options.nodeName === '') throw new KpxError('KPX_ERR_CONFIG', 'the node name is empty');
+  const clock = options.clock ?? realWatchClock;
+  const log = (options.log ?? silentLogger()).child({ module: 'watch' });
+  const timing = { ...DEFAULT_TIMING, ...options.timing };
+  const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+  const stopping = new AbortController();
+  const tracker = createChangeTracker();
+  const caches = { services: createObjectCache(), endpointslices: createObjectCache(), node: createObjectCache() };
+  const listed = { services: false, endpointslices: false };
+  const counters = makeCounters();
+  let generation = 0;
+  let consumerErrors = 0;
+  let wakeConsumer: (() => void) | undefined;
+  const notify = (): void => {
+    const wake = wakeConsumer;
+    wakeConsumer = undefined;
+    wake?.();
+  };
+  const isSynced = (): boolean => listed.services && listed.endpointslices;
+
+  const onEvent = (event: ListWatchEvent): void => {
+    counters[event.resource][event.type] += 1;
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      log.error({ err: error }, 'onEvent hook threw');
+    }
+  };
+  const labelSelector = serviceLabelSelector(serviceProxyName);
+  const resources: readonly [ResourceDescriptor, ListWatchSink][] = [
+    [
+      { name: 'services', apiVersion: 'v1', kind: 'Service', path: '/api/v1/services', selectors: { labelSelector } },
+      makeSink(caches.services, (change) => tracker.serviceChanged(change, clock.now()), () => (listed.services = true), notify),
+    ],
+    [
+      { name: 'endpointslices', apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', path: '/apis/discovery.k8s.io/v1/endpointslices', selectors: { labelSelector } },
+      makeSink(caches.endpointslices, (change) => tracker.endpointSliceChanged(change, clock.now()), () => (listed.endpointslices = true), notify),
+    ],
+    [
+      { name: 'node', apiVersion: 'v1', kind: 'Node', path: '/api/v1/nodes', selectors: { fieldSelector: nodeFieldSelector(options.nodeName) } },
+      makeSink(caches.node, () => tracker.otherChanged(), () => undefined, notify),
+    ],
+  ];
+  const deps = { client: options.client, clock, rng: options.rng ?? Math.random, log, onEvent };
+  const loops = resources.map(([resource, sink]) => runListWatch(deps, resource, timing, sink, stopping.signal));
+
+  const takeSnapshot = (tracked: ChangeTracker): Snapshot => {
+    const pending = tracked.take();
+    generation = pending.generation;
+    return {
+      services: caches.services.values(),
+      endpointSlices: caches.endpointslices.values(),
+      node: caches.node.get(options.nodeName),
+      pendingSince: pending.pendingSince,
+      generation: pending.generation,
+    };
+  };
+  async function nextSnapshot(): Promise<Snapshot | undefined> {
+    while (!stopping.signal.aborted) {
+      if (isSynced() && tracker.isDirty) {
+        await sleep(clock, coalesceMs, stopping.signal);
+        return stopping.signal.aborted ? undefined : takeSnapshot(tracker);
+      }
+      await new Promise<void>((resolve) => (wakeConsumer = resolve));
+    }
+    return undefined;
+  }
+  let hasConsumer = false;
+  const snapshots: AsyncIterable<Snapshot> = {
+    [Symbol.asyncIterator]() {
+      if (hasConsumer) throw new KpxError('KPX_ERR_UNSUPPORTED', 'the snapshot stream has one consumer only');
+      hasConsumer = true;
+      return {
+        async next(): Promise<IteratorResult<Snapshot>> {
+          const snapshot = await nextSnapshot();
+          return snapshot === undefined ? { done: true, value: undefined } : { done: false, value: snapshot };
+        },
+      };
+    },
+  };
+  if (options.onSnapshot !== undefined) void deliver(snapshots, options.onSnapshot);
+
+  async function deliver(stream: AsyncIterable<Snapshot>, onSnapshot: (snapshot: Snapshot) => void | Promise<void>): Promise<void> {
+    for await (const snapshot of stream) {
+      try {
+        await onSnapshot(snapshot);
+      } catch (error) {
+        consumerErrors += 1;
+        log.error({ err: error, generation: snapshot.generation }, 'snapshot consumer threw');
+      }
+    }
+  }
+
+  return {
+    snapshots,
+    stats: () => ({
+      isSynced: isSynced(),
+      generation,
+      services: caches.services.size,
+      endpointSlices: caches.endpointslices.size,
+      hasNode: caches.node.get(options.nodeName) !== undefined,
+      events: counters,
+      consumerErrors,
+    }),
+    async stop() {
+      stopping.abort();
+      notify();
+      await Promise.all(loops);
+    },
+  };
+}
+
+function makeSink(cache: ObjectCache, changed: (change: ObjectChange) => void, markListed: () => void, notify: () => void): ListWatchSink {
+  return {
+    replaced(objects) {
+      for (const change of cache.replace(objects)) changed(change);
+      markListed();
+      notify();
+    },
+    applied(type, object) {
+      const change = cache.apply(type, object);
+      if (change !== undefined) changed(change);
+      notify();
+    },
+  };
+}
+
+function makeCounters(): Record<ResourceName, Record<ListWatchEventType, number>> {
+  const zeroes = (): Record<ListWatchEventType, number> =>
+    Object.fromEntries(EVENT_TYPES.map((type) => [type, 0])) as Record<ListWatchEventType, number>;
+  return { services: zeroes(), endpointslices: zeroes(), node: zeroes() };
+}
