@@ -1,0 +1,46 @@
+// The rules in built-in chains that jump into kpx's chains (nat PREROUTING → KUBE-SERVICES,
+// …). They cannot live in a --noflush restore payload without piling up a copy per sync,
+// so they are ensured one by one as upstream's EnsureRule does: `-C` (exit 1: absent),
+// then `-I` (prepend) or `-A` (append). Upstream does this on full syncs only.
+import assert from 'node:assert';
+import { KpxError } from '../../errors.ts';
+import type { Exec } from '../../sys/exec.ts';
+import { RESTORE_WAIT_ARGS } from './apply.ts';
+import type { IptablesTools } from './backend-detect.ts';
+import type { JumpRule } from './plan-types.ts';
+import { BUILTIN_CHAINS } from './saved-ruleset.ts';
+
+/** Pure: the argv of `iptables` for `operation` on `rule`. */
+export function jumpRuleArgs(rule: JumpRule, operation: '-C' | '-I' | '-A' | '-D'): string[] {
+  assert(BUILTIN_CHAINS.has(rule.chain), `jump rule from a non-built-in chain ${rule.chain}`);
+  assert(/^[A-Z0-9][A-Z0-9_-]*$/.test(rule.target), `jump rule to an invalid chain ${rule.target}`);
+  return [...RESTORE_WAIT_ARGS, '-t', rule.table, operation, rule.chain, ...rule.args, '-j', rule.target];
+}
+
+function failure(tools: IptablesTools, rule: JumpRule, args: readonly string[], stderr: string, exitCode: number): KpxError {
+  return new KpxError('KPX_ERR_EXEC', `${tools.iptables} could not ensure the jump ${rule.chain} → ${rule.target}`, {
+    context: { args, exitCode, stderr: stderr.slice(0, 2000) },
+  });
+}
+
+/** Whether `rule` exists; throws when iptables cannot tell (e.g. the target chain is missing). */
+export async function hasJumpRule(exec: Exec, tools: IptablesTools, rule: JumpRule): Promise<boolean> {
+  const args = jumpRuleArgs(rule, '-C');
+  const result = await exec({ file: tools.iptables, args });
+  if (result.exitCode === 0) return true;
+  if (result.exitCode === 1) return false;
+  throw failure(tools, rule, args, result.stderr, result.exitCode);
+}
+
+/** Adds every rule that is missing, in order; resolves with how many were added. */
+export async function ensureJumpRules(exec: Exec, tools: IptablesTools, rules: readonly JumpRule[]): Promise<number> {
+  let added = 0;
+  for (const rule of rules) {
+    if (await hasJumpRule(exec, tools, rule)) continue;
+    const args = jumpRuleArgs(rule, rule.position === 'prepend' ? '-I' : '-A');
+    const result = await exec({ file: tools.iptables, args });
+    if (result.exitCode !== 0) throw failure(tools, rule, args, result.stderr, result.exitCode);
+    added += 1;
+  }
+  return added;
+}
