@@ -1,0 +1,146 @@
+// Decodes a parsed KubeProxyConfiguration document field by field, as kube-proxy's strict
+// decoder does: an unknown field or a value of the wrong type is an error naming its path.
+import { CONFIG_FIELDS, FIELD_BY_PATH, INERT_SUBTREES, SECTIONS, type FieldSpec, type FieldValue } from './config-fields.ts';
+import type { ConfigError } from './config-error.ts';
+import { parseGoDuration } from './duration.ts';
+import { CONFIG_API_VERSION, CONFIG_KIND } from './kube-proxy-config.ts';
+
+export interface DecodedConfigFile {
+  /** Fields present with a non-null value, by file path. */
+  readonly values: ReadonlyMap<string, FieldValue>;
+  readonly errors: readonly ConfigError[];
+}
+
+const TYPE_META = new Set(['apiVersion', 'kind']);
+
+export function decodeConfigFile(document: unknown, source: string): DecodedConfigFile {
+  const values = new Map<string, FieldValue>();
+  const errors: ConfigError[] = [];
+  const fail = (name: string, value: unknown, reason: string): void => {
+    errors.push({ name, source, value: describe(value), reason });
+  };
+  if (!isPlainObject(document)) {
+    fail('(document)', document, `must be a ${CONFIG_KIND} object`);
+    return { values, errors };
+  }
+  if (document.apiVersion !== CONFIG_API_VERSION) fail('apiVersion', document.apiVersion, `must be ${CONFIG_API_VERSION}`);
+  if (document.kind !== CONFIG_KIND) fail('kind', document.kind, `must be ${CONFIG_KIND}`);
+  const visit = (object: Record<string, unknown>, prefix: string): void => {
+    for (const [key, value] of Object.entries(object)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (prefix === '' && TYPE_META.has(key)) continue;
+      if (INERT_SUBTREES.includes(path)) continue;
+      if (path === 'featureGates') {
+        decodeFeatureGates(value, fail);
+        continue;
+      }
+      const field = FIELD_BY_PATH.get(path);
+      if (field !== undefined) {
+        decodeField(field, value, values, fail);
+      } else if (SECTIONS.has(path)) {
+        if (value === null) continue;
+        if (isPlainObject(value)) visit(value, path);
+        else fail(path, value, 'must be an object');
+      } else {
+        fail(path, '', `unknown field in ${CONFIG_KIND} (kpx accepts: ${knownNamesUnder(prefix)})`);
+      }
+    }
+  };
+  visit(document, '');
+  return { values, errors };
+}
+
+type Fail = (name: string, value: unknown, reason: string) => void;
+
+function decodeField(field: FieldSpec, raw: unknown, values: Map<string, FieldValue>, fail: Fail): void {
+  if (raw === null) return;
+  const value = convert(field, raw);
+  if (typeof value === 'object' && value !== null && 'error' in value) {
+    fail(field.path, raw, value.error);
+    return;
+  }
+  if (field.target === undefined) {
+    if (!isZero(value)) fail(field.path, raw, 'not supported by kpx: only the zero value is accepted');
+    return;
+  }
+  const reason = runCheck(field, value);
+  if (reason !== undefined) fail(field.path, raw, reason);
+  else values.set(field.path, value);
+}
+
+function convert(field: FieldSpec, raw: unknown): FieldValue | { error: string } {
+  switch (field.kind) {
+    case 'bool':
+      return typeof raw === 'boolean' ? raw : { error: 'must be true or false' };
+    case 'string':
+      return typeof raw === 'string' ? raw : { error: 'must be a string' };
+    case 'int':
+      return typeof raw === 'number' && Number.isInteger(raw) ? raw : { error: 'must be an integer' };
+    case 'float':
+      return typeof raw === 'number' && Number.isFinite(raw) ? raw : { error: 'must be a number' };
+    case 'duration': {
+      const ms = typeof raw === 'string' ? parseGoDuration(raw) : undefined;
+      return ms ?? { error: 'must be a duration string such as 30s, 1m0s or 100ms' };
+    }
+    case 'list':
+      return Array.isArray(raw) && raw.every((item) => typeof item === 'string')
+        ? (raw as string[])
+        : { error: 'must be a list of strings' };
+  }
+}
+
+/** Runs a field's check; exported so flags reuse exactly the file's rules. */
+export function runCheck(field: FieldSpec, value: FieldValue): string | undefined {
+  switch (field.kind) {
+    case 'bool':
+      return typeof value === 'boolean' ? field.check?.(value) : 'must be true or false';
+    case 'string':
+      return typeof value === 'string' ? field.check?.(value) : 'must be a string';
+    case 'int':
+    case 'float':
+    case 'duration':
+      return typeof value === 'number' ? field.check?.(value) : 'must be a number';
+    case 'list':
+      return Array.isArray(value) ? field.check?.(value as readonly string[]) : 'must be a list';
+  }
+}
+
+function decodeFeatureGates(raw: unknown, fail: Fail): void {
+  if (raw === null) return;
+  if (!isPlainObject(raw)) {
+    fail('featureGates', raw, 'must be a map of feature names to true/false');
+    return;
+  }
+  for (const [gate, enabled] of Object.entries(raw)) {
+    fail(`featureGates.${gate}`, enabled, 'kpx has no feature gates; remove it');
+  }
+}
+
+function isZero(value: FieldValue): boolean {
+  return value === false || value === '' || value === 0 || (Array.isArray(value) && value.length === 0);
+}
+
+function knownNamesUnder(prefix: string): string {
+  const start = prefix === '' ? '' : `${prefix}.`;
+  const names = new Set<string>();
+  for (const path of [...CONFIG_FIELDS.map((field) => field.path), ...INERT_SUBTREES, 'featureGates']) {
+    if (path.startsWith(start)) names.add(path.slice(start.length).split('.')[0] ?? '');
+  }
+  return [...names].sort().join(', ');
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === '') return '';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+

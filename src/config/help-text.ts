@@ -1,0 +1,50 @@
+// `--help` text, generated from the flag table and the defaults.
+import { formatGoDuration } from './duration.ts';
+import { fieldOf, flagKind, flagsFor, type Command, type FlagSpec } from './flag-table.ts';
+import { defaultKubeProxyConfig } from './kube-proxy-config.ts';
+
+const TYPE_WORDS = { bool: '', string: 'string', int: 'int32', float: 'float32', duration: 'duration', list: 'strings' } as const;
+const HELP_COLUMN = 44;
+const WIDTH = 110;
+
+export function formatFlagHelp(command: Command, usage: string): string {
+  const lines = [usage, '', 'Flags:'];
+  for (const flag of flagsFor(command)) lines.push(...formatFlag(flag));
+  return `${lines.join('\n')}\n`;
+}
+
+function formatFlag(flag: FlagSpec): string[] {
+  const names = flag.shorthand === undefined ? `    --${flag.name}` : `-${flag.shorthand}, --${flag.name}`;
+  const typeWord = flag.typeName ?? TYPE_WORDS[flagKind(flag)];
+  const head = `  ${names}${typeWord === '' ? '' : ` ${typeWord}`}`;
+  const defaultText = defaultOf(flag);
+  const text = defaultText === undefined ? flag.help : `${flag.help} (default ${defaultText})`;
+  const wrapped = wrap(text, WIDTH - HELP_COLUMN);
+  const first = head.length < HELP_COLUMN ? head.padEnd(HELP_COLUMN) + (wrapped[0] ?? '') : `${head}\n${' '.repeat(HELP_COLUMN)}${wrapped[0] ?? ''}`;
+  return [first, ...wrapped.slice(1).map((line) => ' '.repeat(HELP_COLUMN) + line)];
+}
+
+/** The default as pflag prints it; undefined for zero values, which pflag leaves out. */
+function defaultOf(flag: FlagSpec): string | undefined {
+  if (!('field' in flag)) return undefined;
+  const field = fieldOf(flag);
+  if (field.target === undefined) return undefined;
+  let value: unknown = defaultKubeProxyConfig();
+  for (const part of field.target.split('.')) value = (value as Record<string, unknown>)[part];
+  if (value === '' || value === false || value === 0 || (Array.isArray(value) && value.length === 0)) return undefined;
+  if (field.kind === 'duration' && typeof value === 'number') return formatGoDuration(value);
+  return typeof value === 'string' && field.kind === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}

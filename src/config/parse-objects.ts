@@ -1,0 +1,129 @@
+// Pure: YAML/JSON text → Kubernetes objects. Multi-document streams, and Lists expanded as
+// `kubectl get -o yaml` prints them (`kind: List`, or `ServiceList` & co. whose items carry no
+// kind). Garbage never throws: each bad document becomes an error naming its source and index.
+import { parseAllDocuments } from 'yaml';
+import type { RawObject } from '../model/inputs.ts';
+
+export interface LoadError {
+  /** File path, or `stdin`. */
+  readonly source: string;
+  /** 1-based document number within the source; undefined for the whole source. */
+  readonly document: number | undefined;
+  readonly reason: string;
+  /** The source could not be read at all (a runtime failure, not bad input). */
+  readonly unreadable: boolean;
+}
+
+export interface ParsedObjects {
+  readonly objects: RawObject[];
+  readonly errors: LoadError[];
+}
+
+/** Aliases per document: far above what real manifests use, far below a "billion laughs". */
+export const MAX_ALIAS_COUNT = 100;
+const MAX_LIST_DEPTH = 4;
+
+export function parseObjectsText(text: string, source: string): ParsedObjects {
+  const result: ParsedObjects = { objects: [], errors: [] };
+  const json = tryJSON(text);
+  const documents = json === undefined ? parseYAMLDocuments(text, source, result.errors) : [json];
+  documents.forEach((content, index) => {
+    if (content !== undefined) addDocument(content, source, index + 1, result);
+  });
+  return result;
+}
+
+export function formatLoadError(error: LoadError): string {
+  return error.document === undefined ? `${error.source}: ${error.reason}` : `${error.source}: document ${error.document}: ${error.reason}`;
+}
+
+function tryJSON(text: string): { value: unknown } | undefined {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return undefined;
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined; // a flow-style YAML document, or broken: the YAML parser reports which
+  }
+}
+
+/** One entry per document; undefined where the document was reported as broken. */
+function parseYAMLDocuments(text: string, source: string, errors: LoadError[]): ({ value: unknown } | undefined)[] {
+  try {
+    const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+    const list = Array.isArray(documents) ? documents : [];
+    return list.map((document, index) => {
+      const fail = (reason: string): undefined => {
+        errors.push({ source, document: index + 1, reason, unreadable: false });
+        return undefined;
+      };
+      if (document.errors.length > 0) return fail(`not valid YAML: ${firstLine(document.errors[0]?.message)}`);
+      try {
+        return { value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+      } catch (error) {
+        return fail(`cannot be decoded: ${firstLine((error as Error).message)}`);
+      }
+    });
+  } catch (error) {
+    errors.push({ source, document: undefined, reason: `cannot be parsed: ${firstLine((error as Error).message)}`, unreadable: false });
+    return [];
+  }
+}
+
+function addDocument(content: { value: unknown }, source: string, document: number, result: ParsedObjects): void {
+  const { value } = content;
+  if (value === null || value === undefined) return; // an empty document, e.g. after a trailing `---`
+  const fail = (reason: string): void => {
+    result.errors.push({ source, document, reason, unreadable: false });
+  };
+  if (!isObject(value)) {
+    fail(`is not an object (got ${Array.isArray(value) ? 'a list' : typeof value})`);
+    return;
+  }
+  expand(value, '', 0, fail, result.objects);
+}
+
+function expand(object: Record<string, unknown>, where: string, depth: number, fail: (reason: string) => void, out: RawObject[]): void {
+  const kind = object.kind;
+  if (typeof kind !== 'string' || kind === '') {
+    fail(`${where}has no kind`);
+    return;
+  }
+  if (!isList(object)) {
+    out.push(object);
+    return;
+  }
+  if (depth >= MAX_LIST_DEPTH) {
+    fail(`${where}Lists nested more than ${MAX_LIST_DEPTH} deep`);
+    return;
+  }
+  const items = object.items;
+  if (items === null || items === undefined) return;
+  if (!Array.isArray(items)) {
+    fail(`${where}${kind}.items is not a list`);
+    return;
+  }
+  // A typed list (ServiceList, as the API returns it) omits kind and apiVersion on its items.
+  const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+  items.forEach((item: unknown, index) => {
+    const itemWhere = `${where}items[${index}]: `;
+    if (!isObject(item)) {
+      fail(`${itemWhere}is not an object`);
+      return;
+    }
+    const filled = itemKind !== undefined && item.kind === undefined ? { ...item, kind: itemKind, apiVersion: item.apiVersion ?? object.apiVersion } : item;
+    expand(filled, itemWhere, depth + 1, fail, out);
+  });
+}
+
+function isList(object: Record<string, unknown>): boolean {
+  return typeof object.kind === 'string' && object.kind.endsWith('List') && 'items' in object;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(message: string | undefined): string {
+  return (message ?? 'unknown error').split('\n')[0] ?? '';
+}
