@@ -1,0 +1,142 @@
+// The iptables plan: composes the render steps into one iptables-restore payload for the
+// filter and nat tables, plus the jump rules and the chain inventory the dataplane needs.
+import type { ChangeSet } from '../../diff/change-set.ts';
+import type { DesiredState, ServicePortName } from '../../model/types.ts';
+import type { IptablesPlan } from './plan-types.ts';
+import { chainLine, joinTables, LineBuffer } from './restore-text.ts';
+import { buildRenderContext, type RenderContext } from './render-context.ts';
+import {
+  declareChains,
+  filterTopLevelChains,
+  natTopLevelChains,
+  renderForwardRules,
+  renderLocalnetFirewall,
+  renderMasqueradeRules,
+} from './render-base-chains.ts';
+import { renderServiceDispatch, type DispatchBuffers } from './render-service-dispatch.ts';
+import { renderServiceChains, type ChainBuffers } from './render-service-chains.ts';
+import { decidePortPolicy, portChains } from './render-port-policy.ts';
+import { renderNodePortsJump } from './render-nodeports.ts';
+import { findStaleChains } from './render-stale-chains.ts';
+import { planJumpRules } from './render-jump-rules.ts';
+
+interface ServicePortRendering {
+  readonly dispatch: DispatchBuffers;
+  readonly chains: ChainBuffers;
+  /** Every per-service nat chain the state needs, in declaration order. */
+  readonly ownedServiceChains: string[];
+  /** For each port whose chains were rewritten: the chains it needs now. */
+  readonly rewritten: Map<ServicePortName, readonly string[]>;
+  readonly endpointCount: number;
+}
+
+/** Without `changed` (or with a full ChangeSet), every kpx chain is rewritten. */
+export function planIptables(state: DesiredState, changed?: ChangeSet): IptablesPlan {
+  const context = buildRenderContext(state);
+  const partial = changed !== undefined && !changed.full ? changed : undefined;
+  const rendering = renderServicePorts(state, context, partial);
+  const stale = partial === undefined ? [] : findStaleChains(partial, rendering.rewritten);
+  const filter = assembleFilter(context, rendering.dispatch);
+  const nat = assembleNat(context, rendering, stale);
+  const chainsWritten = [...rendering.rewritten.values()].reduce((sum, chains) => sum + chains.length, 0);
+  return {
+    full: partial === undefined,
+    ipFamily: state.node.ipFamily,
+    restoreText: joinTables([
+      { table: 'filter', parts: filter.parts },
+      { table: 'nat', parts: nat.parts },
+    ]),
+    ownedChains: {
+      filter: filterTopLevelChains(context),
+      nat: [...natTopLevelChains(), ...rendering.ownedServiceChains],
+    },
+    jumpRules: planJumpRules(context),
+    figures: {
+      servicePorts: state.servicePorts.size,
+      endpoints: rendering.endpointCount,
+      filterChains: filter.chains,
+      filterRules: filter.rules,
+      natChains: nat.chains,
+      natRules: nat.rules,
+      chainsWritten,
+      chainsDeleted: stale.length,
+    },
+  };
+}
+
+function renderServicePorts(state: DesiredState, context: RenderContext, partial: ChangeSet | undefined): ServicePortRendering {
+  const dispatch: DispatchBuffers = {
+    natServices: new LineBuffer(),
+    natNodePorts: new LineBuffer(),
+    filterServices: new LineBuffer(),
+    filterExternalServices: new LineBuffer(),
+    filterNodePorts: new LineBuffer(),
+    filterProxyFirewall: new LineBuffer(),
+  };
+  const chainBuffers: ChainBuffers = { declarations: new LineBuffer(), rules: new LineBuffer() };
+  const ownedServiceChains: string[] = [];
+  const rewritten = new Map<ServicePortName, readonly string[]>();
+  let endpointCount = 0;
+  for (const name of [...state.servicePorts.keys()].sort()) {
+    const servicePort = state.servicePorts.get(name)!;
+    const policy = decidePortPolicy(servicePort);
+    renderServiceDispatch(policy, dispatch);
+    const chains = portChains(policy);
+    for (const chain of chains) ownedServiceChains.push(chain);
+    endpointCount += servicePort.endpoints.all.length;
+    if (partial === undefined || partial.changed.has(name)) {
+      renderServiceChains(policy, context, chainBuffers);
+      rewritten.set(name, chains);
+    }
+  }
+  return { dispatch, chains: chainBuffers, ownedServiceChains, rewritten, endpointCount };
+}
+
+interface TableParts {
+  readonly parts: (readonly string[])[];
+  readonly chains: number;
+  readonly rules: number;
+}
+
+function assembleFilter(context: RenderContext, dispatch: DispatchBuffers): TableParts {
+  const declarations = new LineBuffer();
+  const chains = filterTopLevelChains(context);
+  declareChains(chains, declarations);
+  const forward = new LineBuffer();
+  renderForwardRules(context, forward);
+  const localnet = new LineBuffer();
+  renderLocalnetFirewall(context, localnet);
+  // Rules grouped by chain, in declaration order.
+  const rules = [
+    dispatch.filterServices,
+    dispatch.filterExternalServices,
+    forward,
+    dispatch.filterNodePorts,
+    dispatch.filterProxyFirewall,
+    localnet,
+  ];
+  return {
+    parts: [declarations.lines(), ...rules.map((buffer) => buffer.lines())],
+    chains: chains.length,
+    rules: rules.reduce((sum, buffer) => sum + buffer.lineCount, 0),
+  };
+}
+
+function assembleNat(context: RenderContext, rendering: ServicePortRendering, stale: readonly string[]): TableParts {
+  const declarations = new LineBuffer();
+  declareChains(natTopLevelChains(), declarations);
+  declarations.append(rendering.chains.declarations);
+  for (const chain of stale) declarations.writeLine(chainLine(chain));
+  const services = rendering.dispatch.natServices;
+  renderNodePortsJump(context, services);
+  const postrouting = new LineBuffer();
+  const markMasq = new LineBuffer();
+  renderMasqueradeRules(context, postrouting, markMasq);
+  const deletions = stale.map((chain) => `-X ${chain}`);
+  const rules = [services, rendering.dispatch.natNodePorts, postrouting, markMasq, rendering.chains.rules];
+  return {
+    parts: [declarations.lines(), ...rules.map((buffer) => buffer.lines()), deletions],
+    chains: declarations.lineCount,
+    rules: rules.reduce((sum, buffer) => sum + buffer.lineCount, 0),
+  };
+}

@@ -1,0 +1,92 @@
+// Everything about the node that shapes the rules, derived once per plan from NodeContext,
+// as kube-proxy's NewProxier derives it once at start.
+import type { DesiredState, LocalDetector, NodeContext } from '../../model/types.ts';
+import { cidrContains, isIPv4Literal } from './render-cidr.ts';
+
+/** Above this many endpoints, per-endpoint comments are dropped (upstream's largeClusterMode). */
+export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
+
+export interface RenderContext {
+  readonly isIPv6: boolean;
+  /** e.g. `0x00004000`, formatted as kube-proxy's `%#08x`. */
+  readonly masqueradeMark: string;
+  readonly masqueradeAll: boolean;
+  /** Match arguments for "from a local pod", or undefined when local traffic cannot be told apart. */
+  readonly ifLocal: string | undefined;
+  readonly ifNotLocal: string | undefined;
+  /** Effective --iptables-localhost-nodeports (IPv4 only, and only if node port addresses include loopback). */
+  readonly localhostNodePorts: boolean;
+  /** The primary node IP, used to allow the node itself through loadBalancerSourceRanges. */
+  readonly primaryNodeIP: string | undefined;
+  readonly largeClusterMode: boolean;
+  readonly node: NodeContext;
+}
+
+export function buildRenderContext(state: DesiredState): RenderContext {
+  const node = state.node;
+  const isIPv6 = node.ipFamily === 'IPv6';
+  const detector = localDetectorArgs(node.detectLocal);
+  let totalEndpoints = 0;
+  for (const servicePort of state.servicePorts.values()) totalEndpoints += servicePort.endpoints.all.length;
+  return {
+    isIPv6,
+    masqueradeMark: formatMasqueradeMark(node.masqueradeBit),
+    masqueradeAll: node.masqueradeAll,
+    ifLocal: detector?.ifLocal,
+    ifNotLocal: detector?.ifNotLocal,
+    localhostNodePorts: !isIPv6 && node.localhostNodePorts && nodePortAddressesContainIPv4Loopback(node),
+    primaryNodeIP: node.nodeIPs[0],
+    largeClusterMode: totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
+    node,
+  };
+}
+
+/** kube-proxy: fmt.Sprintf("%#08x", 1<<masqueradeBit), which Go pads to 8 digits after `0x`. */
+export function formatMasqueradeMark(bit: number): string {
+  return '0x' + (2 ** bit).toString(16).padStart(8, '0');
+}
+
+function localDetectorArgs(detector: LocalDetector): { ifLocal: string; ifNotLocal: string } | undefined {
+  switch (detector.mode) {
+    case 'ClusterCIDR':
+    case 'NodeCIDR': {
+      const cidr = detector.cidrs[0];
+      return cidr === undefined ? undefined : { ifLocal: `-s ${cidr}`, ifNotLocal: `! -s ${cidr}` };
+    }
+    case 'BridgeInterface':
+      return { ifLocal: `-i ${detector.interfaceName}`, ifNotLocal: `! -i ${detector.interfaceName}` };
+    case 'InterfaceNamePrefix':
+      return { ifLocal: `-i ${detector.interfacePrefix}+`, ifNotLocal: `! -i ${detector.interfacePrefix}+` };
+    case 'None':
+      return undefined;
+  }
+}
+
+/**
+ * The CIDRs node ports are served on, for this family, as upstream's NewNodePortAddresses:
+ * `primary` means the primary node IP; no CIDR of this family (or a zero CIDR) means "all".
+ * Returns undefined for "all" (MatchAll).
+ */
+export function nodePortCIDRs(node: NodeContext): readonly string[] | undefined {
+  const wantIPv4 = node.ipFamily === 'IPv4';
+  const cidrs: string[] = [];
+  for (const entry of node.nodePortAddresses) {
+    if (entry === 'primary') {
+      const primary = node.nodeIPs[0];
+      if (primary !== undefined) cidrs.push(wantIPv4 ? `${primary}/32` : `${primary}/128`);
+      continue;
+    }
+    const address = entry.split('/')[0] ?? '';
+    if (isIPv4Literal(address) !== wantIPv4) continue;
+    if (entry === '0.0.0.0/0' || entry === '::/0') return undefined;
+    cidrs.push(entry);
+  }
+  return cidrs.length === 0 ? undefined : cidrs;
+}
+
+function nodePortAddressesContainIPv4Loopback(node: NodeContext): boolean {
+  const cidrs = nodePortCIDRs(node);
+  if (cidrs === undefined) return true;
+  // upstream: cidr.IP.IsLoopback() || cidr.Contains(127.0.0.0)
+  return cidrs.some((cidr) => cidrContains('127.0.0.0/8', cidr.split('/')[0] ?? '') || cidrContains(cidr, '127.0.0.0'));
+}

@@ -1,0 +1,78 @@
+// Load balancing from a policy chain (KUBE-SVC-/KUBE-SVL-) to the endpoints, and the
+// per-endpoint KUBE-SEP- chains that masquerade hairpin traffic and DNAT.
+import assert from 'node:assert/strict';
+import type { Endpoint } from '../../model/types.ts';
+import { chainLine, type LineBuffer } from './restore-text.ts';
+import type { RenderContext } from './render-context.ts';
+import type { PortPolicy } from './render-port-policy.ts';
+import type { ChainBuffers } from './render-service-chains.ts';
+
+/** Upstream's writeServiceToEndpointRules: affinity checks first, then the random split. */
+export function renderPolicyChainEndpoints(
+  policy: PortPolicy,
+  context: RenderContext,
+  chain: string,
+  endpoints: readonly Endpoint[],
+  rules: LineBuffer,
+): void {
+  const name = policy.servicePort.servicePortName;
+  const affinity = policy.servicePort.sessionAffinity;
+  if (affinity.type === 'ClientIP') {
+    for (const endpoint of endpoints) {
+      const target = sepChain(policy, endpoint);
+      const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
+      rules.writeLine(
+        `-A ${chain}${comment} -m recent --name ${target} --rcheck --seconds ${affinity.timeoutSeconds} --reap -j ${target}`,
+      );
+    }
+  }
+  const count = endpoints.length;
+  for (let index = 0; index < count; index++) {
+    const endpoint = endpoints[index]!;
+    const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
+    // Rule i matches 1/(n-i) of what reaches it, so every endpoint gets 1/n; the last always matches.
+    const statistic = index < count - 1 ? ` -m statistic --mode random --probability ${probability(count - index)}` : '';
+    rules.writeLine(`-A ${chain}${comment}${statistic} -j ${sepChain(policy, endpoint)}`);
+  }
+}
+
+export function renderEndpointChains(policy: PortPolicy, context: RenderContext, out: ChainBuffers): void {
+  const sp = policy.servicePort;
+  const p = policy.protocol;
+  const comment = context.largeClusterMode ? '' : ` -m comment --comment ${sp.servicePortName}`;
+  const usesAffinity = sp.sessionAffinity.type === 'ClientIP';
+  const written = new Set<string>();
+  for (const endpoint of sp.endpoints.allReachable) {
+    const chain = sepChain(policy, endpoint);
+    if (written.has(chain)) continue;
+    written.add(chain);
+    out.declarations.writeLine(chainLine(chain));
+    // Traffic that loops back to the endpoint it came from must be masqueraded.
+    out.rules.writeLine(`-A ${chain}${comment} -s ${endpoint.ip} -j KUBE-MARK-MASQ`);
+    const recent = usesAffinity ? ` -m recent --name ${chain} --set` : '';
+    out.rules.writeLine(`-A ${chain}${comment}${recent} -m ${p} -p ${p} -j DNAT --to-destination ${endpoint.endpoint}`);
+  }
+}
+
+function sepChain(policy: PortPolicy, endpoint: Endpoint): string {
+  const chain = policy.endpointChains.get(endpoint.endpoint);
+  // cluster and local are subsets of allReachable, whose chains the policy named.
+  assert(chain !== undefined, `no KUBE-SEP chain for ${endpoint.endpoint}`);
+  return chain;
+}
+
+const probabilities: string[] = [];
+
+/**
+ * 1/n formatted as Go's `%0.10f`. toFixed rounds the exact binary value like Go does, except on
+ * an exact tie, where Go rounds half to even and toFixed rounds up. For 1/n an exact tie at ten
+ * decimals happens only for n = 2048 (0.00048828125).
+ */
+export function probability(n: number): string {
+  let text = probabilities[n];
+  if (text === undefined) {
+    text = n === 2048 ? '0.0004882812' : (1 / n).toFixed(10);
+    probabilities[n] = text;
+  }
+  return text;
+}

@@ -1,0 +1,103 @@
+// Which chains one service port needs and where its traffic goes: the decisions at the top
+// of upstream's per-service loop in syncProxyRules, made once and shared by every render step
+// (and by the stale-chain computation, which replays them on a port's previous version).
+import type { Endpoint, ServicePort } from '../../model/types.ts';
+import { endpointChainName, lowerProtocol, serviceChainNames, type ServiceChainNames } from './chain-names.ts';
+
+/** A filter-table verdict for traffic that has no endpoint to go to. */
+export interface FilterVerdict {
+  readonly target: 'REJECT' | 'DROP';
+  /** Already quoted for the rule text. */
+  readonly comment: string;
+}
+
+export interface PortPolicy {
+  readonly servicePort: ServicePort;
+  readonly chains: ServiceChainNames;
+  /** Lower-case protocol, as used in `-m tcp -p tcp`. */
+  readonly protocol: string;
+  readonly hasEndpoints: boolean;
+  readonly hasInternalEndpoints: boolean;
+  readonly hasExternalEndpoints: boolean;
+  readonly usesClusterPolicyChain: boolean;
+  readonly usesLocalPolicyChain: boolean;
+  readonly usesExternalTrafficChain: boolean;
+  readonly usesFirewallChain: boolean;
+  /** KUBE-SVC- or KUBE-SVL-: where cluster IP traffic goes. */
+  readonly internalTrafficChain: string;
+  /** KUBE-SVC- or KUBE-SVL-: where KUBE-EXT- finally sends external traffic. */
+  readonly externalPolicyChain: string;
+  /** KUBE-EXT-, or KUBE-FW- when loadBalancerSourceRanges apply. */
+  readonly loadBalancerTrafficChain: string;
+  readonly internalFilter: FilterVerdict | undefined;
+  readonly externalFilter: FilterVerdict | undefined;
+  /** KUBE-SEP- chain of every reachable endpoint, keyed by Endpoint.endpoint, in allReachable order. */
+  readonly endpointChains: ReadonlyMap<string, string>;
+}
+
+export function decidePortPolicy(servicePort: ServicePort): PortPolicy {
+  const { servicePortName: name, endpoints } = servicePort;
+  const chains = serviceChainNames(name, servicePort.protocol);
+  const hasEndpoints = endpoints.hasAnyEndpoints;
+  const usesClusterPolicyChain = endpoints.cluster.length > 0 && usesClusterEndpoints(servicePort);
+  const usesLocalPolicyChain = endpoints.local.length > 0 && usesLocalEndpoints(servicePort);
+  // Upstream derives these from hasEndpoints alone; also requiring the target chain to exist
+  // keeps a jump to an undeclared chain out of the payload even if the categorization were off.
+  const hasInternalEndpoints = hasEndpoints && (servicePort.internalPolicyLocal ? usesLocalPolicyChain : usesClusterPolicyChain);
+  const hasExternalEndpoints = hasEndpoints && (servicePort.externalPolicyLocal ? usesLocalPolicyChain : usesClusterPolicyChain);
+  const usesFirewallChain =
+    hasEndpoints && servicePort.loadBalancerVIPs.length > 0 && servicePort.loadBalancerSourceRanges.length > 0;
+  return {
+    servicePort,
+    chains,
+    protocol: lowerProtocol(servicePort.protocol),
+    hasEndpoints,
+    hasInternalEndpoints,
+    hasExternalEndpoints,
+    usesClusterPolicyChain,
+    usesLocalPolicyChain,
+    usesExternalTrafficChain: hasEndpoints && servicePort.externallyAccessible,
+    usesFirewallChain,
+    internalTrafficChain: servicePort.internalPolicyLocal ? chains.local : chains.cluster,
+    externalPolicyChain: servicePort.externalPolicyLocal ? chains.local : chains.cluster,
+    loadBalancerTrafficChain: usesFirewallChain ? chains.firewall : chains.external,
+    internalFilter: filterVerdict(name, hasEndpoints, hasInternalEndpoints),
+    externalFilter: filterVerdict(name, hasEndpoints, hasExternalEndpoints),
+    endpointChains: endpointChainNames(servicePort, endpoints.allReachable),
+  };
+}
+
+/** Every nat chain the port needs, in the order they are declared. */
+export function portChains(policy: PortPolicy): string[] {
+  const chains: string[] = [];
+  if (policy.usesExternalTrafficChain) chains.push(policy.chains.external);
+  if (policy.usesFirewallChain) chains.push(policy.chains.firewall);
+  if (policy.usesClusterPolicyChain) chains.push(policy.chains.cluster);
+  if (policy.usesLocalPolicyChain) chains.push(policy.chains.local);
+  for (const chain of policy.endpointChains.values()) chains.push(chain);
+  return chains;
+}
+
+function usesClusterEndpoints(servicePort: ServicePort): boolean {
+  return !servicePort.internalPolicyLocal || servicePort.externallyAccessible;
+}
+
+function usesLocalEndpoints(servicePort: ServicePort): boolean {
+  return servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible);
+}
+
+function filterVerdict(name: string, hasEndpoints: boolean, hasPolicyEndpoints: boolean): FilterVerdict | undefined {
+  if (!hasEndpoints) return { target: 'REJECT', comment: `"${name} has no endpoints"` };
+  if (!hasPolicyEndpoints) return { target: 'DROP', comment: `"${name} has no local endpoints"` };
+  return undefined;
+}
+
+function endpointChainNames(servicePort: ServicePort, endpoints: readonly Endpoint[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const endpoint of endpoints) {
+    if (!names.has(endpoint.endpoint)) {
+      names.set(endpoint.endpoint, endpointChainName(servicePort.servicePortName, servicePort.protocol, endpoint.endpoint));
+    }
+  }
+  return names;
+}

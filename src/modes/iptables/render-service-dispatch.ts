@@ -1,0 +1,103 @@
+// One service port's rules in the shared top-level chains (KUBE-SERVICES, KUBE-NODEPORTS,
+// KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL). Upstream rewrites these on every sync,
+// partial or full, so they are rendered for every port every time.
+import type { LineBuffer } from './restore-text.ts';
+import type { PortPolicy } from './render-port-policy.ts';
+
+/** The top-level chains' rule buffers, one per (table, chain). */
+export interface DispatchBuffers {
+  readonly natServices: LineBuffer;
+  readonly natNodePorts: LineBuffer;
+  readonly filterServices: LineBuffer;
+  readonly filterExternalServices: LineBuffer;
+  readonly filterNodePorts: LineBuffer;
+  readonly filterProxyFirewall: LineBuffer;
+}
+
+export function renderServiceDispatch(policy: PortPolicy, out: DispatchBuffers): void {
+  renderClusterIP(policy, out);
+  renderExternalIPs(policy, out);
+  renderLoadBalancerIPs(policy, out);
+  renderNodePort(policy, out);
+  renderHealthCheckNodePort(policy, out);
+}
+
+function renderClusterIP(policy: PortPolicy, out: DispatchBuffers): void {
+  const { servicePort: sp, protocol: p } = policy;
+  const match = `-m ${p} -p ${p} -d ${sp.clusterIP} --dport ${sp.port}`;
+  if (policy.hasInternalEndpoints) {
+    out.natServices.writeLine(
+      `-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} cluster IP" ${match} -j ${policy.internalTrafficChain}`,
+    );
+  } else if (policy.internalFilter !== undefined) {
+    const { comment, target } = policy.internalFilter;
+    out.filterServices.writeLine(`-A KUBE-SERVICES -m comment --comment ${comment} ${match} -j ${target}`);
+  }
+}
+
+function renderExternalIPs(policy: PortPolicy, out: DispatchBuffers): void {
+  const { servicePort: sp, protocol: p } = policy;
+  for (const externalIP of sp.externalIPs) {
+    const match = `-m ${p} -p ${p} -d ${externalIP} --dport ${sp.port}`;
+    if (policy.hasEndpoints) {
+      out.natServices.writeLine(
+        `-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} external IP" ${match} -j ${policy.chains.external}`,
+      );
+    }
+    if (policy.externalFilter !== undefined) {
+      const { comment, target } = policy.externalFilter;
+      out.filterExternalServices.writeLine(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${comment} ${match} -j ${target}`);
+    }
+  }
+}
+
+function renderLoadBalancerIPs(policy: PortPolicy, out: DispatchBuffers): void {
+  const { servicePort: sp, protocol: p } = policy;
+  for (const vip of sp.loadBalancerVIPs) {
+    const match = `-m ${p} -p ${p} -d ${vip} --dport ${sp.port}`;
+    if (policy.hasEndpoints) {
+      out.natServices.writeLine(
+        `-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} loadbalancer IP" ${match} -j ${policy.loadBalancerTrafficChain}`,
+      );
+    }
+    if (policy.usesFirewallChain) {
+      const comment = `"${sp.servicePortName} traffic not accepted by ${policy.chains.firewall}"`;
+      out.filterProxyFirewall.writeLine(`-A KUBE-PROXY-FIREWALL -m comment --comment ${comment} ${match} -j DROP`);
+    }
+  }
+  if (policy.externalFilter !== undefined) {
+    const { comment, target } = policy.externalFilter;
+    for (const vip of sp.loadBalancerVIPs) {
+      out.filterExternalServices.writeLine(
+        `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${comment} -m ${p} -p ${p} -d ${vip} --dport ${sp.port} -j ${target}`,
+      );
+    }
+  }
+}
+
+function renderNodePort(policy: PortPolicy, out: DispatchBuffers): void {
+  const { servicePort: sp, protocol: p } = policy;
+  if (sp.nodePort === 0) return;
+  // Upstream adds an identical rule restricted to 127.0.0.0/8 that only feeds an nfacct
+  // counter when that counter exists; it changes no verdict, so kpx leaves it out.
+  if (policy.hasEndpoints) {
+    out.natNodePorts.writeLine(
+      `-A KUBE-NODEPORTS -m comment --comment ${sp.servicePortName} -m ${p} -p ${p} --dport ${sp.nodePort} -j ${policy.chains.external}`,
+    );
+  }
+  if (policy.externalFilter !== undefined) {
+    const { comment, target } = policy.externalFilter;
+    out.filterExternalServices.writeLine(
+      `-A KUBE-EXTERNAL-SERVICES -m comment --comment ${comment} -m addrtype --dst-type LOCAL -m ${p} -p ${p} --dport ${sp.nodePort} -j ${target}`,
+    );
+  }
+}
+
+function renderHealthCheckNodePort(policy: PortPolicy, out: DispatchBuffers): void {
+  const sp = policy.servicePort;
+  if (sp.healthCheckNodePort === 0) return;
+  // Accepted whether or not this node has local endpoints: the health check answers either way.
+  out.filterNodePorts.writeLine(
+    `-A KUBE-NODEPORTS -m comment --comment "${sp.servicePortName} health check node port" -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`,
+  );
+}

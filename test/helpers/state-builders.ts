@@ -1,0 +1,140 @@
+// Builders for DesiredState values, after upstream's test mutators:
+//   makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.clusterIP = '172.30.0.41'; sp.endpoints.push(makeEndpoint('10.180.0.1', 80)); })
+// Defaults follow upstream proxier_test.go's conventions: pods 10.0.0.0/8, cluster IPs
+// 172.30.0.0/16, node test-node at 192.168.0.2, masquerade bit 14.
+import type {
+  CategorizedEndpoints,
+  DesiredState,
+  Endpoint,
+  NodeContext,
+  ServicePort,
+} from '../../src/model/types.ts';
+import type { ChangeSet } from '../../src/diff/change-set.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export const TEST_NODE_NAME = 'test-node';
+export const TEST_NODE_IP = '192.168.0.2';
+
+export function makeNodeContext(mutate?: (node: Mutable<NodeContext>) => void): NodeContext {
+  const node: Mutable<NodeContext> = {
+    nodeName: TEST_NODE_NAME,
+    ipFamily: 'IPv4',
+    nodeIPs: [TEST_NODE_IP],
+    zone: undefined,
+    detectLocal: { mode: 'ClusterCIDR', cidrs: ['10.0.0.0/8'] },
+    masqueradeAll: false,
+    masqueradeBit: 14,
+    nodePortAddresses: [],
+    localhostNodePorts: true,
+  };
+  mutate?.(node);
+  return node;
+}
+
+export function makeEndpoint(ip: string, port: number, mutate?: (endpoint: Mutable<Endpoint>) => void): Endpoint {
+  const endpoint: Mutable<Endpoint> = {
+    ip,
+    port,
+    endpoint: ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`,
+    isLocal: false,
+    ready: true,
+    serving: true,
+    terminating: false,
+    nodeName: undefined,
+    zone: undefined,
+    zoneHints: [],
+  };
+  mutate?.(endpoint);
+  return endpoint;
+}
+
+/** A service port draft: `endpoints` lists every endpoint; categorization is derived unless set. */
+export interface ServicePortDraft extends Mutable<Omit<ServicePort, 'endpoints'>> {
+  endpoints: Endpoint[];
+  categorized: CategorizedEndpoints | undefined;
+}
+
+export function makeServicePort(
+  namespace: string,
+  name: string,
+  portName: string,
+  mutate?: (draft: ServicePortDraft) => void,
+): ServicePort {
+  const draft: ServicePortDraft = {
+    servicePortName: portName === '' ? `${namespace}/${name}` : `${namespace}/${name}:${portName}`,
+    namespace,
+    name,
+    portName,
+    protocol: 'TCP',
+    clusterIP: '172.30.0.1',
+    port: 80,
+    nodePort: 0,
+    externalIPs: [],
+    loadBalancerVIPs: [],
+    loadBalancerSourceRanges: [],
+    healthCheckNodePort: 0,
+    sessionAffinity: { type: 'None' },
+    externalPolicyLocal: false,
+    internalPolicyLocal: false,
+    externallyAccessible: false,
+    endpoints: [],
+    categorized: undefined,
+  };
+  mutate?.(draft);
+  const { endpoints, categorized, ...fields } = draft;
+  const externallyAccessible =
+    fields.externallyAccessible || fields.nodePort !== 0 || fields.externalIPs.length > 0 || fields.loadBalancerVIPs.length > 0;
+  const servicePort = { ...fields, externallyAccessible };
+  return { ...servicePort, endpoints: categorized ?? categorizeForTest(servicePort, endpoints) };
+}
+
+/**
+ * Upstream's CategorizeEndpoints without topology: ready endpoints, falling back to
+ * serving-terminating ones, for each policy the port uses.
+ */
+export function categorizeForTest(
+  servicePort: Omit<ServicePort, 'endpoints'>,
+  endpoints: readonly Endpoint[],
+): CategorizedEndpoints {
+  const all = [...endpoints].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+  const usable = (candidates: readonly Endpoint[]): Endpoint[] => {
+    const ready = candidates.filter((endpoint) => endpoint.ready);
+    return ready.length > 0 ? ready : candidates.filter((endpoint) => endpoint.serving && endpoint.terminating);
+  };
+  const usesCluster = !servicePort.internalPolicyLocal || servicePort.externallyAccessible;
+  const usesLocal =
+    servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible);
+  const cluster = usesCluster ? usable(all) : [];
+  const local = usesLocal ? usable(all.filter((endpoint) => endpoint.isLocal)) : [];
+  const allReachable = all.filter((endpoint) => cluster.includes(endpoint) || local.includes(endpoint));
+  const hasAnyEndpoints = all.some((endpoint) => endpoint.ready || (endpoint.serving && endpoint.terminating));
+  return { all, cluster, local, allReachable, hasAnyEndpoints };
+}
+
+export function makeState(servicePorts: readonly ServicePort[], node: NodeContext = makeNodeContext()): DesiredState {
+  const sorted = [...servicePorts].sort((a, b) => (a.servicePortName < b.servicePortName ? -1 : 1));
+  return { node, servicePorts: new Map(sorted.map((servicePort) => [servicePort.servicePortName, servicePort])) };
+}
+
+/** The ChangeSet diffStates would produce between two states (no node change). */
+export function makeChangeSet(previous: DesiredState, next: DesiredState): ChangeSet {
+  const changed = new Set<string>();
+  const deleted = new Set<string>();
+  const previousPorts = new Map<string, ServicePort>();
+  for (const [name, port] of next.servicePorts) {
+    const before = previous.servicePorts.get(name);
+    if (before === undefined) changed.add(name);
+    else if (JSON.stringify(before) !== JSON.stringify(port)) {
+      changed.add(name);
+      previousPorts.set(name, before);
+    }
+  }
+  for (const [name, port] of previous.servicePorts) {
+    if (!next.servicePorts.has(name)) {
+      deleted.add(name);
+      previousPorts.set(name, port);
+    }
+  }
+  return { full: false, changed, deleted, previous: previousPorts };
+}
