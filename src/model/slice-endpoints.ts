@@ -1,0 +1,85 @@
+// spec of one EndpointSlice endpoint, validated (addresses, conditions, topology), as
+// endpointslicecache reads it: ready nil = true, serving nil = true, terminating nil = false.
+import { childPath, indexPath, isRecord, readArray, readBoolean, readRecord, readString, readStringArray, type FieldError } from './field-reader.ts';
+import type { RawObject } from './inputs.ts';
+import type { IPFamily } from './types.ts';
+import { isParsedIP, parseIP } from './validate/ip.ts';
+import { isLabelValue } from './validate/label.ts';
+import { isDNS1123Subdomain } from './validate/name.ts';
+
+export interface SliceEndpoint {
+  /** Canonical form of addresses[0], the only one kube-proxy uses. */
+  readonly ip: string;
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  readonly nodeName: string | undefined;
+  readonly zone: string | undefined;
+  readonly zoneHints: readonly string[];
+  readonly nodeHints: readonly string[];
+}
+
+const NO_HINTS: readonly string[] = Object.freeze([]);
+
+function readHintNames(hints: RawObject | undefined, key: string, path: string, isValid: (name: string) => boolean, errors: FieldError[]): readonly string[] {
+  const names = new Set<string>();
+  const listPath = childPath(path, key);
+  readArray(hints, key, path, errors).forEach((entry, index) => {
+    const entryPath = indexPath(listPath, index);
+    if (!isRecord(entry)) {
+      errors.push({ field: entryPath, value: entry, reason: 'must be an object' });
+      return;
+    }
+    const name = readString(entry, 'name', entryPath, errors);
+    if (name === undefined || name === '' || !isValid(name)) {
+      errors.push({ field: childPath(entryPath, 'name'), value: name, reason: key === 'forZones' ? 'must be a label value' : 'must be a DNS-1123 subdomain' });
+    } else {
+      names.add(name);
+    }
+  });
+  return names.size === 0 ? NO_HINTS : Object.freeze([...names].sort());
+}
+
+function readAddress(entry: RawObject, path: string, addressType: IPFamily, errors: FieldError[]): string | undefined {
+  const addresses = readStringArray(entry, 'addresses', path, errors);
+  let first: string | undefined;
+  addresses.forEach((address, index) => {
+    const parsed = parseIP(address);
+    const field = indexPath(childPath(path, 'addresses'), index);
+    if (!isParsedIP(parsed)) errors.push({ field, value: address, reason: parsed.error });
+    else if (parsed.family !== addressType) errors.push({ field, value: address, reason: `must be an ${addressType} address (the slice's addressType)` });
+    else if (index === 0) first = parsed.ip;
+  });
+  return first;
+}
+
+/** Undefined (after recording why in `ignored`) for an endpoint without addresses. */
+export function readSliceEndpoint(
+  entry: RawObject,
+  path: string,
+  addressType: IPFamily,
+  ignored: FieldError[],
+  errors: FieldError[],
+): SliceEndpoint | undefined {
+  const ip = readAddress(entry, path, addressType, errors);
+  const conditionsPath = childPath(path, 'conditions');
+  const conditions = readRecord(entry, 'conditions', path, errors);
+  const ready = readBoolean(conditions, 'ready', conditionsPath, errors) ?? true;
+  const serving = readBoolean(conditions, 'serving', conditionsPath, errors) ?? true;
+  const terminating = readBoolean(conditions, 'terminating', conditionsPath, errors) ?? false;
+  const nodeName = readString(entry, 'nodeName', path, errors);
+  if (nodeName !== undefined && !isDNS1123Subdomain(nodeName)) {
+    errors.push({ field: childPath(path, 'nodeName'), value: nodeName, reason: 'must be a DNS-1123 subdomain' });
+  }
+  const zone = readString(entry, 'zone', path, errors);
+  if (zone !== undefined && !isLabelValue(zone)) errors.push({ field: childPath(path, 'zone'), value: zone, reason: 'must be a label value' });
+  const hintsPath = childPath(path, 'hints');
+  const hints = readRecord(entry, 'hints', path, errors);
+  const zoneHints = readHintNames(hints, 'forZones', hintsPath, isLabelValue, errors);
+  const nodeHints = readHintNames(hints, 'forNodes', hintsPath, isDNS1123Subdomain, errors);
+  if (ip === undefined) {
+    ignored.push({ field: childPath(path, 'addresses'), value: entry['addresses'], reason: 'endpoint without addresses is ignored' });
+    return undefined;
+  }
+  return { ip, ready, serving, terminating, nodeName, zone, zoneHints, nodeHints };
+}

@@ -1,0 +1,66 @@
+// The Endpoint objects one slice port contributes: one per endpoint address, deduplicated
+// as endpointslicecache does, sorted by `endpoint` string.
+import type { SliceEndpoint } from './slice-endpoints.ts';
+import type { Endpoint, Protocol } from './types.ts';
+
+export interface SlicePortEndpoints {
+  /** The slice port's name: how a Service port (and a named targetPort) finds its endpoints. */
+  readonly portName: string;
+  readonly protocol: Protocol;
+  /** Deduplicated, sorted by `endpoint`, frozen. */
+  readonly endpoints: readonly Endpoint[];
+  /** `hints.forNodes` of the endpoints that have any (PreferSameNode). */
+  readonly nodeHints: ReadonlyMap<Endpoint, readonly string[]>;
+}
+
+const NO_NODE_HINTS: ReadonlyMap<Endpoint, readonly string[]> = new Map();
+
+/** Upstream's Endpoint.String(): `ip:port`, `[ip]:port` for IPv6. */
+export function endpointString(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export function compareEndpoints(a: Endpoint, b: Endpoint): number {
+  return a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0;
+}
+
+/**
+ * Keeps one Endpoint per `ip:port`: a later non-terminating one replaces an earlier one
+ * (a reused pod IP: prefer the running pod), as upstream's addEndpoints.
+ */
+export function addDeduplicated(byEndpoint: Map<string, Endpoint>, endpoint: Endpoint): void {
+  if (!endpoint.terminating || !byEndpoint.has(endpoint.endpoint)) byEndpoint.set(endpoint.endpoint, endpoint);
+}
+
+export function makeSlicePortEndpoints(
+  port: { readonly name: string; readonly protocol: Protocol; readonly port: number },
+  endpoints: readonly SliceEndpoint[],
+  hostname: string,
+): SlicePortEndpoints {
+  const byEndpoint = new Map<string, Endpoint>();
+  let nodeHints: Map<Endpoint, readonly string[]> | undefined;
+  for (const source of endpoints) {
+    const ip = source.ip;
+    const endpoint: Endpoint = Object.freeze({
+      ip,
+      port: port.port,
+      endpoint: endpointString(ip, port.port),
+      isLocal: hostname !== '' && source.nodeName === hostname,
+      ready: source.ready,
+      serving: source.serving,
+      terminating: source.terminating,
+      nodeName: source.nodeName,
+      zone: source.zone,
+      zoneHints: source.zoneHints,
+    });
+    addDeduplicated(byEndpoint, endpoint);
+    if (source.nodeHints.length > 0) (nodeHints ??= new Map()).set(endpoint, source.nodeHints);
+  }
+  const sorted = [...byEndpoint.values()].sort(compareEndpoints);
+  return Object.freeze({
+    portName: port.name,
+    protocol: port.protocol,
+    endpoints: Object.freeze(sorted),
+    nodeHints: nodeHints ?? NO_NODE_HINTS,
+  });
+}

@@ -1,0 +1,101 @@
+// Strict IP literals: what Go's netip.ParseAddr accepts, minus zones and IPv4-mapped IPv6
+// (as the API server's strict validation), printed in canonical form (RFC 5952).
+import type { IPFamily } from '../types.ts';
+
+export interface ParsedIP {
+  /** Canonical text: dotted quad, or RFC 5952 IPv6 (lowercase, longest zero run compressed). */
+  readonly ip: string;
+  readonly family: IPFamily;
+}
+
+export type IPParseResult = ParsedIP | { readonly error: string };
+
+const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** The four octets of a strict dotted quad (no leading zeros), or undefined. */
+export function parseIPv4Octets(text: string): number[] | undefined {
+  const match = IPV4.exec(text);
+  if (match === null) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  return octets.every((octet) => octet <= 255) ? octets : undefined;
+}
+
+function parseHexGroups(text: string, allowTrailingIPv4: boolean): number[] | undefined {
+  if (text === '') return [];
+  const parts = text.split(':');
+  const groups: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    if (allowTrailingIPv4 && i === parts.length - 1 && part.includes('.')) {
+      const octets = parseIPv4Octets(part);
+      if (octets === undefined) return undefined;
+      groups.push(((octets[0] ?? 0) << 8) | (octets[1] ?? 0), ((octets[2] ?? 0) << 8) | (octets[3] ?? 0));
+    } else if (HEX_GROUP.test(part)) {
+      groups.push(Number.parseInt(part, 16));
+    } else {
+      return undefined;
+    }
+  }
+  return groups;
+}
+
+/** The eight 16-bit groups of an IPv6 literal, or undefined when it is not one. */
+export function parseIPv6Groups(text: string): number[] | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  if (halves.length === 1) {
+    const groups = parseHexGroups(text, true);
+    return groups !== undefined && groups.length === 8 ? groups : undefined;
+  }
+  const head = parseHexGroups(halves[0] ?? '', false);
+  const tail = parseHexGroups(halves[1] ?? '', true);
+  if (head === undefined || tail === undefined || head.length + tail.length > 7) return undefined;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** RFC 5952 text for eight 16-bit groups. */
+export function formatIPv6Groups(groups: readonly number[]): string {
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < 8 && groups[end] === 0) end++;
+    if (end - i > bestLength) {
+      bestStart = i;
+      bestLength = end - i;
+    }
+    i = end;
+  }
+  const hex = (from: number, to: number): string => groups.slice(from, to).map((group) => group.toString(16)).join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
+}
+
+function isIPv4Mapped(groups: readonly number[]): boolean {
+  return groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+}
+
+/** Parses an IP literal strictly; the error says why in words fit for a Problem. */
+export function parseIP(text: string): IPParseResult {
+  if (text.length > 45) return { error: 'must be a valid IP address' };
+  if (text.includes('.') && !text.includes(':')) {
+    const octets = parseIPv4Octets(text);
+    if (octets === undefined) return { error: 'must be a valid IPv4 address without leading zeros' };
+    return { ip: octets.join('.'), family: 'IPv4' };
+  }
+  if (!text.includes(':')) return { error: 'must be a valid IP address' };
+  if (text.includes('%')) return { error: 'must not include an IPv6 zone' };
+  const groups = parseIPv6Groups(text);
+  if (groups === undefined) return { error: 'must be a valid IPv6 address' };
+  if (isIPv4Mapped(groups)) return { error: 'must not be an IPv4-mapped IPv6 address' };
+  return { ip: formatIPv6Groups(groups), family: 'IPv6' };
+}
+
+export function isParsedIP(result: IPParseResult): result is ParsedIP {
+  return !('error' in result);
+}
