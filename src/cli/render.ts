@@ -1,7 +1,104 @@
-import { EXIT } from './exit-codes.ts';
+// `kpx render --mode MODE -f FILE… [kube-proxy flags]`: what a mode would program for the
+// given objects, printed on stdout, touching nothing. Problems go to stderr, one per line.
+import { hostname as osHostname } from 'node:os';
+import { formatConfigError } from '../config/config-error.ts';
+import { formatFlagHelp } from '../config/help-text.ts';
+import { effectiveProxyMode } from '../config/kube-proxy-config.ts';
+import { loadCommandLine, type CommandLine } from '../config/load.ts';
+import { loadObjects } from '../config/load-objects.ts';
+import { formatLoadError, type LoadError } from '../config/parse-objects.ts';
+import { splitClusterObjects } from '../config/split-cluster-objects.ts';
+import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
+import { isKpxError } from '../errors.ts';
+import { buildDesiredState } from '../model/build-state.ts';
+import type { Problem } from '../model/types.ts';
+import { describeUnavailableMode, findMode } from '../modes/registry.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CommandIO } from './main.ts';
 
-export async function runRender(_argv: readonly string[], io: CommandIO): Promise<number> {
-  io.stderr.write('kpx render: not implemented yet\n');
-  return EXIT.runtimeFailure;
+const USAGE = `usage: kpx render --mode iptables -f FILE [-f FILE…] [kube-proxy flags]
+
+Prints what a mode would program for the Services, EndpointSlices and Node in FILE(s),
+touching nothing. Invalid objects are reported on stderr and skipped; the rest is rendered.
+Exit status: 0 ok, 1 some objects skipped, 2 unusable arguments, 3 input could not be read.`;
+
+export async function runRender(argv: readonly string[], io: CommandIO): Promise<number> {
+  const commandLine = await readCommandLine(argv, io);
+  if (typeof commandLine === 'number') return commandLine;
+  const { config, options } = commandLine.resolved;
+  if (options.help) {
+    io.stdout.write(formatFlagHelp('render', USAGE));
+    return EXIT.ok;
+  }
+  const usageError = findUsageError(commandLine);
+  if (usageError !== undefined) return failUsage(io, [usageError]);
+  const modeName = options.renderMode === '' ? effectiveProxyMode(config) : options.renderMode;
+  const mode = findMode(modeName);
+  if (mode === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
+
+  const loaded = await loadObjects(options.filenames, io.stdin);
+  for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
+  if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;
+
+  const machineHostname = osHostname();
+  const cluster = splitClusterObjects(loaded.objects, resolveNodeName(config, machineHostname));
+  const modelConfig = toModelConfig(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
+  const { state, problems } = buildDesiredState(cluster, modelConfig);
+  io.stdout.write(mode.format(mode.plan(state)));
+
+  for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
+  if (cluster.ignored.size > 0) io.stderr.write(`${formatIgnored(cluster.ignored)}\n`);
+  return exitStatus(loaded.errors, problems);
+}
+
+/** The command line, or the exit status when it is unusable. */
+async function readCommandLine(argv: readonly string[], io: CommandIO): Promise<CommandLine | ExitCode> {
+  try {
+    const commandLine = await loadCommandLine(argv, 'render');
+    if (commandLine.errors.length === 0) return commandLine;
+    return failUsage(io, commandLine.errors.map(formatConfigError));
+  } catch (error) {
+    if (!isKpxError(error, 'KPX_ERR_INPUT')) throw error;
+    io.stderr.write(`kpx render: ${error.message}\n`);
+    return EXIT.runtimeFailure;
+  }
+}
+
+function findUsageError(commandLine: CommandLine): string | undefined {
+  const [extra] = commandLine.positional;
+  if (extra !== undefined) return `unexpected argument ${JSON.stringify(extra)} (input files are given with -f)`;
+  if (commandLine.resolved.options.filenames.length === 0) return '-f/--filename is required (a file, a directory, or - for stdin)';
+  return undefined;
+}
+
+function failUsage(io: CommandIO, messages: readonly string[]): ExitCode {
+  for (const message of messages) io.stderr.write(`kpx render: ${message}\n`);
+  io.stderr.write("Run 'kpx render --help' for usage.\n");
+  return EXIT.badArguments;
+}
+
+function describeLoadError(error: LoadError): string {
+  return `${error.unreadable ? 'error' : 'skipped'}: ${formatLoadError(error)}`;
+}
+
+/** `skipped Service default/web: spec.clusterIP "10.0.0.1 -j ACCEPT": must be an IP address`. */
+export function formatProblem(problem: Problem): string {
+  const object = problem.namespace === '' ? problem.name : `${problem.namespace}/${problem.name}`;
+  const label = problem.severity === 'error' ? 'skipped' : 'note: ignored part of';
+  const field = problem.field === '' ? '' : ` ${problem.field}`;
+  return `${label} ${problem.kind} ${object}:${field} "${problem.value}": ${problem.reason}`;
+}
+
+function formatIgnored(ignored: ReadonlyMap<string, number>): string {
+  const total = [...ignored.values()].reduce((sum, count) => sum + count, 0);
+  const kinds = [...ignored.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([kind, count]) => `${kind} ×${count}`)
+    .join(', ');
+  return `note: ${total} object(s) not used by kube-proxy were ignored: ${kinds}`;
+}
+
+function exitStatus(loadErrors: readonly LoadError[], problems: readonly Problem[]): ExitCode {
+  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity === 'error');
+  return skipped ? EXIT.objectsSkipped : EXIT.ok;
 }

@@ -2,7 +2,7 @@
 export interface ConfigError {
   /** `--iptables-sync-period`, `-v`, or a file field path such as `iptables.syncPeriod`. */
   readonly name: string;
-  /** Where it came from: `flag`, or the configuration file's path. */
+  /** Where it came from: `flag`, `configuration` (several fields together), or the configuration file's path. */
   readonly source: string;
   /** The offending value as given, '' when not applicable (an unknown name). */
   readonly value: string;
@@ -10,6 +10,6 @@ export interface ConfigError {
 }
 
 export function formatConfigError(error: ConfigError): string {
-  const where = error.source === 'flag' ? error.name : `${error.source}: ${error.name}`;
+  const where = error.source === 'flag' || error.source === 'configuration' ? error.name : `${error.source}: ${error.name}`;
   return error.value === '' ? `${where}: ${error.reason}` : `${where}: invalid value ${JSON.stringify(error.value)}: ${error.reason}`;
 }

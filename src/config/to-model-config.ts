@@ -23,8 +23,14 @@ export function resolveNodeName(config: KubeProxyConfig, osHostname: string): st
 export function toModelConfig(resolved: ResolvedConfig, context: ModelConfigContext): ModelConfig {
   const { config, options } = resolved;
   const ipFamily = primaryIPFamily(resolved, context.node);
-  const specificBindAddress = isSpecificIP(config.bindAddress) ? [config.bindAddress] : [];
-  const nodeIPOverride = [...new Set([...specificBindAddress, ...options.nodeIPs])].filter((ip) => ipFamilyOf(ip) === ipFamily);
+  // A specific --bind-address overrides the node's primary IP (upstream's detectNodeIPs);
+  // --node-ip stands in for a Node object only when none gives addresses.
+  const override = isSpecificIP(config.bindAddress)
+    ? [config.bindAddress]
+    : nodeHostIPs(context.node).length === 0
+      ? options.nodeIPs
+      : [];
+  const nodeIPOverride = [...new Set(override)].filter((ip) => ipFamilyOf(ip) === ipFamily);
   const nftables = effectiveProxyMode(config) === 'nftables';
   return {
     hostname: resolveNodeName(config, context.osHostname),

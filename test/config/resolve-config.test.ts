@@ -1,0 +1,151 @@
+// The whole command line: defaults, --config file, flags over the file, errors naming fields.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatConfigError } from '../../src/config/config-error.ts';
+import { defaultKubeProxyConfig } from '../../src/config/kube-proxy-config.ts';
+import { loadCommandLine, loadConfigFile } from '../../src/config/load.ts';
+import { isKpxError } from '../../src/errors.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kpx-config-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeConfig(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+const HEADER = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n';
+
+describe('defaults', () => {
+  it('no flags and no file gives kube-proxy defaults', async () => {
+    const { resolved, errors } = await loadCommandLine([], 'run');
+    expect(errors).toEqual([]);
+    expect(resolved.config).toEqual(defaultKubeProxyConfig());
+  });
+
+  it('match what kube-proxy --write-config-to prints', async () => {
+    const { resolved, errors } = await loadCommandLine([`--config=${join(FIXTURES, 'kube-proxy-write-config-defaults.yaml')}`], 'run');
+    expect(errors.map(formatConfigError)).toEqual([]);
+    expect(resolved.config).toEqual(defaultKubeProxyConfig());
+  });
+
+  it('zero and null fields of a kubeadm ConfigMap take the defaults, set ones are kept', async () => {
+    const { resolved, errors } = await loadCommandLine([`--config=${join(FIXTURES, 'kubeadm-kube-proxy-configmap.yaml')}`], 'run');
+    expect(errors.map(formatConfigError)).toEqual([]);
+    expect(resolved.config).toEqual({
+      ...defaultKubeProxyConfig(),
+      clusterCIDR: '10.244.0.0/16',
+      clientConnection: { ...defaultKubeProxyConfig().clientConnection, kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf' },
+    });
+  });
+
+  it('an explicit iptables.minSyncPeriod of 0s becomes 1s in a file (upstream defaulting) but stays 0 from a flag', async () => {
+    const path = await writeConfig('min-sync.yaml', `${HEADER}iptables:\n  minSyncPeriod: 0s\n`);
+    expect((await loadCommandLine([`--config=${path}`], 'run')).resolved.config.iptables.minSyncPeriodMs).toBe(1000);
+    expect((await loadCommandLine([`--config=${path}`, '--iptables-min-sync-period=0s'], 'run')).resolved.config.iptables.minSyncPeriodMs).toBe(0);
+  });
+
+  it('healthz and metrics defaults follow an IPv6 bindAddress; a bare IP gets the default port', async () => {
+    const v6 = await writeConfig('v6.yaml', `${HEADER}bindAddress: "::"\n`);
+    const { config } = (await loadCommandLine([`--config=${v6}`], 'run')).resolved;
+    expect([config.healthzBindAddress, config.metricsBindAddress]).toEqual(['[::]:10256', '[::1]:10249']);
+    const bare = await loadCommandLine(['--healthz-bind-address=10.1.2.3', '--metrics-bind-address=fd00::1'], 'run');
+    expect([bare.resolved.config.healthzBindAddress, bare.resolved.config.metricsBindAddress]).toEqual(['10.1.2.3:10256', '[fd00::1]:10249']);
+  });
+});
+
+describe('precedence: defaults < file < flags', () => {
+  it('a flag overrides the file field it maps to; other file fields stay', async () => {
+    const path = await writeConfig(
+      'precedence.yaml',
+      `${HEADER}clusterCIDR: 10.244.0.0/16\niptables:\n  syncPeriod: 45s\n  masqueradeAll: true\n  masqueradeBit: 10\nhostnameOverride: From-File\nlogging:\n  verbosity: 2\n`,
+    );
+    const { resolved, errors } = await loadCommandLine(
+      [`--config=${path}`, '--iptables-sync-period=1m', '--masquerade-all=false', '--hostname-override=  Node-A ', '-v=5'],
+      'run',
+    );
+    expect(errors).toEqual([]);
+    expect(resolved.config.iptables).toMatchObject({ syncPeriodMs: 60_000, masqueradeAll: false, masqueradeBit: 10 });
+    expect(resolved.config.clusterCIDR).toBe('10.244.0.0/16');
+    expect(resolved.config.hostnameOverride).toBe('node-a');
+    expect(resolved.config.logging.verbosity).toBe(5);
+  });
+
+  it('a flag given as an empty list clears the file list', async () => {
+    const path = await writeConfig('npa.yaml', `${HEADER}nodePortAddresses: [10.0.0.0/8]\n`);
+    expect((await loadCommandLine([`--config=${path}`], 'run')).resolved.config.nodePortAddresses).toEqual(['10.0.0.0/8']);
+    expect((await loadCommandLine([`--config=${path}`, '--nodeport-addresses='], 'run')).resolved.config.nodePortAddresses).toEqual([]);
+  });
+
+  it('kpx-only flags land in options', async () => {
+    const { resolved } = await loadCommandLine(['--service-proxy-name=kpx', '--node-ip=10.0.0.5,fd00::5', '--mode=iptables', '-f', 'a.yaml'], 'render');
+    expect(resolved.options).toMatchObject({ serviceProxyName: 'kpx', nodeIPs: ['10.0.0.5', 'fd00::5'], renderMode: 'iptables', filenames: ['a.yaml'] });
+  });
+});
+
+describe('errors name the field or flag and what is allowed', () => {
+  it.each([
+    ['unknown top-level field', 'udpIdleTimeoutt: 1s\n', 'udpIdleTimeoutt: unknown field in KubeProxyConfiguration (kpx accepts: '],
+    ['unknown nested field', 'iptables:\n  syncPeriodd: 1s\n', 'iptables.syncPeriodd: unknown field in KubeProxyConfiguration (kpx accepts: localhostNodePorts, masqueradeAll, masqueradeBit, minSyncPeriod, snatNodeInternalIP, syncPeriod)'],
+    ['bad enum', 'mode: kernelspace\n', 'mode: invalid value "kernelspace": must be one of: "" (default), iptables, ipvs, nftables, userspace'],
+    ['bad detect-local', 'detectLocalMode: Pods\n', 'detectLocalMode: invalid value "Pods": must be one of: "" (default), ClusterCIDR, NodeCIDR, BridgeInterface, InterfaceNamePrefix'],
+    ['out of range', 'iptables:\n  masqueradeBit: 40\n', 'iptables.masqueradeBit: invalid value "40": must be within the range [0, 31]'],
+    ['wrong type', 'iptables:\n  masqueradeAll: "yes"\n', 'iptables.masqueradeAll: invalid value "yes": must be true or false'],
+    ['duration as number', 'iptables:\n  syncPeriod: 30\n', 'iptables.syncPeriod: invalid value "30": must be a duration string'],
+    ['section not an object', 'conntrack: 5\n', 'conntrack: invalid value "5": must be an object'],
+    ['unsupported non-zero field', 'enableProfiling: true\n', 'enableProfiling: invalid value "true": not supported by kpx: only the zero value is accepted'],
+    ['feature gates', 'featureGates:\n  AllAlpha: true\n', 'featureGates.AllAlpha: invalid value "true": kpx has no feature gates'],
+  ])('%s', async (name, body, message) => {
+    const path = await writeConfig(`${name.replaceAll(' ', '-')}.yaml`, `${HEADER}${body}`);
+    const { errors } = await loadCommandLine([`--config=${path}`], 'run');
+    expect(errors.map(formatConfigError).join('\n')).toContain(`${path}: ${message}`);
+  });
+
+  it('rejects another apiVersion or kind', async () => {
+    const path = await writeConfig('kind.yaml', 'apiVersion: kubeproxy.config.k8s.io/v1alpha2\nkind: KubeletConfiguration\n');
+    const messages = (await loadCommandLine([`--config=${path}`], 'run')).errors.map(formatConfigError);
+    expect(messages).toEqual([
+      `${path}: apiVersion: invalid value "kubeproxy.config.k8s.io/v1alpha2": must be kubeproxy.config.k8s.io/v1alpha1`,
+      `${path}: kind: invalid value "KubeletConfiguration": must be KubeProxyConfiguration`,
+    ]);
+  });
+
+  it('reports a YAML syntax error, and accepts JSON', async () => {
+    const broken = await writeConfig('broken.yaml', `${HEADER}iptables: [unclosed\n`);
+    expect((await loadCommandLine([`--config=${broken}`], 'run')).errors.map(formatConfigError)[0]).toMatch(/not valid YAML or JSON/);
+    const json = await writeConfig('config.json', JSON.stringify({ apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', mode: 'ipvs' }));
+    const fromJSON = await loadCommandLine([`--config=${json}`], 'run');
+    expect(fromJSON.errors).toEqual([]);
+    expect(fromJSON.resolved.config.mode).toBe('ipvs');
+  });
+
+  it.each([
+    [['--iptables-sync-period=1s', '--iptables-min-sync-period=5s'], 'iptables.syncPeriod (--iptables-sync-period): invalid value "1s": must be greater than or equal to iptables.minSyncPeriod (5s)'],
+    [['--iptables-sync-period=0s'], 'iptables.syncPeriod (--iptables-sync-period): invalid value "0s": must be greater than 0'],
+    [['--proxy-mode=ipvs', '--ipvs-sync-period=0s'], 'ipvs.syncPeriod (--ipvs-sync-period): invalid value "0s": must be greater than 0'],
+    [['--cluster-cidr=10.0.0.0/8,10.1.0.0/16'], 'clusterCIDR (--cluster-cidr): invalid value "10.0.0.0/8,10.1.0.0/16": must be a single CIDR or a dual-stack pair'],
+    [['--cluster-cidr=10.0.0.0/88'], 'clusterCIDR (--cluster-cidr): invalid value "10.0.0.0/88": must be a valid CIDR block'],
+    [['--nodeport-addresses=primary,10.0.0.0/8'], "nodePortAddresses[0] (--nodeport-addresses): invalid value \"primary\": can't use both 'primary' and CIDRs"],
+    [['--nodeport-addresses=10.0.0.1'], "nodePortAddresses[0] (--nodeport-addresses): invalid value \"10.0.0.1\": must be a valid CIDR or the single keyword 'primary'"],
+    [['--detect-local-mode=BridgeInterface'], 'detectLocal.bridgeInterface (--pod-bridge-interface): must not be empty when detectLocalMode is BridgeInterface'],
+    [['--hostname-override=   '], '--hostname-override: invalid value "   ": empty hostname-override is invalid'],
+  ])('cross-field: %j', async (argv, message) => {
+    const { errors } = await loadCommandLine(argv, 'run');
+    expect(errors.map(formatConfigError).join('\n')).toContain(message);
+  });
+
+  it('an unreadable --config is a KPX_ERR_INPUT runtime failure', async () => {
+    const missing = join(dir, 'missing.yaml');
+    await expect(loadConfigFile(missing)).rejects.toSatisfy((error: unknown) => isKpxError(error, 'KPX_ERR_INPUT'));
+  });
+});
