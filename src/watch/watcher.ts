@@ -180,7 +180,7 @@ export function startWatching(options: WatchOptions): Watching {
       services: caches.services.size,
       endpointSlices: caches.endpointslices.size,
       hasNode: caches.node.get(options.nodeName) !== undefined,
-      events: counters,
+      events: { services: { ...counters.services }, endpointslices: { ...counters.endpointslices }, node: { ...counters.node } },
       consumerErrors,
     }),
     async stop() {
