@@ -4,7 +4,7 @@ import { categorizeEndpoints, type NodeTopology } from './categorize.ts';
 import type { ParsedSlice } from './parse-endpoint-slice.ts';
 import type { ParsedService } from './parse-service.ts';
 import type { ServiceSpecPort } from './service-spec-ports.ts';
-import { addDeduplicated, compareEndpoints, type SlicePortEndpoints } from './slice-port-endpoints.ts';
+import { sortDeduplicated, type SlicePortEndpoints } from './slice-port-endpoints.ts';
 import type { Endpoint, ServicePort } from './types.ts';
 
 interface JoinedEndpoints {
@@ -29,13 +29,13 @@ function joinEndpoints(port: ServiceSpecPort, slices: readonly ParsedSlice[]): J
   const [first] = matching;
   if (first === undefined) return NO_ENDPOINTS;
   if (matching.length === 1) return { endpoints: first.endpoints, nodeHints: first.nodeHints };
-  const byEndpoint = new Map<string, Endpoint>();
+  const endpoints: Endpoint[] = [];
   let nodeHints: Map<Endpoint, readonly string[]> | undefined;
   for (const slicePort of matching) {
-    for (const endpoint of slicePort.endpoints) addDeduplicated(byEndpoint, endpoint);
+    endpoints.push(...slicePort.endpoints);
     for (const [endpoint, hints] of slicePort.nodeHints) (nodeHints ??= new Map()).set(endpoint, hints);
   }
-  return { endpoints: Object.freeze([...byEndpoint.values()].sort(compareEndpoints)), nodeHints };
+  return { endpoints: Object.freeze(sortDeduplicated(endpoints)), nodeHints };
 }
 
 export function assembleServicePorts(service: ParsedService, slices: readonly ParsedSlice[], node: NodeTopology): ServicePort[] {

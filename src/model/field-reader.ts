@@ -77,14 +77,25 @@ export function readStringArray(object: RawObject | undefined, key: string, path
   return strings;
 }
 
-/** `metadata.labels` as a string map; a non-string value is an error. */
-export function readLabels(metadata: RawObject | undefined, errors: FieldError[]): ReadonlyMap<string, string> {
+export type Labels = Readonly<Record<string, string>>;
+
+const NO_LABELS: Labels = Object.freeze({});
+
+/** `metadata.labels`, every value checked to be a string (the object itself is returned). */
+export function readLabels(metadata: RawObject | undefined, errors: FieldError[]): Labels {
   const labels = readRecord(metadata, 'labels', 'metadata', errors);
-  const result = new Map<string, string>();
-  if (labels === undefined) return result;
-  for (const [key, value] of Object.entries(labels)) {
-    if (typeof value === 'string') result.set(key, value);
-    else errors.push({ field: `metadata.labels[${JSON.stringify(key)}]`, value, reason: 'must be a string' });
+  if (labels === undefined) return NO_LABELS;
+  let isValid = true;
+  for (const key in labels) {
+    const value = labels[key];
+    if (typeof value === 'string' || !Object.hasOwn(labels, key)) continue;
+    errors.push({ field: `metadata.labels[${JSON.stringify(key)}]`, value, reason: 'must be a string' });
+    isValid = false;
   }
-  return result;
+  return isValid ? (labels as Labels) : NO_LABELS;
+}
+
+/** An own label's value; never one inherited from Object.prototype. */
+export function labelValue(labels: Labels, key: string): string | undefined {
+  return Object.hasOwn(labels, key) ? labels[key] : undefined;
 }

@@ -1,5 +1,5 @@
 // metadata.namespace / metadata.name / labels / the memoization key of a raw object.
-import { readLabels, readRecord, type FieldError } from './field-reader.ts';
+import { readLabels, readRecord, type FieldError, type Labels } from './field-reader.ts';
 import type { RawObject } from './inputs.ts';
 import type { ObjectRef } from './problems.ts';
 import type { ObjectKind } from './types.ts';
@@ -7,7 +7,7 @@ import { isDNS1123Label, isDNS1123Subdomain } from './validate/name.ts';
 
 export interface ObjectMeta {
   readonly ref: ObjectRef;
-  readonly labels: ReadonlyMap<string, string>;
+  readonly labels: Labels;
 }
 
 export interface ReadMetaOptions {

@@ -1,6 +1,6 @@
 // One raw EndpointSlice → its endpoints per slice port, for this proxier's family, or
 // nothing (other family / FQDN / filtered by the selector: silently; invalid: Problems).
-import { indexPath, isRecord, readArray, readString, type FieldError } from './field-reader.ts';
+import { indexPath, isRecord, labelValue, readArray, readString, type FieldError } from './field-reader.ts';
 import type { ModelConfig, RawObject } from './inputs.ts';
 import { isSelectedByProxy, LABEL_SERVICE_NAME } from './labels.ts';
 import { readObjectMeta } from './object-meta.ts';
@@ -95,7 +95,7 @@ export function parseEndpointSlice(raw: unknown, config: SliceParseConfig): Slic
   const ports = readSlicePorts(raw, ignored, errors);
   const endpoints = readEndpoints(raw, config.ipFamily, ignored, errors);
   if (errors.length > 0) return rejected(ref, errors);
-  const serviceName = labels.get(LABEL_SERVICE_NAME) ?? '';
+  const serviceName = labelValue(labels, LABEL_SERVICE_NAME) ?? '';
   if (serviceName === '') {
     const field = `metadata.labels[${JSON.stringify(LABEL_SERVICE_NAME)}]`;
     ignored.unshift({ field, value: undefined, reason: 'slice without a service name label is ignored' });

@@ -1,6 +1,6 @@
 // This node's Node object → its zone and its address of this proxier's family, picked as
 // upstream's GetNodeHostIPs does (InternalIPs first, then ExternalIPs).
-import { childPath, indexPath, isRecord, readArray, readRecord, readString, type FieldError } from './field-reader.ts';
+import { childPath, indexPath, isRecord, labelValue, readArray, readRecord, readString, type FieldError } from './field-reader.ts';
 import type { ModelConfig } from './inputs.ts';
 import { LABEL_TOPOLOGY_ZONE } from './labels.ts';
 import { readObjectMeta } from './object-meta.ts';
@@ -26,7 +26,7 @@ export function parseNode(raw: unknown, config: Pick<ModelConfig, 'ipFamily'>): 
   const errors: FieldError[] = [];
   if (!isRecord(raw)) return { node: undefined, problems: errorProblems({ kind: 'Node', namespace: '', name: '' }, [{ field: '', value: raw, reason: 'must be an object' }]) };
   const { ref, labels } = readObjectMeta(raw, { kind: 'Node', namespaced: false, nameIsLabel: false }, errors);
-  const zone = labels.get(LABEL_TOPOLOGY_ZONE);
+  const zone = labelValue(labels, LABEL_TOPOLOGY_ZONE);
   if (zone !== undefined && !isLabelValue(zone)) {
     errors.push({ field: `metadata.labels[${JSON.stringify(LABEL_TOPOLOGY_ZONE)}]`, value: zone, reason: 'must be a label value' });
   }

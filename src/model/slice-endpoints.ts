@@ -22,9 +22,11 @@ export interface SliceEndpoint {
 const NO_HINTS: readonly string[] = Object.freeze([]);
 
 function readHintNames(hints: RawObject | undefined, key: string, path: string, isValid: (name: string) => boolean, errors: FieldError[]): readonly string[] {
+  const entries = readArray(hints, key, path, errors);
+  if (entries.length === 0) return NO_HINTS;
   const names = new Set<string>();
   const listPath = childPath(path, key);
-  readArray(hints, key, path, errors).forEach((entry, index) => {
+  entries.forEach((entry, index) => {
     const entryPath = indexPath(listPath, index);
     if (!isRecord(entry)) {
       errors.push({ field: entryPath, value: entry, reason: 'must be an object' });
@@ -73,10 +75,10 @@ export function readSliceEndpoint(
   }
   const zone = readString(entry, 'zone', path, errors);
   if (zone !== undefined && !isLabelValue(zone)) errors.push({ field: childPath(path, 'zone'), value: zone, reason: 'must be a label value' });
-  const hintsPath = childPath(path, 'hints');
   const hints = readRecord(entry, 'hints', path, errors);
-  const zoneHints = readHintNames(hints, 'forZones', hintsPath, isLabelValue, errors);
-  const nodeHints = readHintNames(hints, 'forNodes', hintsPath, isDNS1123Subdomain, errors);
+  const hintsPath = hints === undefined ? '' : childPath(path, 'hints');
+  const zoneHints = hints === undefined ? NO_HINTS : readHintNames(hints, 'forZones', hintsPath, isLabelValue, errors);
+  const nodeHints = hints === undefined ? NO_HINTS : readHintNames(hints, 'forNodes', hintsPath, isDNS1123Subdomain, errors);
   if (ip === undefined) {
     ignored.push({ field: childPath(path, 'addresses'), value: entry['addresses'], reason: 'endpoint without addresses is ignored' });
     return undefined;

@@ -25,11 +25,21 @@ export function compareEndpoints(a: Endpoint, b: Endpoint): number {
 }
 
 /**
- * Keeps one Endpoint per `ip:port`: a later non-terminating one replaces an earlier one
- * (a reused pod IP: prefer the running pod), as upstream's addEndpoints.
+ * Sorts by `endpoint` and keeps one Endpoint per `ip:port`: a later non-terminating one
+ * replaces an earlier one (a reused pod IP: prefer the running pod), as upstream's
+ * addEndpoints. The sort is stable, so duplicates keep their input order.
  */
-export function addDeduplicated(byEndpoint: Map<string, Endpoint>, endpoint: Endpoint): void {
-  if (!endpoint.terminating || !byEndpoint.has(endpoint.endpoint)) byEndpoint.set(endpoint.endpoint, endpoint);
+export function sortDeduplicated(endpoints: Endpoint[]): Endpoint[] {
+  endpoints.sort(compareEndpoints);
+  let write = 0;
+  for (let read = 0; read < endpoints.length; read++) {
+    const endpoint = endpoints[read] as Endpoint;
+    const kept = write > 0 ? endpoints[write - 1] : undefined;
+    if (kept === undefined || kept.endpoint !== endpoint.endpoint) endpoints[write++] = endpoint;
+    else if (!endpoint.terminating) endpoints[write - 1] = endpoint;
+  }
+  endpoints.length = write;
+  return endpoints;
 }
 
 export function makeSlicePortEndpoints(
@@ -37,7 +47,7 @@ export function makeSlicePortEndpoints(
   endpoints: readonly SliceEndpoint[],
   hostname: string,
 ): SlicePortEndpoints {
-  const byEndpoint = new Map<string, Endpoint>();
+  const list: Endpoint[] = [];
   let nodeHints: Map<Endpoint, readonly string[]> | undefined;
   for (const source of endpoints) {
     const ip = source.ip;
@@ -53,14 +63,13 @@ export function makeSlicePortEndpoints(
       zone: source.zone,
       zoneHints: source.zoneHints,
     });
-    addDeduplicated(byEndpoint, endpoint);
+    list.push(endpoint);
     if (source.nodeHints.length > 0) (nodeHints ??= new Map()).set(endpoint, source.nodeHints);
   }
-  const sorted = [...byEndpoint.values()].sort(compareEndpoints);
   return Object.freeze({
     portName: port.name,
     protocol: port.protocol,
-    endpoints: Object.freeze(sorted),
+    endpoints: Object.freeze(sortDeduplicated(list)),
     nodeHints: nodeHints ?? NO_NODE_HINTS,
   });
 }
