@@ -34,46 +34,70 @@ export const NETWORK_PROGRAMMING_BUCKETS = mergeBuckets(
 /** component-base prefixes the help of every ALPHA metric with its stability level. */
 const alpha = (help: string): string => `[ALPHA] ${help}`;
 
-type FamilyLabel = 'ip_family';
+const FAMILY = ['ip_family'] as const;
+
+function histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[]): Histogram<L> {
+  return new Histogram<L>({ name, help, buckets, labelNames, registers: [] });
+}
+
+function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  return new Counter<L>({ name, help, labelNames, registers: [] });
+}
+
+function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+  return new Gauge<L>({ name, help, labelNames, registers: [] });
+}
 
 function createKubeProxyMetrics() {
-  const familyHistogram = (name: string, help: string, buckets: number[]) =>
-    new Histogram<FamilyLabel>({ name, help: alpha(help), buckets, labelNames: ['ip_family'], registers: [] });
-  const familyCounter = (name: string, help: string) =>
-    new Counter<FamilyLabel>({ name, help: alpha(help), labelNames: ['ip_family'], registers: [] });
-  const familyGauge = (name: string, help: string) =>
-    new Gauge<FamilyLabel>({ name, help: alpha(help), labelNames: ['ip_family'], registers: [] });
   return {
-    syncDuration: familyHistogram('kubeproxy_sync_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds', SYNC_BUCKETS),
-    syncFullDuration: familyHistogram('kubeproxy_sync_full_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds for full resyncs', SYNC_BUCKETS),
-    syncPartialDuration: familyHistogram('kubeproxy_sync_partial_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds for partial resyncs', SYNC_BUCKETS),
-    lastSyncTimestamp: familyGauge('kubeproxy_sync_proxy_rules_last_timestamp_seconds', 'The last time proxy rules were successfully synced'),
-    lastQueuedTimestamp: familyGauge('kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds', 'The last time a sync of proxy rules was queued'),
-    networkProgramming: familyHistogram('kubeproxy_network_programming_duration_seconds', 'In Cluster Network Programming Latency in seconds', NETWORK_PROGRAMMING_BUCKETS),
-    endpointChangesPending: new Gauge({ name: 'kubeproxy_sync_proxy_rules_endpoint_changes_pending', help: alpha('Pending proxy rules Endpoint changes'), registers: [] }),
-    endpointChangesTotal: new Counter({ name: 'kubeproxy_sync_proxy_rules_endpoint_changes_total', help: alpha('Cumulative proxy rules Endpoint changes'), registers: [] }),
-    serviceChangesPending: new Gauge({ name: 'kubeproxy_sync_proxy_rules_service_changes_pending', help: alpha('Pending proxy rules Service changes'), registers: [] }),
-    serviceChangesTotal: new Counter({ name: 'kubeproxy_sync_proxy_rules_service_changes_total', help: alpha('Cumulative proxy rules Service changes'), registers: [] }),
-    restoreFailures: familyCounter('kubeproxy_sync_proxy_rules_iptables_restore_failures_total', 'Cumulative proxy iptables restore failures'),
-    partialRestoreFailures: familyCounter('kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total', 'Cumulative proxy iptables partial restore failures'),
-    iptablesRulesTotal: new Gauge<'ip_family' | 'table'>({ name: 'kubeproxy_sync_proxy_rules_iptables_total', help: alpha('Total number of iptables rules owned by kube-proxy'), labelNames: ['ip_family', 'table'], registers: [] }),
-    iptablesRulesLast: new Gauge<'ip_family' | 'table'>({ name: 'kubeproxy_sync_proxy_rules_iptables_last', help: alpha('Number of iptables rules written by kube-proxy in last sync'), labelNames: ['ip_family', 'table'], registers: [] }),
-    nftablesSyncFailures: familyCounter('kubeproxy_sync_proxy_rules_nftables_sync_failures_total', 'Cumulative proxy nftables sync failures'),
-    nftablesCleanupFailures: familyCounter('kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', 'Cumulative proxy nftables cleanup failures'),
-    healthzTotal: new Counter<'code'>({ name: 'kubeproxy_proxy_healthz_total', help: alpha('Cumulative proxy healthz HTTP status'), labelNames: ['code'], registers: [] }),
-    livezTotal: new Counter<'code'>({ name: 'kubeproxy_proxy_livez_total', help: alpha('Cumulative proxy livez HTTP status'), labelNames: ['code'], registers: [] }),
-    noLocalEndpoints: new Gauge<'ip_family' | 'traffic_policy'>({ name: 'kubeproxy_sync_proxy_rules_no_local_endpoints_total', help: alpha('Number of services with a Local traffic policy and no endpoints'), labelNames: ['ip_family', 'traffic_policy'], registers: [] }),
-    conntrackReconcileDuration: familyHistogram('kubeproxy_conntrack_reconciler_sync_duration_seconds', 'ReconcileConntrackFlowsLatency latency in seconds', SYNC_BUCKETS),
-    conntrackDeletedEntries: familyCounter('kubeproxy_conntrack_reconciler_deleted_entries_total', 'Cumulative conntrack flows deleted by conntrack reconciler'),
+    syncDuration: histogram(
+      'kubeproxy_sync_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds'), SYNC_BUCKETS, FAMILY),
+    syncFullDuration: histogram(
+      'kubeproxy_sync_full_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds for full resyncs'), SYNC_BUCKETS, FAMILY),
+    syncPartialDuration: histogram(
+      'kubeproxy_sync_partial_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds for partial resyncs'), SYNC_BUCKETS, FAMILY),
+    lastSyncTimestamp: gauge(
+      'kubeproxy_sync_proxy_rules_last_timestamp_seconds', alpha('The last time proxy rules were successfully synced'), FAMILY),
+    lastQueuedTimestamp: gauge(
+      'kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds', alpha('The last time a sync of proxy rules was queued'), FAMILY),
+    networkProgramming: histogram(
+      'kubeproxy_network_programming_duration_seconds', alpha('In Cluster Network Programming Latency in seconds'),
+      NETWORK_PROGRAMMING_BUCKETS, FAMILY),
+    endpointChangesPending: gauge('kubeproxy_sync_proxy_rules_endpoint_changes_pending', alpha('Pending proxy rules Endpoint changes')),
+    endpointChangesTotal: counter('kubeproxy_sync_proxy_rules_endpoint_changes_total', alpha('Cumulative proxy rules Endpoint changes')),
+    serviceChangesPending: gauge('kubeproxy_sync_proxy_rules_service_changes_pending', alpha('Pending proxy rules Service changes')),
+    serviceChangesTotal: counter('kubeproxy_sync_proxy_rules_service_changes_total', alpha('Cumulative proxy rules Service changes')),
+    restoreFailures: counter(
+      'kubeproxy_sync_proxy_rules_iptables_restore_failures_total', alpha('Cumulative proxy iptables restore failures'), FAMILY),
+    partialRestoreFailures: counter(
+      'kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total', alpha('Cumulative proxy iptables partial restore failures'), FAMILY),
+    iptablesRulesTotal: gauge(
+      'kubeproxy_sync_proxy_rules_iptables_total', alpha('Total number of iptables rules owned by kube-proxy'), ['ip_family', 'table']),
+    iptablesRulesLast: gauge(
+      'kubeproxy_sync_proxy_rules_iptables_last', alpha('Number of iptables rules written by kube-proxy in last sync'), ['ip_family', 'table']),
+    nftablesSyncFailures: counter(
+      'kubeproxy_sync_proxy_rules_nftables_sync_failures_total', alpha('Cumulative proxy nftables sync failures'), FAMILY),
+    nftablesCleanupFailures: counter(
+      'kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', alpha('Cumulative proxy nftables cleanup failures'), FAMILY),
+    healthzTotal: counter('kubeproxy_proxy_healthz_total', alpha('Cumulative proxy healthz HTTP status'), ['code']),
+    livezTotal: counter('kubeproxy_proxy_livez_total', alpha('Cumulative proxy livez HTTP status'), ['code']),
+    noLocalEndpoints: gauge(
+      'kubeproxy_sync_proxy_rules_no_local_endpoints_total', alpha('Number of services with a Local traffic policy and no endpoints'),
+      ['ip_family', 'traffic_policy']),
+    // Buckets not confirmed against upstream source (only its metrics reference was at hand).
+    conntrackReconcileDuration: histogram(
+      'kubeproxy_conntrack_reconciler_sync_duration_seconds', alpha('ReconcileConntrackFlowsLatency latency in seconds'), SYNC_BUCKETS, FAMILY),
+    conntrackDeletedEntries: counter(
+      'kubeproxy_conntrack_reconciler_deleted_entries_total', alpha('Cumulative conntrack flows deleted by conntrack reconciler'), FAMILY),
   };
 }
 
 function createKpxMetrics() {
   return {
-    mode: new Gauge<'mode'>({ name: 'kpx_mode', help: 'The proxy mode kpx runs in (value 1)', labelNames: ['mode'], registers: [] }),
-    watchRestarts: new Counter<'resource'>({ name: 'kpx_watch_restarts_total', help: 'List/watch loops restarted after a failure or an expired resourceVersion', labelNames: ['resource'], registers: [] }),
-    invalidObjectsSkipped: new Counter<'kind'>({ name: 'kpx_invalid_objects_skipped_total', help: 'Invalid API objects skipped whole, counted once per object version', labelNames: ['kind'], registers: [] }),
-    applyRetries: new Counter<FamilyLabel>({ name: 'kpx_apply_retries_total', help: 'Syncs retried after a failed apply', labelNames: ['ip_family'], registers: [] }),
+    mode: gauge('kpx_mode', 'The proxy mode kpx runs in (value 1)', ['mode']),
+    watchRestarts: counter('kpx_watch_restarts_total', 'List/watch loops restarted after a failure or an expired resourceVersion', ['resource']),
+    invalidObjectsSkipped: counter('kpx_invalid_objects_skipped_total', 'Invalid API objects skipped whole, counted once per object version', ['kind']),
+    applyRetries: counter('kpx_apply_retries_total', 'Syncs retried after a failed apply', FAMILY),
   };
 }
 
