@@ -26,9 +26,10 @@ const MAX_LIST_DEPTH = 4;
 export function parseObjectsText(text: string, source: string): ParsedObjects {
   const result: ParsedObjects = { objects: [], errors: [] };
   const json = tryJSON(text);
-  const documents = json === undefined ? parseYAMLDocuments(text, source, result.errors) : [json];
+  const documents = json === undefined ? parseYAMLDocuments(text) : [json];
   documents.forEach((content, index) => {
-    if (content !== undefined) addDocument(content, source, index + 1, result);
+    if ('error' in content) result.errors.push({ source, document: content.whole ? undefined : index + 1, reason: content.error, unreadable: false });
+    else addDocument(content, source, index + 1, result);
   });
   return result;
 }
@@ -47,26 +48,23 @@ function tryJSON(text: string): { value: unknown } | undefined {
   }
 }
 
-/** One entry per document; undefined where the document was reported as broken. */
-function parseYAMLDocuments(text: string, source: string, errors: LoadError[]): ({ value: unknown } | undefined)[] {
+type DocumentContent = { value: unknown } | { error: string; whole?: boolean };
+
+/** One entry per document, in order: its content, or why it cannot be used. */
+function parseYAMLDocuments(text: string): DocumentContent[] {
   try {
     const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
     const list = Array.isArray(documents) ? documents : [];
-    return list.map((document, index) => {
-      const fail = (reason: string): undefined => {
-        errors.push({ source, document: index + 1, reason, unreadable: false });
-        return undefined;
-      };
-      if (document.errors.length > 0) return fail(`not valid YAML: ${firstLine(document.errors[0]?.message)}`);
+    return list.map((document): DocumentContent => {
+      if (document.errors.length > 0) return { error: `not valid YAML: ${firstLine(document.errors[0]?.message)}` };
       try {
         return { value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
       } catch (error) {
-        return fail(`cannot be decoded: ${firstLine((error as Error).message)}`);
+        return { error: `cannot be decoded: ${firstLine((error as Error).message)}` };
       }
     });
   } catch (error) {
-    errors.push({ source, document: undefined, reason: `cannot be parsed: ${firstLine((error as Error).message)}`, unreadable: false });
-    return [];
+    return [{ error: `cannot be parsed: ${firstLine((error as Error).message)}`, whole: true }];
   }
 }
 
