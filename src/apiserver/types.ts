@@ -1,5 +1,6 @@
 // The programmatic face of the embedded API server (src/apiserver), shared by its
 // tests, the watch layer's tests, `kpx apiserver` and `kpx lab`.
+import type { Logger } from '../log.ts';
 import type { RawObject } from '../model/inputs.ts';
 
 export interface ApiServerOptions {
@@ -11,6 +12,10 @@ export interface ApiServerOptions {
   readonly seed?: readonly RawObject[];
   /** How many events the watch history keeps; older resourceVersions get 410 Gone. */
   readonly historyLimit?: number;
+  /** How often watches that allow bookmarks get one. Default 60 000 (upstream: about a minute). */
+  readonly bookmarkIntervalMs?: number;
+  /** Receives one debug line per request and errors. Default: silent. */
+  readonly logger?: Logger;
 }
 
 /** Faults a test can switch on while the server runs. */
@@ -25,7 +30,14 @@ export interface ApiServerFaults {
   expireHistory(): void;
   /** Write this raw text into every open watch stream (garbage-JSON tests). */
   injectRaw(text: string): void;
+  /** Reset (destroy the socket of) every open watch connection now, without a clean end. */
+  resetWatches(): void;
+  /** Open watches fall silent for good (a half-open connection): nothing more is written to them. */
+  freezeWatches(): void;
 }
+
+/** The kinds the handle can remove; 'Event' means core/v1 events. */
+export type ServedKind = 'Service' | 'EndpointSlice' | 'Node' | 'Namespace' | 'Event';
 
 export interface ApiServerHandle {
   readonly url: string;
@@ -33,7 +45,13 @@ export interface ApiServerHandle {
   /** Create, replace or delete objects as a client would; resolve with the stored object. */
   create(object: RawObject): Promise<RawObject>;
   update(object: RawObject): Promise<RawObject>;
-  remove(kind: 'Service' | 'EndpointSlice' | 'Node', namespace: string, name: string): Promise<void>;
+  remove(kind: ServedKind, namespace: string, name: string): Promise<void>;
+  /** The stored object, or undefined. */
+  get(kind: ServedKind, namespace: string, name: string): RawObject | undefined;
+  /** The store's current resourceVersion (one global counter, as etcd's revision). */
+  resourceVersion(): string;
+  /** How many watch connections are open (stalled ones included). */
+  openWatchCount(): number;
   readonly faults: ApiServerFaults;
   /** Stop listening (dropping every connection), keeping the stored objects. */
   stop(): Promise<void>;

@@ -1,0 +1,36 @@
+// Reading request bodies and writing JSON responses.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ApiStatusError, badRequest, failure } from './status.ts';
+
+/** upstream's default request body limit (3 MiB). */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new ApiStatusError(failure(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A JSON (or, when the Content-Type says so, YAML) body; undefined when empty. */
+export function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text.trim() === '') return undefined;
+  const isYaml = /yaml/i.test(contentType ?? '');
+  try {
+    return isYaml ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`error decoding request body: ${(error as Error).message}`);
+  }
+}
+
+export function sendJson(response: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  response.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  response.end(text);
+}
