@@ -16,6 +16,8 @@ interface FlagBase {
   readonly commands: readonly Command[];
   /** The type word `--help` shows (pflag's: string, duration, int32, strings, ip, ipport). */
   readonly typeName?: string;
+  /** Commands that accept the flag for compatibility but have no use for it. */
+  readonly ignoredBy?: readonly Command[];
 }
 
 /** A flag setting a KubeProxyConfiguration field (by its file path). */
@@ -37,13 +39,12 @@ export type FlagSpec = FieldFlag | OptionFlag;
 const BOTH: readonly Command[] = ['run', 'render'];
 const RUN: readonly Command[] = ['run'];
 const RENDER: readonly Command[] = ['render'];
-const IGNORED_BY_RENDER = ' (kpx render: accepted and ignored)';
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'config', option: 'configFile', kind: 'string', commands: BOTH, help: 'The path to the configuration file (a KubeProxyConfiguration, YAML or JSON). Flags given on the command line override its fields.' },
   { name: 'proxy-mode', field: 'mode', commands: BOTH, typeName: 'ProxyMode', help: "Which proxy mode to use: 'iptables' (default), 'ipvs', 'nftables' or 'userspace'." },
-  { name: 'kubeconfig', field: 'clientConnection.kubeconfig', commands: BOTH, help: `Path to kubeconfig file with authorization information (the master location can be overridden by the master flag).${IGNORED_BY_RENDER}` },
-  { name: 'master', option: 'master', kind: 'string', commands: BOTH, help: `The address of the Kubernetes API server (overrides any value in kubeconfig).${IGNORED_BY_RENDER}` },
+  { name: 'kubeconfig', field: 'clientConnection.kubeconfig', commands: BOTH, help: `Path to kubeconfig file with authorization information (the master location can be overridden by the master flag).`, ignoredBy: RENDER },
+  { name: 'master', option: 'master', kind: 'string', commands: BOTH, help: `The address of the Kubernetes API server (overrides any value in kubeconfig).`, ignoredBy: RENDER },
   { name: 'hostname-override', field: 'hostnameOverride', commands: BOTH, help: "If non-empty, will be used as the name of the Node that kube-proxy is running on. If unset, the node name is assumed to be the same as the node's hostname." },
   { name: 'bind-address', field: 'bindAddress', commands: BOTH, typeName: 'ip', help: "Overrides kube-proxy's idea of what its node's primary IP is. Note that the name is a historical artifact, and kube-proxy does not actually bind any sockets to this IP." },
   { name: 'cluster-cidr', field: 'clusterCIDR', commands: BOTH, help: 'The CIDR range of the pods in the cluster. (For dual-stack clusters, this can be a comma-separated dual-stack pair of CIDR ranges.) When --detect-local-mode is set to ClusterCIDR, kube-proxy will consider traffic to be local if its source IP is in this range.' },

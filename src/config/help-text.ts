@@ -9,23 +9,24 @@ const WIDTH = 110;
 
 export function formatFlagHelp(command: Command, usage: string): string {
   const lines = [usage, '', 'Flags:'];
-  for (const flag of flagsFor(command)) lines.push(...formatFlag(flag));
+  for (const flag of flagsFor(command)) lines.push(...formatFlag(flag, command));
   return `${lines.join('\n')}\n`;
 }
 
-function formatFlag(flag: FlagSpec): string[] {
+function formatFlag(flag: FlagSpec, command: Command): string[] {
   const names = flag.shorthand === undefined ? `    --${flag.name}` : `-${flag.shorthand}, --${flag.name}`;
   const typeWord = flag.typeName ?? TYPE_WORDS[flagKind(flag)];
   const head = `  ${names}${typeWord === '' ? '' : ` ${typeWord}`}`;
-  const defaultText = defaultOf(flag);
-  const text = defaultText === undefined ? flag.help : `${flag.help} (default ${defaultText})`;
+  const defaultText = defaultOf(flag, typeWord);
+  const ignored = flag.ignoredBy?.includes(command) === true ? ` (accepted and ignored by kpx ${command})` : '';
+  const text = `${flag.help}${defaultText === undefined ? '' : ` (default ${defaultText})`}${ignored}`;
   const wrapped = wrap(text, WIDTH - HELP_COLUMN);
   const first = head.length < HELP_COLUMN ? head.padEnd(HELP_COLUMN) + (wrapped[0] ?? '') : `${head}\n${' '.repeat(HELP_COLUMN)}${wrapped[0] ?? ''}`;
   return [first, ...wrapped.slice(1).map((line) => ' '.repeat(HELP_COLUMN) + line)];
 }
 
 /** The default as pflag prints it; undefined for zero values, which pflag leaves out. */
-function defaultOf(flag: FlagSpec): string | undefined {
+function defaultOf(flag: FlagSpec, typeWord: string): string | undefined {
   if (!('field' in flag)) return undefined;
   const field = fieldOf(flag);
   if (field.target === undefined) return undefined;
@@ -33,7 +34,7 @@ function defaultOf(flag: FlagSpec): string | undefined {
   for (const part of field.target.split('.')) value = (value as Record<string, unknown>)[part];
   if (value === '' || value === false || value === 0 || (Array.isArray(value) && value.length === 0)) return undefined;
   if (field.kind === 'duration' && typeof value === 'number') return formatGoDuration(value);
-  return typeof value === 'string' && field.kind === 'string' ? JSON.stringify(value) : String(value);
+  return typeWord === 'string' ? JSON.stringify(value) : String(value);
 }
 
 function wrap(text: string, width: number): string[] {

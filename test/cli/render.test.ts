@@ -1,0 +1,144 @@
+// `kpx render` through the CLI entry point with in-memory streams.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import { FLAGS } from '../../src/config/flag-table.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const INJECTION = join(FIXTURES, 'injection.yaml');
+const LIST = join(FIXTURES, 'kubectl-get-list.yaml');
+let emptyDir = '';
+
+beforeAll(async () => {
+  emptyDir = await mkdtemp(join(tmpdir(), 'kpx-render-cli-'));
+});
+afterAll(async () => {
+  await rm(emptyDir, { recursive: true, force: true });
+});
+
+async function render(args: readonly string[], stdinText = ''): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const stdin = new PassThrough();
+  stdin.end(stdinText);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const exitCode = await main(['render', ...args], { stdout, stderr, stdin });
+  return { exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+describe('kpx render: input and output', () => {
+  it('reports the injected clusterIP on stderr, renders no rule for it, exits 1', async () => {
+    const result = await render(['--mode', 'iptables', '-f', INJECTION, '--hostname-override=node-a']);
+    expect(result.exitCode).toBe(EXIT.objectsSkipped);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^skipped Service default\/evil: spec\.clusterIP "10\.0\.0\.1 -j ACCEPT": .+/),
+    ]);
+    expect(result.stdout).not.toContain('evil');
+    expect(result.stdout).not.toContain('10.0.0.1');
+    expect(result.stdout).not.toContain('-j ACCEPT\n-A KUBE-SERVICES');
+    expect(result.stdout).toContain('-A KUBE-SERVICES -m comment --comment "default/web:http cluster IP"');
+    expect(result.stdout).toContain('--to-destination 10.244.1.5:8080');
+  });
+
+  it('renders a kubectl List with the Node picked by --hostname-override, exit 0 and a note for unused objects', async () => {
+    const result = await render(['--mode=iptables', `--filename=${LIST}`, '--hostname-override=Node-A', '--nodeport-addresses=primary']);
+    expect(result.exitCode, result.stderr).toBe(EXIT.ok);
+    expect(result.stderr).toBe('note: 1 object(s) not used by kube-proxy were ignored: v1/Node (other nodes) ×1\n');
+    expect(result.stdout).toContain('"shop/web:http cluster IP"');
+    expect(result.stdout).toContain('--dport 30080');
+    // 'primary' node port addresses: only the Node's InternalIP accepts NodePort traffic.
+    expect(result.stdout).toContain('192.168.10.11');
+    expect(result.stdout).not.toContain('192.168.10.12');
+  });
+
+  it('reads stdin for -f -', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const result = await render(['--mode', 'iptables', '-f', '-', '--hostname-override', 'node-a'], await readFile(LIST, 'utf8'));
+    expect(result.exitCode, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).toContain('"shop/web:http cluster IP"');
+  });
+
+  it('renders the same bytes for the same input', async () => {
+    const args = ['--mode', 'iptables', '-f', LIST, '--hostname-override', 'node-a'];
+    expect((await render(args)).stdout).toBe((await render(args)).stdout);
+  });
+
+  it('reports a garbage document, renders the rest, exits 1', async () => {
+    const input = `${await (await import('node:fs/promises')).readFile(INJECTION, 'utf8')}\n---\n[not, an, object]\n`;
+    const result = await render(['-f', '-', '--hostname-override', 'node-a'], input);
+    expect(result.exitCode).toBe(EXIT.objectsSkipped);
+    expect(result.stderr).toContain('skipped: stdin: document 4: is not an object (got a list)');
+    expect(result.stdout).toContain('default/web:http');
+  });
+
+  it('takes the local-traffic CIDR from --config, and a flag over the file', async () => {
+    const config = join(FIXTURES, 'kube-proxy-config.yaml');
+    const fromFile = await render(['-f', INJECTION, `--config=${config}`]);
+    expect(fromFile.stdout).toContain('! -s 10.244.0.0/16');
+    const overridden = await render(['-f', INJECTION, `--config=${config}`, '--cluster-cidr=10.128.0.0/16']);
+    expect(overridden.stdout).toContain('! -s 10.128.0.0/16');
+    expect(overridden.stdout).not.toContain('10.244.0.0/16');
+  });
+});
+
+describe('kpx render: unusable arguments exit 2, unreadable input exits 3', () => {
+  it.each([
+    [['--mode', 'iptables'], 'kpx render: -f/--filename is required'],
+    [['-f', INJECTION, '--no-such-flag'], 'kpx render: --no-such-flag: unknown flag'],
+    [['-f', INJECTION, '--mode', 'ipvs'], 'kpx render: mode "ipvs" is not implemented yet (it comes with issue 7)'],
+    [['-f', INJECTION, '--mode', 'userspace'], 'kpx render: mode "userspace" is not implemented yet (it comes with issue 6)'],
+    [['-f', INJECTION, '--proxy-mode', 'ipvs'], 'kpx render: mode "ipvs" is not implemented yet (it comes with issue 7)'],
+    [['-f', INJECTION, '--mode', 'ebpf'], 'kpx render: --mode: invalid value "ebpf": must be one of: iptables, ipvs, nftables, userspace'],
+    [['-f', INJECTION, '--iptables-masquerade-bit=99'], 'kpx render: --iptables-masquerade-bit: invalid value "99": must be within the range [0, 31]'],
+    [['-f', INJECTION, 'stray'], 'kpx render: unexpected argument "stray"'],
+    [['-f', INJECTION, '--cleanup'], 'kpx render: --cleanup: unknown flag'],
+  ])('%j', async (args, message) => {
+    const result = await render(args);
+    expect(result.exitCode).toBe(EXIT.badArguments);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+
+  it('exits 3 with no output when a file cannot be read', async () => {
+    const missing = join(emptyDir, 'missing.yaml');
+    const result = await render(['-f', INJECTION, '-f', missing]);
+    expect(result.exitCode).toBe(EXIT.runtimeFailure);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`error: ${missing}: no such file or directory\n`);
+  });
+
+  it('exits 3 when the --config file cannot be read', async () => {
+    const result = await render(['-f', INJECTION, `--config=${join(emptyDir, 'nope.yaml')}`]);
+    expect(result.exitCode).toBe(EXIT.runtimeFailure);
+    expect(result.stderr).toMatch(/^kpx render: cannot read the configuration file .*nope\.yaml/);
+  });
+
+  it('renders an empty directory as the base chains only', async () => {
+    const result = await render(['-f', emptyDir]);
+    expect(result.exitCode).toBe(EXIT.ok);
+    expect(result.stdout).toContain(':KUBE-SERVICES - [0:0]');
+    expect(result.stdout).not.toContain('KUBE-SVC-');
+  });
+});
+
+describe('kpx render --help', () => {
+  it('documents every flag render accepts, with kube-proxy defaults', async () => {
+    const result = await render(['--help']);
+    expect(result.exitCode).toBe(EXIT.ok);
+    for (const flag of FLAGS.filter((candidate) => candidate.commands.includes('render'))) {
+      expect(result.stdout).toContain(`--${flag.name}`);
+    }
+    expect(result.stdout).not.toContain('--cleanup');
+    expect(result.stdout).toMatch(/--iptables-sync-period duration +An interval/);
+    expect(result.stdout).toContain('(default 30s)');
+    expect(result.stdout).toContain('(default 127.0.0.1:10249)');
+    expect(result.stdout).toContain('-f, --filename file');
+  });
+});
