@@ -1,5 +1,7 @@
 // `kpx run --cleanup` for iptables: remove every kpx chain and every jump rule into one,
-// in one restore payload per table, and leave every other rule and chain alone.
+// in one restore payload per table, and leave every other rule and chain alone. Like
+// upstream's CleanupLeftovers, chains kpx fills but shares with kubelet (KUBE-FIREWALL)
+// stay: only kube-proxy's own chain names count (isKpxChain without extras).
 import type { Exec } from '../../sys/exec.ts';
 import { runRestore, saveTable } from './apply.ts';
 import type { IptablesTools } from './backend-detect.ts';
@@ -23,16 +25,15 @@ export function cleanupPayload(table: string, removal: ChainRemoval): string {
   return [`*${table}`, ...removalHeadLines(removal), ...removalTailLines(removal), 'COMMIT', ''].join('\n');
 }
 
-export async function cleanupKpxRules(exec: Exec, tools: IptablesTools, alsoOwned?: ReadonlySet<string>): Promise<CleanupReport> {
+export async function cleanupKpxRules(exec: Exec, tools: IptablesTools): Promise<CleanupReport> {
   let chainsRemoved = 0;
   let jumpRulesRemoved = 0;
   let toolMs = 0;
   const keptChains: { table: string; chain: string; referencedFrom: string }[] = [];
   for (const table of TABLES) {
-    const owned = (chain: string): boolean => isKpxChain(chain, alsoOwned);
     // The rules of kpx chains matter too: a kept chain keeps what it references.
     const saved = parseSaveText(await saveTable(exec, tools, table)).get(table) ?? emptyTable(table);
-    const removal = planChainRemoval(saved, owned);
+    const removal = planChainRemoval(saved, (chain) => isKpxChain(chain));
     const payload = cleanupPayload(table, removal);
     if (payload !== '') toolMs += await runRestore(exec, tools, payload);
     chainsRemoved += removal.chains.length;

@@ -34,7 +34,7 @@ export interface IptablesDataplaneOptions {
 
 interface State {
   tools: IptablesTools | undefined;
-  /** Every chain a plan applied by this instance declared as kpx's: cleanup removes them too. */
+  /** Every chain a plan applied by this instance declared as kpx's: observe shows them too. */
   readonly ownedSeen: Set<string>;
 }
 
@@ -93,7 +93,7 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
       return { text: await observeKpxRules(exec, await toolsFor(ipFamily), servicePortName, state.ownedSeen) };
     },
     async cleanup() {
-      const report = await cleanupKpxRules(exec, await toolsFor(ipFamily), state.ownedSeen);
+      const report = await cleanupKpxRules(exec, await toolsFor(ipFamily));
       for (const kept of report.keptChains) log.warn(kept, 'kpx chain kept: another chain jumps to it');
       log.info({ chainsRemoved: report.chainsRemoved, jumpRulesRemoved: report.jumpRulesRemoved }, 'iptables rules cleaned up');
     },
