@@ -1,0 +1,19 @@
+// vitest inside the kernel VM (see vm.ts vitestCommand): only `*.vm-test.ts`
+// files, which need the VM's kernel and root, and which the host run skips.
+import { defineConfig } from 'vitest/config';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
+  test: {
+    include: ['src/**/*.vm-test.ts', 'test/**/*.vm-test.ts'],
+    update: false,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // The VM has 2 vCPUs under TCG; one worker keeps startup cheap.
+    maxWorkers: 1,
+    reporters: ['default'],
+  },
+});
