@@ -1,0 +1,48 @@
+// Backend detection and the dataplane's sysctls, against real tools in a bare namespace.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.ts';
+import { detectIptablesBackend } from '../../src/modes/iptables/backend-detect.ts';
+import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
+import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
+import { addNetns, deleteNetns, execInNetns } from '../../src/sys/netns.ts';
+import { execSysctl } from '../../src/sys/sysctl.ts';
+import { uniquePrefix } from '../helpers/topology.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+describe.skipIf(!isRoot)('iptables set-up in a namespace', () => {
+  let netns: string;
+  let exec: Exec;
+
+  beforeEach(async () => {
+    netns = `${uniquePrefix()}-bare`;
+    await addNetns(realExec, netns);
+    exec = execInNetns(realExec, netns);
+  });
+
+  afterEach(async () => {
+    await deleteNetns(realExec, netns);
+  });
+
+  it.each([
+    ['iptables-legacy', 'KUBE-IPTABLES-HINT', 'legacy', 'legacy-hint'],
+    ['iptables-nft', 'KUBE-KUBELET-CANARY', 'nft', 'nft-hint'],
+  ])("finds kubelet's hint left by %s", async (tool, chain, backend, reason) => {
+    await execOk(exec, { file: tool, args: ['-t', 'mangle', '-N', chain] });
+    expect(await detectIptablesBackend(exec)).toMatchObject({ backend, reason });
+  });
+
+  it('counts rules when no hint is there', async () => {
+    for (let n = 0; n < 3; n += 1) await execOk(exec, { file: 'iptables-legacy', args: ['-A', 'INPUT', '-j', 'ACCEPT'] });
+    expect(await detectIptablesBackend(exec)).toMatchObject({ backend: 'legacy', reason: 'rule-count', legacyRules: 3, nftRules: 0 });
+  });
+
+  it('sets route_localnet inside the namespace only when localhost node ports are on', async () => {
+    const sysctl = execSysctl(exec);
+    const deps = { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() };
+    await openIptablesDataplane(deps, { netns, backend: 'nft', localhostNodePorts: false }).setup();
+    expect(await sysctl.read('net.ipv4.conf.all.route_localnet')).toBe('0');
+    await openIptablesDataplane(deps, { netns, backend: 'nft' }).setup();
+    expect(await sysctl.read('net.ipv4.conf.all.route_localnet')).toBe('1');
+  });
+});
