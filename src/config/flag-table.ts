@@ -1,6 +1,7 @@
 // The one table of flags: the parser, `--help` and the config resolver all read it, so the
 // help text cannot drift from what is accepted. Flags that set a configuration field take
 // that field's type and checks from config-fields.ts.
+import assert from 'node:assert/strict';
 import { checkIPList, checkOneOf, type Check } from './checks.ts';
 import { FIELD_BY_PATH, type FieldSpec, type ValueKind } from './config-fields.ts';
 import { LOCAL_MODES, PROXY_MODES, type KpxOptions } from './kube-proxy-config.ts';
@@ -45,6 +46,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'proxy-mode', field: 'mode', commands: BOTH, typeName: 'ProxyMode', help: "Which proxy mode to use: 'iptables' (default), 'ipvs', 'nftables' or 'userspace'." },
   { name: 'kubeconfig', field: 'clientConnection.kubeconfig', commands: BOTH, help: `Path to kubeconfig file with authorization information (the master location can be overridden by the master flag).`, ignoredBy: RENDER },
   { name: 'master', option: 'master', kind: 'string', commands: BOTH, help: `The address of the Kubernetes API server (overrides any value in kubeconfig).`, ignoredBy: RENDER },
+  { name: 'kube-api-content-type', field: 'clientConnection.contentType', commands: BOTH, help: 'Content type of requests sent to apiserver.', ignoredBy: RENDER },
+  { name: 'kube-api-burst', field: 'clientConnection.burst', commands: BOTH, help: 'Burst to use while talking with kubernetes apiserver.', ignoredBy: RENDER },
+  { name: 'kube-api-qps', field: 'clientConnection.qps', commands: BOTH, help: 'QPS to use while talking with kubernetes apiserver.', ignoredBy: RENDER },
   { name: 'hostname-override', field: 'hostnameOverride', commands: BOTH, help: "If non-empty, will be used as the name of the Node that kube-proxy is running on. If unset, the node name is assumed to be the same as the node's hostname." },
   { name: 'bind-address', field: 'bindAddress', commands: BOTH, typeName: 'ip', help: "Overrides kube-proxy's idea of what its node's primary IP is. Note that the name is a historical artifact, and kube-proxy does not actually bind any sockets to this IP." },
   { name: 'cluster-cidr', field: 'clusterCIDR', commands: BOTH, help: 'The CIDR range of the pods in the cluster. (For dual-stack clusters, this can be a comma-separated dual-stack pair of CIDR ranges.) When --detect-local-mode is set to ClusterCIDR, kube-proxy will consider traffic to be local if its source IP is in this range.' },
@@ -86,6 +90,19 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'help', shorthand: 'h', option: 'help', kind: 'bool', commands: BOTH, help: 'Print this help and exit.' },
 ];
 
+/**
+ * kube-proxy flags kpx does not implement: rejected like any unknown flag, but with a reason
+ * that tells an operator migrating a DaemonSet what happened.
+ */
+export const UNSUPPORTED_KUBE_PROXY_FLAGS: ReadonlySet<string> = new Set([
+  'feature-gates', 'write-config-to', 'init-only', 'profiling', 'show-hidden-metrics-for-version', 'healthz-port',
+  'metrics-port', 'proxy-port-range', 'udp-timeout', 'logging-format', 'vmodule', 'log-flush-frequency',
+  'log-text-split-stream', 'log-text-info-buffer-size', 'log-json-split-stream', 'log-json-info-buffer-size',
+  'version', 'windows-service', 'boot-id-file', 'machine-id-file', 'add-dir-header', 'alsologtostderr',
+  'log-backtrace-at', 'log-dir', 'log-file', 'log-file-max-size', 'logtostderr', 'one-output', 'skip-headers',
+  'skip-log-headers', 'stderrthreshold',
+]);
+
 /** The value kind of a flag, from its field when it sets one. */
 export function flagKind(flag: FlagSpec): ValueKind {
   return 'field' in flag ? fieldOf(flag).kind : flag.kind;
@@ -93,7 +110,7 @@ export function flagKind(flag: FlagSpec): ValueKind {
 
 export function fieldOf(flag: FieldFlag): FieldSpec {
   const field = FIELD_BY_PATH.get(flag.field);
-  if (field === undefined) throw new Error(`flag --${flag.name} names unknown field ${flag.field}`);
+  assert(field !== undefined, `flag --${flag.name} names unknown field ${flag.field}`);
   return field;
 }
 

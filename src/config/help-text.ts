@@ -19,8 +19,9 @@ function formatFlag(flag: FlagSpec, command: Command): string[] {
   const head = `  ${names}${typeWord === '' ? '' : ` ${typeWord}`}`;
   const defaultText = defaultOf(flag, typeWord);
   const ignored = flag.ignoredBy?.includes(command) === true ? ` (accepted and ignored by kpx ${command})` : '';
-  const text = `${flag.help}${defaultText === undefined ? '' : ` (default ${defaultText})`}${ignored}`;
-  const wrapped = wrap(text, WIDTH - HELP_COLUMN);
+  // A no-break space keeps "(default X)" on one line; wrap() turns it back into a space.
+  const text = `${flag.help}${defaultText === undefined ? '' : ` (default\u00a0${defaultText})`}${ignored}`;
+  const wrapped = wrap(text, WIDTH - HELP_COLUMN).map((line) => line.replaceAll('\u00a0', ' '));
   const first = head.length < HELP_COLUMN ? head.padEnd(HELP_COLUMN) + (wrapped[0] ?? '') : `${head}\n${' '.repeat(HELP_COLUMN)}${wrapped[0] ?? ''}`;
   return [first, ...wrapped.slice(1).map((line) => ' '.repeat(HELP_COLUMN) + line)];
 }
@@ -40,7 +41,7 @@ function defaultOf(flag: FlagSpec, typeWord: string): string | undefined {
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/)) {
+  for (const word of text.split(/[ \t\n]+/)) {
     if (line !== '' && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;

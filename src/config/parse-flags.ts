@@ -5,7 +5,7 @@ import type { ConfigError } from './config-error.ts';
 import type { FieldValue, ValueKind } from './config-fields.ts';
 import { runCheck } from './decode-config-file.ts';
 import { parseGoDuration } from './duration.ts';
-import { fieldOf, flagKind, type FlagSpec } from './flag-table.ts';
+import { fieldOf, flagKind, UNSUPPORTED_KUBE_PROXY_FLAGS, type FlagSpec } from './flag-table.ts';
 
 export interface ParsedFlags {
   /** The final value of each flag given, by long name, in first-seen order. */
@@ -54,7 +54,8 @@ export function parseFlags(argv: readonly string[], flags: readonly FlagSpec[]):
       const name = equals < 0 ? body : body.slice(0, equals);
       const flag = byName.get(name);
       if (flag === undefined) {
-        fail(`--${name}`, '', 'unknown flag (see --help for the flags kpx supports)');
+        const reason = UNSUPPORTED_KUBE_PROXY_FLAGS.has(name) ? 'a kube-proxy flag kpx does not support' : 'unknown flag';
+        fail(`--${name}`, '', `${reason} (see --help for the flags kpx supports)`);
         continue;
       }
       if (equals >= 0) set(flag, `--${name}`, body.slice(equals + 1));
