@@ -1,0 +1,134 @@
+// Sync benchmark: the real renderer and the real iptables-restore, in a throwaway network
+// namespace, for N services × E endpoints, on each backend. Needs root.
+//
+//   node bench/sync/sync.bench.ts [--backends legacy,nft] [--sizes 1000,10000] [--endpoints 10]
+//
+// For each (backend, size): an initial full sync into empty tables, a full resync over the
+// same rules (what the syncPeriod does), and a partial sync after one endpoint of one service
+// changed. Each is split into kpx's own time (plan, payload, parsing iptables-save) and the
+// external tools' time (iptables-restore, iptables-save, iptables -C).
+import { parseArgs } from 'node:util';
+import type { ChangeSet } from '../../src/diff/change-set.ts';
+import { silentLogger } from '../../src/log.ts';
+import type { DesiredState, ServicePort } from '../../src/model/types.ts';
+import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
+import type { IptablesBackend } from '../../src/modes/iptables/backend-detect.ts';
+import { planIptables } from '../../src/modes/iptables/plan.ts';
+import { realExec } from '../../src/sys/exec.ts';
+import { addNetns, deleteNetns } from '../../src/sys/netns.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
+import { uniquePrefix } from '../../test/helpers/topology.ts';
+
+const { values } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'legacy,nft' },
+    sizes: { type: 'string', default: '1000,10000' },
+    endpoints: { type: 'string', default: '10' },
+  },
+});
+const backends = values.backends.split(',') as IptablesBackend[];
+const sizes = values.sizes.split(',').map(Number);
+const endpointsPerService = Number(values.endpoints);
+
+const quad = (base: number, index: number): string => `10.${base + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
+
+function servicePort(index: number, endpointOffset = 0): ServicePort {
+  return makeServicePort(`ns${index % 100}`, `svc${index}`, 'http', (port) => {
+    port.clusterIP = quad(96, index);
+    port.port = 80;
+    port.endpoints = Array.from({ length: endpointsPerService }, (_, j) =>
+      makeEndpoint(quad(128, index * endpointsPerService + j + endpointOffset), 8080, (endpoint) => {
+        endpoint.isLocal = j === 0;
+      }),
+    );
+  });
+}
+
+function buildState(services: number): DesiredState {
+  const node = makeNodeContext((context) => {
+    context.nodeIPs = ['10.250.0.10'];
+    context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] };
+  });
+  return makeState(Array.from({ length: services }, (_, index) => servicePort(index)), node);
+}
+
+/** The state with one endpoint of service 0 replaced, and the ChangeSet diffStates would give. */
+function changeOneEndpoint(state: DesiredState): { next: DesiredState; changed: ChangeSet } {
+  const before = servicePort(0);
+  const after = makeServicePort(before.namespace, before.name, before.portName, (port) => {
+    port.clusterIP = before.clusterIP;
+    port.endpoints = [...before.endpoints.all.slice(1), makeEndpoint(quad(200, 1), 8080)];
+  });
+  const servicePorts = new Map(state.servicePorts);
+  servicePorts.set(after.servicePortName, after);
+  const next = { node: state.node, servicePorts };
+  const changed = { full: false, changed: new Set([after.servicePortName]), deleted: new Set<string>(), previous: new Map([[after.servicePortName, before]]) };
+  return { next, changed };
+}
+
+interface Row {
+  readonly backend: string;
+  readonly services: number;
+  readonly sync: string;
+  readonly lines: number;
+  readonly planMs: number;
+  readonly toolMs: number;
+  readonly restoreMs: number;
+  readonly totalMs: number;
+}
+
+async function measure(backend: IptablesBackend, services: number): Promise<Row[]> {
+  const netns = `${uniquePrefix('kpxb')}-bench`;
+  await addNetns(realExec, netns);
+  const rows: Row[] = [];
+  try {
+    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, backend });
+    await dataplane.setup();
+    const state = buildState(services);
+    const sync = async (name: string, next: DesiredState, changed?: ChangeSet): Promise<void> => {
+      const started = performance.now();
+      const plan = planIptables(next, changed);
+      const planMs = performance.now() - started;
+      const report = await dataplane.apply(plan);
+      const totalMs = performance.now() - started;
+      rows.push({ backend, services, sync: name, lines: plan.restoreText.split('\n').length, planMs, toolMs: report.toolMs, restoreMs: report.figures['restoreMs'] ?? 0, totalMs });
+      process.stderr.write(`${backend} ${services} ${name}: ${totalMs.toFixed(0)} ms\n`);
+    };
+    await sync('full (initial)', state);
+    await sync('full (resync)', state);
+    const { next, changed } = changeOneEndpoint(state);
+    await sync('partial (1 endpoint)', next, changed);
+  } finally {
+    await deleteNetns(realExec, netns);
+  }
+  return rows;
+}
+
+function printTable(rows: readonly Row[]): void {
+  const header = ['backend', 'services', 'sync', 'restore lines', 'plan ms', 'restore ms', 'all tools ms', 'kpx ms', 'total ms', 'kpx share'];
+  const body = rows.map((row) => {
+    const kpxMs = row.totalMs - row.toolMs;
+    return [
+      row.backend,
+      String(row.services),
+      row.sync,
+      String(row.lines),
+      row.planMs.toFixed(1),
+      row.restoreMs.toFixed(1),
+      row.toolMs.toFixed(1),
+      kpxMs.toFixed(1),
+      row.totalMs.toFixed(1),
+      `${((100 * kpxMs) / row.totalMs).toFixed(1)}%`,
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  const format = (cells: readonly string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log(format(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const cells of body) console.log(format(cells));
+}
+
+const rows: Row[] = [];
+for (const backend of backends) for (const services of sizes) rows.push(...(await measure(backend, services)));
+console.log(`\n${endpointsPerService} endpoints per service; node ${process.version}\n`);
+printTable(rows);
