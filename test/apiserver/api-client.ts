@@ -48,6 +48,8 @@ export class WatchReader {
   readonly garbage: string[] = [];
   status = 0;
   ended = false;
+  /** Why the stream ended abnormally (abort, reset, refused), if it did. */
+  error: unknown;
   private readonly controller = new AbortController();
   private readonly done: Promise<void>;
   private waiters: (() => void)[] = [];
@@ -72,8 +74,8 @@ export class WatchReader {
         }
       }
       if (buffer !== '') this.accept(buffer);
-    } catch {
-      // aborted or reset: `ended` tells the test
+    } catch (error) {
+      this.error = error;
     } finally {
       this.ended = true;
       this.wake();
