@@ -15,7 +15,7 @@ import {
 } from './render-base-chains.ts';
 import { renderServiceDispatch, type DispatchBuffers } from './render-service-dispatch.ts';
 import { renderServiceChains, type ChainBuffers } from './render-service-chains.ts';
-import { decidePortPolicy, portChains } from './render-port-policy.ts';
+import { decidePortPolicy } from './render-port-policy.ts';
 import { renderNodePortsJump } from './render-nodeports.ts';
 import { findStaleChains } from './render-stale-chains.ts';
 import { planJumpRules } from './render-jump-rules.ts';
@@ -43,8 +43,8 @@ export function planIptables(state: DesiredState, changed?: ChangeSet): Iptables
     full: partial === undefined,
     ipFamily: state.node.ipFamily,
     restoreText: joinTables([
-      { table: 'filter', parts: filter.parts },
-      { table: 'nat', parts: nat.parts },
+      { table: 'filter', buffers: filter.buffers },
+      { table: 'nat', buffers: nat.buffers },
     ]),
     ownedChains: {
       filter: filterTopLevelChains(context),
@@ -81,7 +81,7 @@ function renderServicePorts(state: DesiredState, context: RenderContext, partial
     const servicePort = state.servicePorts.get(name)!;
     const policy = decidePortPolicy(servicePort);
     renderServiceDispatch(policy, dispatch);
-    const chains = portChains(policy);
+    const chains = policy.natChains;
     for (const chain of chains) ownedServiceChains.push(chain);
     endpointCount += servicePort.endpoints.all.length;
     if (partial === undefined || partial.changed.has(name)) {
@@ -93,7 +93,7 @@ function renderServicePorts(state: DesiredState, context: RenderContext, partial
 }
 
 interface TableParts {
-  readonly parts: (readonly string[])[];
+  readonly buffers: readonly LineBuffer[];
   readonly chains: number;
   readonly rules: number;
 }
@@ -116,7 +116,7 @@ function assembleFilter(context: RenderContext, dispatch: DispatchBuffers): Tabl
     localnet,
   ];
   return {
-    parts: [declarations.lines(), ...rules.map((buffer) => buffer.lines())],
+    buffers: [declarations, ...rules],
     chains: chains.length,
     rules: rules.reduce((sum, buffer) => sum + buffer.lineCount, 0),
   };
@@ -132,10 +132,11 @@ function assembleNat(context: RenderContext, rendering: ServicePortRendering, st
   const postrouting = new LineBuffer();
   const markMasq = new LineBuffer();
   renderMasqueradeRules(context, postrouting, markMasq);
-  const deletions = stale.map((chain) => `-X ${chain}`);
+  const deletions = new LineBuffer();
+  for (const chain of stale) deletions.writeLine(`-X ${chain}`);
   const rules = [services, rendering.dispatch.natNodePorts, postrouting, markMasq, rendering.chains.rules];
   return {
-    parts: [declarations.lines(), ...rules.map((buffer) => buffer.lines()), deletions],
+    buffers: [declarations, ...rules, deletions],
     chains: declarations.lineCount,
     rules: rules.reduce((sum, buffer) => sum + buffer.lineCount, 0),
   };

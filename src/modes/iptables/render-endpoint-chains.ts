@@ -2,7 +2,7 @@
 // per-endpoint KUBE-SEP- chains that masquerade hairpin traffic and DNAT.
 import assert from 'node:assert/strict';
 import type { Endpoint } from '../../model/types.ts';
-import { chainLine, type LineBuffer } from './restore-text.ts';
+import type { LineBuffer } from './restore-text.ts';
 import type { RenderContext } from './render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 import type { ChainBuffers } from './render-service-chains.ts';
@@ -32,7 +32,7 @@ export function renderPolicyChainEndpoints(
     const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
     // Rule i matches 1/(n-i) of what reaches it, so every endpoint gets 1/n; the last always matches.
     const statistic = index < count - 1 ? ` -m statistic --mode random --probability ${probability(count - index)}` : '';
-    rules.writeLine(`-A ${chain}${comment}${statistic} -j ${sepChain(policy, endpoint)}`);
+    rules.writePieces('-A ', chain, comment, statistic, ' -j ', sepChain(policy, endpoint));
   }
 }
 
@@ -41,16 +41,19 @@ export function renderEndpointChains(policy: PortPolicy, context: RenderContext,
   const p = policy.protocol;
   const comment = context.largeClusterMode ? '' : ` -m comment --comment ${sp.servicePortName}`;
   const usesAffinity = sp.sessionAffinity.type === 'ClientIP';
-  const written = new Set<string>();
+  const dnatMatch = ` -m ${p} -p ${p} -j DNAT --to-destination `;
+  let previous: string | undefined;
   for (const endpoint of sp.endpoints.allReachable) {
     const chain = sepChain(policy, endpoint);
-    if (written.has(chain)) continue;
-    written.add(chain);
-    out.declarations.writeLine(chainLine(chain));
+    // allReachable is deduplicated and sorted by the model; a repeat would be adjacent.
+    if (chain === previous) continue;
+    previous = chain;
+    // The hot path (four lines per endpoint): written as pieces, never built as whole lines.
+    out.declarations.writePieces(':', chain, ' - [0:0]');
     // Traffic that loops back to the endpoint it came from must be masqueraded.
-    out.rules.writeLine(`-A ${chain}${comment} -s ${endpoint.ip} -j KUBE-MARK-MASQ`);
+    out.rules.writePieces('-A ', chain, comment, ' -s ', endpoint.ip, ' -j KUBE-MARK-MASQ');
     const recent = usesAffinity ? ` -m recent --name ${chain} --set` : '';
-    out.rules.writeLine(`-A ${chain}${comment}${recent} -m ${p} -p ${p} -j DNAT --to-destination ${endpoint.endpoint}`);
+    out.rules.writePieces('-A ', chain, comment, recent, dnatMatch, endpoint.endpoint);
   }
 }
 

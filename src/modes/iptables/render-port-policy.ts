@@ -33,9 +33,25 @@ export interface PortPolicy {
   readonly externalFilter: FilterVerdict | undefined;
   /** KUBE-SEP- chain of every reachable endpoint, keyed by Endpoint.endpoint, in allReachable order. */
   readonly endpointChains: ReadonlyMap<string, string>;
+  /** Every nat chain the port needs, in the order they are declared. */
+  readonly natChains: readonly string[];
 }
 
+// A policy depends on nothing but its (immutable) ServicePort, and the model keeps unchanged
+// ports' objects across states, so a partial sync re-derives only what changed: the chain
+// hashes of 100k endpoints are computed once, not on every sync.
+const policies = new WeakMap<ServicePort, PortPolicy>();
+
 export function decidePortPolicy(servicePort: ServicePort): PortPolicy {
+  let policy = policies.get(servicePort);
+  if (policy === undefined) {
+    policy = computePortPolicy(servicePort);
+    policies.set(servicePort, policy);
+  }
+  return policy;
+}
+
+function computePortPolicy(servicePort: ServicePort): PortPolicy {
   const { servicePortName: name, endpoints } = servicePort;
   const chains = serviceChainNames(name, servicePort.protocol);
   const hasEndpoints = endpoints.hasAnyEndpoints;
@@ -47,6 +63,14 @@ export function decidePortPolicy(servicePort: ServicePort): PortPolicy {
   const hasExternalEndpoints = hasEndpoints && (servicePort.externalPolicyLocal ? usesLocalPolicyChain : usesClusterPolicyChain);
   const usesFirewallChain =
     hasEndpoints && servicePort.loadBalancerVIPs.length > 0 && servicePort.loadBalancerSourceRanges.length > 0;
+  const usesExternalTrafficChain = hasEndpoints && servicePort.externallyAccessible;
+  const endpointChains = endpointChainNames(servicePort, endpoints.allReachable);
+  const natChains: string[] = [];
+  if (usesExternalTrafficChain) natChains.push(chains.external);
+  if (usesFirewallChain) natChains.push(chains.firewall);
+  if (usesClusterPolicyChain) natChains.push(chains.cluster);
+  if (usesLocalPolicyChain) natChains.push(chains.local);
+  for (const chain of endpointChains.values()) natChains.push(chain);
   return {
     servicePort,
     chains,
@@ -56,26 +80,16 @@ export function decidePortPolicy(servicePort: ServicePort): PortPolicy {
     hasExternalEndpoints,
     usesClusterPolicyChain,
     usesLocalPolicyChain,
-    usesExternalTrafficChain: hasEndpoints && servicePort.externallyAccessible,
+    usesExternalTrafficChain,
     usesFirewallChain,
     internalTrafficChain: servicePort.internalPolicyLocal ? chains.local : chains.cluster,
     externalPolicyChain: servicePort.externalPolicyLocal ? chains.local : chains.cluster,
     loadBalancerTrafficChain: usesFirewallChain ? chains.firewall : chains.external,
     internalFilter: filterVerdict(name, hasEndpoints, hasInternalEndpoints),
     externalFilter: filterVerdict(name, hasEndpoints, hasExternalEndpoints),
-    endpointChains: endpointChainNames(servicePort, endpoints.allReachable),
+    endpointChains,
+    natChains,
   };
-}
-
-/** Every nat chain the port needs, in the order they are declared. */
-export function portChains(policy: PortPolicy): string[] {
-  const chains: string[] = [];
-  if (policy.usesExternalTrafficChain) chains.push(policy.chains.external);
-  if (policy.usesFirewallChain) chains.push(policy.chains.firewall);
-  if (policy.usesClusterPolicyChain) chains.push(policy.chains.cluster);
-  if (policy.usesLocalPolicyChain) chains.push(policy.chains.local);
-  for (const chain of policy.endpointChains.values()) chains.push(chain);
-  return chains;
 }
 
 function usesClusterEndpoints(servicePort: ServicePort): boolean {

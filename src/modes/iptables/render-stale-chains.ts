@@ -3,7 +3,7 @@
 // port policy on the previous versions the ChangeSet carries, so the plan stays pure.
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { ServicePortName } from '../../model/types.ts';
-import { decidePortPolicy, portChains } from './render-port-policy.ts';
+import { decidePortPolicy } from './render-port-policy.ts';
 
 /**
  * @param currentChains the nat chains each changed port needs now (absent for deleted ports).
@@ -17,7 +17,7 @@ export function findStaleChains(
   for (const [name, previous] of changed.previous) {
     if (!changed.deleted.has(name) && !changed.changed.has(name)) continue;
     const keep = new Set(currentChains.get(name) ?? []);
-    for (const chain of portChains(decidePortPolicy(previous))) {
+    for (const chain of decidePortPolicy(previous).natChains) {
       if (!keep.has(chain)) stale.add(chain);
     }
   }

@@ -1,30 +1,38 @@
-// A line buffer for iptables-restore input, as upstream's proxyutil.LineBuffer: rules are
-// appended as finished lines and joined once at the end, so a 400k-line payload costs one join.
+// A line buffer for iptables-restore input, as upstream's proxyutil.LineBuffer. It stores
+// string pieces (each line's words, then '\n') and the payload is made by one join at the
+// end: a 400k-line payload then costs one copy, and hot paths can write a line as pieces
+// without first building it as a string of its own.
 
 export class LineBuffer {
-  readonly #lines: string[] = [];
+  readonly #pieces: string[] = [];
+  #lineCount = 0;
 
-  /** Appends one line; `words` are joined with single spaces (the caller quotes comments). */
-  write(...words: readonly string[]): void {
-    this.#lines.push(words.join(' '));
+  /** Appends one finished line. */
+  writeLine(line: string): void {
+    this.#pieces.push(line, '\n');
+    this.#lineCount++;
   }
 
-  /** Appends one already formatted line (the fast path). */
-  writeLine(line: string): void {
-    this.#lines.push(line);
+  /** Appends one line made of `pieces` concatenated as they are (the caller adds spaces). */
+  writePieces(...pieces: readonly string[]): void {
+    for (const piece of pieces) this.#pieces.push(piece);
+    this.#pieces.push('\n');
+    this.#lineCount++;
   }
 
   /** Appends every line of another buffer. */
   append(other: LineBuffer): void {
-    for (const line of other.#lines) this.#lines.push(line);
+    for (const piece of other.#pieces) this.#pieces.push(piece);
+    this.#lineCount += other.#lineCount;
   }
 
   get lineCount(): number {
-    return this.#lines.length;
+    return this.#lineCount;
   }
 
-  lines(): readonly string[] {
-    return this.#lines;
+  /** The buffer's pieces; joined with '' they are its lines, each ending in '\n'. */
+  pieces(): readonly string[] {
+    return this.#pieces;
   }
 }
 
@@ -33,15 +41,14 @@ export function chainLine(chain: string): string {
   return `:${chain} - [0:0]`;
 }
 
-/** Joins table sections into one payload: `*table`, the lines of each part in order, `COMMIT`. */
-export function joinTables(
-  sections: readonly { readonly table: string; readonly parts: readonly (readonly string[])[] }[],
-): string {
-  const chunks: string[] = [];
+/** Joins table sections into one payload: `*table`, each buffer's lines in order, `COMMIT`. */
+export function joinTables(sections: readonly { readonly table: string; readonly buffers: readonly LineBuffer[] }[]): string {
+  // One flat array and a single join: joining each buffer first would copy the payload twice.
+  const pieces: string[] = [];
   for (const section of sections) {
-    chunks.push(`*${section.table}`);
-    for (const part of section.parts) if (part.length > 0) chunks.push(part.join('\n'));
-    chunks.push('COMMIT');
+    pieces.push(`*${section.table}\n`);
+    for (const buffer of section.buffers) for (const piece of buffer.pieces()) pieces.push(piece);
+    pieces.push('COMMIT\n');
   }
-  return chunks.join('\n') + '\n';
+  return pieces.join('');
 }
