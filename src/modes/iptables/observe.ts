@@ -5,7 +5,8 @@ import type { Exec } from '../../sys/exec.ts';
 import { saveTable } from './apply.ts';
 import type { IptablesTools } from './backend-detect.ts';
 import type { IptablesTable } from './plan-types.ts';
-import { BUILTIN_CHAINS, isKpxChain, isServiceChainName, parseSaveText, ruleComment, type SavedRule } from './saved-ruleset.ts';
+import { isServiceChainName } from './chain-names.ts';
+import { BUILTIN_CHAINS, isKpxChain, parseSaveText, ruleComment, type SavedRule } from './saved-ruleset.ts';
 
 const TABLES: readonly IptablesTable[] = ['filter', 'nat'];
 

@@ -3,26 +3,31 @@
 // kpx owns kube-proxy's fixed chains and every per-service chain (upstream's
 // isServiceChainName prefixes). Kubelet's chains (KUBE-FIREWALL, KUBE-MARK-DROP,
 // KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT) and everything else belong to others.
+import {
+  isServiceChainName,
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_FORWARD,
+  KUBE_MARK_MASQ,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_PROXY_FIREWALL,
+  KUBE_SERVICES,
+} from './chain-names.ts';
 import type { IptablesTable } from './plan-types.ts';
 
 export const KPX_FIXED_CHAINS: ReadonlySet<string> = new Set([
-  'KUBE-SERVICES',
-  'KUBE-EXTERNAL-SERVICES',
-  'KUBE-NODEPORTS',
-  'KUBE-POSTROUTING',
-  'KUBE-MARK-MASQ',
-  'KUBE-FORWARD',
-  'KUBE-PROXY-FIREWALL',
+  KUBE_SERVICES,
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_MARK_MASQ,
+  KUBE_FORWARD,
+  KUBE_PROXY_FIREWALL,
+  // kube-proxy's flush detector; kpx does not write it but removes an old kube-proxy's.
   'KUBE-PROXY-CANARY',
 ]);
 
-const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-SEP-'] as const;
-
 export const BUILTIN_CHAINS: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
-
-export function isServiceChainName(chain: string): boolean {
-  return SERVICE_CHAIN_PREFIXES.some((prefix) => chain.startsWith(prefix));
-}
 
 /** Whether `chain` is one kpx creates (fixed or per service), or one named in `alsoOwned`. */
 export function isKpxChain(chain: string, alsoOwned?: ReadonlySet<string>): boolean {
