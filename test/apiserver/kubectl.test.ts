@@ -1,0 +1,126 @@
+// The real kubectl (v1.32) against the embedded server: apply, get, delete, get --watch.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { startApiServer } from '../../src/apiserver/server.ts';
+import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+
+const KUBECTL = '/usr/bin/kubectl';
+
+const manifest = (targetPort: number): string => `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+  labels: {app: web}
+spec:
+  clusterIP: 10.96.0.10
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: ${targetPort}, protocol: TCP}
+  - {name: https, port: 443, targetPort: 8443, protocol: TCP}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-abc
+  namespace: default
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+endpoints:
+- addresses: [10.0.0.1]
+  conditions: {ready: true}
+ports:
+- {name: http, port: ${targetPort}, protocol: TCP}
+`;
+
+describe.skipIf(process.platform !== 'linux')('kubectl against the embedded API server', () => {
+  let api: ApiServerHandle;
+  let dir: string;
+  const kubectl = async (...args: string[]): Promise<string> => {
+    const result = await execa(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), ...args], {
+      env: { KUBECONFIG: join(dir, 'no-kubeconfig') },
+      reject: false,
+    });
+    if (result.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
+    return result.stdout;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kpx-kubectl-'));
+    api = await startApiServer();
+  });
+  afterAll(async () => {
+    await api.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('apply creates, reapplies unchanged, then configures a change through a strategic merge patch', async () => {
+    const file = join(dir, 'web.yaml');
+    await writeFile(file, manifest(8080));
+    expect(await kubectl('apply', '-f', file)).toBe('service/web created\nendpointslice.discovery.k8s.io/web-abc created');
+    expect(await kubectl('apply', '-f', file)).toBe('service/web unchanged\nendpointslice.discovery.k8s.io/web-abc unchanged');
+    const before = api.get('Service', 'default', 'web');
+    await writeFile(file, manifest(9090));
+    expect(await kubectl('apply', '-f', file)).toBe('service/web configured\nendpointslice.discovery.k8s.io/web-abc configured');
+    const after = api.get('Service', 'default', 'web');
+    expect((after?.spec as { ports: unknown }).ports).toEqual([
+      { name: 'http', port: 80, targetPort: 9090, protocol: 'TCP' },
+      { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
+    ]);
+    expect((after?.metadata as { uid: string }).uid).toBe((before?.metadata as { uid: string }).uid);
+    expect(Number((after?.metadata as { resourceVersion: string }).resourceVersion)).toBeGreaterThan(Number((before?.metadata as { resourceVersion: string }).resourceVersion));
+  });
+
+  it('get svc -A -o yaml returns the stored objects', async () => {
+    const list = parseYaml(await kubectl('get', 'svc', '-A', '-o', 'yaml')) as { kind: string; items: Record<string, unknown>[] };
+    expect(list.kind).toBe('List');
+    expect(list.items).toHaveLength(1);
+    const stored = api.get('Service', 'default', 'web');
+    expect(list.items[0]).toEqual(stored);
+  });
+
+  it('get endpointslices by name and by label', async () => {
+    expect(await kubectl('get', 'endpointslices', '-o', 'name')).toBe('endpointslice.discovery.k8s.io/web-abc');
+    const slice = JSON.parse(await kubectl('get', 'endpointslice', 'web-abc', '-o', 'json')) as Record<string, unknown>;
+    expect(slice).toMatchObject({ addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }], metadata: { generation: 2 } });
+    expect(await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=nope', '-o', 'name')).toBe('');
+  });
+
+  it('get --watch prints the events it receives', async () => {
+    const child = spawn(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), 'get', 'svc', '--watch', '-o', 'name'], {
+      env: { KUBECONFIG: join(dir, 'no-kubeconfig') },
+    });
+    try {
+      let out = '';
+      const lines = (): string[] => out.split('\n').filter((l) => l !== '');
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      const waitForLines = async (count: number): Promise<void> => {
+        for (let i = 0; i < 200 && lines().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
+      };
+      await waitForLines(1);
+      for (let i = 0; i < 200 && api.openWatchCount() === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+      await api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'second', namespace: 'default' }, spec: {} });
+      await api.remove('Service', 'default', 'second');
+      await waitForLines(3);
+      expect(lines()).toEqual(['service/web', 'service/second', 'service/second']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('delete removes the objects', async () => {
+    expect(await kubectl('delete', 'svc', 'web')).toBe('service "web" deleted');
+    expect(await kubectl('delete', '-n', 'default', 'endpointslice', 'web-abc')).toBe('endpointslice.discovery.k8s.io "web-abc" deleted');
+    expect(api.get('Service', 'default', 'web')).toBeUndefined();
+    const missing = await execa(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), 'get', 'svc', 'web'], { env: { KUBECONFIG: join(dir, 'x') }, reject: false });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('Error from server (NotFound): services "web" not found');
+  });
+});
