@@ -65,8 +65,9 @@ function applyFlag(config: KubeProxyConfig, options: KpxOptions, flag: FlagSpec,
   const target = fieldOf(flag).target;
   if (target === undefined) return;
   let finalValue = value;
-  if (flag.name === 'hostname-override' && typeof value === 'string' && value !== '') {
-    // As upstream's processHostnameOverrideFlag.
+  if (flag.name === 'hostname-override' && typeof value === 'string') {
+    // As upstream's processHostnameOverrideFlag: an empty flag leaves the file's value alone.
+    if (value === '') return;
     finalValue = value.trim().toLowerCase();
     if (finalValue === '') errors.push({ name: '--hostname-override', source: 'flag', value, reason: 'empty hostname-override is invalid' });
   }

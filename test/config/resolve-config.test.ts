@@ -81,6 +81,11 @@ describe('precedence: defaults < file < flags', () => {
     expect(resolved.config.logging.verbosity).toBe(5);
   });
 
+  it('an empty --hostname-override leaves the file value, as upstream', async () => {
+    const path = await writeConfig('hostname.yaml', `${HEADER}hostnameOverride: from-file\n`);
+    expect((await loadCommandLine([`--config=${path}`, '--hostname-override='], 'run')).resolved.config.hostnameOverride).toBe('from-file');
+  });
+
   it('a flag given as an empty list clears the file list', async () => {
     const path = await writeConfig('npa.yaml', `${HEADER}nodePortAddresses: [10.0.0.0/8]\n`);
     expect((await loadCommandLine([`--config=${path}`], 'run')).resolved.config.nodePortAddresses).toEqual(['10.0.0.0/8']);
