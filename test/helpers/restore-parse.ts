@@ -9,6 +9,8 @@ export interface ParsedRule {
   readonly target: string | undefined;
   readonly isGoto: boolean;
   readonly line: number;
+  /** The whole `-A …` line as written. */
+  readonly text: string;
 }
 
 export interface ParsedTable {
@@ -73,5 +75,16 @@ function parseRule(line: string, lineNo: number): ParsedRule {
       isGoto = args[i] === '-g';
     }
   }
-  return { chain, args, target, isGoto, line: lineNo };
+  return { chain, args, target, isGoto, line: lineNo, text: line };
+}
+
+/** The `-A` lines of one chain of one table, in order. */
+export function chainRules(text: string, table: string, chain: string): string[] {
+  const parsed = parseRestore(text).tables.find((candidate) => candidate.name === table);
+  return (parsed?.rules ?? []).filter((rule) => rule.chain === chain).map((rule) => rule.text);
+}
+
+/** The chains one table declares, in order. */
+export function declaredChains(text: string, table: string): string[] {
+  return parseRestore(text).tables.find((candidate) => candidate.name === table)?.declared ?? [];
 }

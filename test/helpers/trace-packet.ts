@@ -121,7 +121,7 @@ function loadTables(text: string, jumpRules: readonly JumpRule[]): Map<string, M
     const rules = chains.get(jump.chain) ?? [];
     chains.set(jump.chain, rules);
     const args = [...tokenize(jump.args.map((arg) => (/\s/.test(arg) ? `"${arg}"` : arg)).join(' ')), '-j', jump.target];
-    const rule: ParsedRule = { chain: jump.chain, args, target: jump.target, isGoto: false, line: 0 };
+    const rule: ParsedRule = { chain: jump.chain, args, target: jump.target, isGoto: false, line: 0, text: args.join(' ') };
     if (jump.position === 'prepend') rules.unshift(rule);
     else rules.push(rule);
   }
