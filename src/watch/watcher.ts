@@ -1,7 +1,9 @@
 // The watch layer's entry point: Services, EndpointSlices and the own Node, each in its
 // own list/watch loop, feeding caches and a change tracker; snapshots come out once
 // Services and EndpointSlices have both listed (kube-proxy's "synced" gate), one per
-// burst of changes. Snapshots are pulled, so while a consumer is busy changes pile up
+// burst of changes. The gate also waits for the Node's first list, up to `nodeWaitMs`
+// (as kube-proxy waits for its Node at startup), so the first snapshot normally carries
+// the node context instead of a second one following right after it. Snapshots are pulled, so while a consumer is busy changes pile up
 // into the next one instead of queueing. Each loop swaps a relist into its cache in one
 // synchronous step, and a snapshot is built synchronously, so no snapshot ever sees a
 // half-applied relist.
@@ -35,6 +37,8 @@ export interface WatchOptions {
   readonly log?: Logger;
   /** How long a burst may keep arriving before its snapshot is handed over. */
   readonly coalesceMs?: number;
+  /** How long the first snapshot waits for the Node's first list once the rest is synced. */
+  readonly nodeWaitMs?: number;
   readonly timing?: Partial<ListWatchTiming>;
   /** Every list/watch occurrence (for metrics); a throw here is logged and ignored. */
   readonly onEvent?: (event: ListWatchEvent) => void;
@@ -71,6 +75,7 @@ export const DEFAULT_TIMING: ListWatchTiming = {
   backoff: DEFAULT_BACKOFF,
 };
 export const DEFAULT_COALESCE_MS = 10;
+export const DEFAULT_NODE_WAIT_MS = 10_000;
 
 const EVENT_TYPES: readonly ListWatchEventType[] = [
   'listed', 'list-failed', 'relist', 'watch-opened', 'watch-closed', 'watch-failed', 'watch-stalled', 'decode-error', 'error-event',
@@ -86,8 +91,10 @@ export function startWatching(options: WatchOptions): Watching {
   const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
   const stopping = new AbortController();
   const tracker = createChangeTracker();
+  // The first snapshot goes out even when the cluster is empty: the proxy must sync once.
+  tracker.otherChanged();
   const caches = { services: createObjectCache(), endpointslices: createObjectCache(), node: createObjectCache() };
-  const listed = { services: false, endpointslices: false };
+  const listed = { services: false, endpointslices: false, node: false };
   const counters = makeCounters();
   let generation = 0;
   let consumerErrors = 0;
@@ -98,6 +105,12 @@ export function startWatching(options: WatchOptions): Watching {
     wake?.();
   };
   const isSynced = (): boolean => listed.services && listed.endpointslices;
+  let hasWaitedForNode = false;
+  const cancelNodeWait = clock.setTimer(() => {
+    hasWaitedForNode = true;
+    notify();
+  }, options.nodeWaitMs ?? DEFAULT_NODE_WAIT_MS);
+  const isReady = (): boolean => isSynced() && (listed.node || hasWaitedForNode);
 
   const onEvent = (event: ListWatchEvent): void => {
     counters[event.resource][event.type] += 1;
@@ -119,7 +132,7 @@ export function startWatching(options: WatchOptions): Watching {
     ],
     [
       { name: 'node', apiVersion: 'v1', kind: 'Node', path: '/api/v1/nodes', selectors: { fieldSelector: nodeFieldSelector(options.nodeName) } },
-      makeSink(caches.node, () => tracker.otherChanged(), () => undefined, notify),
+      makeSink(caches.node, () => tracker.otherChanged(), () => (listed.node = true), notify),
     ],
   ];
   const deps = { client: options.client, clock, rng: options.rng ?? Math.random, log, onEvent };
@@ -138,7 +151,7 @@ export function startWatching(options: WatchOptions): Watching {
   };
   async function nextSnapshot(): Promise<Snapshot | undefined> {
     while (!stopping.signal.aborted) {
-      if (isSynced() && tracker.isDirty) {
+      if (isReady() && tracker.isDirty) {
         await sleep(clock, coalesceMs, stopping.signal);
         return stopping.signal.aborted ? undefined : takeSnapshot(tracker);
       }
@@ -185,6 +198,7 @@ export function startWatching(options: WatchOptions): Watching {
     }),
     async stop() {
       stopping.abort();
+      cancelNodeWait();
       notify();
       await Promise.all(loops);
     },
