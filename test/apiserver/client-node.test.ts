@@ -38,7 +38,7 @@ describe('@kubernetes/client-node against the embedded API server', () => {
   it('DiscoveryV1Api lists EndpointSlices', async () => {
     const discovery = config.makeApiClient(DiscoveryV1Api);
     const slices = await discovery.listEndpointSliceForAllNamespaces();
-    expect(slices.items.map((s) => s.endpoints.map((e) => e.addresses))).toEqual([[['10.0.0.1']]]);
+    expect(slices.items.map((s) => (s.endpoints ?? []).map((e) => e.addresses))).toEqual([[['10.0.0.1']]]);
   });
 
   it('a failed request rejects with the Status code', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyJsonPatch } from './json-patch.ts';
+import type { JsonValue } from './json-value.ts';
 import { applyMergePatch } from './merge-patch.ts';
 
 const doc = { a: { b: 1, 'x/y': 2 }, list: [1, 2, 3] };
@@ -16,7 +17,7 @@ describe('applyJsonPatch (RFC 6902)', () => {
     [[{ op: 'test', path: '/a/b', value: 1 }, { op: 'remove', path: '/list' }], { a: { b: 1, 'x/y': 2 } }],
     [[{ op: 'replace', path: '', value: { z: 1 } }], { z: 1 }],
   ])('%j', (operations, expected) => {
-    expect(applyJsonPatch(doc, operations)).toEqual(expected);
+    expect(applyJsonPatch(doc, operations as JsonValue)).toEqual(expected);
   });
 
   it.each([
