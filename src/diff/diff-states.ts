@@ -1,6 +1,7 @@
 // (previous, next) DesiredState → the service ports a mode must rewrite or remove.
 import type { DesiredState, ServicePort, ServicePortName } from '../model/types.ts';
 import type { ChangeSet } from './change-set.ts';
+import { isSameServicePort } from './service-port-equal.ts';
 import { isStructurallyEqual } from './structural-equal.ts';
 
 /**
@@ -19,7 +20,7 @@ export function diffStates(previous: DesiredState | undefined, next: DesiredStat
     const before = previous.servicePorts.get(name);
     if (before === undefined) {
       changed.add(name);
-    } else if (!isStructurallyEqual(before, port)) {
+    } else if (!isSameServicePort(before, port)) {
       changed.add(name);
       previousPorts.set(name, before);
     }

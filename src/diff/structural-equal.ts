@@ -2,6 +2,12 @@
 // shortcut at every level: a memoizing builder shares unchanged subtrees, so most
 // comparisons stop at the first `===`.
 
+function countKeys(object: object): number {
+  let count = 0;
+  for (const key in object) if (Object.hasOwn(object, key)) count++;
+  return count;
+}
+
 export function isStructurallyEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -13,10 +19,11 @@ export function isStructurallyEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  const keys = Object.keys(left);
-  if (keys.length !== Object.keys(right).length) return false;
-  for (const key of keys) {
+  let count = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key)) continue;
+    count++;
     if (!Object.hasOwn(right, key) || !isStructurallyEqual(left[key], right[key])) return false;
   }
-  return true;
+  return count === countKeys(right);
 }
