@@ -88,3 +88,35 @@ export function chainRules(text: string, table: string, chain: string): string[]
 export function declaredChains(text: string, table: string): string[] {
   return parseRestore(text).tables.find((candidate) => candidate.name === table)?.declared ?? [];
 }
+
+/** Chains of one table as the kernel holds them: name → rule lines. */
+export type KernelTable = Map<string, string[]>;
+
+/**
+ * Applies restore text to an in-memory ruleset with `iptables-restore --noflush` semantics:
+ * a `:CHAIN` line creates or flushes the chain, `-A` appends, `-X` deletes. Throws where the
+ * kernel would refuse (rules in or jumps to a missing chain, deleting a referenced chain).
+ */
+export function applyRestore(kernel: Map<string, KernelTable>, text: string): void {
+  const parsed = parseRestore(text);
+  if (parsed.errors.length > 0) throw new Error(parsed.errors.join('; '));
+  for (const table of parsed.tables) {
+    const chains = new Map(kernel.get(table.name) ?? []);
+    for (const chain of table.declared) chains.set(chain, []);
+    for (const rule of table.rules) {
+      const rules = chains.get(rule.chain);
+      if (rules === undefined) throw new Error(`${table.name}: no chain ${rule.chain}`);
+      rules.push(rule.text.replace(/^-A \S+ ?/, ''));
+    }
+    for (const chain of table.deleted) chains.delete(chain);
+    for (const [chain, rules] of chains) {
+      for (const rule of rules) {
+        const target = / -[jg] (\S+)/.exec(` ${rule}`)?.[1];
+        if (target !== undefined && /^KUBE-/.test(target) && !chains.has(target)) {
+          throw new Error(`${table.name}: ${chain} jumps to missing chain ${target}`);
+        }
+      }
+    }
+    kernel.set(table.name, chains);
+  }
+}

@@ -138,3 +138,47 @@ export function makeChangeSet(previous: DesiredState, next: DesiredState): Chang
   }
   return { full: false, changed, deleted, previous: previousPorts };
 }
+
+/**
+ * The services of upstream's TestOverallIPTablesRules (proxier_test.go): a ClusterIP, a
+ * LoadBalancer with Local policy and no local endpoint, a NodePort, an ExternalIP, a
+ * LoadBalancer with source ranges and affinity, and a ClusterIP without endpoints.
+ */
+export function makeUpstreamOverallScenario(): DesiredState {
+  return makeState([
+    makeServicePort('ns1', 'svc1', 'p80', (sp) => {
+      sp.clusterIP = '172.30.0.41';
+      sp.endpoints.push(makeEndpoint('10.180.0.1', 80));
+    }),
+    makeServicePort('ns2', 'svc2', 'p80', (sp) => {
+      sp.clusterIP = '172.30.0.42';
+      sp.nodePort = 3001;
+      sp.externalPolicyLocal = true;
+      sp.loadBalancerVIPs = ['1.2.3.4'];
+      sp.externalIPs = ['192.168.99.22'];
+      sp.healthCheckNodePort = 30000;
+      sp.endpoints.push(makeEndpoint('10.180.0.2', 80));
+    }),
+    makeServicePort('ns3', 'svc3', 'p80', (sp) => {
+      sp.clusterIP = '172.30.0.43';
+      sp.nodePort = 3003;
+      sp.endpoints.push(makeEndpoint('10.180.0.3', 80));
+    }),
+    makeServicePort('ns4', 'svc4', 'p80', (sp) => {
+      sp.clusterIP = '172.30.0.44';
+      sp.externalIPs = ['192.168.99.33'];
+      sp.endpoints.push(makeEndpoint('10.180.0.4', 80), makeEndpoint('10.180.0.5', 80, (ep) => (ep.isLocal = true)));
+    }),
+    makeServicePort('ns5', 'svc5', 'p80', (sp) => {
+      sp.clusterIP = '172.30.0.45';
+      sp.nodePort = 3002;
+      sp.loadBalancerVIPs = ['5.6.7.8'];
+      sp.loadBalancerSourceRanges = ['203.0.113.0/25'];
+      sp.sessionAffinity = { type: 'ClientIP', timeoutSeconds: 10800 };
+      sp.endpoints.push(makeEndpoint('10.180.0.3', 80));
+    }),
+    makeServicePort('ns6', 'svc6', 'p80', (sp) => {
+      sp.clusterIP = '172.30.0.46';
+    }),
+  ]);
+}
