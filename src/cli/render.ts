@@ -12,6 +12,7 @@ import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
 import { isKpxError } from '../errors.ts';
 import { buildDesiredState } from '../model/build-state.ts';
 import type { Problem } from '../model/types.ts';
+import type { Mode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CommandIO } from './main.ts';
@@ -36,6 +37,17 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
   const mode = findMode(modeName);
   if (mode === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
 
+  try {
+    return await renderObjects(commandLine, mode, io);
+  } catch (error) {
+    // A broken invariant: loud, but with the documented status rather than node's default 1.
+    io.stderr.write(`kpx render: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.runtimeFailure;
+  }
+}
+
+async function renderObjects(commandLine: CommandLine, mode: Mode<unknown>, io: CommandIO): Promise<ExitCode> {
+  const { config, options } = commandLine.resolved;
   const loaded = await loadObjects(options.filenames, io.stdin);
   for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
   if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;

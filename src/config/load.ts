@@ -6,22 +6,22 @@ import type { ConfigError } from './config-error.ts';
 import { decodeConfigFile, type DecodedConfigFile } from './decode-config-file.ts';
 import { flagsFor, type Command } from './flag-table.ts';
 import { parseFlags } from './parse-flags.ts';
+import { MAX_ALIAS_COUNT } from './parse-objects.ts';
 import { resolveConfig, type ResolvedConfig } from './resolve-config.ts';
 
 /** Bounds for a configuration file: a KubeProxyConfiguration is a few hundred bytes. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-export const YAML_LIMITS = { maxAliasCount: 100, uniqueKeys: true } as const;
 
 /** Parses configuration text; a syntax error becomes a ConfigError. */
 export function decodeConfigText(text: string, source: string): DecodedConfigFile {
-  const document = parseDocument(text, { uniqueKeys: YAML_LIMITS.uniqueKeys, prettyErrors: false });
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (document.errors.length > 0) {
     const reasons = document.errors.map((error) => error.message.split('\n')[0]).join('; ');
     return { values: new Map(), errors: [{ name: '(document)', source, value: '', reason: `not valid YAML or JSON: ${reasons}` }] };
   }
   let content: unknown;
   try {
-    content = document.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+    content = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     return { values: new Map(), errors: [{ name: '(document)', source, value: '', reason: (error as Error).message }] };
   }
