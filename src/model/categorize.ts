@@ -89,6 +89,8 @@ function selectClusterEndpoints(
   nodeHints: ReadonlyMap<Endpoint, readonly string[]>,
 ): ClusterSelection {
   const mode = topologyModeFromHints(all, node, nodeHints);
+  // The common case, every endpoint ready and no topology: share `all` instead of copying it.
+  if (mode === '' && all.every((endpoint) => endpoint.ready)) return { endpoints: all, mode };
   const ready = all.filter((endpoint) => endpoint.ready && isAvailableForTopology(endpoint, mode, node, nodeHints));
   // No ready endpoint here means none anywhere (topology would have been ignored otherwise).
   const usable = ready.length > 0 ? ready : all.filter(isServingTerminating);
@@ -139,15 +141,15 @@ export function categorizeEndpoints(
   nodeHints: ReadonlyMap<Endpoint, readonly string[]> = NO_NODE_HINTS,
 ): CategorizedEndpoints {
   const frozenAll = Object.isFrozen(all) ? all : Object.freeze([...all]);
-  if (all.length === 0) return Object.freeze({ all: frozenAll, cluster: NONE, local: NONE, allReachable: NONE, hasAnyEndpoints: false });
+  if (frozenAll.length === 0) return Object.freeze({ all: frozenAll, cluster: NONE, local: NONE, allReachable: NONE, hasAnyEndpoints: false });
 
   const usesCluster = usesClusterEndpoints(port);
-  const cluster = usesCluster ? selectClusterEndpoints(all, node, nodeHints) : { endpoints: NONE, mode: '' as const };
+  const cluster = usesCluster ? selectClusterEndpoints(frozenAll, node, nodeHints) : { endpoints: NONE, mode: '' as const };
   if (!usesLocalEndpoints(port)) {
     const hasAnyEndpoints = cluster.endpoints.length > 0;
     return Object.freeze({ all: frozenAll, cluster: cluster.endpoints, local: NONE, allReachable: cluster.endpoints, hasAnyEndpoints });
   }
-  const local = selectLocalEndpoints(all);
+  const local = selectLocalEndpoints(frozenAll);
   let allReachable: readonly Endpoint[];
   if (!usesCluster) allReachable = local.endpoints;
   // Without topology, cluster holds every ready endpoint: a superset of ready local ones.

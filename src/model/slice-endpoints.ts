@@ -1,6 +1,6 @@
 // spec of one EndpointSlice endpoint, validated (addresses, conditions, topology), as
 // endpointslicecache reads it: ready nil = true, serving nil = true, terminating nil = false.
-import { childPath, indexPath, isRecord, readArray, readBoolean, readRecord, readString, readStringArray, type FieldError } from './field-reader.ts';
+import { childPath, indexPath, isRecord, readArray, readBoolean, readRecord, readString, type FieldError } from './field-reader.ts';
 import type { RawObject } from './inputs.ts';
 import type { IPFamily } from './types.ts';
 import { isParsedIP, parseIP } from './validate/ip.ts';
@@ -43,15 +43,15 @@ function readHintNames(hints: RawObject | undefined, key: string, path: string, 
 }
 
 function readAddress(entry: RawObject, path: string, addressType: IPFamily, errors: FieldError[]): string | undefined {
-  const addresses = readStringArray(entry, 'addresses', path, errors);
+  const addresses = readArray(entry, 'addresses', path, errors);
   let first: string | undefined;
-  addresses.forEach((address, index) => {
-    const parsed = parseIP(address);
-    const field = indexPath(childPath(path, 'addresses'), index);
-    if (!isParsedIP(parsed)) errors.push({ field, value: address, reason: parsed.error });
-    else if (parsed.family !== addressType) errors.push({ field, value: address, reason: `must be an ${addressType} address (the slice's addressType)` });
-    else if (index === 0) first = parsed.ip;
-  });
+  for (let index = 0; index < addresses.length; index++) {
+    const address = addresses[index];
+    const parsed = typeof address === 'string' ? parseIP(address) : { error: 'must be a string' };
+    const reason = !isParsedIP(parsed) ? parsed.error : parsed.family !== addressType ? `must be an ${addressType} address (the slice's addressType)` : undefined;
+    if (reason !== undefined) errors.push({ field: indexPath(childPath(path, 'addresses'), index), value: address, reason });
+    else if (index === 0 && isParsedIP(parsed)) first = parsed.ip;
+  }
   return first;
 }
 
