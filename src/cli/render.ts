@@ -48,7 +48,7 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
 
 async function renderObjects(commandLine: CommandLine, mode: Mode<unknown>, io: CommandIO): Promise<ExitCode> {
   const { config, options } = commandLine.resolved;
-  const loaded = await loadObjects(options.filenames, io.stdin);
+  const loaded = await loadObjects(options.filenames, io.stdin, { recursive: options.recursive });
   for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
   if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;
 

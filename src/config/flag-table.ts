@@ -87,6 +87,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'node-ip', option: 'nodeIPs', kind: 'list', check: checkIPList, commands: BOTH, typeName: 'ips', help: "kpx: this node's IP address(es), comma-separated, used when no Node object gives them." },
   { name: 'mode', option: 'renderMode', kind: 'string', check: checkOneOf(PROXY_MODES.filter((mode) => mode !== '')), commands: RENDER, help: 'The mode to render: iptables, ipvs, nftables or userspace (default: --proxy-mode, else iptables).' },
   { name: 'filename', shorthand: 'f', option: 'filenames', kind: 'list', commands: RENDER, typeName: 'file', help: "A YAML or JSON file with Services, EndpointSlices and Nodes (multi-document, or a List as 'kubectl get -o yaml' prints); a directory reads every .yaml/.yml/.json in it; '-' reads stdin. Repeatable." },
+  { name: 'recursive', shorthand: 'R', option: 'recursive', kind: 'bool', commands: RENDER, help: 'Process the directories given with -f recursively, as kubectl -R does.' },
   { name: 'help', shorthand: 'h', option: 'help', kind: 'bool', commands: BOTH, help: 'Print this help and exit.' },
 ];
 

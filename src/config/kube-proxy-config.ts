@@ -84,6 +84,8 @@ export interface KpxOptions {
   renderMode: string;
   /** `kpx render -f`, in order. */
   filenames: string[];
+  /** `kpx render -R`: read directories given with -f recursively, as kubectl -R. */
+  recursive: boolean;
   help: boolean;
 }
 
@@ -149,6 +151,7 @@ export function defaultKpxOptions(): KpxOptions {
     nodeIPs: [],
     renderMode: '',
     filenames: [],
+    recursive: false,
     help: false,
   };
 }

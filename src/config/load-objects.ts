@@ -1,5 +1,5 @@
-// Reads `kpx render -f` sources: files, directories (every .yaml/.yml/.json in it, sorted, not
-// recursive, as kubectl -f without -R) and `-` for stdin.
+// Reads `kpx render -f` sources: files, directories (every .yaml/.yml/.json in it, sorted by
+// path; subdirectories only when recursive, as kubectl -R) and `-` for stdin.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { RawObject } from '../model/inputs.ts';
@@ -9,9 +9,15 @@ const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 /** Far above a 30k-service cluster dump; below what a Node string can hold. */
 export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
 
+export interface LoadOptions {
+  /** Read directories recursively (kubectl -R). */
+  readonly recursive?: boolean;
+}
+
 export async function loadObjects(
   sources: readonly string[],
   stdin?: NodeJS.ReadableStream,
+  options: LoadOptions = {},
 ): Promise<{ objects: RawObject[]; errors: LoadError[] }> {
   const objects: RawObject[] = [];
   const errors: LoadError[] = [];
@@ -37,7 +43,7 @@ export async function loadObjects(
       else addText(text, 'stdin');
       continue;
     }
-    for (const path of await expandSource(source, unreadable)) {
+    for (const path of await expandSource(source, options.recursive === true, unreadable)) {
       const text = await readSource(path, unreadable);
       if (text !== undefined) addText(text, path);
     }
@@ -45,13 +51,13 @@ export async function loadObjects(
   return { objects, errors };
 }
 
-async function expandSource(source: string, unreadable: (source: string, reason: string) => void): Promise<string[]> {
+async function expandSource(source: string, recursive: boolean, unreadable: (source: string, reason: string) => void): Promise<string[]> {
   try {
     if (!(await stat(source)).isDirectory()) return [source];
-    const entries = await readdir(source, { withFileTypes: true });
+    const entries = await readdir(source, { withFileTypes: true, recursive });
     return entries
       .filter((entry) => entry.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase()))
-      .map((entry) => join(source, entry.name))
+      .map((entry) => join(entry.parentPath, entry.name))
       .sort();
   } catch (error) {
     unreadable(source, describeIOError(error));

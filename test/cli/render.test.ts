@@ -120,6 +120,21 @@ describe('kpx render: unusable arguments exit 2, unreadable input exits 3', () =
     expect(result.stderr).toMatch(/^kpx render: cannot read the configuration file .*nope\.yaml/);
   });
 
+  it('reads nested directories only with -R', async () => {
+    const { mkdir, copyFile } = await import('node:fs/promises');
+    const root = await mkdtemp(join(tmpdir(), 'kpx-render-r-'));
+    try {
+      await mkdir(join(root, 'team-a'));
+      await copyFile(INJECTION, join(root, 'team-a', 'services.yaml'));
+      expect((await render(['-f', root, '--hostname-override=node-a'])).stdout).not.toContain('default/web:http');
+      const recursive = await render(['-R', '-f', root, '--hostname-override=node-a']);
+      expect(recursive.stdout).toContain('default/web:http');
+      expect(recursive.exitCode).toBe(EXIT.objectsSkipped);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('renders an empty directory as the base chains only', async () => {
     const result = await render(['-f', emptyDir]);
     expect(result.exitCode).toBe(EXIT.ok);

@@ -35,6 +35,12 @@ describe('loadObjects', () => {
     expect(names(objects)).toEqual(['a1', 'a2', 'b', 'c']);
   });
 
+  it('reads subdirectories too with recursive, as kubectl -R', async () => {
+    const { objects, errors } = await loadObjects([join(dir, 'manifests')], undefined, { recursive: true });
+    expect(errors).toEqual([]);
+    expect(names(objects)).toEqual(['a1', 'a2', 'b', 'c', 'd']);
+  });
+
   it('reads several sources in the order given, stdin as -', async () => {
     const stdin = new PassThrough();
     stdin.end(service('from-stdin'));
