@@ -1,0 +1,14 @@
+// The userspace mode: service traffic carried through kpx's own sockets. A pure planner and
+// formatter over DesiredState, and the dataplane that keeps the listeners.
+import type { Mode } from '../mode.ts';
+import type { UserspacePlan } from './plan-types.ts';
+import { planUserspace } from './plan.ts';
+import { formatUserspacePlan } from './format.ts';
+import { openUserspaceDataplane } from './dataplane.ts';
+
+export const userspaceMode: Mode<UserspacePlan> = {
+  name: 'userspace',
+  plan: planUserspace,
+  format: formatUserspacePlan,
+  open: (deps) => openUserspaceDataplane(deps),
+};
