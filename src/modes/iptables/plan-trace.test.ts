@@ -15,7 +15,7 @@ function flows(plan: ReturnType<typeof planIptables>, sourceIP: string, destinat
 
 describe('packet flows through upstream’s overall scenario', () => {
   const plan = planIptables(makeUpstreamOverallScenario());
-  it.each([
+  it.each<[string, string, string, number, string[], Packet['protocol']?]>([
     ['pod → cluster IP', POD, '172.30.0.41', 80, ['10.180.0.1:80']],
     ['outside → cluster IP is masqueraded', OUTSIDE, '172.30.0.41', 80, ['10.180.0.1:80 masq']],
     ['node → cluster IP with two endpoints', TEST_NODE_IP, '172.30.0.44', 80, ['10.180.0.4:80 masq', '10.180.0.5:80 masq']],
@@ -32,7 +32,7 @@ describe('packet flows through upstream’s overall scenario', () => {
     ['source inside loadBalancerSourceRanges', OUTSIDE, '5.6.7.8', 80, ['10.180.0.3:80 masq']],
     ['source outside loadBalancerSourceRanges is dropped', '203.0.113.130', '5.6.7.8', 80, ['DROP']],
     ['external IP with Cluster policy', OUTSIDE, '192.168.99.33', 80, ['10.180.0.4:80 masq', '10.180.0.5:80 masq']],
-  ] as const)('%s', (_name, source, destination, port, expected, protocol = 'TCP') => {
+  ])('%s', (_name, source, destination, port, expected, protocol = 'TCP') => {
     expect(flows(plan, source, destination, port, protocol)).toEqual(expected);
   });
 });
