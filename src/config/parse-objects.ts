@@ -1,7 +1,7 @@
 // Pure: YAML/JSON text → Kubernetes objects. Multi-document streams, and Lists expanded as
 // `kubectl get -o yaml` prints them (`kind: List`, or `ServiceList` & co. whose items carry no
 // kind). Garbage never throws: each bad document becomes an error naming its source and index.
-import { parseAllDocuments } from 'yaml';
+import { Composer, Parser } from 'yaml';
 import type { RawObject } from '../model/inputs.ts';
 
 export interface LoadError {
@@ -50,22 +50,29 @@ function tryJSON(text: string): { value: unknown } | undefined {
 
 type DocumentContent = { value: unknown } | { error: string; whole?: boolean };
 
-/** One entry per document, in order: its content, or why it cannot be used. */
+/**
+ * One entry per document, in order: its content, or why it cannot be used. Documents are
+ * composed one at a time from the token stream, so only one document's syntax tree is alive.
+ */
 function parseYAMLDocuments(text: string): DocumentContent[] {
+  const contents: DocumentContent[] = [];
   try {
-    const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
-    const list = Array.isArray(documents) ? documents : [];
-    return list.map((document): DocumentContent => {
-      if (document.errors.length > 0) return { error: `not valid YAML: ${firstLine(document.errors[0]?.message)}` };
-      try {
-        return { value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
-      } catch (error) {
-        return { error: `cannot be decoded: ${firstLine((error as Error).message)}` };
+    const composer = new Composer({ uniqueKeys: true, prettyErrors: false });
+    for (const document of composer.compose(new Parser().parse(text))) {
+      if (document.errors.length > 0) {
+        contents.push({ error: `not valid YAML: ${firstLine(document.errors[0]?.message)}` });
+        continue;
       }
-    });
+      try {
+        contents.push({ value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown });
+      } catch (error) {
+        contents.push({ error: `cannot be decoded: ${firstLine((error as Error).message)}` });
+      }
+    }
   } catch (error) {
-    return [{ error: `cannot be parsed: ${firstLine((error as Error).message)}`, whole: true }];
+    contents.push({ error: `cannot be parsed: ${firstLine((error as Error).message)}`, whole: true });
   }
+  return contents;
 }
 
 function addDocument(content: { value: unknown }, source: string, document: number, result: ParsedObjects): void {
