@@ -42,7 +42,7 @@ export function decodeConfigFile(document: unknown, source: string): DecodedConf
         if (isPlainObject(value)) visit(value, path);
         else fail(path, value, 'must be an object');
       } else {
-        fail(path, '', `unknown field in ${CONFIG_KIND} (kpx accepts: ${knownNamesUnder(prefix)})`);
+        fail(path, '', `unknown field in ${CONFIG_KIND}${suggestionFor(key)} (kpx accepts here: ${knownNamesUnder(prefix)})`);
       }
     }
   };
@@ -118,6 +118,12 @@ function decodeFeatureGates(raw: unknown, fail: Fail): void {
 
 function isZero(value: FieldValue): boolean {
   return value === false || value === '' || value === 0 || (Array.isArray(value) && value.length === 0);
+}
+
+/** `; did you mean iptables.masqueradeAll?` when the name (any case) exists elsewhere. */
+function suggestionFor(key: string): string {
+  const matches = CONFIG_FIELDS.map((field) => field.path).filter((path) => path.split('.').pop()?.toLowerCase() === key.toLowerCase());
+  return matches.length === 0 ? '' : `; did you mean ${matches.join(' or ')}?`;
 }
 
 function knownNamesUnder(prefix: string): string {

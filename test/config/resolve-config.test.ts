@@ -100,8 +100,10 @@ describe('precedence: defaults < file < flags', () => {
 
 describe('errors name the field or flag and what is allowed', () => {
   it.each([
-    ['unknown top-level field', 'udpIdleTimeoutt: 1s\n', 'udpIdleTimeoutt: unknown field in KubeProxyConfiguration (kpx accepts: '],
-    ['unknown nested field', 'iptables:\n  syncPeriodd: 1s\n', 'iptables.syncPeriodd: unknown field in KubeProxyConfiguration (kpx accepts: localhostNodePorts, masqueradeAll, masqueradeBit, minSyncPeriod, snatNodeInternalIP, syncPeriod)'],
+    ['unknown top-level field', 'udpIdleTimeoutt: 1s\n', 'udpIdleTimeoutt: unknown field in KubeProxyConfiguration (kpx accepts here: '],
+    ['unknown nested field', 'iptables:\n  syncPeriodd: 1s\n', 'iptables.syncPeriodd: unknown field in KubeProxyConfiguration (kpx accepts here: localhostNodePorts, masqueradeAll, masqueradeBit, minSyncPeriod, snatNodeInternalIP, syncPeriod)'],
+    ['misplaced field', 'masqueradeAll: true\n', 'masqueradeAll: unknown field in KubeProxyConfiguration; did you mean iptables.masqueradeAll or nftables.masqueradeAll? (kpx accepts here: '],
+    ['miscased field', 'ipvs:\n  strictArp: true\n', 'ipvs.strictArp: unknown field in KubeProxyConfiguration; did you mean ipvs.strictARP? (kpx accepts here: '],
     ['bad enum', 'mode: kernelspace\n', 'mode: invalid value "kernelspace": must be one of: "" (default), iptables, ipvs, nftables, userspace'],
     ['bad detect-local', 'detectLocalMode: Pods\n', 'detectLocalMode: invalid value "Pods": must be one of: "" (default), ClusterCIDR, NodeCIDR, BridgeInterface, InterfaceNamePrefix'],
     ['out of range', 'iptables:\n  masqueradeBit: 40\n', 'iptables.masqueradeBit: invalid value "40": must be within the range [0, 31]'],
