@@ -34,7 +34,9 @@ export interface ServiceParse {
 
 export type ServiceParseConfig = Pick<ModelConfig, 'ipFamily' | 'serviceProxyName'>;
 
-const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
+const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+const AFFINITIES = ['None', 'ClientIP'];
+const TRAFFIC_POLICIES = ['Cluster', 'Local'];
 const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
 const MAX_AFFINITY_TIMEOUT_SECONDS = 86400;
 const NO_AFFINITY: SessionAffinity = Object.freeze({ type: 'None' });
@@ -47,7 +49,7 @@ function readEnum(spec: RawObject | undefined, key: string, allowed: readonly st
 }
 
 function readSessionAffinity(spec: RawObject | undefined, errors: FieldError[]): SessionAffinity {
-  if (readEnum(spec, 'sessionAffinity', ['None', 'ClientIP'], 'None', errors) === 'None') return NO_AFFINITY;
+  if (readEnum(spec, 'sessionAffinity', AFFINITIES, 'None', errors) === 'None') return NO_AFFINITY;
   const config = readRecord(spec, 'sessionAffinityConfig', 'spec', errors);
   const clientIP = readRecord(config, 'clientIP', 'spec.sessionAffinityConfig', errors);
   const timeout = clientIP?.['timeoutSeconds'] ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS;
@@ -82,7 +84,7 @@ export function parseService(raw: unknown, config: ServiceParseConfig): ServiceP
   if (!isSelectedByProxy(labels, config.serviceProxyName)) return SKIPPED_SILENTLY;
 
   const spec = readRecord(object, 'spec', '', errors);
-  const type = readEnum(spec, 'type', [...SERVICE_TYPES], 'ClusterIP', errors);
+  const type = readEnum(spec, 'type', SERVICE_TYPES, 'ClusterIP', errors);
   if (type === 'ExternalName' && errors.length === 0) return SKIPPED_SILENTLY;
   const selection = selectClusterIP(spec, config.ipFamily, errors);
   if (selection.kind === 'headless' && errors.length === 0) return SKIPPED_SILENTLY;
@@ -90,8 +92,8 @@ export function parseService(raw: unknown, config: ServiceParseConfig): ServiceP
   const ports = readServiceSpecPorts(spec, errors);
   const addresses = readServiceAddresses(spec, readRecord(object, 'status', '', errors), config.ipFamily, errors);
   const sessionAffinity = readSessionAffinity(spec, errors);
-  const externalPolicy = readEnum(spec, 'externalTrafficPolicy', ['Cluster', 'Local'], 'Cluster', errors);
-  const internalPolicy = readEnum(spec, 'internalTrafficPolicy', ['Cluster', 'Local'], 'Cluster', errors);
+  const externalPolicy = readEnum(spec, 'externalTrafficPolicy', TRAFFIC_POLICIES, 'Cluster', errors);
+  const internalPolicy = readEnum(spec, 'internalTrafficPolicy', TRAFFIC_POLICIES, 'Cluster', errors);
   const healthCheckNodePort = readHealthCheckNodePort(spec, errors);
   if (errors.length > 0) return rejected(ref, errors);
 
