@@ -13,7 +13,7 @@ function npxKpx(args: readonly string[], input = ''): { status: number | null; s
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('npx kpx render (a real process)', () => {
+describe('npx kpx render (a real process)', { timeout: 90_000 }, () => {
   it('skips the injected Service, reports it on stderr and exits 1', () => {
     const result = npxKpx(['render', '--mode', 'iptables', '-f', join(FIXTURES, 'injection.yaml'), '--hostname-override', 'node-a']);
     expect(result.stderr).toMatch(/^skipped Service default\/evil: spec\.clusterIP "10\.0\.0\.1 -j ACCEPT": .+\n$/);
