@@ -49,26 +49,44 @@ export function serviceChainNames(servicePortName: ServicePortName, protocol: Pr
 
 /** KUBE-SEP- chain of one endpoint; `endpoint` is upstream's Endpoint.String() (`ip:port`, `[ip6]:port`). */
 export function endpointChainName(servicePortName: ServicePortName, protocol: Protocol, endpoint: string): string {
-  return 'KUBE-SEP-' + hashedSuffix(servicePortName + lowerProtocol(protocol) + endpoint);
+  return hashedName(SEP_PREFIX, servicePortName + lowerProtocol(protocol) + endpoint);
 }
 
-const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** The first 16 characters of base32(sha256(text)), upstream's portProtoHash. */
+export function hashedSuffix(text: string): string {
+  return hashedName(NO_PREFIX, text);
+}
+
+const NO_PREFIX = '';
+const SEP_PREFIX = 'KUBE-SEP-';
+const BASE32_CODES = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', (char) => char.charCodeAt(0));
+const HEX_VALUES = new Uint8Array(128);
+for (const [value, char] of [...'0123456789abcdef'].entries()) HEX_VALUES[char.charCodeAt(0)] = value;
+/** Scratch space for the character codes of one name, per total length (suffix alone, or KUBE-SEP-). */
+const scratch = new Map<number, number[]>([16, 25].map((length) => [length, new Array<number>(length).fill(0)]));
 
 /**
- * The first 16 characters of base32(sha256(text)). 16 base32 characters are exactly the first
- * 80 bits (20 hex digits) of the digest, so they are built from the hex digest, 20 bits at a time:
- * Node's hex output is much cheaper than a Buffer, and this runs once per endpoint.
+ * prefix + base32(sha256(text))[:16]. The 16 base32 characters are exactly the first 80 bits
+ * (20 hex digits) of the digest, taken 20 bits (5 hex digits → 4 characters) at a time. Node's
+ * hex digest is much cheaper than a Buffer, and the name is built from character codes in one
+ * go, so it is a flat string: this runs once per endpoint, and each name is written 4 times.
  */
-export function hashedSuffix(text: string): string {
+function hashedName(prefix: string, text: string): string {
   const hex = hash('sha256', text, 'hex');
-  let out = '';
+  const codes = scratch.get(prefix.length + 16)!;
+  let at = 0;
+  for (; at < prefix.length; at++) codes[at] = prefix.charCodeAt(at);
   for (let offset = 0; offset < 20; offset += 5) {
-    const bits = parseInt(hex.slice(offset, offset + 5), 16);
-    out +=
-      BASE32_ALPHABET[(bits >>> 15) & 31]! +
-      BASE32_ALPHABET[(bits >>> 10) & 31]! +
-      BASE32_ALPHABET[(bits >>> 5) & 31]! +
-      BASE32_ALPHABET[bits & 31]!;
+    const bits =
+      (HEX_VALUES[hex.charCodeAt(offset)]! << 16) |
+      (HEX_VALUES[hex.charCodeAt(offset + 1)]! << 12) |
+      (HEX_VALUES[hex.charCodeAt(offset + 2)]! << 8) |
+      (HEX_VALUES[hex.charCodeAt(offset + 3)]! << 4) |
+      HEX_VALUES[hex.charCodeAt(offset + 4)]!;
+    codes[at++] = BASE32_CODES[(bits >>> 15) & 31]!;
+    codes[at++] = BASE32_CODES[(bits >>> 10) & 31]!;
+    codes[at++] = BASE32_CODES[(bits >>> 5) & 31]!;
+    codes[at++] = BASE32_CODES[bits & 31]!;
   }
-  return out;
+  return String.fromCharCode.apply(null, codes);
 }

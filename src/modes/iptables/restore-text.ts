@@ -43,12 +43,13 @@ export function chainLine(chain: string): string {
 
 /** Joins table sections into one payload: `*table`, each buffer's lines in order, `COMMIT`. */
 export function joinTables(sections: readonly { readonly table: string; readonly buffers: readonly LineBuffer[] }[]): string {
-  // One flat array and a single join: joining each buffer first would copy the payload twice.
-  const pieces: string[] = [];
+  // Each buffer is joined once, straight from its pieces; the few large results are then
+  // concatenated, which copies nothing until the payload is written out.
+  let payload = '';
   for (const section of sections) {
-    pieces.push(`*${section.table}\n`);
-    for (const buffer of section.buffers) for (const piece of buffer.pieces()) pieces.push(piece);
-    pieces.push('COMMIT\n');
+    payload += `*${section.table}\n`;
+    for (const buffer of section.buffers) payload += buffer.pieces().join('');
+    payload += 'COMMIT\n';
   }
-  return pieces.join('');
+  return payload;
 }
