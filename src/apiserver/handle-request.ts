@@ -11,7 +11,9 @@ import { openApiGroupVersionDocument, openApiRootDocument } from './openapi.ts';
 import { createObject, deleteObject, getObject, patchObject, updateObject, type OperationContext, type WriteOptions } from './object-operations.ts';
 import { patchTypeOf } from './patch/apply-patch-body.ts';
 import type { JsonObject } from './patch/json-value.ts';
+import { apiVersionOf } from './resources.ts';
 import { routeFor, type Route } from './router.ts';
+import { includeObjectOf, toTable, wantsTable } from './table.ts';
 import { methodNotAllowed, pathNotFound, unsupportedMediaType } from './status.ts';
 import { openWatch, type Watcher, type WatchSettings } from './watch.ts';
 
@@ -64,33 +66,38 @@ function writeOptions(query: URLSearchParams): WriteOptions {
   return { dryRun: query.getAll('dryRun').includes('All'), direct: false };
 }
 
-function handleCollectionGet(context: RequestContext, route: ResourceRoute, query: URLSearchParams, response: ServerResponse): void {
+function withTypeMeta(route: ResourceRoute, object: JsonObject): JsonObject {
+  return { kind: route.info.kind, apiVersion: apiVersionOf(route.info), ...object };
+}
+
+function handleCollectionGet(context: RequestContext, route: ResourceRoute, request: IncomingMessage, query: URLSearchParams, response: ServerResponse): void {
   const scope: ListScope = { info: route.info, namespace: route.namespace };
   const options = parseListOptions(route.info, query);
+  const asTable = wantsTable(request.headers.accept);
+  const include = includeObjectOf(query);
   if (!options.watch) {
-    sendJson(response, 200, listObjects(context.store, scope, options));
-    return;
+    const list = listObjects(context.store, scope, options);
+    if (!asTable) return sendJson(response, 200, list);
+    const items = (list.items as JsonObject[]).map((item) => withTypeMeta(route, item));
+    return sendJson(response, 200, toTable(route.info.kind, items, list.metadata as JsonObject, include, context.now().getTime()));
   }
   if (context.isWatchStalled()) {
     context.holdStalled(response);
     return;
   }
-  openWatch(context.store, response, scope, options, context.watchSettings, context.registerWatch);
+  const encode = asTable ? (object: JsonObject) => toTable(route.info.kind, [object], {}, include, context.now().getTime()) : undefined;
+  openWatch(context.store, response, scope, options, context.watchSettings, context.registerWatch, encode);
 }
 
 function deleteCollection(context: RequestContext, route: ResourceRoute, query: URLSearchParams, response: ServerResponse): void {
   const scope: ListScope = { info: route.info, namespace: route.namespace };
   const options = parseListOptions(route.info, query);
-  const view = context.store.viewAt(route.info, context.store.resourceVersion);
   const items: JsonObject[] = [];
-  if (view !== 'expired') {
-    for (const key of view.keys) {
-      const object = view.get(key);
-      if (object === undefined || !matchesScope(scope, options, object)) continue;
-      const metadata = object.metadata as JsonObject;
-      deleteObject(context, { info: route.info, namespace: String(metadata.namespace ?? ''), name: String(metadata.name) }, undefined, writeOptions(query));
-      items.push(object);
-    }
+  for (const object of context.store.objects(route.info)) {
+    if (!matchesScope(scope, options, object)) continue;
+    const metadata = object.metadata as JsonObject;
+    deleteObject(context, { info: route.info, namespace: String(metadata.namespace ?? ''), name: String(metadata.name) }, undefined, writeOptions(query));
+    items.push(object);
   }
   sendJson(response, 200, { kind: `${route.info.kind}List`, apiVersion: route.info.group === '' ? 'v1' : `${route.info.group}/${route.info.version}`, metadata: {}, items });
 }
@@ -100,7 +107,7 @@ async function handleResource(context: RequestContext, route: ResourceRoute, req
   const allNamespaces = route.info.namespaced && route.namespace === undefined;
   if (route.subresource !== undefined && (route.subresource !== 'status' || !['GET', 'PUT', 'PATCH'].includes(method))) throw pathNotFound();
   if (route.name === undefined) {
-    if (method === 'GET') return handleCollectionGet(context, route, query, response);
+    if (method === 'GET') return handleCollectionGet(context, route, request, query, response);
     if (allNamespaces) throw methodNotAllowed();
     if (method === 'POST') {
       const body = parseBody(await readBody(request), request.headers['content-type']);
@@ -111,8 +118,12 @@ async function handleResource(context: RequestContext, route: ResourceRoute, req
   }
   const target = { info: route.info, namespace: route.namespace ?? '', name: route.name, subresource: route.subresource };
   switch (method) {
-    case 'GET':
-      return sendJson(response, 200, getObject(context, route.info, target.namespace, route.name));
+    case 'GET': {
+      const object = getObject(context, route.info, target.namespace, route.name);
+      if (!wantsTable(request.headers.accept)) return sendJson(response, 200, object);
+      const metadata = { resourceVersion: String((object.metadata as JsonObject).resourceVersion ?? '') };
+      return sendJson(response, 200, toTable(route.info.kind, [object], metadata, includeObjectOf(query), context.now().getTime()));
+    }
     case 'PUT': {
       const body = parseBody(await readBody(request), request.headers['content-type']);
       const result = updateObject(context, target, body, writeOptions(query));

@@ -3,10 +3,11 @@
 // straight to etcd, and create missing namespaces; HTTP writes follow the per-kind strategy.
 import { isJsonObject, PatchError, type JsonObject } from './patch/json-value.ts';
 import { applyPatch, parsePatchBody, type PatchType } from './patch/apply-patch-body.ts';
-import { checkIdentity, metadataOf, nameOf, prepareCreate, prepareUpdate, type WriteContext } from './object-meta.ts';
+import { checkIdentity, metadataOf, nameOf, namespaceOf, prepareCreate, prepareUpdate, type WriteContext } from './object-meta.ts';
 import { findResource, type ResourceInfo } from './resources.ts';
 import { alreadyExists, ApiStatusError, badRequest, conflict, failure, invalid, MODIFIED_CONFLICT, notFound } from './status.ts';
 import { objectKey, type ObjectStore } from './store.ts';
+import type { ServiceAllocations } from './service-defaults.ts';
 import { prepareForCreate, prepareForUpdate, prepareStatusUpdate } from './strategy.ts';
 
 export const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceInfo;
@@ -20,6 +21,28 @@ export interface WriteOptions {
 export interface OperationContext {
   readonly store: ObjectStore;
   readonly now: () => Date;
+  /** Where Services created through the API get their ClusterIP. */
+  readonly serviceCIDR: string;
+}
+
+const SERVICES = findResource('', 'v1', 'services') as ResourceInfo;
+
+/** The ClusterIPs and NodePorts held by stored Services; a taken ClusterIP is refused as upstream does. */
+function serviceAllocations(context: OperationContext, object: JsonObject): ServiceAllocations {
+  const usedClusterIPs = new Set<string>();
+  const usedNodePorts = new Set<number>();
+  for (const { spec } of context.store.objects(SERVICES)) {
+    if (!isJsonObject(spec)) continue;
+    if (typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None') usedClusterIPs.add(spec.clusterIP);
+    for (const port of Array.isArray(spec.ports) ? spec.ports : []) if (isJsonObject(port) && typeof port.nodePort === 'number') usedNodePorts.add(port.nodePort);
+  }
+  const wanted = isJsonObject(object.spec) ? object.spec.clusterIP : undefined;
+  if (typeof wanted === 'string' && wanted !== 'None' && usedClusterIPs.has(wanted)) {
+    throw invalid('Service', '', nameOf(object), [
+      { field: 'spec.clusterIPs', reason: 'FieldValueInvalid', message: `Invalid value: []string{"${wanted}"}: failed to allocate IP ${wanted}: provided IP is already allocated` },
+    ]);
+  }
+  return { usedClusterIPs, usedNodePorts, serviceCIDR: context.serviceCIDR };
 }
 
 function writeContext(context: OperationContext): WriteContext {
@@ -44,10 +67,10 @@ export function createObject(context: OperationContext, info: ResourceInfo, urlN
   const object = checkIdentity(info, body, urlNamespace);
   const namespace = info.namespaced ? (urlNamespace !== '' ? urlNamespace : String(metadataOf(object).namespace ?? '') || 'default') : '';
   let prepared = prepareCreate(info, object, namespace, writeContext(context));
-  if (!options.direct) prepared = prepareForCreate(info, prepared);
+  ensureNamespace(context, info, namespace, options);
   const key = objectKey(info, namespace, nameOf(prepared));
   if (context.store.get(info, key) !== undefined) throw alreadyExists(info, nameOf(prepared));
-  ensureNamespace(context, info, namespace, options);
+  if (!options.direct) prepared = prepareForCreate(info, prepared, info === SERVICES ? serviceAllocations(context, prepared) : undefined);
   return options.dryRun ? prepared : context.store.commit(info, key, prepared);
 }
 
@@ -148,9 +171,9 @@ function checkDeletePreconditions(info: ResourceInfo, name: string, current: Jso
 function deleteNamespaceContents(context: OperationContext, namespace: string): void {
   for (const info of context.store.resources()) {
     if (!info.namespaced) continue;
-    const view = context.store.viewAt(info, context.store.resourceVersion);
-    if (view === 'expired') continue;
-    for (const key of view.keys.filter((k) => k.startsWith(`${namespace}/`))) context.store.commit(info, key, undefined);
+    for (const object of context.store.objects(info)) {
+      if (namespaceOf(object) === namespace) context.store.commit(info, objectKey(info, namespace, nameOf(object)), undefined);
+    }
   }
 }
 

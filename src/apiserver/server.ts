@@ -12,6 +12,7 @@ import { createObject, deleteObject, updateObject, type OperationContext } from 
 import { isJsonObject, type JsonObject } from './patch/json-value.ts';
 import { findResourceForObject, RESOURCES, type ResourceInfo } from './resources.ts';
 import { expandLists } from './seed.ts';
+import { DEFAULT_SERVICE_CIDR } from './service-defaults.ts';
 import { ApiStatusError, failure, injectedFailure } from './status.ts';
 import { DEFAULT_HISTORY_LIMIT, ObjectStore, objectKey } from './store.ts';
 import type { ApiServerFaults, ApiServerHandle, ApiServerOptions, ServedKind } from './types.ts';
@@ -65,7 +66,7 @@ class EmbeddedApiServer {
   constructor(options: ApiServerOptions) {
     this.options = options;
     this.store = new ObjectStore(options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
-    this.operations = { store: this.store, now: () => new Date() };
+    this.operations = { store: this.store, now: () => new Date(), serviceCIDR: options.serviceClusterIPRange ?? DEFAULT_SERVICE_CIDR };
     this.context = {
       ...this.operations,
       serverAddress: () => `${options.host ?? '127.0.0.1'}:${this.boundPort}`,
@@ -174,13 +175,19 @@ class EmbeddedApiServer {
   };
 }
 
+const BUILT_IN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function builtInNamespace(name: string): RawObject {
+  return { metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
+}
+
 function namespaceFor(info: ResourceInfo, object: RawObject): string {
   return info.namespaced ? namespaceOf(object as JsonObject) || 'default' : '';
 }
 
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServerHandle> {
   const api = new EmbeddedApiServer(options);
-  api.seed([{ apiVersion: 'v1', kind: 'NamespaceList', items: ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({ metadata: { name } })) }]);
+  api.seed([{ apiVersion: 'v1', kind: 'NamespaceList', items: BUILT_IN_NAMESPACES.map(builtInNamespace) }]);
   api.seed(options.seed ?? []);
   await api.listen(options.port ?? 0);
   const host = options.host ?? '127.0.0.1';

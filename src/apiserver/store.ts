@@ -62,6 +62,12 @@ export class ObjectStore {
     return table;
   }
 
+  /** The current objects of one resource, in key order. */
+  objects(info: ResourceInfo): JsonObject[] {
+    const table = this.table(info);
+    return table.sortedKeys().map((key) => table.objects.get(key) as JsonObject);
+  }
+
   get(info: ResourceInfo, key: string): JsonObject | undefined {
     return this.table(info).objects.get(key);
   }

@@ -3,6 +3,7 @@
 // a status subresource is not set by create or update of the main resource.
 import { isJsonObject, omitKeys, type JsonObject } from './patch/json-value.ts';
 import type { ResourceInfo } from './resources.ts';
+import { defaultServiceSpec, keepAllocatedValues, type ServiceAllocations } from './service-defaults.ts';
 
 const KINDS_WITH_STATUS = new Set(['Service', 'Node', 'Namespace']);
 
@@ -10,10 +11,13 @@ export function hasStatusSubresource(info: ResourceInfo): boolean {
   return KINDS_WITH_STATUS.has(info.kind) && info.group === '';
 }
 
-/** upstream's PrepareForCreate: a new Service has an empty status; a Namespace starts Active. */
-export function prepareForCreate(info: ResourceInfo, object: JsonObject): JsonObject {
+/** upstream's defaulting and PrepareForCreate: a new Service is defaulted, gets its IP and node ports and an empty status; a Namespace starts Active. */
+export function prepareForCreate(info: ResourceInfo, object: JsonObject, allocations?: ServiceAllocations): JsonObject {
   if (info.group !== '') return object;
-  if (info.kind === 'Service') return { ...object, status: { loadBalancer: {} } };
+  if (info.kind === 'Service') {
+    const spec = defaultServiceSpec(object.spec, allocations);
+    return { ...object, ...(spec === undefined ? {} : { spec }), status: { loadBalancer: {} } };
+  }
   if (info.kind === 'Namespace') {
     const metadata = isJsonObject(object.metadata) ? object.metadata : {};
     const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
@@ -31,7 +35,11 @@ export function prepareForCreate(info: ResourceInfo, object: JsonObject): JsonOb
 /** upstream's PrepareForUpdate: the main resource keeps the stored status. */
 export function prepareForUpdate(info: ResourceInfo, next: JsonObject, current: JsonObject): JsonObject {
   if (!hasStatusSubresource(info)) return next;
-  const rest = omitKeys(next, ['status']);
+  let rest = omitKeys(next, ['status']);
+  if (info.kind === 'Service') {
+    const spec = defaultServiceSpec(keepAllocatedValues(rest.spec, current.spec), undefined);
+    if (spec !== undefined) rest = { ...rest, spec };
+  }
   return current.status === undefined ? rest : { ...rest, status: current.status };
 }
 

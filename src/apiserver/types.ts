@@ -14,6 +14,8 @@ export interface ApiServerOptions {
   readonly historyLimit?: number;
   /** How often watches that allow bookmarks get one. Default 60 000 (upstream: about a minute). */
   readonly bookmarkIntervalMs?: number;
+  /** IPv4 CIDR that Services created through the HTTP API get their ClusterIP from. Default 10.96.0.0/12. */
+  readonly serviceClusterIPRange?: string;
   /** Receives one debug line per request and errors. Default: silent. */
   readonly logger?: Logger;
 }

@@ -33,6 +33,8 @@ export class Watcher {
   private closed = false;
   private readonly onClose: () => void;
   private readonly currentVersion: () => number;
+  /** How ADDED/MODIFIED/DELETED objects go on the wire (as is, or as a one-row Table). */
+  private readonly encode: (object: JsonObject) => JsonObject;
 
   constructor(
     response: ServerResponse,
@@ -40,7 +42,7 @@ export class Watcher {
     options: ListOptions,
     settings: WatchSettings,
     startVersion: number,
-    hooks: { currentVersion: () => number; onClose: () => void },
+    hooks: { currentVersion: () => number; onClose: () => void; encode: (object: JsonObject) => JsonObject },
   ) {
     this.response = response;
     this.scope = scope;
@@ -49,6 +51,7 @@ export class Watcher {
     this.sentVersion = startVersion;
     this.onClose = hooks.onClose;
     this.currentVersion = hooks.currentVersion;
+    this.encode = hooks.encode;
     response.on('close', () => this.dispose());
   }
 
@@ -91,17 +94,17 @@ export class Watcher {
     const isIn = event.type !== 'DELETED' && matchesScope(this.scope, this.options, event.object);
     const wasIn = event.previous !== undefined && matchesScope(this.scope, this.options, event.previous);
     if (event.type === 'DELETED') {
-      if (wasIn) this.write('DELETED', event.object);
+      if (wasIn) this.write('DELETED', this.encode(event.object));
     } else if (isIn) {
-      this.write(wasIn ? 'MODIFIED' : 'ADDED', event.object);
+      this.write(wasIn ? 'MODIFIED' : 'ADDED', this.encode(event.object));
     } else if (wasIn) {
-      this.write('DELETED', event.object);
+      this.write('DELETED', this.encode(event.object));
     }
   }
 
   /** Sends the current state as ADDED events (resourceVersion ""/"0" and sendInitialEvents). */
   sendState(objects: Iterable<JsonObject>): void {
-    for (const object of objects) if (matchesScope(this.scope, this.options, object)) this.write('ADDED', object);
+    for (const object of objects) if (matchesScope(this.scope, this.options, object)) this.write('ADDED', this.encode(object));
   }
 
   sendError(code: number, reason: string, message: string): void {
@@ -140,6 +143,7 @@ export function openWatch(
   options: ListOptions,
   settings: WatchSettings,
   register: (watcher: Watcher) => () => void,
+  encode: (object: JsonObject) => JsonObject = (object) => object,
 ): Watcher {
   const current = store.resourceVersion;
   const fromVersion = options.resourceVersion === '' || options.resourceVersion === '0' ? current : Number(options.resourceVersion);
@@ -147,6 +151,7 @@ export function openWatch(
   let unsubscribe = (): void => {};
   const watcher = new Watcher(response, scope, options, settings, fromVersion, {
     currentVersion: () => store.resourceVersion,
+    encode,
     onClose: () => {
       unsubscribe();
       unregister();

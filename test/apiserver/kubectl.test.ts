@@ -84,6 +84,23 @@ describe.skipIf(process.platform !== 'linux')('kubectl against the embedded API 
     expect(list.items[0]).toEqual(stored);
   });
 
+  it('get prints the server-side Table columns kubectl users know', async () => {
+    // The AGE cell varies with time and its width with it: replace it and its padding.
+    const ageless = (out: string): string => out.replace(/ +\d+s( +|$)/gm, (_match, after: string) => (after === '' ? ' AGE' : ' AGE '));
+    expect(ageless(await kubectl('get', 'svc,endpointslices', '-A'))).toBe(
+      [
+        'NAMESPACE   NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE',
+        'default     service/web   ClusterIP   10.96.0.10   <none>        80/TCP,443/TCP AGE',
+        '',
+        'NAMESPACE   NAME                                     ADDRESSTYPE   PORTS   ENDPOINTS   AGE',
+        'default     endpointslice.discovery.k8s.io/web-abc   IPv4          9090    10.0.0.1 AGE',
+      ].join('\n'),
+    );
+    expect(ageless(await kubectl('get', 'svc', 'web', '-o', 'wide'))).toBe(
+      ['NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE   SELECTOR', 'web    ClusterIP   10.96.0.10   <none>        80/TCP,443/TCP AGE app=web'].join('\n'),
+    );
+  });
+
   it('get endpointslices by name and by label', async () => {
     expect(await kubectl('get', 'endpointslices', '-o', 'name')).toBe('endpointslice.discovery.k8s.io/web-abc');
     const slice = JSON.parse(await kubectl('get', 'endpointslice', 'web-abc', '-o', 'json')) as Record<string, unknown>;

@@ -81,7 +81,21 @@ describe('writes', () => {
   it('stores garbage specs as given (only identity is validated)', async () => {
     const { status, body } = await request(api.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'garbage' }, spec: { clusterIP: 'banana', ports: 'many' } });
     expect(status).toBe(201);
-    expect(body.spec).toEqual({ clusterIP: 'banana', ports: 'many' });
+    expect(body.spec).toMatchObject({ clusterIP: 'banana', ports: 'many' });
+  });
+
+  it('Services created through the API are defaulted and get a ClusterIP and node ports; a taken ClusterIP is 422', async () => {
+    const { status, body } = await request(api.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'minimal' }, spec: { type: 'NodePort', ports: [{ port: 53, protocol: 'UDP' }] } });
+    expect(status).toBe(201);
+    expect(body.spec).toEqual({
+      type: 'NodePort', sessionAffinity: 'None', clusterIP: '10.96.0.11', clusterIPs: ['10.96.0.11'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster', ports: [{ port: 53, protocol: 'UDP', targetPort: 53, nodePort: 30000 }],
+    });
+    const replaced = await request(api.url, 'PUT', `${svcPath}/minimal`, { ...body, spec: { type: 'NodePort', ports: [{ port: 53, protocol: 'UDP' }] } });
+    expect(replaced.body.spec).toEqual(body.spec);
+    const taken = await request(api.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'clash' }, spec: { clusterIP: '10.96.0.11' } });
+    expect(taken.status).toBe(422);
+    expect(taken.body.message).toBe('Service "clash" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.11"}: failed to allocate IP 10.96.0.11: provided IP is already allocated');
   });
 
   it('update: stale resourceVersion is 409 Conflict; an unchanged object is not rewritten', async () => {
