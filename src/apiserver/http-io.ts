@@ -21,7 +21,12 @@ export async function readBody(request: IncomingMessage): Promise<string> {
 /** A JSON (or, when the Content-Type says so, YAML) body; undefined when empty. */
 export function parseBody(text: string, contentType: string | undefined): unknown {
   if (text.trim() === '') return undefined;
-  const isYaml = /yaml/i.test(contentType ?? '');
+  const mediaType = (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType !== 'application/json' && mediaType !== 'application/yaml' && mediaType !== '') {
+    // Protobuf and CBOR are not spoken here; client-go then retries the request as JSON.
+    throw new ApiStatusError(failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
+  }
+  const isYaml = mediaType === 'application/yaml';
   try {
     return isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
