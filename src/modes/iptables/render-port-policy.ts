@@ -2,6 +2,7 @@
 // of upstream's per-service loop in syncProxyRules, made once and shared by every render step
 // (and by the stale-chain computation, which replays them on a port's previous version).
 import type { Endpoint, ServicePort } from '../../model/types.ts';
+import { assertRenderable } from './render-guard.ts';
 import { endpointChainName, lowerProtocol, serviceChainNames, type ServiceChainNames } from './chain-names.ts';
 
 /** A filter-table verdict for traffic that has no endpoint to go to. */
@@ -52,6 +53,7 @@ export function decidePortPolicy(servicePort: ServicePort): PortPolicy {
 }
 
 function computePortPolicy(servicePort: ServicePort): PortPolicy {
+  assertRenderable(servicePort);
   const { servicePortName: name, endpoints } = servicePort;
   const chains = serviceChainNames(name, servicePort.protocol);
   const hasEndpoints = endpoints.hasAnyEndpoints;
