@@ -99,15 +99,26 @@ describe('ClientIP affinity', () => {
 
 describe('failoverOrder', () => {
   it.each([
-    [[A], ['10.0.0.1:80']],
-    [[A, B, C], ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80']],
+    [[A], ['10.0.0.1:80', '10.0.0.1:80', '10.0.0.1:80', '10.0.0.1:80']],
+    [[A, B], ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.1:80', '10.0.0.2:80']],
+    [[A, B, C], ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.1:80']],
     [[A, B, C, ep('10.0.0.4'), ep('10.0.0.5')], ['10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80']],
     [[], []],
-  ])('tries %j each once, at most %#', (endpoints, expected) => {
+  ])('over %j tries untried endpoints first, one attempt per dial timeout', (endpoints, expected) => {
     const picker = createEndpointPicker(endpoints, NONE, fakeClock());
     const attempts = [...failoverOrder(picker, '1.1.1.1')];
     expect(attempts.map((attempt) => attempt.endpoint.endpoint)).toEqual(expected);
     expect(attempts.map((attempt) => attempt.timeoutMs)).toEqual(ENDPOINT_DIAL_TIMEOUTS_MS.slice(0, expected.length));
+  });
+
+  it('skips endpoints other connections made it repeat', () => {
+    const picker = createEndpointPicker([A, B, C], NONE, fakeClock());
+    const attempts = failoverOrder(picker, '1.1.1.1');
+    expect(attempts.next().value?.endpoint).toEqual(A);
+    picker.pick('other');
+    picker.pick('other');
+    // Round robin is back at A, already tried: B comes next.
+    expect(attempts.next().value?.endpoint).toEqual(B);
   });
 
   it('only advances round robin as far as the caller consumed', () => {
@@ -119,7 +130,7 @@ describe('failoverOrder', () => {
 
   it('with affinity, a failed endpoint is replaced for the client', () => {
     const picker = createEndpointPicker([A, B], CLIENT_IP, fakeClock());
-    const order = [...failoverOrder(picker, '1.1.1.1')].map((attempt) => attempt.endpoint);
+    const order = [...failoverOrder(picker, '1.1.1.1')].slice(0, 2).map((attempt) => attempt.endpoint);
     expect(order).toEqual([A, B]);
     expect(picker.pick('1.1.1.1')).toEqual(B);
   });

@@ -83,20 +83,22 @@ export function createEndpointPicker(
 export const ENDPOINT_DIAL_TIMEOUTS_MS: readonly number[] = [250, 500, 1000, 2000];
 
 /**
- * The endpoints to try, in order, for one new connection: the picked one, then (after each
- * failure, with affinity reset) the next ones, each endpoint at most once, at most as many
- * attempts as upstream's dial timeouts. Returns a lazy sequence so that round robin only
- * advances when a failure really happened.
+ * The endpoints to try, in order, for one new connection, as upstream's tryConnectEndpoints:
+ * one attempt per dial timeout, the first by the picker (affinity or round robin), each later
+ * one with affinity reset. Untried endpoints come first; with fewer endpoints than attempts
+ * the picker's choice repeats, so a single slow endpoint still gets the longer timeouts. Lazy,
+ * so round robin only advances when a failure really happened.
  */
 export function* failoverOrder(picker: EndpointPicker, clientIP: string): Generator<{ endpoint: UpstreamEndpoint; timeoutMs: number }> {
   const tried = new Set<string>();
-  // Other connections advance the same round robin between our attempts: skip repeats, boundedly.
-  const maxPicks = 2 * picker.endpoints.length;
-  for (let picks = 0; picks < maxPicks && tried.size < ENDPOINT_DIAL_TIMEOUTS_MS.length; picks += 1) {
-    const endpoint = picker.pick(clientIP, tried.size > 0);
+  for (const [attempt, timeoutMs] of ENDPOINT_DIAL_TIMEOUTS_MS.entries()) {
+    // Other connections advance the same round robin between our attempts: skip repeats, boundedly.
+    let endpoint = picker.pick(clientIP, attempt > 0);
+    const canSkip = tried.size < picker.endpoints.length;
+    for (let skips = 1; canSkip && endpoint !== undefined && tried.has(endpoint.endpoint) && skips < picker.endpoints.length; skips += 1) {
+      endpoint = picker.pick(clientIP, true);
+    }
     if (endpoint === undefined) return;
-    if (tried.has(endpoint.endpoint)) continue;
-    const timeoutMs = ENDPOINT_DIAL_TIMEOUTS_MS[tried.size] ?? 2000;
     tried.add(endpoint.endpoint);
     yield { endpoint, timeoutMs };
   }
