@@ -162,7 +162,7 @@ class EmbeddedApiServer {
     stallWatches: (stalled) => {
       this.isStalled = stalled;
     },
-    expireHistory: () => this.store.forgetHistory(),
+    expireHistory: () => this.store.expireEveryVersion(),
     injectRaw: (text) => {
       for (const watcher of this.watchers) watcher.writeRaw(text);
     },

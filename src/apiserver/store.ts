@@ -124,6 +124,16 @@ export class ObjectStore {
     for (const table of this.tables.values()) table.history.forget(this.revision);
   }
 
+  /**
+   * Advances the revision without a change to any served object (as the writes of Leases and
+   * other kinds do in a real cluster), then forgets the history: every version a client holds
+   * is now too old.
+   */
+  expireEveryVersion(): void {
+    this.revision += 1;
+    this.forgetHistory();
+  }
+
   subscribe(listener: StoreListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

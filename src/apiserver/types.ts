@@ -26,9 +26,16 @@ export interface ApiServerFaults {
   dropWatches(): void;
   /** Answer every request with this HTTP status (e.g. 500) until cleared with `undefined`. */
   failRequests(status: number | undefined): void;
-  /** Hold new watch responses open without sending a byte until cleared. */
+  /**
+   * Hold new watch responses open without sending a byte (not even headers) until cleared.
+   * Watches held meanwhile stay stuck after clearing, as a stuck connection would.
+   */
   stallWatches(stalled: boolean): void;
-  /** Forget the event history so that every resourceVersion a client holds is too old. */
+  /**
+   * Forget the event history so that every resourceVersion a client holds is too old: the
+   * revision advances by one (as unrelated writes do in a real cluster) and watches from any
+   * older version get the 410 ERROR event; lists and continue tokens from before get 410 too.
+   */
   expireHistory(): void;
   /** Write this raw text into every open watch stream (garbage-JSON tests). */
   injectRaw(text: string): void;
@@ -44,7 +51,12 @@ export type ServedKind = 'Service' | 'EndpointSlice' | 'Node' | 'Namespace' | 'E
 export interface ApiServerHandle {
   readonly url: string;
   readonly port: number;
-  /** Create, replace or delete objects as a client would; resolve with the stored object. */
+  /**
+   * Create, replace or delete objects; resolve with the stored object. These are direct writes,
+   * as if into etcd: objects are stored as given (no Service defaulting or allocation, status
+   * kept), missing namespaces are created. A refusal (exists, conflict, not found, invalid name)
+   * rejects with KpxError KPX_ERR_INPUT whose context holds the HTTP code and reason.
+   */
   create(object: RawObject): Promise<RawObject>;
   update(object: RawObject): Promise<RawObject>;
   remove(kind: ServedKind, namespace: string, name: string): Promise<void>;
@@ -55,8 +67,12 @@ export interface ApiServerHandle {
   /** How many watch connections are open (stalled ones included). */
   openWatchCount(): number;
   readonly faults: ApiServerFaults;
-  /** Stop listening (dropping every connection), keeping the stored objects. */
+  /** Stop listening (dropping every connection), keeping the stored objects. Idempotent. */
   stop(): Promise<void>;
-  /** Listen again on the same port with the same objects and versions. */
+  /**
+   * Listen again on the same port with the same objects and versions. As a restarted API
+   * server's watch cache does, it starts its history afresh: watches from versions older than
+   * the current one get 410.
+   */
   restart(): Promise<void>;
 }

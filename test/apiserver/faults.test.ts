@@ -111,6 +111,16 @@ describe('faults', () => {
     ]);
   });
 
+  it('expireHistory makes even the newest version a client holds 410, and new lists carry a newer version', async () => {
+    const newest = api.resourceVersion();
+    api.faults.expireHistory();
+    const watch = open(`/api/v1/services?watch=1&resourceVersion=${newest}`);
+    await watch.until((r) => r.ended);
+    expect(watch.events[0]?.object).toMatchObject({ code: 410, message: `too old resource version: ${newest} (${Number(newest) + 1})` });
+    const list = await request(api.url, 'GET', '/api/v1/services');
+    expect((list.body.metadata as { resourceVersion: string }).resourceVersion).toBe(String(Number(newest) + 1));
+  });
+
   it('stop drops connections and refuses new ones; restart serves the same objects and versions on the same port', async () => {
     const watch = watchFromNow();
     await waitForWatches(1);
