@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import type { ServicePort } from '../../model/types.ts';
 
-/** One iptables word: no whitespace, quotes, backslashes or control characters. */
-const WORD = /^[^\s"'\\\p{Cc}]+$/u;
+/** What must not appear in one iptables word: whitespace, quotes, backslashes, control characters. */
+const NOT_IN_WORD = /[\s"'\\\x00-\x1f\x7f]/;
 
 function assertWord(value: string, field: string, servicePort: ServicePort): void {
-  assert(WORD.test(value), `unrenderable ${field} ${JSON.stringify(value)} in service port ${JSON.stringify(servicePort.servicePortName)}`);
+  assert(value !== '' && !NOT_IN_WORD.test(value), `unrenderable ${field} ${JSON.stringify(value)} in service port ${JSON.stringify(servicePort.servicePortName)}`);
 }
 
 function assertPort(value: number, field: string, servicePort: ServicePort, allowZero: boolean): void {

@@ -1,16 +1,20 @@
 // A line buffer for iptables-restore input, as upstream's proxyutil.LineBuffer. It stores
-// string pieces (each line's words, then '\n') and the payload is made by one join at the
-// end: a 400k-line payload then costs one copy, and hot paths can write a line as pieces
-// without first building it as a string of its own.
+// string pieces (each line's words, then '\n'), joined a chunk at a time: hot paths write a
+// line as pieces without building it as a string of its own, and a 400k-line payload is
+// copied about twice in all, with no array of millions of entries to grow.
 
 export class LineBuffer {
-  readonly #pieces: string[] = [];
+  /** Pieces are joined into text every CHUNK_PIECES, so no array grows to millions of entries. */
+  static readonly CHUNK_PIECES = 1 << 16;
+  readonly #chunks: string[] = [];
+  #pieces: string[] = [];
   #lineCount = 0;
 
   /** Appends one finished line. */
   writeLine(line: string): void {
     this.#pieces.push(line, '\n');
     this.#lineCount++;
+    if (this.#pieces.length >= LineBuffer.CHUNK_PIECES) this.#seal();
   }
 
   /** Appends one line made of `pieces` concatenated as they are (the caller adds spaces). */
@@ -18,11 +22,13 @@ export class LineBuffer {
     for (const piece of pieces) this.#pieces.push(piece);
     this.#pieces.push('\n');
     this.#lineCount++;
+    if (this.#pieces.length >= LineBuffer.CHUNK_PIECES) this.#seal();
   }
 
   /** Appends every line of another buffer. */
   append(other: LineBuffer): void {
-    for (const piece of other.#pieces) this.#pieces.push(piece);
+    this.#seal();
+    this.#chunks.push(other.text());
     this.#lineCount += other.#lineCount;
   }
 
@@ -30,9 +36,16 @@ export class LineBuffer {
     return this.#lineCount;
   }
 
-  /** The buffer's pieces; joined with '' they are its lines, each ending in '\n'. */
-  pieces(): readonly string[] {
-    return this.#pieces;
+  /** The buffer's lines, each ending in '\n'. */
+  text(): string {
+    this.#seal();
+    return this.#chunks.join('');
+  }
+
+  #seal(): void {
+    if (this.#pieces.length === 0) return;
+    this.#chunks.push(this.#pieces.join(''));
+    this.#pieces = [];
   }
 }
 
@@ -43,13 +56,11 @@ export function chainLine(chain: string): string {
 
 /** Joins table sections into one payload: `*table`, each buffer's lines in order, `COMMIT`. */
 export function joinTables(sections: readonly { readonly table: string; readonly buffers: readonly LineBuffer[] }[]): string {
-  // Each buffer is joined once, straight from its pieces; the few large results are then
-  // concatenated, which copies nothing until the payload is written out.
-  let payload = '';
+  const parts: string[] = [];
   for (const section of sections) {
-    payload += `*${section.table}\n`;
-    for (const buffer of section.buffers) payload += buffer.pieces().join('');
-    payload += 'COMMIT\n';
+    parts.push(`*${section.table}\n`);
+    for (const buffer of section.buffers) parts.push(buffer.text());
+    parts.push('COMMIT\n');
   }
-  return payload;
+  return parts.join('');
 }
