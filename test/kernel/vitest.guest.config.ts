@@ -12,8 +12,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // The VM has 2 vCPUs under TCG; one worker keeps startup cheap.
+    // The VM has 2 vCPUs under TCG and starts fresh each boot: one worker, no
+    // per-file isolation (it costs a node start per file).
     maxWorkers: 1,
+    isolate: false,
     reporters: ['default'],
   },
 });

@@ -3,7 +3,7 @@
 // SCTP socket accepting a connection, and exit statuses, output, cwd, env and
 // per-command timeouts making it back to the host. One VM boot for the file.
 import { beforeAll, expect, it } from 'vitest';
-import { describeInVm, nodeCommand, prepareVm, runCommandsInVm, VM_HOOK_TIMEOUT_MS, VmUnavailableError, type VmRun } from './vm.ts';
+import { describeInVm, nodeCommand, vitestCommand, prepareVm, runCommandsInVm, VM_HOOK_TIMEOUT_MS, VmUnavailableError, type VmRun } from './vm.ts';
 
 const MODULES = ['nf_tables', 'ip_vs', 'ip_vs_rr', 'sctp', 'dummy', 'veth'];
 
@@ -16,12 +16,13 @@ await describeInVm('kernel VM harness', { modules: MODULES }, () => {
     run = await runCommandsInVm(
       [
         { argv: ['sh', 'test/kernel/smoke/ipvs-spread.sh'], timeoutMs: 90_000 },
-        { argv: ['python3', 'test/kernel/smoke/sctp-accept.py'], timeoutMs: 30_000 },
+        { argv: ['sh', 'test/kernel/smoke/sctp-echo.sh'], timeoutMs: 30_000 },
         { argv: ['false'] },
         { argv: ['sh', '-c', 'echo "in $(pwd) as $(id -u) with $GREETING"; echo oops >&2; exit 7'], cwd: '/tmp', env: { GREETING: "it's \"quoted\" $HOME" } },
         { argv: ['sleep', '30'], timeoutMs: 1000 },
         { argv: ['sh', '-c', 'uname -r; cat /proc/sys/net/ipv4/vs/conntrack; ip -o link show | grep -v "lo:" | wc -l'] },
         nodeCommandInRepo('-e', 'console.log(process.version)'),
+        { argv: vitestCommand('test/kernel/smoke/inside-vm.vm-test.ts'), timeoutMs: 120_000 },
       ],
       { modules: MODULES, timeoutMs: 240_000 },
     );
@@ -48,10 +49,10 @@ await describeInVm('kernel VM harness', { modules: MODULES }, () => {
     expect(ipvsadm).toMatch(/-> 10\.240\.2\.2:8080 +Masq/);
   });
 
-  it('accepts a connection on a one-to-one SCTP socket', () => {
+  it('accepts a connection on a one-to-one SCTP socket and echoes over it', () => {
     const sctp = run.results[1];
     expect(sctp?.exitCode, sctp?.stderr).toBe(0);
-    expect(JSON.parse(sctp?.stdout ?? '')).toEqual({ protocol: 132, received: 'ping', echoed: 'ping', peerHost: '127.0.0.1' });
+    expect(sctp?.stdout).toBe('listening 9999\necho ping\n');
   });
 
   it('passes a failing command’s exit status back: false gives 1', () => {
@@ -78,6 +79,12 @@ await describeInVm('kernel VM harness', { modules: MODULES }, () => {
 
   it('runs the project’s pinned node', () => {
     expect(run.results[6]?.stdout).toMatch(/^v24\./);
+  });
+
+  it('runs a *.vm-test.ts file with vitest inside the VM', () => {
+    const vitest = run.results[7];
+    expect(vitest?.exitCode, `${vitest?.stdout}${vitest?.stderr}`).toBe(0);
+    expect(vitest?.stdout).toMatch(/Tests +3 passed \(3\)/);
   });
 });
 

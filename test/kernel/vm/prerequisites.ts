@@ -1,6 +1,6 @@
 // What the kernel VM needs from the host, and the one error type that says
 // "the VM cannot run here" (as opposed to "a test inside it failed").
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { findTool } from './host-tools.ts';
 
 /** The VM cannot be started on this host; the message says what to install. */
@@ -44,7 +44,7 @@ export function findMissingTools(options: { needsDownload: boolean }): string[] 
 /** True when the ELF file has no PT_INTERP program header, i.e. needs no dynamic loader. */
 export function isStaticElf(file: string): boolean {
   const PT_INTERP = 3;
-  const elf = readFileSync(file);
+  const elf = readHead(file, 64 * 1024);
   if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false; // 64-bit ELF only
   const programHeaderOffset = Number(elf.readBigUInt64LE(0x20));
   const entrySize = elf.readUInt16LE(0x36);
@@ -59,4 +59,14 @@ export function isStaticElf(file: string): boolean {
 
 export function explainMissingTools(missing: readonly string[]): string {
   return `the kernel VM needs these host tools, which are missing: ${missing.join('; ')}. Install them with apt-get (bash scripts/setup.sh does, as root).`;
+}
+
+function readHead(file: string, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(file, 'r');
+  try {
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -32,7 +32,6 @@ export function qemuArgs(boot: QemuBoot): string[] {
   }
   return [
     ...['-accel', 'tcg,thread=multi', '-cpu', 'max', '-m', String(boot.memoryMb), '-smp', String(boot.cpus)],
-    ...(process.env.KPX_VM_QEMU_EXTRA ?? '').split(' ').filter(Boolean),
     ...['-nographic', '-no-reboot', '-nic', 'none'],
     ...['-kernel', boot.kernelImage, '-initrd', boot.initramfs],
     // panic=-1: a dying init reboots at once, which -no-reboot turns into qemu exiting.
