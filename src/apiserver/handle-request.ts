@@ -132,7 +132,7 @@ async function handleResource(context: RequestContext, route: ResourceRoute, req
     case 'PATCH': {
       const type = patchTypeOf(request.headers['content-type']);
       if (type === undefined) throw unsupportedMediaType(request.headers['content-type'] ?? '');
-      const text = await readBody(request);
+      const text = (await readBody(request)).toString('utf8');
       const result = patchObject(context, target, { type, text, fieldManager: query.get('fieldManager') ?? undefined }, writeOptions(query));
       return sendJson(response, result.created ? 201 : 200, result.object);
     }

@@ -85,7 +85,7 @@ export function defaultServiceSpec(spec: JsonValue | undefined, allocations: Ser
     }
     if (typeof out.clusterIP === 'string' && out.clusterIP !== '') {
       out.clusterIPs ??= [out.clusterIP];
-      if (out.clusterIP !== 'None') out.ipFamilies ??= [out.clusterIP.includes(':') ? 'IPv6' : 'IPv4'];
+      out.ipFamilies ??= [out.clusterIP.includes(':') ? 'IPv6' : 'IPv4'];
       out.ipFamilyPolicy ??= 'SingleStack';
     }
     out.internalTrafficPolicy ??= 'Cluster';

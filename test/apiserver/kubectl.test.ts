@@ -132,6 +132,21 @@ describe.skipIf(process.platform !== 'linux')('kubectl against the embedded API 
     }
   });
 
+  it('typed create commands (sent as protobuf) create defaulted objects', async () => {
+    expect(await kubectl('create', 'namespace', 'demo')).toBe('namespace/demo created');
+    expect(await kubectl('-n', 'demo', 'create', 'service', 'nodeport', 'np', '--tcp=80:8080', '--node-port=30080')).toBe('service/np created');
+    expect(api.get('Namespace', '', 'demo')).toMatchObject({ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    expect(api.get('Service', 'demo', 'np')).toMatchObject({
+      metadata: { name: 'np', namespace: 'demo', labels: { app: 'np' } },
+      spec: {
+        type: 'NodePort', selector: { app: 'np' }, clusterIP: '10.96.0.11', sessionAffinity: 'None', externalTrafficPolicy: 'Cluster',
+        ports: [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }],
+      },
+    });
+    expect(await kubectl('delete', 'namespace', 'demo')).toBe('namespace "demo" deleted');
+    expect(api.get('Service', 'demo', 'np')).toBeUndefined();
+  });
+
   it('delete removes the objects', async () => {
     expect(await kubectl('delete', 'svc', 'web')).toBe('service "web" deleted');
     expect(await kubectl('delete', '-n', 'default', 'endpointslice', 'web-abc')).toBe('endpointslice.discovery.k8s.io "web-abc" deleted');
