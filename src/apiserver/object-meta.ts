@@ -101,6 +101,12 @@ function checkName(info: ResourceInfo, name: string, metadata: JsonObject): void
 
 export interface WriteContext {
   readonly now: Date;
+  /** A direct write (seed, handle) keeps a given uid, creationTimestamp and generation, as a restore from etcd would. */
+  readonly keepsIdentity: boolean;
+}
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
 }
 
 function timestamp(now: Date): string {
@@ -121,10 +127,11 @@ export function prepareCreate(info: ResourceInfo, object: JsonObject, namespace:
   delete metadata.deletionTimestamp;
   delete metadata.deletionGracePeriodSeconds;
   delete metadata.resourceVersion;
-  metadata.uid = randomUUID();
-  metadata.creationTimestamp = timestamp(context.now);
-  if (info.hasGeneration) metadata.generation = 1;
-  else delete metadata.generation;
+  const keeps = context.keepsIdentity;
+  if (!keeps || !isSet(metadata.uid)) metadata.uid = randomUUID();
+  if (!keeps || !isSet(metadata.creationTimestamp)) metadata.creationTimestamp = timestamp(context.now);
+  if (!info.hasGeneration) delete metadata.generation;
+  else if (!keeps || typeof metadata.generation !== 'number') metadata.generation = 1;
   return canonicalObject({ ...object, apiVersion: apiVersionOf(info), kind: info.kind, metadata });
 }
 

@@ -45,8 +45,8 @@ function serviceAllocations(context: OperationContext, object: JsonObject): Serv
   return { usedClusterIPs, usedNodePorts, serviceCIDR: context.serviceCIDR };
 }
 
-function writeContext(context: OperationContext): WriteContext {
-  return { now: context.now() };
+function writeContext(context: OperationContext, options: WriteOptions = { dryRun: false, direct: false }): WriteContext {
+  return { now: context.now(), keepsIdentity: options.direct };
 }
 
 export function getObject(context: OperationContext, info: ResourceInfo, namespace: string, name: string): JsonObject {
@@ -66,7 +66,7 @@ function ensureNamespace(context: OperationContext, info: ResourceInfo, namespac
 export function createObject(context: OperationContext, info: ResourceInfo, urlNamespace: string, body: unknown, options: WriteOptions): JsonObject {
   const object = checkIdentity(info, body, urlNamespace);
   const namespace = info.namespaced ? (urlNamespace !== '' ? urlNamespace : String(metadataOf(object).namespace ?? '') || 'default') : '';
-  let prepared = prepareCreate(info, object, namespace, writeContext(context));
+  let prepared = prepareCreate(info, object, namespace, writeContext(context, options));
   ensureNamespace(context, info, namespace, options);
   const key = objectKey(info, namespace, nameOf(prepared));
   if (context.store.get(info, key) !== undefined) throw alreadyExists(info, nameOf(prepared));

@@ -181,6 +181,15 @@ describe('writes', () => {
     expect((list.body.items as { metadata: Meta }[]).map((e) => e.metadata.name)).toEqual(['e2']);
   });
 
+  it('direct writes (seeds, the handle) keep a given uid and creationTimestamp; API writes never do', async () => {
+    const identity = { uid: '11111111-2222-3333-4444-555555555555', creationTimestamp: '2020-01-01T00:00:00Z' };
+    const direct = await api.create({ ...service('default', 'restored'), metadata: { name: 'restored', namespace: 'default', ...identity } });
+    expect(direct.metadata).toMatchObject(identity);
+    const viaApi = await request(api.url, 'POST', svcPath, { ...service('default', 'posted'), metadata: { name: 'posted', ...identity } });
+    expect(meta(viaApi.body).uid).not.toBe(identity.uid);
+    expect(meta(viaApi.body).creationTimestamp).not.toBe(identity.creationTimestamp);
+  });
+
   it('unknown paths and methods answer Status 404 / 405', async () => {
     expect((await request(api.url, 'GET', '/api/v1/pods')).body).toMatchObject({ reason: 'NotFound', code: 404 });
     expect((await request(api.url, 'POST', '/api/v1/services', service('default', 'x'))).status).toBe(405);
