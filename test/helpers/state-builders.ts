@@ -107,7 +107,9 @@ export function categorizeForTest(
     servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible);
   const cluster = usesCluster ? usable(all) : [];
   const local = usesLocal ? usable(all.filter((endpoint) => endpoint.isLocal)) : [];
-  const allReachable = all.filter((endpoint) => cluster.includes(endpoint) || local.includes(endpoint));
+  // Like the model (and upstream), hand out the same list when one side covers everything.
+  const allReachable =
+    local.length === 0 ? cluster : cluster.length === 0 ? local : all.filter((endpoint) => cluster.includes(endpoint) || local.includes(endpoint));
   const hasAnyEndpoints = all.some((endpoint) => endpoint.ready || (endpoint.serving && endpoint.terminating));
   return { all, cluster, local, allReachable, hasAnyEndpoints };
 }

@@ -17,9 +17,10 @@ export function renderPolicyChainEndpoints(
 ): void {
   const name = policy.servicePort.servicePortName;
   const affinity = policy.servicePort.sessionAffinity;
+  const chains = endpointChainsOf(policy, endpoints);
   if (affinity.type === 'ClientIP') {
-    for (const endpoint of endpoints) {
-      const target = sepChain(policy, endpoint);
+    for (const [index, endpoint] of endpoints.entries()) {
+      const target = chains[index]!;
       const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
       rules.writeLine(
         `-A ${chain}${comment} -m recent --name ${target} --rcheck --seconds ${affinity.timeoutSeconds} --reap -j ${target}`,
@@ -32,7 +33,7 @@ export function renderPolicyChainEndpoints(
     const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
     // Rule i matches 1/(n-i) of what reaches it, so every endpoint gets 1/n; the last always matches.
     const statistic = index < count - 1 ? ` -m statistic --mode random --probability ${probability(count - index)}` : '';
-    rules.writePieces('-A ', chain, comment, statistic, ' -j ', sepChain(policy, endpoint));
+    rules.writePieces('-A ', chain, comment, statistic, ' -j ', chains[index]!);
   }
 }
 
@@ -43,8 +44,8 @@ export function renderEndpointChains(policy: PortPolicy, context: RenderContext,
   const usesAffinity = sp.sessionAffinity.type === 'ClientIP';
   const dnatMatch = ` -m ${p} -p ${p} -j DNAT --to-destination `;
   let previous: string | undefined;
-  for (const endpoint of sp.endpoints.allReachable) {
-    const chain = sepChain(policy, endpoint);
+  for (const [index, endpoint] of sp.endpoints.allReachable.entries()) {
+    const chain = policy.endpointChains[index]!;
     // allReachable is deduplicated and sorted by the model; a repeat would be adjacent.
     if (chain === previous) continue;
     previous = chain;
@@ -57,11 +58,17 @@ export function renderEndpointChains(policy: PortPolicy, context: RenderContext,
   }
 }
 
-function sepChain(policy: PortPolicy, endpoint: Endpoint): string {
-  const chain = policy.endpointChains.get(endpoint.endpoint);
-  // cluster and local are subsets of allReachable, whose chains the policy named.
-  assert(chain !== undefined, `no KUBE-SEP chain for ${endpoint.endpoint}`);
-  return chain;
+/** The KUBE-SEP- chains of `endpoints`, a subset of the port's allReachable endpoints. */
+function endpointChainsOf(policy: PortPolicy, endpoints: readonly Endpoint[]): readonly string[] {
+  const reachable = policy.servicePort.endpoints.allReachable;
+  // The model usually hands out allReachable itself as the cluster (or local) list.
+  if (endpoints === reachable) return policy.endpointChains;
+  const byEndpoint = new Map(reachable.map((endpoint, index) => [endpoint.endpoint, policy.endpointChains[index]!]));
+  return endpoints.map((endpoint) => {
+    const chain = byEndpoint.get(endpoint.endpoint);
+    assert(chain !== undefined, `endpoint ${endpoint.endpoint} is not in allReachable`);
+    return chain;
+  });
 }
 
 const probabilities: string[] = [];

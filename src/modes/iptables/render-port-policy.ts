@@ -32,8 +32,8 @@ export interface PortPolicy {
   readonly loadBalancerTrafficChain: string;
   readonly internalFilter: FilterVerdict | undefined;
   readonly externalFilter: FilterVerdict | undefined;
-  /** KUBE-SEP- chain of every reachable endpoint, keyed by Endpoint.endpoint, in allReachable order. */
-  readonly endpointChains: ReadonlyMap<string, string>;
+  /** KUBE-SEP- chain of each endpoint of `servicePort.endpoints.allReachable`, index for index. */
+  readonly endpointChains: readonly string[];
   /** Every nat chain the port needs, in the order they are declared. */
   readonly natChains: readonly string[];
 }
@@ -72,7 +72,7 @@ function computePortPolicy(servicePort: ServicePort): PortPolicy {
   if (usesFirewallChain) natChains.push(chains.firewall);
   if (usesClusterPolicyChain) natChains.push(chains.cluster);
   if (usesLocalPolicyChain) natChains.push(chains.local);
-  for (const chain of endpointChains.values()) natChains.push(chain);
+  for (const chain of endpointChains) natChains.push(chain);
   return {
     servicePort,
     chains,
@@ -108,12 +108,6 @@ function filterVerdict(name: string, hasEndpoints: boolean, hasPolicyEndpoints: 
   return undefined;
 }
 
-function endpointChainNames(servicePort: ServicePort, endpoints: readonly Endpoint[]): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const endpoint of endpoints) {
-    if (!names.has(endpoint.endpoint)) {
-      names.set(endpoint.endpoint, endpointChainName(servicePort.servicePortName, servicePort.protocol, endpoint.endpoint));
-    }
-  }
-  return names;
+function endpointChainNames(servicePort: ServicePort, endpoints: readonly Endpoint[]): string[] {
+  return endpoints.map((endpoint) => endpointChainName(servicePort.servicePortName, servicePort.protocol, endpoint.endpoint));
 }
