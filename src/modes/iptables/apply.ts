@@ -141,7 +141,9 @@ export async function planStaleChainRemoval(
     const owned = new Set(plan.ownedChains[table]);
     const flushed = declared.get(table) ?? new Set<string>();
     const saved = parseSaveText(await saveTable(exec, tools, table), (chain) => !flushed.has(chain)).get(table) ?? emptyTable(table);
-    removals.set(table, planChainRemoval(saved, (chain) => isKpxChain(chain) && !owned.has(chain), flushed));
+    // A chain the payload itself declares is the plan's business (e.g. its own `-X` lines).
+    const isStale = (chain: string): boolean => isKpxChain(chain) && !owned.has(chain) && !flushed.has(chain);
+    removals.set(table, planChainRemoval(saved, isStale, flushed));
   }
   return removals;
 }
