@@ -190,6 +190,19 @@ describe('writes', () => {
     expect(meta(viaApi.body).creationTimestamp).not.toBe(identity.creationTimestamp);
   });
 
+  it('DELETE on a collection deletes what the selectors match and returns it as a list', async () => {
+    const path = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+    await request(api.url, 'POST', path, endpointSlice('default', 'keep-1', 'keep', ['10.0.0.1']));
+    await request(api.url, 'POST', path, endpointSlice('default', 'gone-1', 'gone', ['10.0.0.2']));
+    await request(api.url, 'POST', path, endpointSlice('default', 'gone-2', 'gone', ['10.0.0.3']));
+    const { status, body } = await request(api.url, 'DELETE', `${path}?labelSelector=kubernetes.io%2Fservice-name%3Dgone`);
+    expect(status).toBe(200);
+    expect(body.kind).toBe('EndpointSliceList');
+    expect((body.items as { metadata: Meta }[]).map((i) => i.metadata.name)).toEqual(['gone-1', 'gone-2']);
+    const left = await request(api.url, 'GET', path);
+    expect((left.body.items as { metadata: Meta }[]).map((i) => i.metadata.name)).toEqual(['keep-1', 'web-x']);
+  });
+
   it('unknown paths and methods answer Status 404 / 405', async () => {
     expect((await request(api.url, 'GET', '/api/v1/pods')).body).toMatchObject({ reason: 'NotFound', code: 404 });
     expect((await request(api.url, 'POST', '/api/v1/services', service('default', 'x'))).status).toBe(405);
