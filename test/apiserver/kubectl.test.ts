@@ -1,5 +1,6 @@
 // The real kubectl (v1.32) against the embedded server: apply, get, delete, get --watch.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ ports:
 - {name: http, port: ${targetPort}, protocol: TCP}
 `;
 
-describe.skipIf(process.platform !== 'linux')('kubectl against the embedded API server', () => {
+describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server', () => {
   let api: ApiServerHandle;
   let dir: string;
   const kubectl = async (...args: string[]): Promise<string> => {
@@ -74,6 +75,18 @@ describe.skipIf(process.platform !== 'linux')('kubectl against the embedded API 
     ]);
     expect((after?.metadata as { uid: string }).uid).toBe((before?.metadata as { uid: string }).uid);
     expect(Number((after?.metadata as { resourceVersion: string }).resourceVersion)).toBeGreaterThan(Number((before?.metadata as { resourceVersion: string }).resourceVersion));
+  });
+
+  it('apply removes a port and a label dropped from the manifest ($setElementOrder, $patch: delete, null)', async () => {
+    const file = join(dir, 'shrink.yaml');
+    const shrunk = manifest(9090).replace('  labels: {app: web}\n', '').replace('  - {name: https, port: 443, targetPort: 8443, protocol: TCP}\n', '');
+    await writeFile(file, shrunk);
+    expect(await kubectl('apply', '-f', file)).toBe('service/web configured\nendpointslice.discovery.k8s.io/web-abc unchanged');
+    const after = api.get('Service', 'default', 'web');
+    expect((after?.spec as { ports: unknown }).ports).toEqual([{ name: 'http', port: 80, targetPort: 9090, protocol: 'TCP' }]);
+    expect((after?.metadata as { labels?: unknown }).labels).toBeUndefined();
+    await writeFile(file, manifest(9090));
+    expect(await kubectl('apply', '-f', file)).toBe('service/web configured\nendpointslice.discovery.k8s.io/web-abc unchanged');
   });
 
   it('get svc -A -o yaml returns the stored objects', async () => {
