@@ -33,7 +33,7 @@ export function renderPolicyChainEndpoints(
     const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
     // Rule i matches 1/(n-i) of what reaches it, so every endpoint gets 1/n; the last always matches.
     const statistic = index < count - 1 ? ` -m statistic --mode random --probability ${probability(count - index)}` : '';
-    rules.writePieces('-A ', chain, comment, statistic, ' -j ', chains[index]!);
+    rules.writeLine('-A ' + chain + comment + statistic + ' -j ' + chains[index]!);
   }
 }
 
@@ -49,12 +49,12 @@ export function renderEndpointChains(policy: PortPolicy, context: RenderContext,
     // allReachable is deduplicated and sorted by the model; a repeat would be adjacent.
     if (chain === previous) continue;
     previous = chain;
-    // The hot path (four lines per endpoint): written as pieces, never built as whole lines.
-    out.declarations.writePieces(':', chain, ' - [0:0]');
+    // The hot path: four lines per endpoint.
+    out.declarations.writeLine(':' + chain + ' - [0:0]');
     // Traffic that loops back to the endpoint it came from must be masqueraded.
-    out.rules.writePieces('-A ', chain, comment, ' -s ', endpoint.ip, ' -j KUBE-MARK-MASQ');
+    out.rules.writeLine('-A ' + chain + comment + ' -s ' + endpoint.ip + ' -j KUBE-MARK-MASQ');
     const recent = usesAffinity ? ` -m recent --name ${chain} --set` : '';
-    out.rules.writePieces('-A ', chain, comment, recent, dnatMatch, endpoint.endpoint);
+    out.rules.writeLine('-A ' + chain + comment + recent + dnatMatch + endpoint.endpoint);
   }
 }
 
