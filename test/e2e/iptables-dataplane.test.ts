@@ -79,6 +79,12 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
   let topology: Topology;
   let dataplane: Dataplane<IptablesPlan>;
   let nodeExec: Exec;
+  /** Every command the dataplane ran, as `file arg…` (inside `ip netns exec`). */
+  const commands: string[] = [];
+  const recordedExec: Exec = (request) => {
+    commands.push([request.file, ...request.args].join(' '));
+    return realExec(request);
+  };
   const tools = iptablesTools(backend, 'IPv4');
 
   const save = async (table: 'nat' | 'filter'): Promise<string> =>
@@ -95,7 +101,7 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
     nodeExec = topology.execIn(topology.node.netns);
     await topology.startEchoServers([ECHO_PORT]);
     await execOk(nodeExec, { file: tools.restore, args: ['--noflush'], stdin: FOREIGN_RULES });
-    dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
+    dataplane = openIptablesDataplane({ exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
       netns: topology.node.netns,
       backend,
     });
@@ -120,7 +126,10 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
   });
 
   it('installs the jump rules into kpx chains once, however often it applies', async () => {
+    commands.length = 0;
     await apply(desiredState(topology));
+    // Every jump rule was recognised in iptables-save's output: no `iptables -C` was needed.
+    expect(commands.filter((command) => command.includes(' -C '))).toEqual([]);
     const observed = (await dataplane.observe()).text;
     const portals = observed.split('\n').filter((line) => line.startsWith('-A PREROUTING') && line.endsWith('-j KUBE-SERVICES'));
     expect(portals).toHaveLength(1);

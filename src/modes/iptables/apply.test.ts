@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isKpxError } from '../../errors.ts';
 import { recordingExec } from '../../../test/helpers/recording-exec.ts';
-import { composeRestorePayload, declaredChains, parseRestoreFailure, planStaleChainRemoval, runRestore } from './apply.ts';
+import { composeRestorePayload, declaredChains, parseRestoreFailure, runRestore, surveyForFullSync } from './apply.ts';
 import { iptablesTools } from './backend-detect.ts';
 import type { ChainRemoval } from './chain-removal.ts';
 import type { IptablesPlan } from './plan-types.ts';
@@ -127,7 +127,7 @@ describe('runRestore', () => {
   });
 });
 
-describe('planStaleChainRemoval', () => {
+describe('surveyForFullSync', () => {
   const saved: Record<string, string> = {
     filter: '*filter\n:INPUT ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-FIREWALL - [0:0]\nCOMMIT\n',
     nat: [
@@ -157,8 +157,9 @@ describe('planStaleChainRemoval', () => {
 
   it("removes kpx chains the plan no longer owns, never kubelet's or other programs', nor those the plan handles itself", async () => {
     const fake = recordingExec((request) => ({ stdout: saved[request.args[1] ?? ''] ?? '' }));
-    const removals = await planStaleChainRemoval(fake.exec, iptablesTools('nft', 'IPv4'), plan);
+    const { removals, builtinRules } = await surveyForFullSync(fake.exec, iptablesTools('nft', 'IPv4'), plan);
     expect(fake.argv()).toEqual(['iptables-nft-save -t filter', 'iptables-nft-save -t nat']);
+    expect(builtinRules).toEqual(new Set(['nat -A PREROUTING -j KUBE-SERVICES']));
     expect(removals.get('filter')).toEqual({ chains: [], unlinkRules: [], keptChains: [] });
     expect(removals.get('nat')).toEqual({ chains: ['KUBE-SEP-GONE', 'KUBE-SVC-GONE'], unlinkRules: [], keptChains: [] });
   });

@@ -10,7 +10,7 @@ import type { Exec } from '../../sys/exec.ts';
 import type { IptablesTools } from './backend-detect.ts';
 import { isEmptyRemoval, planChainRemoval, removalHeadLines, removalTailLines, type ChainRemoval } from './chain-removal.ts';
 import type { IptablesPlan, IptablesTable } from './plan-types.ts';
-import { emptyTable, isKpxChain, parseSaveText } from './saved-ruleset.ts';
+import { BUILTIN_CHAINS, emptyTable, isKpxChain, parseSaveText } from './saved-ruleset.ts';
 
 export const RESTORE_WAIT_ARGS = ['-w', '5'] as const;
 const RESTORE_ARGS = [...RESTORE_WAIT_ARGS, '--noflush', '--counters'] as const;
@@ -129,14 +129,21 @@ export async function runRestore(exec: Exec, tools: IptablesTools, payload: stri
   });
 }
 
-/** Reads both tables and plans the removal of kpx chains the plan no longer needs. */
-export async function planStaleChainRemoval(
-  exec: Exec,
-  tools: IptablesTools,
-  plan: IptablesPlan,
-): Promise<Map<IptablesTable, ChainRemoval>> {
+/** What a full sync found in the kernel before writing: per table, its removal and its built-in rules. */
+export interface FullSyncSurvey {
+  readonly removals: Map<IptablesTable, ChainRemoval>;
+  /** `TABLE -A CHAIN …` for every rule in a built-in chain, to spare `iptables -C` calls. */
+  readonly builtinRules: Set<string>;
+}
+
+/**
+ * Reads both tables and plans the removal of kpx chains the plan no longer needs. The rules
+ * of chains the payload flushes are not even parsed: at 10k services they are ~400k lines.
+ */
+export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: IptablesPlan): Promise<FullSyncSurvey> {
   const declared = declaredChains(plan.restoreText);
   const removals = new Map<IptablesTable, ChainRemoval>();
+  const builtinRules = new Set<string>();
   for (const table of TABLES) {
     const owned = new Set(plan.ownedChains[table]);
     const flushed = declared.get(table) ?? new Set<string>();
@@ -144,6 +151,7 @@ export async function planStaleChainRemoval(
     // A chain the payload itself declares is the plan's business (e.g. its own `-X` lines).
     const isStale = (chain: string): boolean => isKpxChain(chain) && !owned.has(chain) && !flushed.has(chain);
     removals.set(table, planChainRemoval(saved, isStale, flushed));
+    for (const rule of saved.rules) if (BUILTIN_CHAINS.has(rule.chain)) builtinRules.add(`${table} ${rule.line}`);
   }
-  return removals;
+  return { removals, builtinRules };
 }

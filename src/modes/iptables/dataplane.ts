@@ -6,7 +6,7 @@ import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
-import { composeRestorePayload, planStaleChainRemoval, runRestore } from './apply.ts';
+import { composeRestorePayload, runRestore, surveyForFullSync } from './apply.ts';
 import type { ChainRemoval } from './chain-removal.ts';
 import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from './backend-detect.ts';
 import { cleanupKpxRules } from './cleanup.ts';
@@ -67,7 +67,8 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
       toolMs += result.durationMs;
       return result;
     };
-    const removals = plan.full ? await planStaleChainRemoval(timedExec, tools, plan) : new Map<string, ChainRemoval>();
+    const survey = plan.full ? await surveyForFullSync(timedExec, tools, plan) : undefined;
+    const removals = survey?.removals ?? new Map<string, ChainRemoval>();
     const payload = composeRestorePayload(plan.restoreText, removals);
     const restoreMs = await runRestore(timedExec, tools, payload, options.restoreTimeoutMs);
     let staleChainsDeleted = 0;
@@ -75,7 +76,7 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
       staleChainsDeleted += removal.chains.length;
       for (const kept of removal.keptChains) log.warn({ table, ...kept }, 'stale chain kept: another chain jumps to it');
     }
-    const jumpRulesAdded = plan.full ? await ensureJumpRules(timedExec, tools, plan.jumpRules) : 0;
+    const jumpRulesAdded = survey === undefined ? 0 : await ensureJumpRules(timedExec, tools, plan.jumpRules, survey.builtinRules);
     return { full: plan.full, toolMs, figures: { ...plan.figures, restoreMs, staleChainsDeleted, jumpRulesAdded } };
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isKpxError } from '../../errors.ts';
 import { recordingExec } from '../../../test/helpers/recording-exec.ts';
 import { iptablesTools } from './backend-detect.ts';
-import { ensureJumpRules } from './jump-rules.ts';
+import { ensureJumpRules, savedJumpRuleKey } from './jump-rules.ts';
 import type { JumpRule } from './plan-types.ts';
 
 const tools = iptablesTools('legacy', 'IPv4');
@@ -43,5 +43,17 @@ describe('ensureJumpRules', () => {
     const error = await ensureJumpRules(fake.exec, tools, [PORTALS]).catch((caught: unknown) => caught);
     expect(isKpxError(error, 'KPX_ERR_EXEC')).toBe(true);
     expect(fake.calls).toHaveLength(1);
+  });
+});
+
+describe('savedJumpRuleKey', () => {
+  it('spells a rule as iptables-save prints it', () => {
+    expect(savedJumpRuleKey(PORTALS)).toBe('nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+  });
+
+  it('skips -C for rules already seen in iptables-save output', async () => {
+    const fake = recordingExec((request) => (request.args.includes('-C') ? { exitCode: 1 } : undefined));
+    expect(await ensureJumpRules(fake.exec, tools, [PORTALS, POSTROUTING], new Set([savedJumpRuleKey(PORTALS)]))).toBe(1);
+    expect(fake.argv().map((argv) => argv.split(' ').slice(5, 7).join(' '))).toEqual(['-C POSTROUTING', '-A POSTROUTING']);
   });
 });
