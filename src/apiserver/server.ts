@@ -197,13 +197,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     port: api.port,
     create: async (object) => {
       const info = resourceForObject(object);
-      return direct(`creating ${info.kind} ${nameOf(object as JsonObject)}`, () => createObject(api.operations, info, namespaceFor(info, object), object, DIRECT));
+      return structuredClone(direct(`creating ${info.kind} ${nameOf(object as JsonObject)}`, () => createObject(api.operations, info, namespaceFor(info, object), object, DIRECT)));
     },
     update: async (object) => {
       const info = resourceForObject(object);
       const namespace = namespaceFor(info, object);
       const name = nameOf(object as JsonObject);
-      return direct(`updating ${info.kind} ${name}`, () => updateObject(api.operations, { info, namespace, name, subresource: undefined }, object, DIRECT).object);
+      return structuredClone(direct(`updating ${info.kind} ${name}`, () => updateObject(api.operations, { info, namespace, name, subresource: undefined }, object, DIRECT).object));
     },
     remove: async (kind, namespace, name) => {
       const info = resourceForKind(kind);
@@ -212,7 +212,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     get: (kind, namespace, name) => {
       const info = resourceForKind(kind);
       const object = api.store.get(info, objectKey(info, info.namespaced ? namespace : '', name));
-      return object === undefined ? undefined : canonicalObject(object);
+      return object === undefined ? undefined : structuredClone(canonicalObject(object));
     },
     resourceVersion: () => String(api.store.resourceVersion),
     openWatchCount: () => api.openWatchCount(),

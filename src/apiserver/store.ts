@@ -72,14 +72,16 @@ export class ObjectStore {
     return this.table(info).objects.get(key);
   }
 
-  /** Writes `next` (or deletes when undefined) under a new resourceVersion and tells the listeners. */
+  /** Writes `next` (or deletes when undefined) under a new resourceVersion and tells the listeners; returns the stored object, which callers must not mutate. */
   commit(info: ResourceInfo, key: string, next: JsonObject | undefined): JsonObject {
     const table = this.table(info);
     const previous = table.objects.get(key);
     if (next === undefined && previous === undefined) throw new Error(`nothing to delete at ${key}`);
     this.revision += 1;
     const resourceVersion = String(this.revision);
-    const stamped = stampVersion(next ?? (previous as JsonObject), resourceVersion);
+    // A private copy: callers keep theirs, and stored objects are never mutated afterwards
+    // (history, list views and the watch serialization cache rely on that).
+    const stamped = stampVersion(next === undefined ? (previous as JsonObject) : structuredClone(next), resourceVersion);
     const type: WatchEventType = next === undefined ? 'DELETED' : previous === undefined ? 'ADDED' : 'MODIFIED';
     if (next === undefined) table.objects.delete(key);
     else table.objects.set(key, stamped);

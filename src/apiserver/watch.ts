@@ -20,6 +20,18 @@ export interface WatchSettings {
 
 type WireEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** Stored objects are immutable, so each is serialized once however many watches send it. */
+const serializedObjects = new WeakMap<JsonObject, string>();
+
+function serialized(object: JsonObject): string {
+  let text = serializedObjects.get(object);
+  if (text === undefined) {
+    text = JSON.stringify(object);
+    serializedObjects.set(object, text);
+  }
+  return text;
+}
+
 /** One open watch response. */
 export class Watcher {
   readonly response: ServerResponse;
@@ -76,7 +88,7 @@ export class Watcher {
 
   write(type: WireEventType, object: JsonObject): void {
     if (this.closed || this.frozen) return;
-    this.response.write(`${JSON.stringify({ type, object })}\n`);
+    this.response.write(`{"type":"${type}","object":${serialized(object)}}\n`);
   }
 
   writeRaw(text: string): void {

@@ -203,6 +203,15 @@ describe('writes', () => {
     expect((left.body.items as { metadata: Meta }[]).map((i) => i.metadata.name)).toEqual(['keep-1', 'web-x']);
   });
 
+  it('objects the handle returns, or was given, are copies: mutating them changes nothing stored', async () => {
+    const input = service('default', 'isolated');
+    const created = await api.create(input);
+    (input.spec as { clusterIP: string }).clusterIP = 'mutated-input';
+    (created.spec as { clusterIP: string }).clusterIP = 'mutated-output';
+    (api.get('Service', 'default', 'isolated')?.spec as { clusterIP: string }).clusterIP = 'mutated-get';
+    expect((api.get('Service', 'default', 'isolated')?.spec as { clusterIP: string }).clusterIP).toBe('10.96.0.1');
+  });
+
   it('unknown paths and methods answer Status 404 / 405', async () => {
     expect((await request(api.url, 'GET', '/api/v1/pods')).body).toMatchObject({ reason: 'NotFound', code: 404 });
     expect((await request(api.url, 'POST', '/api/v1/services', service('default', 'x'))).status).toBe(405);
