@@ -1,5 +1,6 @@
 // The real kubectl (v1.32) against the embedded server: apply, get, delete, get --watch.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -121,28 +122,43 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
     expect(await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=nope', '-o', 'name')).toBe('');
   });
 
-  it('get --watch prints the events it receives', async () => {
-    const child = spawn(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), 'get', 'svc', '--watch', '-o', 'name'], {
-      env: { KUBECONFIG: join(dir, 'no-kubeconfig') },
-    });
+  const watchLines = async (args: readonly string[], act: () => Promise<void>, count: number): Promise<string[]> => {
+    const child = spawn(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), ...args], { env: { KUBECONFIG: join(dir, 'no-kubeconfig') } });
     try {
       let out = '';
       const lines = (): string[] => out.split('\n').filter((l) => l !== '');
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
       });
-      const waitForLines = async (count: number): Promise<void> => {
-        for (let i = 0; i < 200 && lines().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
-      };
-      await waitForLines(1);
-      for (let i = 0; i < 200 && api.openWatchCount() === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
-      await api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'second', namespace: 'default' }, spec: {} });
-      await api.remove('Service', 'default', 'second');
-      await waitForLines(3);
-      expect(lines()).toEqual(['service/web', 'service/second', 'service/second']);
+      const watchesBefore = api.openWatchCount();
+      for (let i = 0; i < 200 && api.openWatchCount() === watchesBefore; i += 1) await new Promise((r) => setTimeout(r, 25));
+      await act();
+      for (let i = 0; i < 200 && lines().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
+      return lines();
     } finally {
       child.kill('SIGTERM');
+      await once(child, 'exit');
     }
+  };
+
+  it('get --watch -o name prints the events it receives', async () => {
+    const lines = await watchLines(['get', 'svc', '--watch', '-o', 'name'], async () => {
+      await api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'second', namespace: 'default' }, spec: {} });
+      await api.remove('Service', 'default', 'second');
+    }, 3);
+    expect(lines).toEqual(['service/web', 'service/second', 'service/second']);
+  });
+
+  it('get --watch prints Table rows for each event', async () => {
+    const lines = await watchLines(['get', 'endpointslices', '--watch'], async () => {
+      await api.create({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'extra', namespace: 'default' }, addressType: 'IPv4', endpoints: [] });
+    }, 3);
+    expect(lines.map((l) => l.replace(/ +\d+s$/, ' AGE').replace(/ +/g, ' '))).toEqual([
+      'NAME ADDRESSTYPE PORTS ENDPOINTS AGE',
+      'web-abc IPv4 9090 10.0.0.1 AGE',
+      'extra IPv4 <unset> <unset> AGE',
+    ]);
+    await api.remove('EndpointSlice', 'default', 'extra');
   });
 
   it('typed create commands (sent as protobuf) create defaulted objects', async () => {
