@@ -14,9 +14,9 @@ export { PINNED_NODE, REPO_ROOT };
 /** Config for vitest runs inside the VM: it collects `*.vm-test.ts` files, which the host's vitest never does. */
 export const GUEST_VITEST_CONFIG = path.join(REPO_ROOT, 'test', 'kernel', 'vitest.guest.config.ts');
 
-/** argv running a TypeScript/JS file with the pinned node inside the VM (paths relative to the repo root work). */
-export function nodeCommand(script: string, ...args: string[]): string[] {
-  return [PINNED_NODE, script, ...args];
+/** argv running the pinned node inside the VM, e.g. nodeCommand('bench/sync/sync.bench.ts', '--mode', 'ipvs'). */
+export function nodeCommand(...args: string[]): string[] {
+  return [PINNED_NODE, ...args];
 }
 
 /** argv running `*.vm-test.ts` files with vitest inside the VM; the exit status says whether they passed. */

@@ -47,20 +47,24 @@ export function bootQemu(boot: QemuBoot): Promise<QemuExit> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // timeout(1) enforces the limit even if this process dies without killing qemu.
+    // detached: timeout and qemu form their own process group, killed as one below.
     const hardLimit = `${Math.ceil(boot.timeoutMs / 1000) + 10}s`;
     const child = spawn(findTool('timeout') ?? 'timeout', ['--signal=KILL', hardLimit, qemu, ...qemuArgs(boot)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let output = '';
+    const isDebugging = process.env.KPX_VM_DEBUG === '1';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-CONSOLE_KEEP_CHARS);
+      if (isDebugging) process.stderr.write(chunk);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     }, boot.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
