@@ -9,6 +9,8 @@ export interface ApiStatus {
   readonly code: number;
   readonly reason: string;
   readonly message: string;
+  /** `details.causes[].reason` values (e.g. ResourceVersionTooLarge). */
+  readonly causes: readonly string[];
 }
 
 export async function readBody(response: IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
@@ -41,11 +43,18 @@ export function parseStatus(object: unknown, fallbackCode: number): ApiStatus {
   const code = typeof status['code'] === 'number' ? status['code'] : fallbackCode;
   const reason = typeof status['reason'] === 'string' ? status['reason'] : '';
   const message = typeof status['message'] === 'string' ? status['message'] : '';
-  return { code, reason, message };
+  const details = status['details'];
+  const causes = isRecord(details) && Array.isArray(details['causes']) ? details['causes'] : [];
+  return { code, reason, message, causes: causes.flatMap((cause: unknown) => (isRecord(cause) && typeof cause['reason'] === 'string' ? [cause['reason']] : [])) };
 }
 
+/**
+ * Whether only a relist can help, as client-go's reflector decides: the version is gone
+ * (410 Expired/Gone), or it is newer than the server knows (ResourceVersionTooLarge, after
+ * a restore or when talking to a lagging server), where waiting would not converge either.
+ */
 export function isExpired(status: ApiStatus): boolean {
-  return status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone';
+  return status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone' || status.causes.includes('ResourceVersionTooLarge');
 }
 
 export function statusToError(status: ApiStatus, context: Record<string, unknown>): KpxError {

@@ -4,7 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import type { KubeClient } from './kube-client.ts';
-import { runListWatch, type ListWatchEvent, type ResourceDescriptor } from './list-watch.ts';
+import { listPath, runListWatch, watchPath, type ListWatchEvent, type ResourceDescriptor } from './list-watch.ts';
 import { realWatchClock } from './watch-clock.ts';
 
 const resource: ResourceDescriptor = {
@@ -120,5 +120,14 @@ describe('runListWatch', () => {
     const result = await run([reply(200, { metadata: {}, items: [] }), reply(200, '[]'), reply(200, 'nonsense')]);
     expect(result.events).toEqual(['list-failed', 'list-failed', 'list-failed']);
     expect(result.calls).toEqual([]);
+  });
+});
+
+describe('listPath / watchPath', () => {
+  const node: ResourceDescriptor = { name: 'node', apiVersion: 'v1', kind: 'Node', path: '/api/v1/nodes', selectors: { fieldSelector: 'metadata.name=node-a' } };
+
+  it('carry the field selector of the own-Node resource', () => {
+    expect(listPath(node, 500, undefined)).toBe('/api/v1/nodes?fieldSelector=metadata.name%3Dnode-a&limit=500');
+    expect(watchPath(node, '42', 300)).toBe('/api/v1/nodes?fieldSelector=metadata.name%3Dnode-a&watch=1&resourceVersion=42&allowWatchBookmarks=true&timeoutSeconds=300');
   });
 });
