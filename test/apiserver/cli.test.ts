@@ -28,7 +28,7 @@ describe('kpx apiserver', () => {
       let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      for (let i = 0; i < 200 && !out.includes('kubectl --server'); i += 1) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 600 && !out.includes('kubectl --server'); i += 1) await new Promise((r) => setTimeout(r, 25));
       const url = /kubectl --server (http:\/\/127\.0\.0\.1:\d+) /.exec(out)?.[1];
       expect(url).toBeDefined();
       expect(err).toContain('skipping v1 Pod: not served');

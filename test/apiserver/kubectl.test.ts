@@ -123,6 +123,8 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
   });
 
   const watchLines = async (args: readonly string[], act: () => Promise<void>, count: number): Promise<string[]> => {
+    // The server may not have seen an earlier killed kubectl go yet: start from no open watch.
+    for (let i = 0; i < 600 && api.openWatchCount() > 0; i += 1) await new Promise((r) => setTimeout(r, 25));
     const child = spawn(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), ...args], { env: { KUBECONFIG: join(dir, 'no-kubeconfig') } });
     try {
       let out = '';
@@ -130,10 +132,9 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
       });
-      const watchesBefore = api.openWatchCount();
-      for (let i = 0; i < 200 && api.openWatchCount() === watchesBefore; i += 1) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 600 && api.openWatchCount() === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
       await act();
-      for (let i = 0; i < 200 && lines().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 600 && lines().length < count; i += 1) await new Promise((r) => setTimeout(r, 25));
       return lines();
     } finally {
       child.kill('SIGTERM');
