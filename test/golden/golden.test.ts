@@ -1,4 +1,4 @@
-// Golden scenarios: each test/golden/<scenario>/ holds input.yaml, optional `flags`
+// Golden scenarios: each test/golden/<scenario>/ holds input.yaml (or input.json), optional `flags`
 // (one kpx render flag per line), and the reviewed output of `kpx render` per mode.
 // The output is produced through the CLI entry point itself, so a golden is exactly
 // what a user sees. Rewritten only by `npm run golden:update` (KPX_UPDATE_GOLDEN=1).
@@ -16,6 +16,11 @@ const scenarios = readdirSync(GOLDEN_ROOT)
   .filter((name) => statSync(join(GOLDEN_ROOT, name)).isDirectory())
   .sort();
 
+function inputFile(dir: string): string {
+  const json = join(dir, 'input.json');
+  return existsSync(json) ? json : join(dir, 'input.yaml');
+}
+
 function readFlags(dir: string): string[] {
   const path = join(dir, 'flags');
   if (!existsSync(path)) return [];
@@ -29,7 +34,7 @@ describe.each(scenarios)('golden %s', (scenario) => {
   const dir = join(GOLDEN_ROOT, scenario);
 
   it.each(MODES)('%s', async (mode) => {
-    const result = await renderThroughCli(['--mode', mode, '-f', join(dir, 'input.yaml'), ...readFlags(dir)]);
+    const result = await renderThroughCli(['--mode', mode, '-f', inputFile(dir), ...readFlags(dir)]);
     expectGolden(join(dir, `${mode}.rules`), result.stdout);
     expectGolden(join(dir, `${mode}.problems.txt`), `exit status ${result.exitCode}\n${result.stderr}`);
     expect(result.exitCode === 0 || result.exitCode === 1, result.stderr).toBe(true);
