@@ -1,16 +1,15 @@
 // The watch layer's entry point: Services, EndpointSlices and the own Node, each in its
-// own list/watch loop, feeding caches and a change tracker; snapshots come out once
-// Services and EndpointSlices have both listed (kube-proxy's "synced" gate), one per
-// burst of changes. The gate also waits for the Node's first list, up to `nodeWaitMs`
-// (as kube-proxy waits for its Node at startup), so the first snapshot normally carries
-// the node context instead of a second one following right after it. Snapshots are pulled, so while a consumer is busy changes pile up
-// into the next one instead of queueing. Each loop swaps a relist into its cache in one
-// synchronous step, and a snapshot is built synchronously, so no snapshot ever sees a
+// own list/watch loop (list-watch.ts), feeding caches and a change tracker. Snapshots come
+// out once Services and EndpointSlices have both listed (kube-proxy's "synced" gate), one
+// per burst of changes (snapshot-stream.ts). The gate also waits for the Node's first list,
+// up to `nodeWaitMs`, as kube-proxy waits for its Node at startup, so the first snapshot
+// normally carries the node context. Each loop swaps a relist into its cache in one
+// synchronous step and a snapshot is built synchronously, so no snapshot ever sees a
 // half-applied relist.
 import { KpxError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { DEFAULT_BACKOFF, type Rng } from './backoff.ts';
-import { createChangeTracker, type ChangeTracker } from './change-tracker.ts';
+import { createChangeTracker } from './change-tracker.ts';
 import type { KubeClient } from './kube-client.ts';
 import {
   runListWatch,
@@ -18,13 +17,14 @@ import {
   type ListWatchEventType,
   type ListWatchSink,
   type ListWatchTiming,
-  type ResourceDescriptor,
   type ResourceName,
 } from './list-watch.ts';
 import { createObjectCache, type ObjectCache, type ObjectChange } from './object-cache.ts';
-import { isValidLabelValue, nodeFieldSelector, serviceLabelSelector } from './selectors.ts';
+import { isValidLabelValue } from './selectors.ts';
 import type { Snapshot } from './snapshot.ts';
-import { realWatchClock, sleep, type WatchClock } from './watch-clock.ts';
+import { createSnapshotStream, deliverSnapshots } from './snapshot-stream.ts';
+import { realWatchClock, type WatchClock } from './watch-clock.ts';
+import { watchedResources } from './watched-resources.ts';
 
 export interface WatchOptions {
   readonly client: KubeClient;
@@ -88,7 +88,6 @@ export function startWatching(options: WatchOptions): Watching {
   const clock = options.clock ?? realWatchClock;
   const log = (options.log ?? silentLogger()).child({ module: 'watch' });
   const timing = { ...DEFAULT_TIMING, ...options.timing };
-  const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
   const stopping = new AbortController();
   const tracker = createChangeTracker();
   // The first snapshot goes out even when the cluster is empty: the proxy must sync once.
@@ -98,19 +97,32 @@ export function startWatching(options: WatchOptions): Watching {
   const counters = makeCounters();
   let generation = 0;
   let consumerErrors = 0;
-  let wakeConsumer: (() => void) | undefined;
-  const notify = (): void => {
-    const wake = wakeConsumer;
-    wakeConsumer = undefined;
-    wake?.();
-  };
-  const isSynced = (): boolean => listed.services && listed.endpointslices;
   let hasWaitedForNode = false;
+  const isSynced = (): boolean => listed.services && listed.endpointslices;
+
+  const stream = createSnapshotStream(
+    {
+      isReady: () => isSynced() && (listed.node || hasWaitedForNode),
+      isDirty: () => tracker.isDirty,
+      take: () => {
+        const pending = tracker.take();
+        generation = pending.generation;
+        return {
+          services: caches.services.values(),
+          endpointSlices: caches.endpointslices.values(),
+          node: caches.node.get(options.nodeName),
+          pendingSince: pending.pendingSince,
+          generation: pending.generation,
+        };
+      },
+    },
+    clock,
+    options.coalesceMs ?? DEFAULT_COALESCE_MS,
+  );
   const cancelNodeWait = clock.setTimer(() => {
     hasWaitedForNode = true;
-    notify();
+    stream.notify();
   }, options.nodeWaitMs ?? DEFAULT_NODE_WAIT_MS);
-  const isReady = (): boolean => isSynced() && (listed.node || hasWaitedForNode);
 
   const onEvent = (event: ListWatchEvent): void => {
     counters[event.resource][event.type] += 1;
@@ -120,73 +132,24 @@ export function startWatching(options: WatchOptions): Watching {
       log.error({ err: error }, 'onEvent hook threw');
     }
   };
-  const labelSelector = serviceLabelSelector(serviceProxyName);
-  const resources: readonly [ResourceDescriptor, ListWatchSink][] = [
-    [
-      { name: 'services', apiVersion: 'v1', kind: 'Service', path: '/api/v1/services', selectors: { labelSelector } },
-      makeSink(caches.services, (change) => tracker.serviceChanged(change, clock.now()), () => (listed.services = true), notify),
-    ],
-    [
-      { name: 'endpointslices', apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', path: '/apis/discovery.k8s.io/v1/endpointslices', selectors: { labelSelector } },
-      makeSink(caches.endpointslices, (change) => tracker.endpointSliceChanged(change, clock.now()), () => (listed.endpointslices = true), notify),
-    ],
-    [
-      { name: 'node', apiVersion: 'v1', kind: 'Node', path: '/api/v1/nodes', selectors: { fieldSelector: nodeFieldSelector(options.nodeName) } },
-      makeSink(caches.node, () => tracker.otherChanged(), () => (listed.node = true), notify),
-    ],
-  ];
+  const sinks: Record<ResourceName, ListWatchSink> = {
+    services: makeSink(caches.services, (change) => tracker.serviceChanged(change, clock.now()), () => (listed.services = true), stream.notify),
+    endpointslices: makeSink(caches.endpointslices, (change) => tracker.endpointSliceChanged(change, clock.now()), () => (listed.endpointslices = true), stream.notify),
+    node: makeSink(caches.node, () => tracker.otherChanged(), () => (listed.node = true), stream.notify),
+  };
   const deps = { client: options.client, clock, rng: options.rng ?? Math.random, log, onEvent };
-  const loops = resources.map(([resource, sink]) => runListWatch(deps, resource, timing, sink, stopping.signal));
-
-  const takeSnapshot = (tracked: ChangeTracker): Snapshot => {
-    const pending = tracked.take();
-    generation = pending.generation;
-    return {
-      services: caches.services.values(),
-      endpointSlices: caches.endpointslices.values(),
-      node: caches.node.get(options.nodeName),
-      pendingSince: pending.pendingSince,
-      generation: pending.generation,
-    };
-  };
-  async function nextSnapshot(): Promise<Snapshot | undefined> {
-    while (!stopping.signal.aborted) {
-      if (isReady() && tracker.isDirty) {
-        await sleep(clock, coalesceMs, stopping.signal);
-        return stopping.signal.aborted ? undefined : takeSnapshot(tracker);
-      }
-      await new Promise<void>((resolve) => (wakeConsumer = resolve));
-    }
-    return undefined;
-  }
-  let hasConsumer = false;
-  const snapshots: AsyncIterable<Snapshot> = {
-    [Symbol.asyncIterator]() {
-      if (hasConsumer) throw new KpxError('KPX_ERR_UNSUPPORTED', 'the snapshot stream has one consumer only');
-      hasConsumer = true;
-      return {
-        async next(): Promise<IteratorResult<Snapshot>> {
-          const snapshot = await nextSnapshot();
-          return snapshot === undefined ? { done: true, value: undefined } : { done: false, value: snapshot };
-        },
-      };
-    },
-  };
-  if (options.onSnapshot !== undefined) void deliver(snapshots, options.onSnapshot);
-
-  async function deliver(stream: AsyncIterable<Snapshot>, onSnapshot: (snapshot: Snapshot) => void | Promise<void>): Promise<void> {
-    for await (const snapshot of stream) {
-      try {
-        await onSnapshot(snapshot);
-      } catch (error) {
-        consumerErrors += 1;
-        log.error({ err: error, generation: snapshot.generation }, 'snapshot consumer threw');
-      }
-    }
+  const loops = Object.values(watchedResources(options.nodeName, serviceProxyName)).map((resource) =>
+    runListWatch(deps, resource, timing, sinks[resource.name], stopping.signal),
+  );
+  if (options.onSnapshot !== undefined) {
+    void deliverSnapshots(stream.snapshots, options.onSnapshot, (error, snapshot) => {
+      consumerErrors += 1;
+      log.error({ err: error, generation: snapshot.generation }, 'snapshot consumer threw');
+    });
   }
 
   return {
-    snapshots,
+    snapshots: stream.snapshots,
     stats: () => ({
       isSynced: isSynced(),
       generation,
@@ -199,7 +162,7 @@ export function startWatching(options: WatchOptions): Watching {
     async stop() {
       stopping.abort();
       cancelNodeWait();
-      notify();
+      stream.close();
       await Promise.all(loops);
     },
   };
