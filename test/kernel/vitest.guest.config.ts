@@ -1,5 +1,6 @@
-// vitest inside the kernel VM (see vm.ts vitestCommand): only `*.vm-test.ts`
-// files, which need the VM's kernel and root, and which the host run skips.
+// vitest inside the kernel VM (see vm.ts vitestCommand): `*.vm-test.ts` files,
+// which need the VM's kernel and which the host run never collects, and the
+// network-namespace e2e files, which can run again against the VM's kernel.
 import { defineConfig } from 'vitest/config';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export default defineConfig({
   root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
   test: {
-    include: ['src/**/*.vm-test.ts', 'test/**/*.vm-test.ts'],
+    include: ['src/**/*.vm-test.ts', 'test/**/*.vm-test.ts', 'test/e2e/**/*.test.ts'],
     update: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
