@@ -217,6 +217,38 @@ describe('watch layer: its own contract', () => {
     expect(harness.countEvents('watch-failed')).toBe(0);
   });
 
+  it('emits nothing while the initial lists fail, then exactly the synced state', async () => {
+    const server = await startApiServer({ seed: smallSeed() });
+    server.faults.failRequests(500);
+    const snapshots: Snapshot[] = [];
+    const failures: string[] = [];
+    const watching = startWatching({
+      client: createKubeClient({ masterUrl: server.url }),
+      nodeName: NODE_NAME,
+      coalesceMs: 5,
+      timing: FAST_TIMING,
+      onEvent: (event) => {
+        if (event.type === 'list-failed') failures.push(event.resource);
+      },
+      onSnapshot: (snapshot) => {
+        snapshots.push(snapshot);
+      },
+    });
+    try {
+      await waitUntil(() => failures.filter((resource) => resource === 'services').length >= 3);
+      expect(snapshots).toEqual([]);
+      expect(watching.stats().isSynced).toBe(false);
+      server.faults.failRequests(undefined);
+      await waitUntil(() => snapshots.length === 1);
+      const expected = await serverContent(server, DEFAULT_SELECTOR);
+      expect(contentOf(snapshots[0] as Snapshot)).toEqual(expected);
+      expect(snapshots[0]?.generation).toBe(1);
+    } finally {
+      await watching.stop();
+      await server.stop();
+    }
+  });
+
   it('keeps delivering when the consumer throws or rejects, and counts it', async () => {
     const server = await startApiServer({ seed: smallSeed() });
     const delivered: number[] = [];
