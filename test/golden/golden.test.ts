@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { renderThroughCli } from '../helpers/render-cli.ts';
 import { expectGolden } from '../helpers/expect-golden.ts';
 import { checkChains } from '../helpers/check-chains.ts';
+import { describeFlow, traceFlow, type Packet } from '../helpers/trace-packet.ts';
+import { parseJumpRuleComments } from '../helpers/jump-rule-comments.ts';
 
 const GOLDEN_ROOT = import.meta.dirname;
 const MODES = ['iptables'] as const;
@@ -30,6 +32,33 @@ function readFlags(dir: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
+interface TraceCase {
+  readonly line: string;
+  readonly packet: Packet;
+  readonly expected: string[];
+}
+
+/** `traces`: lines `PROTO SOURCE DEST:PORT => OUTCOME | OUTCOME …`, reviewed like the goldens. */
+function readTraces(dir: string): TraceCase[] {
+  const path = join(dir, 'traces');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const match = /^(TCP|UDP|SCTP) (\S+) (\S+):(\d+) => (.+)$/.exec(line);
+      if (match === null) throw new Error(`bad trace line in ${path}: ${line}`);
+      const [, protocol, sourceIP, destinationIP, port, outcomes] = match as unknown as [string, Packet['protocol'], string, string, string, string];
+      const packet: Packet = { protocol, sourceIP, destinationIP, destinationPort: Number(port) };
+      return { line, packet, expected: outcomes.split('|').map((outcome) => outcome.trim()).sort() };
+    });
+}
+
+/** The node's own addresses, as `-m addrtype --dst-type LOCAL` sees them. */
+function localAddresses(renderedInput: string): string[] {
+  return [...renderedInput.matchAll(/type: InternalIP\s+address: (\S+)/g)].map((match) => match[1] ?? '');
+}
+
 describe.each(scenarios)('golden %s', (scenario) => {
   const dir = join(GOLDEN_ROOT, scenario);
 
@@ -39,6 +68,17 @@ describe.each(scenarios)('golden %s', (scenario) => {
     expectGolden(join(dir, `${mode}.problems.txt`), `exit status ${result.exitCode}\n${result.stderr}`);
     expect(result.exitCode === 0 || result.exitCode === 1, result.stderr).toBe(true);
     if (mode === 'iptables') expect(checkChains(result.stdout)).toEqual([]);
+  });
+
+  const traces = readTraces(dir);
+  it.runIf(traces.length > 0)('packets traced through the iptables rules', async () => {
+    const result = await renderThroughCli(['--mode', 'iptables', '-f', inputFile(dir), ...readFlags(dir)]);
+    const plan = { restoreText: result.stdout, jumpRules: parseJumpRuleComments(result.stdout) };
+    const options = { localAddresses: localAddresses(readFileSync(inputFile(dir), 'utf8')) };
+    for (const trace of traces) {
+      const outcomes = traceFlow(plan, trace.packet, options).map(describeFlow).sort();
+      expect(outcomes, trace.line).toEqual(trace.expected);
+    }
   });
 });
 
