@@ -71,15 +71,17 @@ describe.each(scenarios)('golden %s', (scenario) => {
   });
 
   const traces = readTraces(dir);
-  it.runIf(traces.length > 0)('packets traced through the iptables rules', async () => {
-    const result = await renderThroughCli(['--mode', 'iptables', '-f', inputFile(dir), ...readFlags(dir)]);
-    const plan = { restoreText: result.stdout, jumpRules: parseJumpRuleComments(result.stdout) };
-    const options = { localAddresses: localAddresses(readFileSync(inputFile(dir), 'utf8')) };
-    for (const trace of traces) {
-      const outcomes = traceFlow(plan, trace.packet, options).map(describeFlow).sort();
-      expect(outcomes, trace.line).toEqual(trace.expected);
-    }
-  });
+  if (traces.length > 0) {
+      it('packets traced through the iptables rules', async () => {
+      const result = await renderThroughCli(['--mode', 'iptables', '-f', inputFile(dir), ...readFlags(dir)]);
+      const plan = { restoreText: result.stdout, jumpRules: parseJumpRuleComments(result.stdout) };
+      const options = { localAddresses: localAddresses(readFileSync(inputFile(dir), 'utf8')) };
+      for (const trace of traces) {
+        const outcomes = traceFlow(plan, trace.packet, options).map(describeFlow).sort();
+        expect(outcomes, trace.line).toEqual(trace.expected);
+      }
+    });
+  }
 });
 
 it('has at least 20 scenarios', () => {

@@ -4,7 +4,7 @@
 // per-command timeouts making it back to the host. One VM boot for the file.
 import { beforeAll, expect, it } from 'vitest';
 import path from 'node:path';
-import { describeInVm, nodeCommand, runCommandsInVm, vitestCommand, VM_HOOK_TIMEOUT_MS, type VmRun } from './vm.ts';
+import { describeInVm, nodeCommand, runCommandsInVm, runInVm, vitestCommand, VM_HOOK_TIMEOUT_MS, type VmRun } from './vm.ts';
 
 const MODULES = ['nf_tables', 'ip_vs', 'ip_vs_rr', 'sctp', 'dummy', 'veth'];
 
@@ -83,7 +83,7 @@ await describeInVm('kernel VM harness', { modules: MODULES }, () => {
   });
 
   it('stops a VM that overruns its time limit and says where it was', async () => {
-    const overrun = await runCommandsInVm([{ argv: ['sleep', '60'] }], { timeoutMs: 1500 }).catch((error: unknown) => error);
+    const overrun = await runInVm({ command: ['sleep', '60'], timeoutMs: 1500 }).catch((error: unknown) => error);
     expect(overrun).toBeInstanceOf(Error);
     expect((overrun as Error).message).toMatch(/^the VM timed out after \d+ s (before it started|while it ran) command #0 \(sleep 60\)/);
     expect((overrun as Error).message).toContain('--- VM console (tail) ---');
