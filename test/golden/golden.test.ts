@@ -72,7 +72,7 @@ describe.each(scenarios)('golden %s', (scenario) => {
 
   const traces = readTraces(dir);
   if (traces.length > 0) {
-      it('packets traced through the iptables rules', async () => {
+    it('packets traced through the iptables rules', async () => {
       const result = await renderThroughCli(['--mode', 'iptables', '-f', inputFile(dir), ...readFlags(dir)]);
       const plan = { restoreText: result.stdout, jumpRules: parseJumpRuleComments(result.stdout) };
       const options = { localAddresses: localAddresses(readFileSync(inputFile(dir), 'utf8')) };
