@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PINNED_NODE, REPO_ROOT } from './vm/paths.ts';
 
 export { describeInVm, checkVmReadiness, isCi, VM_HOOK_TIMEOUT_MS, type VmReadiness } from './vm/describe-in-vm.ts';
-export { runInVm, runCommandsInVm, prepareVm, type VmOptions, type VmRun, type VmCommandResult } from './vm/run-in-vm.ts';
+export { runInVm, runCommandsInVm, prepareVm, type VmOptions, type VmRun, type VmSingleRun, type VmCommandResult } from './vm/run-in-vm.ts';
 export type { VmCommand } from './vm/job-script.ts';
 export { VmUnavailableError } from './vm/prerequisites.ts';
 export { PINNED_NODE, REPO_ROOT };

@@ -89,8 +89,11 @@ export async function runCommandsInVm(commands: readonly VmCommand[], options: V
   }
 }
 
+/** One command and the VM options: `command` is the argv, the rest as in VmCommand and VmOptions. */
+export type VmSingleRun = Omit<VmCommand, 'argv'> & VmOptions & { readonly command: readonly string[] };
+
 /** Boots one VM to run one command; see runCommandsInVm to run several in a single boot. */
-export async function runInVm(request: VmCommand & VmOptions & { readonly command: readonly string[] }): Promise<VmCommandResult & Omit<VmRun, 'results'>> {
+export async function runInVm(request: VmSingleRun): Promise<VmCommandResult & Omit<VmRun, 'results'>> {
   const { command, modules, timeoutMs, memoryMb, ...rest } = request;
   const run = await runCommandsInVm([{ ...rest, argv: command }], { modules, timeoutMs, memoryMb });
   const { results, ...vm } = run;
