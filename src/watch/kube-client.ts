@@ -34,6 +34,8 @@ export interface KubeClient {
    * response comes (refused, reset, TLS failure).
    */
   get(pathAndQuery: string, signal: AbortSignal): Promise<IncomingMessage>;
+  /** Sends `body` as JSON with POST (e.g. creating an Event); resolves like get(). Optional so that scripted clients need not have it. */
+  post?(pathAndQuery: string, body: unknown, signal: AbortSignal): Promise<IncomingMessage>;
 }
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -44,29 +46,32 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
   const cluster = config.getCurrentCluster();
   if (cluster === null) throw new KpxError('KPX_ERR_CONFIG', 'the kubeconfig has no current cluster');
   const server = cluster.server.replace(/\/+$/, '');
+  const send = async (method: 'GET' | 'POST', pathAndQuery: string, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> => {
+    const requestOptions: https.RequestOptions = { headers: {} };
+    try {
+      await config.applyToHTTPSOptions(requestOptions);
+    } catch (error) {
+      throw new KpxError('KPX_ERR_CONFIG', 'could not apply the kubeconfig credentials', { cause: error });
+    }
+    // applyToHTTPSOptions fills the object form of headers started above.
+    const applied = requestOptions.headers as http.OutgoingHttpHeaders;
+    const headers: http.OutgoingHttpHeaders = { ...applied, Accept: 'application/json', 'User-Agent': USER_AGENT };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (tokenFile !== undefined) headers['Authorization'] = `Bearer ${await readToken(tokenFile)}`;
+    const url = new URL(server + pathAndQuery);
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const request = transport.request(url, { ...requestOptions, headers, method, signal }, resolve);
+      request.on('error', (error) => {
+        reject(signal.aborted ? error : new KpxError('KPX_ERR_WATCH', 'no response from the API server', { cause: error, context: { server, path: url.pathname } }));
+      });
+      request.end(body);
+    });
+  };
   return {
     server,
-    async get(pathAndQuery, signal) {
-      const requestOptions: https.RequestOptions = { headers: {} };
-      try {
-        await config.applyToHTTPSOptions(requestOptions);
-      } catch (error) {
-        throw new KpxError('KPX_ERR_CONFIG', 'could not apply the kubeconfig credentials', { cause: error });
-      }
-      // applyToHTTPSOptions fills the object form of headers started above.
-      const applied = requestOptions.headers as http.OutgoingHttpHeaders;
-      const headers: http.OutgoingHttpHeaders = { ...applied, Accept: 'application/json', 'User-Agent': USER_AGENT };
-      if (tokenFile !== undefined) headers['Authorization'] = `Bearer ${await readToken(tokenFile)}`;
-      const url = new URL(server + pathAndQuery);
-      const transport = url.protocol === 'https:' ? https : http;
-      return new Promise<IncomingMessage>((resolve, reject) => {
-        const request = transport.request(url, { ...requestOptions, headers, method: 'GET', signal }, resolve);
-        request.on('error', (error) => {
-          reject(signal.aborted ? error : new KpxError('KPX_ERR_WATCH', 'no response from the API server', { cause: error, context: { server, path: url.pathname } }));
-        });
-        request.end();
-      });
-    },
+    get: (pathAndQuery, signal) => send('GET', pathAndQuery, undefined, signal),
+    post: (pathAndQuery, body, signal) => send('POST', pathAndQuery, JSON.stringify(body), signal),
   };
 }
 
