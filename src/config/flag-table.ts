@@ -41,6 +41,12 @@ const BOTH: readonly Command[] = ['run', 'render'];
 const RUN: readonly Command[] = ['run'];
 const RENDER: readonly Command[] = ['render'];
 
+/** A name iproute2 keeps under /run/netns (the rule src/sys/netns.ts enforces). */
+const checkNetnsName: Check<string> = (value) =>
+  value === '' || (/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(value) && value !== '.' && value !== '..')
+    ? undefined
+    : 'must be a network namespace name: letters, digits, _ . - (at most 64, not starting with . or -)';
+
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'config', option: 'configFile', kind: 'string', commands: BOTH, help: 'The path to the configuration file (a KubeProxyConfiguration, YAML or JSON). Flags given on the command line override its fields.' },
   { name: 'proxy-mode', field: 'mode', commands: BOTH, typeName: 'ProxyMode', help: "Which proxy mode to use: 'iptables' (default), 'ipvs', 'nftables' or 'userspace'." },
@@ -88,6 +94,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'mode', option: 'renderMode', kind: 'string', check: checkOneOf(PROXY_MODES.filter((mode) => mode !== '')), commands: RENDER, help: 'The mode to render: iptables, ipvs, nftables or userspace (default: --proxy-mode, else iptables).' },
   { name: 'filename', shorthand: 'f', option: 'filenames', kind: 'list', commands: RENDER, typeName: 'file', help: "A YAML or JSON file with Services, EndpointSlices and Nodes (multi-document, or a List as 'kubectl get -o yaml' prints); a directory reads every .yaml/.yml/.json in it; '-' reads stdin. Repeatable." },
   { name: 'recursive', shorthand: 'R', option: 'recursive', kind: 'bool', commands: RENDER, help: 'Process the directories given with -f recursively, as kubectl -R does.' },
+  { name: 'netns', option: 'netns', kind: 'string', check: checkNetnsName, commands: RUN, typeName: 'name', help: "kpx, for labs and tests: program the rules in this named network namespace (/run/netns/NAME) instead of the host's. Health, metrics and health-check node-port servers still listen in kpx's own namespace." },
   { name: 'help', shorthand: 'h', option: 'help', kind: 'bool', commands: BOTH, help: 'Print this help and exit.' },
 ];
 

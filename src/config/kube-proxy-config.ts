@@ -87,6 +87,8 @@ export interface KpxOptions {
   /** `kpx render -R`: read directories given with -f recursively, as kubectl -R. */
   recursive: boolean;
   help: boolean;
+  /** `kpx run --netns`: program this network namespace instead of the host's (labs, tests). */
+  netns: string;
 }
 
 const HEALTHZ_PORT = 10256;
@@ -153,6 +155,7 @@ export function defaultKpxOptions(): KpxOptions {
     filenames: [],
     recursive: false,
     help: false,
+    netns: '',
   };
 }
 
