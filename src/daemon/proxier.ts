@@ -1,0 +1,215 @@
+// The proxier: the one place a sync happens. Snapshot → desired state (memoized) → diff
+// against what was last applied → mode.plan (partial when allowed) → dataplane.apply, then
+// health, metrics, health-check node ports and stale UDP conntrack entries follow the outcome.
+//
+// kube-proxy's rules for full syncs: the first sync, the first after any failure, and one at
+// least every syncPeriod are full; the rest rewrite only the service ports that changed. The
+// diff is always taken against the last state applied successfully, so a failed apply loses
+// nothing: the next sync retries with a full plan built from the newest snapshot.
+import type { ChangeSet } from '../diff/change-set.ts';
+import { diffStates } from '../diff/diff-states.ts';
+import type { Logger } from '../log.ts';
+import { createStateBuilder } from '../model/build-state.ts';
+import type { ModelConfig } from '../model/inputs.ts';
+import type { DesiredState } from '../model/types.ts';
+import type { ApplyReport, Clock, Dataplane, Mode } from '../modes/mode.ts';
+import type { Exec } from '../sys/exec.ts';
+import type { Snapshot } from '../watch/snapshot.ts';
+import { clearStaleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.ts';
+import { healthCheckServicesFromState } from './health-check-services.ts';
+import type { ProxyMetrics } from './metrics.ts';
+import { countObjectChanges, NO_OBJECTS, objectVersions, type ObjectVersions } from './object-changes.ts';
+import { createProblemReporter } from './problem-reporter.ts';
+import type { ProxyHealthTracker } from './proxy-health.ts';
+import type { ServiceHealthServers } from './service-health-servers.ts';
+import type { SyncTrigger } from './sync-runner.ts';
+
+export interface ProxierOptions {
+  readonly mode: Mode<unknown>;
+  readonly dataplane: Dataplane<unknown>;
+  readonly modelConfig: ModelConfig;
+  /** A full sync at least this often (kube-proxy's syncPeriod). */
+  readonly syncPeriodMs: number;
+  readonly metrics: ProxyMetrics;
+  readonly tracker: ProxyHealthTracker;
+  readonly serviceHealth: ServiceHealthServers;
+  /** Runs `conntrack` where the rules live (the host, or the --netns namespace). */
+  readonly conntrackExec: Exec;
+  readonly log: Logger;
+  /** Wall clock (ms since the epoch): network-programming latency is measured against snapshot times. */
+  readonly clock: Clock;
+  /** Monotonic ms, for durations. */
+  readonly monotonicNow?: () => number;
+}
+
+export interface Proxier {
+  /** Takes the watch layer's newest snapshot (each one asks for a sync). */
+  acceptSnapshot(snapshot: Snapshot): void;
+  /** One sync; throws when the apply failed (the runner retries). */
+  sync(trigger: SyncTrigger): Promise<void>;
+  /** The newest snapshot's Node object (healthz's node eligibility). */
+  currentNode(): Snapshot['node'];
+  /** Whether a sync has succeeded since start. */
+  readonly hasSynced: boolean;
+}
+
+interface PlannedSync {
+  readonly state: DesiredState;
+  readonly changes: ChangeSet;
+  readonly full: boolean;
+}
+
+function hasChanges(changes: ChangeSet): boolean {
+  return changes.full || changes.changed.size > 0 || changes.deleted.size > 0;
+}
+
+export function createProxier(options: ProxierOptions): Proxier {
+  const { mode, dataplane, metrics, tracker, log, clock } = options;
+  const monotonicNow = options.monotonicNow ?? (() => performance.now());
+  const ipFamily = options.modelConfig.ipFamily;
+  const buildState = createStateBuilder();
+  const problems = createProblemReporter(log, metrics);
+  let snapshot: Snapshot | undefined;
+  let versions: ObjectVersions = NO_OBJECTS;
+  let pendingChanges = { services: 0, endpoints: 0 };
+  /** Per service, when its oldest change not yet applied arrived (ms since the epoch). */
+  let pendingSince = new Map<string, number>();
+  let applied: DesiredState | undefined;
+  let needsFullSync = true;
+  let lastFullSyncAt = Number.NEGATIVE_INFINITY;
+  let hasSynced = false;
+  const ruleTotals = { nat: 0, filter: 0 };
+
+  const planSync = (current: Snapshot, trigger: SyncTrigger): PlannedSync => {
+    const { state, problems: found } = buildState(current, options.modelConfig);
+    problems.report(found, current);
+    const changes = diffStates(applied, state);
+    const periodDue = monotonicNow() - lastFullSyncAt >= options.syncPeriodMs;
+    const full = needsFullSync || trigger.periodic || periodDue || changes.full;
+    return { state, changes, full };
+  };
+
+  const afterApply = async (planned: PlannedSync, report: ApplyReport | undefined, programmed: ReadonlyMap<string, number>): Promise<Record<string, number>> => {
+    const now = clock.now();
+    for (const since of programmed.values()) metrics.observeNetworkProgramming(ipFamily, Math.max(0, now - since) / 1000);
+    const figures = report?.figures ?? {};
+    for (const [table, figure] of [['nat', 'natRules'], ['filter', 'filterRules']] as const) {
+      const written = figures[figure];
+      if (written === undefined) continue;
+      // A partial plan holds only the rewritten rules: the total is known from full syncs.
+      if (planned.full) ruleTotals[table] = written;
+      metrics.setIptablesRules(ipFamily, table, { total: ruleTotals[table], lastSync: written });
+    }
+    metrics.setNoLocalEndpoints(ipFamily, countNoLocalEndpoints(planned.state));
+    const health = await options.serviceHealth.sync(healthCheckServicesFromState(planned.state));
+    const conntrack = await clearStaleConntrack(planned);
+    return { healthChecksOpened: health.opened, healthChecksClosed: health.closed, conntrackDeleted: conntrack };
+  };
+
+  const clearStaleConntrack = async (planned: PlannedSync): Promise<number> => {
+    const filters = staleConntrackFilters(planned.changes, planned.state);
+    if (filters.length === 0) return 0;
+    const started = monotonicNow();
+    const report = await clearStaleConntrackEntries(options.conntrackExec, filters);
+    metrics.observeConntrackReconcile(ipFamily, { durationSeconds: (monotonicNow() - started) / 1000, deletedEntries: report.deletedEntries });
+    for (const failure of report.failures) log.error({ err: failure.error, filter: failure.filter }, 'stale conntrack entries not deleted');
+    return report.deletedEntries;
+  };
+
+  return {
+    acceptSnapshot(next) {
+      snapshot = next;
+      mergeOldest(pendingSince, next.pendingSince);
+      const nextVersions = objectVersions(next);
+      const changed = countObjectChanges(versions, nextVersions);
+      versions = nextVersions;
+      metrics.countChanges(changed);
+      pendingChanges = { services: pendingChanges.services + changed.services, endpoints: pendingChanges.endpoints + changed.endpoints };
+      metrics.setChangesPending(pendingChanges);
+      tracker.queuedUpdate(ipFamily);
+      metrics.markQueued(ipFamily);
+    },
+
+    async sync(trigger) {
+      const current = snapshot;
+      if (current === undefined) return; // the "synced" gate: nothing before the first snapshot
+      const started = monotonicNow();
+      const programmed = pendingSince;
+      pendingSince = new Map();
+      const changesInSync = pendingChanges;
+      const planned = planSync(current, trigger);
+      let report: ApplyReport | undefined;
+      if (planned.full || hasChanges(planned.changes)) {
+        const plan = mode.plan(planned.state, planned.full ? undefined : planned.changes);
+        try {
+          report = await dataplane.apply(plan);
+        } catch (error) {
+          needsFullSync = true;
+          mergeOldest(pendingSince, programmed);
+          metrics.observeSync(ipFamily, { full: planned.full, durationSeconds: (monotonicNow() - started) / 1000 });
+          metrics.countRestoreFailure(ipFamily, { partial: !planned.full });
+          if (trigger.consecutiveFailures > 0) metrics.countApplyRetry(ipFamily);
+          throw error;
+        }
+      }
+      applied = planned.state;
+      needsFullSync = false;
+      if (planned.full) lastFullSyncAt = started;
+      hasSynced = true;
+      pendingChanges = { services: pendingChanges.services - changesInSync.services, endpoints: pendingChanges.endpoints - changesInSync.endpoints };
+      metrics.setChangesPending(pendingChanges);
+      tracker.updated(ipFamily);
+      metrics.markSynced(ipFamily);
+      const after = await afterApply(planned, report, programmed);
+      const durationMs = monotonicNow() - started;
+      metrics.observeSync(ipFamily, { full: planned.full, durationSeconds: durationMs / 1000 });
+      log.info(
+        {
+          full: planned.full,
+          applied: report !== undefined,
+          trigger: triggerName(trigger),
+          generation: current.generation,
+          servicePorts: planned.state.servicePorts.size,
+          changed: planned.changes.changed.size,
+          deleted: planned.changes.deleted.size,
+          durationMs: Math.round(durationMs * 10) / 10,
+          toolMs: report === undefined ? 0 : Math.round(report.toolMs * 10) / 10,
+          ...report?.figures,
+          ...after,
+        },
+        'sync done',
+      );
+    },
+
+    currentNode: () => snapshot?.node,
+    get hasSynced() {
+      return hasSynced;
+    },
+  };
+}
+
+/** Keeps, per service, the oldest of the two times. */
+function mergeOldest(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [service, since] of from) {
+    const known = into.get(service);
+    if (known === undefined || since < known) into.set(service, since);
+  }
+}
+
+function triggerName(trigger: SyncTrigger): string {
+  if (trigger.retry) return 'retry';
+  if (trigger.requested) return 'change';
+  return trigger.periodic ? 'period' : 'start';
+}
+
+/** Upstream's no-local-endpoints gauges: Local-policy ports with endpoints elsewhere but none here. */
+function countNoLocalEndpoints(state: DesiredState): { internal: number; external: number } {
+  let internal = 0;
+  let external = 0;
+  for (const port of state.servicePorts.values()) {
+    if (!port.endpoints.hasAnyEndpoints || port.endpoints.local.length > 0) continue;
+    if (port.internalPolicyLocal) internal += 1;
+    if (port.externalPolicyLocal && port.externallyAccessible) external += 1;
+  }
+  return { internal, external };
+}

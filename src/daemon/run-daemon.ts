@@ -1,0 +1,220 @@
+// `kpx run` composed: health and metrics servers, the watch, the Node wait, the dataplane,
+// the proxier and its sync runner, the start-up Event and the --config file watch. Returns
+// a handle whose `finished` resolves with the exit status; `stop()` is the SIGTERM path:
+// stop watching and syncing, close the servers, and leave every programmed rule in place.
+import { effectiveSyncPeriods, effectiveProxyMode } from '../config/kube-proxy-config.ts';
+import type { ResolvedConfig } from '../config/resolve-config.ts';
+import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
+import { encodeConfig } from '../config/encode-config.ts';
+import { nodeHostIPs } from '../config/node-addresses.ts';
+import type { Logger } from '../log.ts';
+import type { Clock, Dataplane, Mode } from '../modes/mode.ts';
+import type { Exec } from '../sys/exec.ts';
+import { execInNetns } from '../sys/netns.ts';
+import { createKubeClient } from '../watch/kube-client.ts';
+import type { ListWatchEvent } from '../watch/list-watch.ts';
+import type { Snapshot } from '../watch/snapshot.ts';
+import { startWatching, type Watching } from '../watch/watcher.ts';
+import { watchConfigFile, type ConfigFileWatch } from './config-file-watch.ts';
+import { startHealthzServer } from './healthz.ts';
+import type { ListeningServer } from './http-listen.ts';
+import { healthCheckListenAddresses } from './listen-addresses.ts';
+import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { postStartingEvent } from './node-event.ts';
+import { openDataplane } from './open-dataplane.ts';
+import { createProxier, type Proxier } from './proxier.ts';
+import { createProxyHealthTracker, healthTimeoutForSyncPeriod, type ProxyHealthTracker } from './proxy-health.ts';
+import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
+import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
+import { splitHostPort } from './host-port.ts';
+
+/** How long kpx waits for its Node object before going on without it (kube-proxy: 30 s). */
+export const NODE_WAIT_MS = 30_000;
+/** Exit statuses the daemon ends with (the CLI's table: 0 ok, 3 runtime failure). */
+const EXIT_OK = 0;
+const EXIT_RUNTIME_FAILURE = 3;
+
+export interface DaemonDeps {
+  readonly exec: Exec;
+  readonly log: Logger;
+  readonly osHostname: string;
+  readonly clock?: Clock;
+}
+
+export interface RunningDaemon {
+  /** Resolves with the exit status once the daemon has ended. */
+  readonly finished: Promise<number>;
+  /** SIGTERM/SIGINT: ends everything but the rules; resolves when done. */
+  stop(reason: string): Promise<void>;
+}
+
+interface Parts {
+  readonly metrics: ProxyMetrics;
+  readonly tracker: ProxyHealthTracker;
+  readonly servers: ListeningServer[];
+  watching?: Watching;
+  serviceHealth?: ServiceHealthServers;
+  dataplane?: Dataplane<unknown>;
+  proxier?: Proxier;
+  runner?: SyncRunner;
+  configWatch?: ConfigFileWatch;
+}
+
+export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>, deps: DaemonDeps): Promise<RunningDaemon> {
+  const { config, options } = resolved;
+  const clock = deps.clock ?? { now: () => Date.now() };
+  const log = deps.log;
+  const nodeName = resolveNodeName(config, deps.osHostname);
+  const { syncPeriodMs, minSyncPeriodMs } = effectiveSyncPeriods(config);
+  const metrics = createProxyMetrics({ mode: mode.name, clock });
+  const tracker = createProxyHealthTracker({ healthTimeoutMs: healthTimeoutForSyncPeriod(syncPeriodMs), clock });
+  const parts: Parts = { metrics, tracker, servers: [] };
+  let finish: (status: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let ending: Promise<void> | undefined;
+
+  const end = (status: number, reason: string): Promise<void> => {
+    ending ??= (async () => {
+      log.info({ reason }, 'stopping; rules are left in place');
+      await stopParts(parts, log);
+      finish(status);
+    })();
+    return ending;
+  };
+  const fail = (error: unknown, message: string): void => {
+    log.error({ err: error }, message);
+    void end(EXIT_RUNTIME_FAILURE, message);
+  };
+
+  try {
+    await startServers(resolved, parts, () => parts.proxier?.currentNode(), mode);
+    if (options.configFile !== '') {
+      parts.configWatch = await watchConfigFile(options.configFile, (reason) => {
+        log.error({ file: options.configFile, reason }, 'configuration file changed: exiting so that the new one is loaded');
+        void end(EXIT_RUNTIME_FAILURE, reason);
+      });
+    }
+    const client = createKubeClient({
+      ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
+      ...(options.master === '' ? {} : { masterUrl: options.master }),
+    });
+    void postStartingEvent(client, nodeName, clock.now()).then((problem) => {
+      if (problem === undefined) log.info({ node: nodeName }, 'start-up event recorded');
+      else log.warn({ node: nodeName, reason: problem }, 'start-up event not recorded');
+    });
+
+    const startedAt = clock.now();
+    let latest: Snapshot | undefined;
+    let nodeWaitTimer: NodeJS.Timeout | undefined;
+    const startProxying = async (snapshot: Snapshot): Promise<void> => {
+      if (nodeWaitTimer !== undefined) clearTimeout(nodeWaitTimer);
+      if (snapshot.node === undefined) log.warn({ node: nodeName, waitedMs: clock.now() - startedAt }, 'Node object not found; using --bind-address and defaults');
+      const modelConfig = toModelConfig(resolved, { osHostname: deps.osHostname, node: snapshot.node });
+      const conntrackExec = options.netns === '' ? deps.exec : execInNetns(deps.exec, options.netns);
+      const dataplane = openDataplane(mode, { exec: deps.exec, clock, log }, {
+        netns: options.netns,
+        ipFamily: modelConfig.ipFamily,
+        localhostNodePorts: modelConfig.localhostNodePorts,
+        nodePortAddresses: modelConfig.nodePortAddresses,
+      });
+      parts.dataplane = dataplane;
+      await dataplane.setup();
+      const nodeIPs = [...nodeHostIPs(snapshot.node), ...modelConfig.nodeIPOverride];
+      const serviceHealth = createServiceHealthServers({
+        listenAddresses: healthCheckListenAddresses(modelConfig.nodePortAddresses, nodeIPs),
+        isProxyHealthy: () => tracker.health().healthy,
+        log,
+      });
+      parts.serviceHealth = serviceHealth;
+      const proxier = createProxier({ mode, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec, log, clock });
+      const runner = createSyncRunner({
+        name: 'sync-runner',
+        sync: (trigger) => proxier.sync(trigger),
+        minIntervalMs: minSyncPeriodMs,
+        maxIntervalMs: syncPeriodMs,
+        retry: { initialMs: Math.min(1_000, syncPeriodMs), maxMs: syncPeriodMs },
+        onError: (failure) => log.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed'),
+      });
+      log.info({ node: nodeName, ipFamily: modelConfig.ipFamily, mode: mode.name, netns: options.netns || undefined, syncPeriodMs, minSyncPeriodMs }, 'proxier started');
+      tracker.updated(modelConfig.ipFamily);
+      metrics.markQueued(modelConfig.ipFamily);
+      proxier.acceptSnapshot(latest ?? snapshot);
+      parts.proxier = proxier;
+      parts.runner = runner;
+      runner.start();
+    };
+    let starting: Promise<void> | undefined;
+    const begin = (snapshot: Snapshot): void => {
+      starting ??= startProxying(snapshot).catch((error: unknown) => fail(error, 'could not set up the dataplane'));
+    };
+
+    parts.watching = startWatching({
+      client,
+      nodeName,
+      serviceProxyName: options.serviceProxyName,
+      log,
+      onEvent: (event) => countWatchRestart(metrics, event),
+      onSnapshot: (snapshot) => {
+        latest = snapshot;
+        if (parts.proxier !== undefined && parts.runner !== undefined) {
+          parts.proxier.acceptSnapshot(snapshot);
+          parts.runner.run();
+          return;
+        }
+        const waitLeftMs = NODE_WAIT_MS - (clock.now() - startedAt);
+        if (snapshot.node !== undefined || waitLeftMs <= 0) {
+          begin(snapshot);
+        } else if (nodeWaitTimer === undefined && starting === undefined) {
+          log.info({ node: nodeName, waitMs: waitLeftMs }, 'waiting for the Node object');
+          nodeWaitTimer = setTimeout(() => latest !== undefined && begin(latest), waitLeftMs);
+        }
+      },
+    });
+    log.info({ node: nodeName, server: client.server, mode: effectiveProxyMode(config) }, 'kpx started');
+  } catch (error) {
+    fail(error, 'could not start');
+  }
+  return { finished, stop: (reason) => end(EXIT_OK, reason) };
+}
+
+async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () => Snapshot['node'], mode: Mode<unknown>): Promise<void> {
+  const { config } = resolved;
+  const clock = { now: () => Date.now() };
+  if (config.healthzBindAddress !== '') {
+    const address = splitHostPort(config.healthzBindAddress);
+    parts.servers.push(
+      await startHealthzServer({ ...address, tracker: parts.tracker, getNode, clock, onProbe: (probe, status) => parts.metrics.countHealthProbe(probe, status) }),
+    );
+  }
+  if (config.metricsBindAddress !== '') {
+    const address = splitHostPort(config.metricsBindAddress);
+    parts.servers.push(await startMetricsServer({ ...address, metrics: parts.metrics, proxyMode: mode.name, getConfig: () => encodeConfig(config) }));
+  }
+}
+
+const RESTART_EVENTS = new Set<ListWatchEvent['type']>(['list-failed', 'relist', 'watch-failed', 'watch-stalled']);
+
+function countWatchRestart(metrics: ProxyMetrics, event: ListWatchEvent): void {
+  if (RESTART_EVENTS.has(event.type)) metrics.countWatchRestart(event.resource);
+}
+
+/** Everything but the rules: the dataplane is closed, never cleaned up. */
+async function stopParts(parts: Parts, log: Logger): Promise<void> {
+  const steps: [string, (() => Promise<void>) | undefined][] = [
+    ['config watch', parts.configWatch === undefined ? undefined : async () => parts.configWatch?.stop()],
+    ['sync runner', parts.runner?.stop],
+    ['watch', parts.watching?.stop],
+    ['servers', async () => void (await Promise.all(parts.servers.map((server) => server.close())))],
+    ['health checks', parts.serviceHealth?.close],
+    ['dataplane', parts.dataplane?.close],
+  ];
+  for (const [name, step] of steps) {
+    if (step === undefined) continue;
+    try {
+      await step();
+    } catch (error) {
+      log.warn({ err: error, part: name }, 'stopping a part failed');
+    }
+  }
+}
