@@ -19,6 +19,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'print what a mode would program, from YAML/JSON files or stdin, touching nothing',
     load: async () => (await import('./render.ts')).runRender,
   },
+  run: {
+    summary: 'run as the node\'s service proxy (kube-proxy\'s flags and config file)',
+    load: async () => (await import('./run.ts')).runRun,
+  },
   apiserver: {
     summary: 'serve the embedded Kubernetes API (list/watch) for labs, tests and kubectl',
     load: async () => (await import('./apiserver.ts')).runApiServer,
