@@ -28,6 +28,7 @@ export async function prepareInitramfs(kernel: PreparedKernel): Promise<string> 
   if (existsSync(target)) return target;
   return withFileLock(path.join(kernel.dir, 'initramfs.lock'), BUILD_WAIT_MS, async () => {
     if (!existsSync(target)) await buildInitramfs({ target, busybox, init, modules });
+    removeOtherInitramfs(kernel.dir, path.basename(target));
     return target;
   });
 }
@@ -64,6 +65,13 @@ async function buildInitramfs(sources: InitramfsSources): Promise<void> {
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(`${staging}.gz`, { force: true });
+  }
+}
+
+/** Images built from an older init.sh or busybox; a VM still booting one keeps its open file. */
+function removeOtherInitramfs(dir: string, keep: string): void {
+  for (const name of readdirSync(dir)) {
+    if (/^initramfs-[0-9a-f]+\.cpio\.gz$/.test(name) && name !== keep) rmSync(path.join(dir, name), { force: true });
   }
 }
 

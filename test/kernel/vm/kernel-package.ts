@@ -84,7 +84,13 @@ async function downloadKernel(release: string): Promise<void> {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const download = await runTool('apt-get', ['download', '-o', 'APT::Sandbox::User=root', pkg], { cwd: staging });
+    const fetchDeb = () => runTool('apt-get', ['download', '-o', 'APT::Sandbox::User=root', pkg], { cwd: staging });
+    let download = await fetchDeb();
+    if (download.exitCode !== 0 && process.getuid?.() === 0) {
+      // Stale package lists name a file the mirror no longer has: refresh once.
+      await runTool('apt-get', ['update', '-qq']);
+      download = await fetchDeb();
+    }
     const deb = readdirSync(staging).find((name) => name.endsWith('.deb'));
     if (download.exitCode !== 0 || deb === undefined) {
       throw new VmUnavailableError(`cannot download the kernel package ${pkg} with apt-get: ${download.stderr.trim().slice(-1000)}`);
