@@ -1,0 +1,110 @@
+// `kpx run` as a real child process for the daemon tests: its JSON log lines collected and
+// awaitable, its exit awaitable, and an owned network namespace for it to program.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { execOk, realExec } from '../../src/sys/exec.ts';
+import { addNetns, deleteNetns, execInNetns } from '../../src/sys/netns.ts';
+
+const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
+
+export type LogLine = Readonly<Record<string, unknown>> & { readonly msg?: string };
+
+export interface DaemonProcess {
+  readonly child: ChildProcess;
+  readonly logs: LogLine[];
+  /** Everything written to stdout/stderr that is not a JSON log line. */
+  readonly text: () => string;
+  /** Resolves with the first log line (after those already seen, from `from`) that matches. */
+  waitForLog(predicate: (line: LogLine) => boolean, options?: { timeoutMs?: number; from?: number }): Promise<LogLine>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function spawnKpxRun(args: readonly string[], env: Readonly<Record<string, string>> = {}): DaemonProcess {
+  const child = spawn(process.execPath, [KPX, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const logs: LogLine[] = [];
+  let text = '';
+  let buffered = '';
+  let waiters: (() => void)[] = [];
+  const wake = (): void => {
+    const current = waiters;
+    waiters = [];
+    for (const waiter of current) waiter();
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline = buffered.indexOf('\n');
+    while (newline !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        text += `${line}\n`;
+      }
+      newline = buffered.indexOf('\n');
+    }
+    wake();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      wake();
+      resolve({ code, signal });
+    });
+  });
+  return {
+    child,
+    logs,
+    text: () => text,
+    async waitForLog(predicate, options = {}) {
+      const deadline = performance.now() + (options.timeoutMs ?? 15_000);
+      for (let index = options.from ?? 0; ; ) {
+        for (; index < logs.length; index++) {
+          const line = logs[index];
+          if (line !== undefined && predicate(line)) return line;
+        }
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kpx run exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${text}${JSON.stringify(logs.slice(-20), null, 1)}`);
+        const left = deadline - performance.now();
+        if (left <= 0) throw new Error(`timed out waiting for a log line; last lines:\n${text}${logs.slice(-15).map((line) => JSON.stringify(line)).join('\n')}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    exited,
+    kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** A fresh, empty network namespace owned by the calling test. */
+export async function createTestNetns(name: string): Promise<{ readonly name: string; iptablesSave(): Promise<string>; remove(): Promise<void> }> {
+  await addNetns(realExec, name);
+  const exec = execInNetns(realExec, name);
+  return {
+    name,
+    async iptablesSave() {
+      const legacy = await execOk(exec, { file: 'iptables-legacy-save', args: [] });
+      const nft = await execOk(exec, { file: 'iptables-nft-save', args: [] });
+      return `${legacy.stdout}${nft.stdout}`;
+    },
+    remove: () => deleteNetns(realExec, name),
+  };
+}
+
+/** iptables-save text reduced to kpx's rule and chain lines, without counters: comparable across runs. */
+export function kpxRules(saveText: string): string[] {
+  return saveText
+    .split('\n')
+    .filter((line) => /KUBE-/.test(line))
+    .map((line) => line.replace(/\[\d+:\d+\]/g, '[0:0]'))
+    .sort();
+}
