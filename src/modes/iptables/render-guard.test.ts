@@ -26,3 +26,15 @@ describe('the renderer refuses values that would inject iptables arguments', () 
     expect(() => planIptables(makeState([port]))).not.toThrow();
   });
 });
+
+describe('the word check', () => {
+  it.each(['10.0.0.1\u00a0', 'ns/svc:p\u2028x', '10.0.0.1\t', 'a\u007f', "it's"])('rejects %j, non-ASCII whitespace included', (clusterIP) => {
+    const port = makeServicePort('ns', 'svc', 'p', (sp) => (sp.clusterIP = clusterIP));
+    expect(() => planIptables(makeState([port]))).toThrow(/unrenderable clusterIP/);
+  });
+
+  it('accepts non-ASCII that is not whitespace', () => {
+    const port = makeServicePort('ns', 'svc', 'p', (sp) => (sp.clusterIP = 'é10.0.0.1'));
+    expect(() => planIptables(makeState([port]))).not.toThrow();
+  });
+});
