@@ -2,14 +2,15 @@
 // mode is one import and one line here.
 import type { Mode, ModeName } from './mode.ts';
 import { iptablesMode } from './iptables/index.ts';
+import { ipvsMode } from './ipvs/index.ts';
 
 const MODES: ReadonlyMap<string, Mode<unknown>> = new Map<string, Mode<unknown>>([
   ['iptables', iptablesMode as Mode<unknown>],
+  ['ipvs', ipvsMode as Mode<unknown>],
 ]);
 
 /** Modes that are planned but not implemented yet, with the issue that brings each. */
 export const PLANNED_MODES: ReadonlyMap<ModeName, { readonly issue: number }> = new Map([
-  ['ipvs', { issue: 7 }],
   ['userspace', { issue: 6 }],
 ]);
 
