@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# kpx's image: Node 24 (TypeScript runs unbuilt through Node's type stripping, so the image
+# needs Node itself but not the `node` dev dependency the checkout pins), the production npm
+# dependencies, kpx's sources without tests, and the kernel tools kpx runs.
+#
+#   docker build -t REGISTRY/kpx:TAG .
+#
+# The base is Debian-based node:24-slim; pin it by digest for reproducible builds
+# (node:24-slim@sha256:...).
+ARG NODE_IMAGE=node:24-slim
+
+FROM ${NODE_IMAGE} AS dependencies
+WORKDIR /opt/kpx
+COPY package.json package-lock.json ./
+# Production dependencies only: no vitest, tsc, eslint, and no `node` package (the base
+# image is the runtime). koffi's native library comes prebuilt in its per-platform optional
+# package (@koromix/koffi-linux-x64, -arm64, ...) from the lock file.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+# iptables: both backends, iptables-nft and iptables-legacy (and their -save/-restore); kpx
+#   decides per node which one kubelet uses, as kube-proxy's image wrapper does, and always
+#   calls the backend's binaries by name, so Debian's `iptables` alternative (nft) only
+#   matters to a person running `iptables` by hand in the container.
+# ipset, ipvsadm: IPVS mode. conntrack: deleting stale UDP flows. iproute2: `ip` for the
+#   kube-ipvs0 / kpx-svc0 interfaces. kmod: `modprobe` for the IPVS overlay's init container.
+# npm, npx and corepack are build tools: the running image has no use for them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends iptables ipset ipvsadm conntrack iproute2 kmod \
+ && rm -rf /var/lib/apt/lists/* \
+ && iptables-nft --version && iptables-legacy --version \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+           /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+WORKDIR /opt/kpx
+ENV NODE_ENV=production
+COPY --from=dependencies /opt/kpx/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+# Runs as root with the capabilities the DaemonSet grants (NET_ADMIN, NET_RAW, ...):
+# Kubernetes gives a non-root user no ambient capabilities, so a non-root kpx and the
+# iptables/ip/ipset tools it runs could not program the kernel.
+USER 0
+ENTRYPOINT ["node", "bin/kpx.mjs"]
+CMD ["run", "--help"]
