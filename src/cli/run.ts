@@ -7,7 +7,7 @@ import { formatFlagHelp } from '../config/help-text.ts';
 import { effectiveProxyMode } from '../config/kube-proxy-config.ts';
 import { loadCommandLine, type CommandLine } from '../config/load.ts';
 import { primaryIPFamily } from '../config/to-model-config.ts';
-import { openDataplane } from '../daemon/open-dataplane.ts';
+import { configureMode, openDataplane } from '../daemon/open-dataplane.ts';
 import { startDaemon } from '../daemon/run-daemon.ts';
 import { isKpxError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -51,7 +51,8 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
     ...(commandLine.positional.length > 0 ? [`unexpected arguments: ${commandLine.positional.join(' ')}`] : []),
   ];
   const modeName = effectiveProxyMode(config);
-  const mode = findMode(modeName);
+  const registered = findMode(modeName);
+  const mode = registered === undefined ? undefined : configureMode(registered, config);
   if (usageErrors.length === 0 && mode === undefined) usageErrors.push(`--proxy-mode: ${describeUnavailableMode(modeName)}`);
   if (usageErrors.length > 0 || mode === undefined) {
     for (const error of usageErrors) io.stderr.write(`kpx run: ${error}\n`);
@@ -66,7 +67,7 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
 async function cleanUp(commandLine: CommandLine, mode: Mode<unknown>, log: Logger): Promise<number> {
   const { config, options } = commandLine.resolved;
   try {
-    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, {
+    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, config, {
       netns: options.netns,
       ipFamily: primaryIPFamily(commandLine.resolved, undefined),
       localhostNodePorts: config.iptables.localhostNodePorts,

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/resolve-config.ts';
 import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
 import { encodeConfig } from '../config/encode-config.ts';
 import { nodeHostIPs } from '../config/node-addresses.ts';
+import { isKpxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Clock, Dataplane, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
@@ -33,6 +34,7 @@ import { splitHostPort } from './host-port.ts';
 export const NODE_WAIT_MS = 30_000;
 /** Exit statuses the daemon ends with (the CLI's table: 0 ok, 3 runtime failure). */
 const EXIT_OK = 0;
+const EXIT_BAD_CONFIGURATION = 2;
 const EXIT_RUNTIME_FAILURE = 3;
 
 export interface DaemonDeps {
@@ -112,7 +114,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
       if (snapshot.node === undefined) log.warn({ node: nodeName, waitedMs: clock.now() - startedAt }, 'Node object not found; using --bind-address and defaults');
       const modelConfig = toModelConfig(resolved, { osHostname: deps.osHostname, node: snapshot.node });
       const conntrackExec = options.netns === '' ? deps.exec : execInNetns(deps.exec, options.netns);
-      const dataplane = openDataplane(mode, { exec: deps.exec, clock, log }, {
+      const dataplane = openDataplane(mode, { exec: deps.exec, clock, log }, config, {
         netns: options.netns,
         ipFamily: modelConfig.ipFamily,
         localhostNodePorts: modelConfig.localhostNodePorts,
@@ -142,6 +144,8 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
       proxier.acceptSnapshot(latest ?? snapshot);
       parts.proxier = proxier;
       parts.runner = runner;
+      // The first sync runs at once: a run() made before start() is not held back.
+      runner.run();
       runner.start();
     };
     let starting: Promise<void> | undefined;
@@ -173,7 +177,9 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
     });
     log.info({ node: nodeName, server: client.server, mode: effectiveProxyMode(config) }, 'kpx started');
   } catch (error) {
-    fail(error, 'could not start');
+    // A configuration that cannot work (no API server given, a bind address in use) is the operator's to fix.
+    log.error({ err: error }, 'could not start');
+    void end(isKpxError(error, 'KPX_ERR_CONFIG') ? EXIT_BAD_CONFIGURATION : EXIT_RUNTIME_FAILURE, 'could not start');
   }
   return { finished, stop: (reason) => end(EXIT_OK, reason) };
 }

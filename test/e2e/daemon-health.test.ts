@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServerHandle } from '../../src/apiserver/server.ts';
+import { startApiServer } from '../../src/apiserver/server.ts';
 import type { RawObject } from '../../src/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import { freePort } from '../daemon/free-port.ts';
@@ -53,7 +53,7 @@ const sampleValue = (family: MetricFamily | undefined, name: string, labels: Rec
   family?.samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))?.value ?? Number.NaN;
 
 describe.skipIf(!isRoot)('kpx run health and metrics', () => {
-  let api: ApiServerHandle;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
   let daemon: DaemonProcess;
   let faultDir: string;

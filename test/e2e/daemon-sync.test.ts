@@ -4,7 +4,7 @@
 // Needs root, iproute2 and iptables.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServerHandle } from '../../src/apiserver/server.ts';
+import { startApiServer } from '../../src/apiserver/server.ts';
 import type { RawObject } from '../../src/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import { freePort } from '../daemon/free-port.ts';
@@ -32,7 +32,7 @@ function slice(service: string, addresses: readonly string[], protocol = 'TCP'):
 const isSync = (line: LogLine): boolean => line.msg === 'sync done';
 
 describe.skipIf(!isRoot)('kpx run against the embedded API server', () => {
-  let api: ApiServerHandle;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
   let daemon: DaemonProcess | undefined;
 
