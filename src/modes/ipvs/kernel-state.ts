@@ -29,7 +29,7 @@ export function parseKernelState(ipvsadmSave: string, ipsetSave: string, deviceA
   return {
     virtualServers: parseIpvsadmSave(ipvsadmSave).virtualServers,
     sets: parseIpsetSave(ipsetSave, family),
-    addresses: parseDeviceAddresses(deviceAddresses),
+    addresses: parseDeviceAddresses(deviceAddresses, family),
   };
 }
 
