@@ -1,6 +1,13 @@
 // Pure: YAML/JSON text → Kubernetes objects. Multi-document streams, and Lists expanded as
 // `kubectl get -o yaml` prints them (`kind: List`, or `ServiceList` & co. whose items carry no
 // kind). Garbage never throws: each bad document becomes an error naming its source and index.
+//
+// Three decoders, fastest first: JSON.parse for JSON; js-yaml for plain YAML (a 12 MB kubectl
+// dump in well under a second, where the `yaml` package's tokenizer takes 10–20 s); and the
+// `yaml` package for everything else. js-yaml is used only where it cannot differ from `yaml`
+// (YAML 1.2 core schema, no merge keys) and is refused anything that needs a safety limit
+// (see decodePlainYAML); whatever it rejects goes to `yaml`, which reports each bad document.
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { Composer, Parser } from 'yaml';
 import type { RawObject } from '../model/inputs.ts';
 
@@ -26,7 +33,7 @@ const MAX_LIST_DEPTH = 4;
 export function parseObjectsText(text: string, source: string): ParsedObjects {
   const result: ParsedObjects = { objects: [], errors: [] };
   const json = tryJSON(text);
-  const documents = json === undefined ? parseYAMLDocuments(text) : [json];
+  const documents = json === undefined ? (decodePlainYAML(text) ?? parseYAMLDocuments(text)) : [json];
   documents.forEach((content, index) => {
     if ('error' in content) result.errors.push({ source, document: content.whole ? undefined : index + 1, reason: content.error, unreadable: false });
     else addDocument(content, source, index + 1, result);
@@ -50,11 +57,38 @@ function tryJSON(text: string): { value: unknown } | undefined {
 
 type DocumentContent = { value: unknown } | { error: string; whole?: boolean };
 
+/** Nesting far beyond any Kubernetes object, far below what could exhaust the stack. */
+const MAX_PLAIN_DEPTH = 64;
+/**
+ * What could start a tag (`!`) or a directive (`%YAML 1.1` changes the schema): the two places
+ * where the parsers' schemas differ. Over-matching (a `!` inside a string) only costs speed.
+ */
+const MAY_HAVE_TAG_OR_DIRECTIVE = /(?:^|[\s[{,:])!|^\ufeff?%/m;
+
+/**
+ * Every document of `text` decoded by js-yaml, or undefined when js-yaml throws for any
+ * reason (bad syntax, a duplicate key, an unknown tag, nesting deeper than MAX_PLAIN_DEPTH, or
+ * any alias at all), or when the text may hold a tag or directive: the `yaml` path then decodes
+ * it and says what is wrong with which document. Aliases are refused because js-yaml shares
+ * aliased nodes instead of counting their expansion, so only `yaml` can apply MAX_ALIAS_COUNT
+ * to an alias bomb. One known difference remains: a float literal beyond the double range
+ * (`1e400`) stays a string here where `yaml` makes it Infinity; neither is a valid field value.
+ */
+export function decodePlainYAML(text: string): DocumentContent[] | undefined {
+  if (MAY_HAVE_TAG_OR_DIRECTIVE.test(text)) return undefined;
+  try {
+    const documents = loadAll(text, { schema: CORE_SCHEMA, json: false, maxAliases: 0, maxDepth: MAX_PLAIN_DEPTH });
+    return documents.map((value) => ({ value }));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One entry per document, in order: its content, or why it cannot be used. Documents are
  * composed one at a time from the token stream, so only one document's syntax tree is alive.
  */
-function parseYAMLDocuments(text: string): DocumentContent[] {
+export function parseYAMLDocuments(text: string): DocumentContent[] {
   const contents: DocumentContent[] = [];
   try {
     const composer = new Composer({ uniqueKeys: true, prettyErrors: false });
