@@ -15,7 +15,11 @@ COPY package.json package-lock.json ./
 # Production dependencies only: no vitest, tsc, eslint, and no `node` package (the base
 # image is the runtime). koffi's native library comes prebuilt in its per-platform optional
 # package (@koromix/koffi-linux-x64, -arm64, ...) from the lock file.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Source maps, type declarations and READMEs are half of node_modules (mostly the client
+# library's generated models) and Node loads none of them.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force \
+ && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.md' \) -delete
 
 FROM ${NODE_IMAGE}
 # iptables: both backends, iptables-nft and iptables-legacy (and their -save/-restore); kpx
