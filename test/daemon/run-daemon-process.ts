@@ -108,3 +108,51 @@ export function kpxRules(saveText: string): string[] {
     .map((line) => line.replace(/\[\d+:\d+\]/g, '[0:0]'))
     .sort();
 }
+
+const PROBER = fileURLToPath(new URL('./run-traffic-prober.ts', import.meta.url));
+
+export interface ProbeSample {
+  /** ms since the epoch. */
+  readonly t: number;
+  readonly pod?: string;
+  readonly error?: string;
+}
+
+export interface RunningProber {
+  readonly samples: ProbeSample[];
+  stop(): Promise<void>;
+}
+
+/** Starts run-traffic-prober.ts inside `netns`; samples accumulate until stop(). */
+export function startProber(netns: string, args: readonly string[]): RunningProber {
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, PROBER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const samples: ProbeSample[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') samples.push(JSON.parse(line) as ProbeSample);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    samples,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Resolves once a sample after `sinceMs` satisfies `accept`; rejects after `timeoutMs`. */
+export async function waitForSample(prober: RunningProber, sinceMs: number, accept: (sample: ProbeSample) => boolean, timeoutMs = 5_000): Promise<ProbeSample> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = prober.samples.find((sample) => sample.t >= sinceMs && accept(sample));
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) {
+      throw new Error(`no matching sample within ${timeoutMs} ms; last: ${JSON.stringify(prober.samples.slice(-5))}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,127 @@
+// Real traffic through `kpx run`: the daemon programs the topology's node namespace
+// (test/helpers/topology.ts) from the embedded API server, and a client in a pod namespace
+// reaches a ClusterIP service backed by the pods' echo servers. An endpoint removed through
+// the API gets no new connection; a UDP client that keeps its source port follows a replaced
+// endpoint (stale conntrack entries deleted). Needs root, iproute2, iptables and conntrack.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/apiserver/server.ts';
+import type { RawObject } from '../../src/model/inputs.ts';
+import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { buildTopology, CLUSTER_CIDR, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { freePort } from '../daemon/free-port.ts';
+import { spawnKpxRun, startProber, waitForSample, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+
+const isRoot = process.getuid?.() === 0;
+const ECHO_PORT = 8080;
+const WEB_IP = '10.96.0.10';
+const DNS_IP = '10.96.0.53';
+
+function service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number): RawObject {
+  return makeService('ns1', name, (svc) => {
+    svc.spec.type = 'ClusterIP';
+    svc.spec.clusterIP = clusterIP;
+    svc.spec.clusterIPs = [clusterIP];
+    svc.spec.ports = [{ name: 'p', port, protocol, targetPort: ECHO_PORT }];
+  });
+}
+
+function slice(name: string, protocol: 'TCP' | 'UDP', pods: readonly TopologyPod[]): RawObject {
+  return makeEndpointSlice('ns1', `${name}-abc`, name, (s) => {
+    s.endpoints = pods.map((pod) => ({ addresses: [pod.ip], nodeName: pod.isLocal ? 'node' : 'rnode', conditions: { ready: true } }));
+    s.ports = [{ name: 'p', port: ECHO_PORT, protocol }];
+  });
+}
+
+const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
+
+describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () => {
+  let topology: Topology;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  let daemon: DaemonProcess;
+  let pods: { a: TopologyPod; b: TopologyPod; c: TopologyPod };
+
+  beforeAll(async () => {
+    topology = await buildTopology(uniquePrefix('kpxt'));
+    const [a, b, c] = topology.pods;
+    if (a === undefined || b === undefined || c === undefined) throw new Error('topology without three pods');
+    pods = { a, b, c };
+    await topology.startEchoServers([ECHO_PORT]);
+    api = await startApiServer();
+    await api.create(makeNode('node', (node) => {
+      node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
+      node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
+    }));
+    await api.create(service('web', WEB_IP, 'TCP', 80));
+    await api.create(slice('web', 'TCP', [a, b, c]));
+    await api.create(service('dns', DNS_IP, 'UDP', 53));
+    await api.create(slice('dns', 'UDP', [b]));
+    daemon = spawnKpxRun([
+      '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
+      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
+    ]);
+    await daemon.waitForLog(isSync);
+  });
+
+  afterAll(async () => {
+    daemon?.kill('SIGKILL');
+    await daemon?.exited;
+    await api?.stop();
+    await topology?.teardown();
+  });
+
+  it('reaches every endpoint of a ClusterIP service from a pod, and none that was removed', async () => {
+    const before = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
+    const seen = new Set(before.map((attempt) => attempt.reply?.split(' ')[0]));
+    expect(seen).toEqual(new Set(['pod-a', 'pod-b', 'pod-c']));
+
+    const from = daemon.logs.length;
+    await api.update(slice('web', 'TCP', [pods.a, pods.b]));
+    await daemon.waitForLog((line) => isSync(line) && line['full'] === false, { from });
+    const after = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
+    const replies = after.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error);
+    expect(replies).not.toContain('pod-c');
+    expect(new Set(replies)).toEqual(new Set(['pod-a', 'pod-b']));
+  });
+
+  it('moves traffic soon after each API change (a continuous prober sees the new endpoint)', async () => {
+    const prober = startProber(pods.a.netns, ['--proto', 'tcp', '--host', WEB_IP, '--port', '80', '--interval-ms', '5']);
+    try {
+      const delays: number[] = [];
+      for (const target of [pods.c, pods.b, pods.c, pods.b]) {
+        const changedAt = Date.now();
+        await api.update(slice('web', 'TCP', [target]));
+        const first = await waitForSample(prober, changedAt, (sample) => sample.pod === target.name, 5_000);
+        delays.push(first.t - changedAt);
+        // Once moved, nothing reaches the previous endpoint any more.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const settled = prober.samples.filter((sample) => sample.t > first.t + 50);
+        expect(settled.length).toBeGreaterThan(0);
+        expect(settled.every((sample) => sample.pod === target.name)).toBe(true);
+      }
+      // The figure itself (p50 over many changes) comes from bench/sync/api-to-traffic.bench.ts.
+      expect(delays.every((delay) => delay < 5_000)).toBe(true);
+    } finally {
+      await prober.stop();
+    }
+  });
+
+  it('sends a UDP client that keeps its source port to the replacement endpoint (stale conntrack cleared)', async () => {
+    const prober = startProber(pods.a.netns, ['--proto', 'udp', '--host', DNS_IP, '--port', '53', '--source-port', '40053', '--interval-ms', '20']);
+    try {
+      await waitForSample(prober, 0, (sample) => sample.pod === 'pod-b', 5_000);
+      const from = daemon.logs.length;
+      const replacedAt = Date.now();
+      await api.update(slice('dns', 'UDP', [pods.c]));
+      const sync = await daemon.waitForLog((line) => isSync(line) && line['changed'] === 1, { from });
+      expect(sync['conntrackDeleted']).toBeGreaterThanOrEqual(1);
+      const first = await waitForSample(prober, replacedAt, (sample) => sample.pod === 'pod-c', 3_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const later = prober.samples.filter((sample) => sample.t > first.t + 50 && sample.pod !== undefined);
+      expect(later.length).toBeGreaterThan(3);
+      expect(later.every((sample) => sample.pod === 'pod-c')).toBe(true);
+    } finally {
+      await prober.stop();
+    }
+  });
+});
