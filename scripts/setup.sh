@@ -17,6 +17,7 @@ declare -A PACKAGE_FOR=(
   [busybox]=busybox-static
   [cpio]=cpio
   [depmod]=kmod
+  [xz]=xz-utils
 )
 
 missing=()
