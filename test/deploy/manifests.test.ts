@@ -9,6 +9,7 @@ import { flagsFor } from '../../src/config/flag-table.ts';
 import { parseFlags } from '../../src/config/parse-flags.ts';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/resolve-config.ts';
 import { effectiveProxyMode } from '../../src/config/kube-proxy-config.ts';
+import { ipvsSysctls } from '../../src/modes/ipvs/setup.ts';
 import { watchedResources } from '../../src/watch/watched-resources.ts';
 import { expandArgs, onlyOne, portOf, type ConfigMap, type Container, type DaemonSet, type PolicyRule } from './daemon-set-parts.ts';
 import { buildKustomization, hasKubectl, type KubeObject } from './kustomize-build.ts';
@@ -200,10 +201,10 @@ describe.skipIf(!hasKubectl())('kubectl kustomize deploy/', () => {
       const init = daemonSet.spec.template.spec.initContainers?.find((container) => container.name === 'ipvs-sysctls');
       expect(init?.securityContext?.privileged).toBe(true);
       const script = (init?.command ?? []).join(' ');
-      for (const sysctl of ['net/ipv4/vs/conntrack', 'net/ipv4/vs/expire_nodest_conn', 'net/ipv4/vs/expire_quiescent_template', 'net/ipv4/ip_forward']) {
-        expect(script).toContain(`echo 1 > /proc/sys/${sysctl}`);
+      // Exactly what the ipvs mode ensures at start-up, so that it finds every value set.
+      for (const [key, value] of ipvsSysctls({ strictARP: config.ipvs.strictARP })) {
+        expect(script).toContain(`echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`);
       }
-      if (config.ipvs.strictARP) expect(script).toContain('arp_ignore');
     });
   });
 
