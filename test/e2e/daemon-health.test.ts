@@ -117,9 +117,13 @@ describe.skipIf(!isRoot)('kpx run health and metrics', () => {
     expect(JSON.parse(failing.body)).toMatchObject({ healthy: false, status: { IPv4: { healthy: false } } });
     expect((await get(`${healthz}/livez`)).status).toBe(503);
 
+    const recoveryFrom = daemon.logs.length;
     await rm(faultFlag);
     const recovered = await waitFor(() => get(`${healthz}/healthz`), (answer) => answer.status === 200, 6_000);
     expect(recovered.status).toBe(200);
+    // The sync after a failure rewrites everything.
+    const retried = await daemon.waitForLog((line) => line.msg === 'sync done', { from: recoveryFrom });
+    expect(retried).toMatchObject({ full: true, trigger: 'retry' });
     expect((await netns.iptablesSave()).includes('ns1/late:http')).toBe(true);
 
     const scraped = parsePrometheusText((await get(`${metrics}/metrics`)).body);
@@ -154,6 +158,27 @@ describe.skipIf(!isRoot)('kpx run health and metrics', () => {
     expect(programmed(after)).toBeGreaterThan(programmed(before));
     const nat = sampleValue(after.get('kubeproxy_sync_proxy_rules_iptables_total'), 'kubeproxy_sync_proxy_rules_iptables_total', { ip_family: 'IPv4', table: 'nat' });
     expect(nat).toBeGreaterThan(10);
+  });
+
+  it('logs and counts an invalid object once per version, and syncs the rest', async () => {
+    const from = daemon.logs.length;
+    await api.create(makeService('ns1', 'broken', (svc) => {
+      svc.spec.clusterIP = '10.96.0.13';
+      svc.spec.clusterIPs = ['10.96.0.13'];
+      svc.spec.externalIPs = ['not-an-ip'];
+      svc.spec.ports = [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }];
+    }));
+    await daemon.waitForLog((line) => line.msg === 'invalid object skipped' && line['name'] === 'broken', { from });
+    await api.create(localService('after', '10.96.0.14', 0, 30084));
+    await daemon.waitForLog((line) => line.msg === 'sync done' && line['changed'] === 1, { from });
+    const skipped = daemon.logs.slice(from).filter((line) => line.msg === 'invalid object skipped' && line['name'] === 'broken');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ kind: 'Service', namespace: 'ns1', field: expect.stringContaining('externalIPs') as unknown });
+    const save = await netns.iptablesSave();
+    expect(save.includes('ns1/broken')).toBe(false);
+    expect(save.includes('ns1/after:http')).toBe(true);
+    const scraped = parsePrometheusText((await get(`${metrics}/metrics`)).body);
+    expect(sampleValue(scraped.get('kpx_invalid_objects_skipped_total'), 'kpx_invalid_objects_skipped_total', { kind: 'Service' })).toBe(1);
   });
 
   it('serves /proxyMode, /configz and /healthz on the metrics port', async () => {
