@@ -1,5 +1,7 @@
-// Running the batch tools, argv and stdin only: `ipvsadm-restore`, `ipset restore -exist`,
-// `ip -batch -`, and the reads they are checked against.
+// Running the batch tools, argv and stdin only: `ipvsadm -R`, `ipset restore -exist`,
+// `ip -batch -`, and the reads they are checked against. Not `ipvsadm-restore`: that
+// script runs `ipvsadm -C` (clearing every virtual server, other programs' too) before
+// `ipvsadm -R`, so it cannot apply a difference.
 import { KpxError } from '../../errors.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { DUMMY_DEVICE } from './kernel-names.ts';
@@ -20,10 +22,10 @@ function text(lines: readonly string[]): string {
   return lines.map((line) => `${line}\n`).join('');
 }
 
-/** Resolves with the tool's duration (0 when there is nothing to do). */
+/** `ipvsadm -R` with ipvsadm-save-format lines; resolves with the tool's duration (0 when there is nothing to do). */
 export async function runIpvsadmRestore(exec: Exec, lines: readonly string[]): Promise<number> {
   if (lines.length === 0) return 0;
-  return (await run(exec, 'ipvsadm-restore', [], text(lines))).durationMs;
+  return (await run(exec, 'ipvsadm', ['-R'], text(lines))).durationMs;
 }
 
 export async function runIpsetRestore(exec: Exec, lines: readonly string[]): Promise<number> {

@@ -51,7 +51,7 @@ describe('ipvs dataplane', () => {
     expect(sets?.stdin?.split('\n').filter((line) => line.startsWith('create'))).toHaveLength(17);
   });
 
-  it('applies a full sync from what it read, then a one-endpoint change as one ipvsadm-restore line without reading again', async () => {
+  it('applies a full sync from what it read, then a one-endpoint change as one `ipvsadm -R` line without reading again', async () => {
     const recorder = recordingExec();
     const mode = createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' });
     const dataplane = mode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
@@ -59,7 +59,7 @@ describe('ipvs dataplane', () => {
     const full = await dataplane.apply(mode.plan(before));
     expect(full.full).toBe(true);
     expect(recorder.argv().slice(0, 3)).toEqual(['ipvsadm-save -n', 'ipset save', 'ip -o addr show dev kube-ipvs0']);
-    const restore = recorder.calls.find((call) => call.file === 'ipvsadm-restore');
+    const restore = recorder.calls.find((call) => call.file === 'ipvsadm' && call.args[0] === '-R');
     expect(restore?.stdin).toBe('-A -t 10.96.0.10:80 -s rr\n-a -t 10.96.0.10:80 -r 10.244.1.2:8080 -m -w 1\n');
     expect(recorder.calls.find((call) => call.file === 'ip' && call.args[0] === '-batch')?.stdin).toBe('address add 10.96.0.10/32 dev kube-ipvs0\n');
 
@@ -67,13 +67,13 @@ describe('ipvs dataplane', () => {
     const after = web(['10.244.1.2', '10.244.1.3']);
     const partial = await dataplane.apply(mode.plan(after, makeChangeSet(before, after)));
     expect(partial.full).toBe(false);
-    expect(recorder.calls.map((call) => [call.file, ...call.args].join(' '))).toEqual(['ipvsadm-restore']);
+    expect(recorder.calls.map((call) => [call.file, ...call.args].join(' '))).toEqual(['ipvsadm -R']);
     expect(recorder.calls[0]?.stdin).toBe('-a -t 10.96.0.10:80 -r 10.244.1.3:8080 -m -w 1\n');
   });
 
-  it('reports an ipvsadm-restore failure as KPX_ERR_IPVSADM and re-reads the kernel on the next sync', async () => {
+  it('reports an ipvsadm -R failure as KPX_ERR_IPVSADM and re-reads the kernel on the next sync', async () => {
     let fail = true;
-    const recorder = recordingExec((request) => (request.file === 'ipvsadm-restore' && fail ? { exitCode: 1, stderr: 'Memory allocation problem\n' } : undefined));
+    const recorder = recordingExec((request) => (request.file === 'ipvsadm' && request.args[0] === '-R' && fail ? { exitCode: 1, stderr: 'Memory allocation problem\n' } : undefined));
     const mode = createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' });
     const dataplane = mode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
     const state = web(['10.244.1.2']);

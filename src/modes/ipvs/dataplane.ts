@@ -1,7 +1,7 @@
 // The IPVS dataplane. A full sync reads the kernel (ipvsadm-save, ipset save, kube-ipvs0),
 // diffs it against every port and applies the difference; a partial sync diffs only the
 // keys the changed ports touch against what kpx knows it wrote. Each part is one batch:
-// `ip -batch` (addresses), `ipvsadm-restore`, `ipset restore`, then iptables-restore only
+// `ip -batch` (addresses), `ipvsadm -R`, `ipset restore`, then iptables-restore only
 // when the rendered iptables part changed. Commands go through deps.exec, wrapped in
 // `ip netns exec` when options.netns is set.
 import type { IPFamily, ServicePortName } from '../../model/types.ts';

@@ -37,15 +37,19 @@ export class DesiredIndex {
   readonly #entries = new Map<string, number>();
   readonly #setSizes = new Map<string, number>();
   readonly #addresses = new Map<string, number>();
+  /** Only the ports that have any, so a partial sync does not walk every port. */
+  readonly #noNodeAccess = new Map<ServicePortName, readonly NoNodeAccess[]>();
 
   /** Replaces one port's contribution (undefined removes it); returns what that touched. */
   setPort(name: ServicePortName, plan: PortPlan | undefined, touched: Touched = emptyTouched()): Touched {
     const previous = this.#ports.get(name);
     if (previous !== undefined) this.#account(name, previous, -1, touched);
+    this.#noNodeAccess.delete(name);
     if (plan === undefined) this.#ports.delete(name);
     else {
       this.#ports.set(name, plan);
       this.#account(name, plan, 1, touched);
+      if (plan.noNodeAccess.length > 0) this.#noNodeAccess.set(name, plan.noNodeAccess);
     }
     return touched;
   }
@@ -115,7 +119,7 @@ export class DesiredIndex {
 
   /** Every port's no-node-access entries, by port name. */
   noNodeAccess(): NoNodeAccess[] {
-    return [...this.#ports.keys()].sort().flatMap((name) => this.#ports.get(name)?.noNodeAccess ?? []);
+    return [...this.#noNodeAccess.keys()].sort().flatMap((name) => this.#noNodeAccess.get(name) ?? []);
   }
 
   get portCount(): number {

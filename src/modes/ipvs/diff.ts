@@ -35,7 +35,7 @@ export interface RemovedRealServer {
 }
 
 export interface IpvsBatch {
-  /** `ipvsadm-restore` input lines: adds and edits first, deletions last. */
+  /** `ipvsadm -R` input lines: adds and edits first, deletions last. */
   readonly ipvsLines: string[];
   /** `ipset restore -exist` input lines. */
   readonly ipsetLines: string[];

@@ -29,7 +29,7 @@ export function formatIpvsPlan(plan: IpvsPlan): string {
     for (const entry of [...(entries.get(info.name) ?? [])].sort()) lines.push(addEntryLine(info.name, entry, plan.ipFamily));
   }
 
-  lines.push('# IPVS virtual and real servers (ipvsadm-save -n form, ipvsadm-restore input)');
+  lines.push('# IPVS virtual and real servers (ipvsadm-save -n form, ipvsadm -R input)');
   const printed = new Set<string>();
   for (const name of names) {
     for (const virtualServer of plan.ports.get(name)?.virtualServers ?? []) {

@@ -1,5 +1,5 @@
 // The IPVS mode: a pure planner and formatter over DesiredState, and the dataplane that
-// programs IPVS (ipvsadm-restore), ipsets (ipset restore), kube-ipvs0 and a few iptables rules.
+// programs IPVS (ipvsadm -R), ipsets (ipset restore), kube-ipvs0 and a few iptables rules.
 import type { Mode } from '../mode.ts';
 import { openIpvsDataplane, type IpvsDataplaneOptions } from './dataplane.ts';
 import { formatIpvsPlan } from './format.ts';

@@ -1,5 +1,5 @@
 // ipvsadm's text forms, both ways: the service and real-server specs of `ipvsadm-save -n`
-// (which `ipvsadm-restore` reads back), and the connection counters of `ipvsadm -Ln`.
+// (which `ipvsadm -R` reads back), and the connection counters of `ipvsadm -Ln`.
 import type { Protocol } from '../../model/types.ts';
 import type { RealServer, VirtualServer } from './plan-types.ts';
 

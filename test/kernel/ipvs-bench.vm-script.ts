@@ -1,0 +1,57 @@
+// Inside the kernel VM (not a test: prints figures): the IPVS dataplane in a throwaway
+// namespace for N services × E endpoints — a full first sync, a full resync and a
+// one-endpoint partial sync — each split into kpx's own time and the tools' time.
+//   node test/kernel/ipvs-bench.vm-script.ts [sizes=1000,10000] [endpoints=10]
+import { silentLogger } from '../../src/log.ts';
+import type { DesiredState, ServicePort } from '../../src/model/types.ts';
+import { createIpvsMode } from '../../src/modes/ipvs/index.ts';
+import { realExec } from '../../src/sys/exec.ts';
+import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+
+const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number);
+const endpointsPerService = Number(process.argv[3] ?? '10');
+const quad = (base: number, index: number): string => `10.${base + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
+
+function servicePort(index: number, extra: readonly string[] = []): ServicePort {
+  return makeServicePort(`ns${index % 100}`, `svc${index}`, 'http', (port) => {
+    port.clusterIP = quad(96, index);
+    port.endpoints = Array.from({ length: endpointsPerService }, (_, j) => makeEndpoint(quad(128, index * endpointsPerService + j), 8080));
+    for (const ip of extra) port.endpoints.push(makeEndpoint(ip, 8080));
+  });
+}
+
+function buildState(services: number, extra: readonly string[] = []): DesiredState {
+  const node = makeNodeContext((context) => {
+    context.nodeIPs = ['10.250.0.10'];
+    context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] };
+  });
+  return makeState(Array.from({ length: services }, (_, index) => servicePort(index, index === 0 ? extra : [])), node);
+}
+
+async function measure(label: string, run: () => Promise<{ toolMs: number; figures: Readonly<Record<string, number>> }>): Promise<void> {
+  const started = performance.now();
+  const report = await run();
+  const totalMs = performance.now() - started;
+  const f = report.figures;
+  console.log(
+    `${label.padEnd(28)} total ${totalMs.toFixed(1).padStart(8)} ms  kpx ${(totalMs - report.toolMs).toFixed(1).padStart(8)} ms  tools ${report.toolMs.toFixed(1).padStart(8)} ms  ipvsLines ${f.ipvsLines} ipsetLines ${f.ipsetLines}`,
+  );
+}
+
+for (const size of sizes) {
+  const netns = `kpxbench${process.pid}`;
+  await realExec({ file: 'ip', args: ['netns', 'add', netns] });
+  try {
+    const mode = createIpvsMode({}, { netns });
+    const dataplane = mode.open({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() });
+    await dataplane.setup();
+    const state = buildState(size);
+    await measure(`${size} services: first full`, async () => dataplane.apply(mode.plan(state)));
+    await measure(`${size} services: full resync`, async () => dataplane.apply(mode.plan(state)));
+    const next = buildState(size, ['10.200.0.1']);
+    const changed = makeChangeSet(state, next);
+    await measure(`${size} services: one endpoint`, async () => dataplane.apply(mode.plan(next, changed)));
+  } finally {
+    await realExec({ file: 'ip', args: ['netns', 'del', netns] });
+  }
+}
