@@ -2,6 +2,7 @@
 // namespace, for N services × E endpoints, on each backend. Needs root.
 //
 //   node bench/sync/sync.bench.ts [--backends legacy,nft] [--sizes 1000,10000] [--endpoints 10]
+//     [--no-resync] [--restore-timeout-s 900]
 //
 // For each (backend, size): an initial full sync into empty tables, a full resync over the
 // same rules (what the syncPeriod does), and a partial sync after one endpoint of one service
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'legacy,nft' },
     sizes: { type: 'string', default: '1000,10000' },
     endpoints: { type: 'string', default: '10' },
+    'no-resync': { type: 'boolean', default: false },
+    'restore-timeout-s': { type: 'string', default: '900' },
   },
 });
 const backends = values.backends.split(',') as IptablesBackend[];
@@ -82,7 +85,11 @@ async function measure(backend: IptablesBackend, services: number): Promise<Row[
   await addNetns(realExec, netns);
   const rows: Row[] = [];
   try {
-    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, backend });
+    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
+      netns,
+      backend,
+      restoreTimeoutMs: Number(values['restore-timeout-s']) * 1000,
+    });
     await dataplane.setup();
     const state = buildState(services);
     const sync = async (name: string, next: DesiredState, changed?: ChangeSet): Promise<void> => {
@@ -95,7 +102,7 @@ async function measure(backend: IptablesBackend, services: number): Promise<Row[
       process.stderr.write(`${backend} ${services} ${name}: ${totalMs.toFixed(0)} ms\n`);
     };
     await sync('full (initial)', state);
-    await sync('full (resync)', state);
+    if (!values['no-resync']) await sync('full (resync)', state);
     const { next, changed } = changeOneEndpoint(state);
     await sync('partial (1 endpoint)', next, changed);
   } finally {

@@ -164,3 +164,13 @@ describe('surveyForFullSync', () => {
     expect(removals.get('nat')).toEqual({ chains: ['KUBE-SEP-GONE', 'KUBE-SVC-GONE'], unlinkRules: [], keptChains: [] });
   });
 });
+
+it('runRestore turns a killed or missing tool into KPX_ERR_RESTORE', async () => {
+  const fake = recordingExec(() => {
+    throw new Error('Command timed out after 10 milliseconds');
+  });
+  await expect(runRestore(fake.exec, iptablesTools('nft', 'IPv4'), PAYLOAD, 10)).rejects.toMatchObject({
+    code: 'KPX_ERR_RESTORE',
+    context: { timeoutMs: 10 },
+  });
+});

@@ -6,7 +6,7 @@
 // rejected line leaves that table, and every table after it, exactly as it was. Tables
 // committed before the failing one are reported in the error so the caller can resync.
 import { KpxError } from '../../errors.ts';
-import type { Exec } from '../../sys/exec.ts';
+import type { Exec, ExecResult } from '../../sys/exec.ts';
 import type { IptablesTools } from './backend-detect.ts';
 import { isEmptyRemoval, planChainRemoval, removalHeadLines, removalTailLines, type ChainRemoval } from './chain-removal.ts';
 import type { IptablesPlan, IptablesTable } from './plan-types.ts';
@@ -114,7 +114,13 @@ export async function saveTable(exec: Exec, tools: IptablesTools, table: Iptable
 
 /** Runs iptables-restore with `payload`; resolves with the tool's duration, throws KPX_ERR_RESTORE. */
 export async function runRestore(exec: Exec, tools: IptablesTools, payload: string, timeoutMs = 900_000): Promise<number> {
-  const result = await exec({ file: tools.restore, args: RESTORE_ARGS, stdin: payload, timeoutMs });
+  let result: ExecResult;
+  try {
+    result = await exec({ file: tools.restore, args: RESTORE_ARGS, stdin: payload, timeoutMs });
+  } catch (error) {
+    // Killed (e.g. timed out) or not runnable: the kernel kept each table as it was.
+    throw new KpxError('KPX_ERR_RESTORE', `${tools.restore} did not complete`, { cause: error, context: { timeoutMs } });
+  }
   if (result.exitCode === 0) return result.durationMs;
   const failure = parseRestoreFailure(result.stderr, payload);
   const where = failure.line === undefined ? '' : ` at line ${failure.line}`;
