@@ -38,7 +38,8 @@ export function planIptables(state: DesiredState, changed?: ChangeSet): Iptables
   const stale = partial === undefined ? [] : findStaleChains(partial, rendering.rewritten);
   const filter = assembleFilter(context, rendering.dispatch);
   const nat = assembleNat(context, rendering, stale);
-  const chainsWritten = [...rendering.rewritten.values()].reduce((sum, chains) => sum + chains.length, 0);
+  let chainsWritten = 0;
+  for (const chains of rendering.rewritten.values()) chainsWritten += chains.length;
   return {
     full: partial === undefined,
     ipFamily: state.node.ipFamily,
@@ -82,7 +83,8 @@ function renderServicePorts(state: DesiredState, context: RenderContext, partial
     const policy = decidePortPolicy(servicePort);
     renderServiceDispatch(policy, dispatch);
     const chains = policy.natChains;
-    for (const chain of chains) ownedServiceChains.push(chain);
+    // Indexed: per endpoint, and `for…of` allocates until the JIT optimizes it.
+    for (let index = 0; index < chains.length; index++) ownedServiceChains.push(chains[index]!);
     endpointCount += servicePort.endpoints.all.length;
     if (partial === undefined || partial.changed.has(name)) {
       renderServiceChains(policy, context, chainBuffers);

@@ -46,7 +46,10 @@ export function assertRenderable(servicePort: ServicePort): void {
     const timeout = servicePort.sessionAffinity.timeoutSeconds;
     if (!Number.isInteger(timeout) || timeout <= 0) assert.fail(`unrenderable affinity timeout ${timeout}`);
   }
-  for (const endpoint of servicePort.endpoints.allReachable) {
+  // Indexed: a `for…of` allocates per element until the JIT optimizes it (see render-endpoint-chains).
+  const endpoints = servicePort.endpoints.allReachable;
+  for (let index = 0; index < endpoints.length; index++) {
+    const endpoint = endpoints[index]!;
     assertWord(endpoint.endpoint, 'endpoint', servicePort);
     assertWord(endpoint.ip, 'endpoint IP', servicePort);
   }

@@ -72,7 +72,7 @@ function computePortPolicy(servicePort: ServicePort): PortPolicy {
   if (usesFirewallChain) natChains.push(chains.firewall);
   if (usesClusterPolicyChain) natChains.push(chains.cluster);
   if (usesLocalPolicyChain) natChains.push(chains.local);
-  for (const chain of endpointChains) natChains.push(chain);
+  for (let index = 0; index < endpointChains.length; index++) natChains.push(endpointChains[index]!);
   return {
     servicePort,
     chains,

@@ -7,7 +7,7 @@
 export class LineBuffer {
   static readonly CHUNK_LINES = 4096;
   readonly #chunks: string[] = [];
-  #lines: string[] = [];
+  readonly #lines: string[] = [];
   #lineCount = 0;
 
   /** Appends one finished line (without its newline). */
@@ -44,7 +44,8 @@ export class LineBuffer {
     if (this.#lines.length === 0) return;
     this.#lines.push('');
     this.#chunks.push(this.#lines.join('\n'));
-    this.#lines = [];
+    // join copied the lines: the array (already grown to a chunk) is reused for the next one.
+    this.#lines.length = 0;
   }
 }
 
