@@ -2,6 +2,7 @@
 // the proxier and its sync runner, the start-up Event and the --config file watch. Returns
 // a handle whose `finished` resolves with the exit status; `stop()` is the SIGTERM path:
 // stop watching and syncing, close the servers, and leave every programmed rule in place.
+import { availableParallelism } from 'node:os';
 import { effectiveSyncPeriods, effectiveProxyMode } from '../config/kube-proxy-config.ts';
 import type { ResolvedConfig } from '../config/resolve-config.ts';
 import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
@@ -12,10 +13,12 @@ import type { Logger } from '../log.ts';
 import type { Clock, Dataplane, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
+import { execSysctl, procSysctl } from '../sys/sysctl.ts';
 import { createKubeClient } from '../watch/kube-client.ts';
 import type { ListWatchEvent } from '../watch/list-watch.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { startWatching, type Watching } from '../watch/watcher.ts';
+import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts';
 import { watchConfigFile, type ConfigFileWatch } from './config-file-watch.ts';
 import { startHealthzServer } from './healthz.ts';
 import type { ListeningServer } from './http-listen.ts';
@@ -23,6 +26,7 @@ import { healthCheckListenAddresses } from './listen-addresses.ts';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { postStartingEvent } from './node-event.ts';
+import { applyOomScoreAdj } from './oom-score.ts';
 import { openDataplane } from './open-dataplane.ts';
 import { createProxier, type Proxier } from './proxier.ts';
 import { createProxyHealthTracker, healthTimeoutForSyncPeriod, type ProxyHealthTracker } from './proxy-health.ts';
@@ -30,7 +34,7 @@ import { createServiceHealthServers, type ServiceHealthServers } from './service
 import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
 import { splitHostPort } from './host-port.ts';
 
-/** How long kpx waits for its Node object before going on without it (kube-proxy: 30 s). */
+/** How long kpx waits for its Node object before going on without it (kube-proxy retries for about 30 s). */
 export const NODE_WAIT_MS = 30_000;
 /** Exit statuses the daemon ends with (the CLI's table: 0 ok, 3 runtime failure). */
 const EXIT_OK = 0;
@@ -97,6 +101,8 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
         void end(EXIT_RUNTIME_FAILURE, reason);
       });
     }
+    const oomProblem = await applyOomScoreAdj(config.oomScoreAdj);
+    if (oomProblem !== undefined) log.warn({ oomScoreAdj: config.oomScoreAdj, reason: oomProblem }, 'oom-score-adj not applied');
     const client = createKubeClient({
       ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
       ...(options.master === '' ? {} : { masterUrl: options.master }),
@@ -121,6 +127,8 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
         nodePortAddresses: modelConfig.nodePortAddresses,
       });
       parts.dataplane = dataplane;
+      const sysctl = options.netns === '' ? procSysctl() : execSysctl(conntrackExec);
+      await applyConntrackSysctls(sysctl, conntrackSysctls(config.conntrack, availableParallelism(), { includeGlobal: options.netns === '' }), log);
       await dataplane.setup();
       const nodeIPs = [...nodeHostIPs(snapshot.node), ...modelConfig.nodeIPOverride];
       const serviceHealth = createServiceHealthServers({
