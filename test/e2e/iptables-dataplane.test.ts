@@ -155,6 +155,11 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
     expect(Object.keys(countByPod(attempts)).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
   });
 
+  it('serves the NodePort on localhost from the node itself (route_localnet set by setup)', async () => {
+    const attempts = await topology.probe(topology.node.netns, { proto: 'tcp', host: '127.0.0.1', port: WEB_NODE_PORT, count: 60 });
+    expect(Object.keys(countByPod(attempts)).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
+  });
+
   it('refuses a service without endpoints within 100 ms (REJECT, not a timeout)', async () => {
     const attempts = await topology.probe(topology.pods[0]!.netns, { proto: 'tcp', host: EMPTY_IP, port: 80, count: 5, timeoutMs: 2000 });
     for (const attempt of attempts) {
