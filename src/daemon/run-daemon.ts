@@ -158,6 +158,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
     };
     let starting: Promise<void> | undefined;
     const begin = (snapshot: Snapshot): void => {
+      if (ending !== undefined) return;
       starting ??= startProxying(snapshot).catch((error: unknown) => fail(error, 'could not set up the dataplane'));
     };
 
@@ -180,6 +181,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
         } else if (nodeWaitTimer === undefined && starting === undefined) {
           log.info({ node: nodeName, waitMs: waitLeftMs }, 'waiting for the Node object');
           nodeWaitTimer = setTimeout(() => latest !== undefined && begin(latest), waitLeftMs);
+          nodeWaitTimer.unref();
         }
       },
     });
