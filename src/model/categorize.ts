@@ -48,7 +48,9 @@ export function topologyModeFromHints(
   let hasEndpointForNode = false;
   let allHaveZoneHints = true;
   let hasEndpointForZone = false;
-  for (const endpoint of endpoints) {
+  // Indexed loops here and in selectLocalEndpoints: they run per endpoint, mostly cold.
+  for (let index = 0; index < endpoints.length; index++) {
+    const endpoint = endpoints[index]!;
     if (!endpoint.ready) continue;
     hasReadyEndpoints = true;
     const forNodes = nodeHints.get(endpoint);
@@ -107,7 +109,8 @@ function selectLocalEndpoints(all: readonly Endpoint[]): LocalSelection {
   let hasAnyEndpoints = false;
   let hasLocalReady = false;
   let hasLocalServingTerminating = false;
-  for (const endpoint of all) {
+  for (let index = 0; index < all.length; index++) {
+    const endpoint = all[index]!;
     if (endpoint.ready) {
       hasAnyEndpoints = true;
       hasLocalReady ||= endpoint.isLocal;

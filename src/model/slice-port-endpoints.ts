@@ -24,13 +24,21 @@ export function compareEndpoints(a: Endpoint, b: Endpoint): number {
   return a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0;
 }
 
+function isSorted(endpoints: readonly Endpoint[]): boolean {
+  for (let index = 1; index < endpoints.length; index++) {
+    if (compareEndpoints(endpoints[index - 1]!, endpoints[index]!) > 0) return false;
+  }
+  return true;
+}
+
 /**
  * Sorts by `endpoint` and keeps one Endpoint per `ip:port`: a later non-terminating one
  * replaces an earlier one (a reused pod IP: prefer the running pod), as upstream's
  * addEndpoints. The sort is stable, so duplicates keep their input order.
  */
 export function sortDeduplicated(endpoints: Endpoint[]): Endpoint[] {
-  endpoints.sort(compareEndpoints);
+  // Slices often list their endpoints in order already; checking is cheaper than sorting.
+  if (!isSorted(endpoints)) endpoints.sort(compareEndpoints);
   let write = 0;
   for (let read = 0; read < endpoints.length; read++) {
     const endpoint = endpoints[read] as Endpoint;
@@ -49,7 +57,9 @@ export function makeSlicePortEndpoints(
 ): SlicePortEndpoints {
   const list: Endpoint[] = [];
   let nodeHints: Map<Endpoint, readonly string[]> | undefined;
-  for (const source of endpoints) {
+  // Indexed: per endpoint, and a cold `for…of` allocates an iterator result per element.
+  for (let index = 0; index < endpoints.length; index++) {
+    const source = endpoints[index]!;
     const ip = source.ip;
     const endpoint: Endpoint = Object.freeze({
       ip,

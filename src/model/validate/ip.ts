@@ -18,27 +18,37 @@ const DOT = 46;
 
 /** The four octets of a strict dotted quad (decimal, no leading zeros), or undefined. */
 export function parseIPv4Octets(text: string): number[] | undefined {
-  // A hand-rolled scanner: this runs for every endpoint address of every build.
   const octets: number[] = [];
+  return scanIPv4(text, octets) ? octets : undefined;
+}
+
+/**
+ * Whether `text` is a strict dotted quad, its octets pushed to `octets` when given. A
+ * hand-rolled scanner that allocates nothing without `octets`: this runs for every endpoint
+ * address of every build.
+ */
+function scanIPv4(text: string, octets?: number[]): boolean {
+  let count = 0;
   let value = 0;
   let digits = 0;
   for (let i = 0; i <= text.length; i++) {
     const code = i === text.length ? DOT : text.charCodeAt(i);
     if (code === DOT) {
-      if (digits === 0 || octets.length === 4) return undefined;
-      octets.push(value);
+      if (digits === 0 || count === 4) return false;
+      octets?.push(value);
+      count++;
       value = 0;
       digits = 0;
     } else if (code >= DIGIT_0 && code <= DIGIT_9) {
-      if (digits > 0 && value === 0) return undefined; // leading zero
+      if (digits > 0 && value === 0) return false; // leading zero
       value = value * 10 + (code - DIGIT_0);
       digits++;
-      if (value > 255) return undefined;
+      if (value > 255) return false;
     } else {
-      return undefined;
+      return false;
     }
   }
-  return octets.length === 4 ? octets : undefined;
+  return count === 4;
 }
 
 function parseHexGroups(text: string, allowTrailingIPv4: boolean): number[] | undefined {
@@ -105,7 +115,7 @@ export function parseIP(text: string): IPParseResult {
   if (text.length > 45) return { error: 'must be a valid IP address' };
   if (text.includes('.') && !text.includes(':')) {
     // A strict dotted quad is already canonical.
-    if (parseIPv4Octets(text) === undefined) return { error: 'must be a valid IPv4 address without leading zeros' };
+    if (!scanIPv4(text)) return { error: 'must be a valid IPv4 address without leading zeros' };
     return { ip: text, family: 'IPv4' };
   }
   if (!text.includes(':')) return { error: 'must be a valid IP address' };
