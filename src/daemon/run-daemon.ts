@@ -2,36 +2,28 @@
 // the proxier and its sync runner, the start-up Event and the --config file watch. Returns
 // a handle whose `finished` resolves with the exit status; `stop()` is the SIGTERM path:
 // stop watching and syncing, close the servers, and leave every programmed rule in place.
-import { availableParallelism } from 'node:os';
 import { effectiveSyncPeriods, effectiveProxyMode } from '../config/kube-proxy-config.ts';
 import type { ResolvedConfig } from '../config/resolve-config.ts';
-import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
+import { resolveNodeName } from '../config/to-model-config.ts';
 import { encodeConfig } from '../config/encode-config.ts';
-import { nodeHostIPs } from '../config/node-addresses.ts';
 import { isKpxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Clock, Dataplane, Mode } from '../modes/mode.ts';
+import type { Clock, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
-import { execInNetns } from '../sys/netns.ts';
-import { execSysctl, procSysctl } from '../sys/sysctl.ts';
 import { createKubeClient } from '../watch/kube-client.ts';
 import type { ListWatchEvent } from '../watch/list-watch.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { startWatching, type Watching } from '../watch/watcher.ts';
-import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts';
 import { watchConfigFile, type ConfigFileWatch } from './config-file-watch.ts';
 import { startHealthzServer } from './healthz.ts';
 import type { ListeningServer } from './http-listen.ts';
-import { healthCheckListenAddresses } from './listen-addresses.ts';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { postStartingEvent } from './node-event.ts';
+import { createNodeGate, type NodeGate } from './node-gate.ts';
 import { applyOomScoreAdj } from './oom-score.ts';
-import { openDataplane } from './open-dataplane.ts';
-import { createProxier, type Proxier } from './proxier.ts';
+import { startProxier, type ProxierParts } from './start-proxier.ts';
 import { createProxyHealthTracker, healthTimeoutForSyncPeriod, type ProxyHealthTracker } from './proxy-health.ts';
-import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
-import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
 import { splitHostPort } from './host-port.ts';
 
 /** How long kpx waits for its Node object before going on without it (kube-proxy retries for about 30 s). */
@@ -55,15 +47,12 @@ export interface RunningDaemon {
   stop(reason: string): Promise<void>;
 }
 
-interface Parts {
+interface Parts extends ProxierParts {
   readonly metrics: ProxyMetrics;
   readonly tracker: ProxyHealthTracker;
   readonly servers: ListeningServer[];
   watching?: Watching;
-  serviceHealth?: ServiceHealthServers;
-  dataplane?: Dataplane<unknown>;
-  proxier?: Proxier;
-  runner?: SyncRunner;
+  nodeGate?: NodeGate;
   configWatch?: ConfigFileWatch;
 }
 
@@ -72,13 +61,15 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
   const clock = deps.clock ?? { now: () => Date.now() };
   const log = deps.log;
   const nodeName = resolveNodeName(config, deps.osHostname);
-  const { syncPeriodMs, minSyncPeriodMs } = effectiveSyncPeriods(config);
+  const { syncPeriodMs } = effectiveSyncPeriods(config);
   const metrics = createProxyMetrics({ mode: mode.name, clock });
   const tracker = createProxyHealthTracker({ healthTimeoutMs: healthTimeoutForSyncPeriod(syncPeriodMs), clock });
   const parts: Parts = { metrics, tracker, servers: [] };
   let finish: (status: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let ending: Promise<void> | undefined;
+  /** The newest snapshot from the watch layer. */
+  let latest: Snapshot | undefined;
 
   const end = (status: number, reason: string): Promise<void> => {
     ending ??= (async () => {
@@ -94,7 +85,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
   };
 
   try {
-    await startServers(resolved, parts, () => parts.proxier?.currentNode(), mode);
+    await startServers(resolved, parts, () => latest?.node, mode);
     if (options.configFile !== '') {
       parts.configWatch = await watchConfigFile(options.configFile, (reason) => {
         log.error({ file: options.configFile, reason }, 'configuration file changed: exiting so that the new one is loaded');
@@ -112,56 +103,16 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
       else log.warn({ node: nodeName, reason: problem }, 'start-up event not recorded');
     });
 
-    const startedAt = clock.now();
-    let latest: Snapshot | undefined;
-    let nodeWaitTimer: NodeJS.Timeout | undefined;
-    const startProxying = async (snapshot: Snapshot): Promise<void> => {
-      if (nodeWaitTimer !== undefined) clearTimeout(nodeWaitTimer);
-      if (snapshot.node === undefined) log.warn({ node: nodeName, waitedMs: clock.now() - startedAt }, 'Node object not found; using --bind-address and defaults');
-      const modelConfig = toModelConfig(resolved, { osHostname: deps.osHostname, node: snapshot.node });
-      const conntrackExec = options.netns === '' ? deps.exec : execInNetns(deps.exec, options.netns);
-      const dataplane = openDataplane(mode, { exec: deps.exec, clock, log }, config, {
-        netns: options.netns,
-        ipFamily: modelConfig.ipFamily,
-        localhostNodePorts: modelConfig.localhostNodePorts,
-        nodePortAddresses: modelConfig.nodePortAddresses,
-      });
-      parts.dataplane = dataplane;
-      const sysctl = options.netns === '' ? procSysctl() : execSysctl(conntrackExec);
-      await applyConntrackSysctls(sysctl, conntrackSysctls(config.conntrack, availableParallelism(), { includeGlobal: options.netns === '' }), log);
-      await dataplane.setup();
-      const nodeIPs = [...nodeHostIPs(snapshot.node), ...modelConfig.nodeIPOverride];
-      const serviceHealth = createServiceHealthServers({
-        listenAddresses: healthCheckListenAddresses(modelConfig.nodePortAddresses, nodeIPs),
-        isProxyHealthy: () => tracker.health().healthy,
-        log,
-      });
-      parts.serviceHealth = serviceHealth;
-      const proxier = createProxier({ mode, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec, log, clock });
-      const runner = createSyncRunner({
-        name: 'sync-runner',
-        sync: (trigger) => proxier.sync(trigger),
-        minIntervalMs: minSyncPeriodMs,
-        maxIntervalMs: syncPeriodMs,
-        retry: { initialMs: Math.min(1_000, syncPeriodMs), maxMs: syncPeriodMs },
-        onError: (failure) => log.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed'),
-      });
-      log.info({ node: nodeName, ipFamily: modelConfig.ipFamily, mode: mode.name, netns: options.netns || undefined, syncPeriodMs, minSyncPeriodMs }, 'proxier started');
-      tracker.updated(modelConfig.ipFamily);
-      metrics.markQueued(modelConfig.ipFamily);
-      proxier.acceptSnapshot(latest ?? snapshot);
-      parts.proxier = proxier;
-      parts.runner = runner;
-      // The first sync runs at once: a run() made before start() is not held back.
-      runner.run();
-      runner.start();
-    };
-    let starting: Promise<void> | undefined;
-    const begin = (snapshot: Snapshot): void => {
-      if (ending !== undefined) return;
-      starting ??= startProxying(snapshot).catch((error: unknown) => fail(error, 'could not set up the dataplane'));
-    };
-
+    const inputs = { resolved, mode, osHostname: deps.osHostname, exec: deps.exec, log, clock, metrics, tracker };
+    parts.nodeGate = createNodeGate({
+      waitMs: NODE_WAIT_MS,
+      clock,
+      log: log.child({ node: nodeName }),
+      open: (snapshot) => {
+        if (ending !== undefined) return;
+        startProxier(inputs, snapshot.node, () => latest ?? snapshot, parts).catch((error: unknown) => fail(error, 'could not set up the dataplane'));
+      },
+    });
     parts.watching = startWatching({
       client,
       nodeName,
@@ -170,19 +121,12 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
       onEvent: (event) => countWatchRestart(metrics, event),
       onSnapshot: (snapshot) => {
         latest = snapshot;
-        if (parts.proxier !== undefined && parts.runner !== undefined) {
-          parts.proxier.acceptSnapshot(snapshot);
-          parts.runner.run();
+        if (parts.proxier === undefined || parts.runner === undefined) {
+          parts.nodeGate?.offer(snapshot);
           return;
         }
-        const waitLeftMs = NODE_WAIT_MS - (clock.now() - startedAt);
-        if (snapshot.node !== undefined || waitLeftMs <= 0) {
-          begin(snapshot);
-        } else if (nodeWaitTimer === undefined && starting === undefined) {
-          log.info({ node: nodeName, waitMs: waitLeftMs }, 'waiting for the Node object');
-          nodeWaitTimer = setTimeout(() => latest !== undefined && begin(latest), waitLeftMs);
-          nodeWaitTimer.unref();
-        }
+        parts.proxier.acceptSnapshot(snapshot);
+        parts.runner.run();
       },
     });
     log.info({ node: nodeName, server: client.server, mode: effectiveProxyMode(config) }, 'kpx started');
@@ -218,7 +162,8 @@ function countWatchRestart(metrics: ProxyMetrics, event: ListWatchEvent): void {
 /** Everything but the rules: the dataplane is closed, never cleaned up. */
 async function stopParts(parts: Parts, log: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
-    ['config watch', parts.configWatch === undefined ? undefined : async () => parts.configWatch?.stop()],
+    ['config watch', async () => parts.configWatch?.stop()],
+    ['node wait', async () => parts.nodeGate?.close()],
     ['sync runner', parts.runner?.stop],
     ['watch', parts.watching?.stop],
     ['servers', async () => void (await Promise.all(parts.servers.map((server) => server.close())))],
