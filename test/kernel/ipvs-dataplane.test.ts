@@ -62,7 +62,7 @@ await describeInVm('ipvs dataplane in the kernel VM', { modules: MODULES }, () =
     expect(report.clusterUdpBefore).toEqual(['pod-a', 'pod-a', 'pod-a', 'pod-a']);
   });
 
-  it('applies a one-endpoint change as one line of ipvsadm-restore input and nothing else', () => {
+  it('applies a one-endpoint change as one line of ipvsadm -R input and nothing else', () => {
     expect(report.oneEndpoint).toMatchObject({ ipvsLines: 1, ipsetLines: 0, addressChanges: 0, iptablesApplied: 0 });
     expect(new Set(report.clusterUdpAfter)).toEqual(new Set(['pod-a', 'pod-b']));
     console.info(`[ipvs VM] one-endpoint change applied in ${report.oneEndpointMs.toFixed(1)} ms (2 services)`);
