@@ -20,6 +20,14 @@ const IPPROTO_SCTP = 132;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_ERROR = 4;
+const SO_SNDBUF = 7;
+const SO_SNDBUFFORCE = 32;
+/**
+ * SCTP refuses (EMSGSIZE) a single write larger than the send buffer, and libuv hands Node's
+ * queued chunks to one writev: a send buffer well above the stream's high-water mark plus one
+ * read keeps every write of the copy loop under it.
+ */
+const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 const POLLOUT = 4;
 const EINPROGRESS = 115;
 const EPROTONOSUPPORT = 93;
@@ -80,13 +88,17 @@ function errnoError(libc: Libc, call: string): NodeJS.ErrnoException {
 function openSocket(libc: Libc, family: number, nonBlocking: boolean): number {
   const fd = libc.socket(family, SOCK_STREAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), IPPROTO_SCTP);
   if (fd < 0) throw errnoError(libc, 'socket');
+  // FORCE passes net.core.wmem_max when kpx may (root); otherwise the capped size is still the best there is.
+  const size = Buffer.alloc(4);
+  size.writeInt32LE(SEND_BUFFER_BYTES);
+  if (libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, size, 4) !== 0) libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, size, 4);
   return fd;
 }
 
 function sctpTransportOver(libc: Libc): StreamTransport {
   return {
-    async listen(server: Server, listener, backlog) {
-      const { family, address } = encodeSockaddr(listener.address, listener.port);
+    async listen(server: Server, ip, port, backlog) {
+      const { family, address } = encodeSockaddr(ip, port);
       const fd = openSocket(libc, family, true);
       const one = Buffer.alloc(4);
       one.writeInt32LE(1);

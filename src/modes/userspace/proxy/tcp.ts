@@ -16,16 +16,16 @@ export interface StreamProxyOptions {
 
 /** How a stream protocol opens sockets: TCP here, SCTP through the native layer. */
 export interface StreamTransport {
-  listen(server: Server, listener: UserspaceListener, backlog: number): Promise<void>;
+  listen(server: Server, address: string, port: number, backlog: number): Promise<void>;
   /** Resolves with a connected socket; rejects on failure, timeout or abort (the attempt is torn down). */
   connect(endpoint: UpstreamEndpoint, timeoutMs: number, signal: AbortSignal): Promise<Socket>;
 }
 
 export const tcpTransport: StreamTransport = {
-  listen: (server, listener, backlog) =>
+  listen: (server, address, port, backlog) =>
     new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: listener.address, port: listener.port, backlog, exclusive: true }, () => {
+      server.listen({ host: address, port, backlog, exclusive: true }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -138,7 +138,7 @@ export async function openStreamListener(
     }
   });
   server.on('error', (error) => log.error({ err: error }, 'listener failed'));
-  await transport.listen(server, listener, options.backlog ?? 4096);
+  await transport.listen(server, listener.address, listener.port, options.backlog ?? 4096);
 
   return {
     update(next) {
