@@ -1,0 +1,90 @@
+// Inside the kernel VM: issue 7's ipvs-mode scenarios with real packets — session affinity
+// through persistence, a service without endpoints refused, load balancer source ranges
+// (allowed and dropped), an external IP, hairpin (an endpoint reaching itself through its
+// service), and the sh scheduler keeping one client on one endpoint where rr alternates.
+// Prints one JSON object; ipvs-scenarios.test.ts asserts on it.
+import { silentLogger } from '../../src/log.ts';
+import type { DesiredState } from '../../src/model/types.ts';
+import type { Dataplane } from '../../src/modes/mode.ts';
+import { createIpvsMode } from '../../src/modes/ipvs/index.ts';
+import type { IpvsOptions } from '../../src/modes/ipvs/options.ts';
+import type { IpvsPlan } from '../../src/modes/ipvs/plan-types.ts';
+import { realExec } from '../../src/sys/exec.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
+import { buildTopology, NODE_IP, POD_A_IP, POD_B_IP, sh, type Topology } from './ipvs-topology.ts';
+
+function service(name: string, clusterIP: string, mutate: (draft: ServicePortDraft) => void) {
+  return makeServicePort('default', name, 'http', (sp) => {
+    sp.clusterIP = clusterIP;
+    mutate(sp);
+  });
+}
+
+const both = (sp: ServicePortDraft): void => void sp.endpoints.push(makeEndpoint(POD_A_IP, 8080), makeEndpoint(POD_B_IP, 8080));
+
+function desired(): DesiredState {
+  const node = makeNodeContext((n) => {
+    n.nodeIPs = [NODE_IP];
+    n.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.240.0.0/16'] };
+  });
+  return makeState(
+    [
+      service('sticky', '10.96.1.1', (sp) => {
+        both(sp);
+        sp.sessionAffinity = { type: 'ClientIP', timeoutSeconds: 60 };
+      }),
+      service('empty', '10.96.1.2', () => undefined),
+      service('lb-open', '10.96.1.3', (sp) => {
+        both(sp);
+        sp.loadBalancerVIPs = ['203.0.113.10'];
+        sp.loadBalancerSourceRanges = ['10.240.3.0/24'];
+      }),
+      service('lb-closed', '10.96.1.4', (sp) => {
+        both(sp);
+        sp.loadBalancerVIPs = ['203.0.113.11'];
+        sp.loadBalancerSourceRanges = ['192.0.2.0/24'];
+      }),
+      service('hairpin', '10.96.1.5', (sp) => void sp.endpoints.push(makeEndpoint(POD_A_IP, 8080, (e) => void (e.isLocal = true)))),
+      service('ext', '10.96.1.6', (sp) => {
+        both(sp);
+        sp.externalIPs = ['198.51.100.7'];
+      }),
+      service('spread', '10.96.1.7', both),
+    ],
+    node,
+  );
+}
+
+async function programmed(topology: Topology, options: IpvsOptions): Promise<Dataplane<IpvsPlan>> {
+  const mode = createIpvsMode(options, { netns: topology.nodeNs });
+  const dataplane = mode.open({ exec: realExec, clock: { now: () => 0 }, log: silentLogger() });
+  await dataplane.setup();
+  await dataplane.apply(mode.plan(desired()));
+  return dataplane;
+}
+
+const report: Record<string, unknown> = {};
+const topology = await buildTopology(`kpxs${process.pid}`);
+try {
+  const rr = await programmed(topology, {});
+  const client = topology.clientNs;
+  report.sticky = await topology.probe(client, 'tcp', '10.96.1.1:80', 6);
+  report.empty = await topology.probe(client, 'tcp', '10.96.1.2:80', 1);
+  report.lbOpen = await topology.probe(client, 'tcp', '203.0.113.10:80', 2);
+  report.lbClosed = await topology.probe(client, 'tcp', '203.0.113.11:80', 1, 1500);
+  report.hairpin = await topology.probe(topology.podNs['pod-a'], 'tcp', '10.96.1.5:80', 2);
+  report.externalIP = await topology.probe(client, 'tcp', '198.51.100.7:80', 4);
+  report.rrSpread = await topology.probe(client, 'tcp', '10.96.1.7:80', 6);
+  report.save = await sh('ip', 'netns', 'exec', topology.nodeNs, 'ipvsadm-save', '-n');
+  await rr.cleanup();
+  const sourceHash = await programmed(topology, { scheduler: 'sh' });
+  report.shSpread = await topology.probe(client, 'tcp', '10.96.1.7:80', 6);
+  report.shSave = await sh('ip', 'netns', 'exec', topology.nodeNs, 'ipvsadm-save', '-n');
+  await sourceHash.cleanup();
+} catch (error) {
+  report.error = error instanceof Error ? `${error.stack ?? error.message}\n${JSON.stringify((error as { context?: unknown }).context)}` : String(error);
+  process.exitCode = 1;
+} finally {
+  process.stdout.write(JSON.stringify(report));
+  await topology.teardown();
+}
