@@ -30,3 +30,20 @@ describe('LineBuffer chunks', () => {
     expect(lines.at(-2)).toBe(`l${count - 1}`);
   });
 });
+
+describe('LineBuffer.append and joinTables over chunks', () => {
+  it('appends what the other buffer holds at that moment, across chunk boundaries', () => {
+    const other = new LineBuffer();
+    const count = LineBuffer.CHUNK_LINES + 2;
+    for (let i = 0; i < count; i++) other.writeLine(`o${i}`);
+    const buffer = new LineBuffer();
+    buffer.writeLine('first');
+    buffer.append(other);
+    other.writeLine('written to other after the append');
+    buffer.writeLine('last');
+    const lines = buffer.text().split('\n');
+    expect(buffer.lineCount).toBe(count + 2);
+    expect(lines).toEqual(['first', ...Array.from({ length: count }, (_, i) => `o${i}`), 'last', '']);
+    expect(joinTables([{ table: 'nat', buffers: [buffer] }])).toBe(`*nat\n${buffer.text()}COMMIT\n`);
+  });
+});
