@@ -1,14 +1,16 @@
 // Render benchmark: synthetic clusters of N services × E endpoints through the same pipeline
 // as `kpx render --mode iptables` (model build, plan, format).
 //
-//   node bench/render/render.bench.ts [--sizes 1000,10000,30000] [--endpoints 10] [--runs 5] [--warm 0]
+//   node bench/render/render.bench.ts [--sizes 1000,10000,30000] [--endpoints 10] [--runs 5] [--warm 0] [--one-core]
 //
 // Each run is a fresh child process doing what one `kpx render` does: hold the raw objects,
 // build the model once, plan and format once (cold JIT). Its peak RSS is therefore what a
 // render really holds, not several runs' garbage. Figures are medians over --runs children;
 // CPU time (user + system) is reported beside wall time because the machine may be shared.
 // --warm N adds N more repetitions in each child, after its RSS is taken, for steady-state
-// (daemon-like) times.
+// (daemon-like) times. --one-core runs the children with V8's --single-threaded: garbage
+// collection and JIT compilation then happen on the main thread too, so CPU time is what one
+// core spends (by default V8 also uses helper threads, counted in CPU time but not in wall time).
 import { execFileSync } from 'node:child_process';
 import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     endpoints: { type: 'string', default: '10' },
     runs: { type: 'string', default: '5' },
     warm: { type: 'string', default: '0' },
+    'one-core': { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
@@ -74,7 +77,8 @@ function runChild(services: number): ChildResult {
 
 function runSize(size: string): { cold: Timing; warm: Timing | undefined; peakRssMb: number } {
   const results = Array.from({ length: Number(values.runs) }, () => {
-    const args = [import.meta.filename, '--child', size, '--endpoints', values.endpoints, '--warm', values.warm];
+    const v8Flags = values['one-core'] ? ['--single-threaded'] : [];
+    const args = [...v8Flags, import.meta.filename, '--child', size, '--endpoints', values.endpoints, '--warm', values.warm];
     return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as ChildResult;
   });
   const warm = results.flatMap((result) => (result.warm === undefined ? [] : [result.warm]));
@@ -101,7 +105,8 @@ function row(services: string, label: string, timing: Timing, peakRss: string): 
 if (values.child !== undefined) {
   process.stdout.write(JSON.stringify(runChild(Number(values.child))));
 } else {
-  console.log(`kpx render benchmark: ${values.endpoints} endpoints per service, median of ${values.runs} fresh processes, node ${process.version}`);
+  const oneCore = values['one-core'] ? ', one core (--single-threaded)' : '';
+  console.log(`kpx render benchmark: ${values.endpoints} endpoints per service, median of ${values.runs} fresh processes${oneCore}, node ${process.version}`);
   console.log('times are wall ms (CPU ms); cold = one render in a fresh process, as `kpx render`; warm = median of later repetitions');
   console.log('services | run | model build | iptables plan+format | total | output MB | peak RSS MB');
   for (const size of values.sizes.split(',')) {
