@@ -78,7 +78,7 @@ function renderServicePorts(state: DesiredState, context: RenderContext, partial
   const ownedServiceChains: string[] = [];
   const rewritten = new Map<ServicePortName, readonly string[]>();
   let endpointCount = 0;
-  for (const name of [...state.servicePorts.keys()].sort()) {
+  for (const name of sortedNames(state.servicePorts)) {
     const servicePort = state.servicePorts.get(name)!;
     const policy = decidePortPolicy(servicePort);
     renderServiceDispatch(policy, dispatch);
@@ -92,6 +92,15 @@ function renderServicePorts(state: DesiredState, context: RenderContext, partial
     }
   }
   return { dispatch, chains: chainBuffers, ownedServiceChains, rewritten, endpointCount };
+}
+
+/** The port names in sorted order. The model already iterates them so: sort only if not. */
+function sortedNames(servicePorts: DesiredState['servicePorts']): ServicePortName[] {
+  const names = [...servicePorts.keys()];
+  for (let index = 1; index < names.length; index++) {
+    if (names[index - 1]! > names[index]!) return names.sort();
+  }
+  return names;
 }
 
 interface TableParts {
