@@ -185,7 +185,7 @@ describe('userspace TCP streams', () => {
   }, 60_000);
 
   it('a slow reader holds the proxy to bounded buffering (memory stays flat)', async () => {
-    const total = 256 * MIB;
+    const total = 128 * MIB;
     const backendPort = await startServer((socket) => {
       void (async () => {
         const chunk = Buffer.alloc(MIB, 7);

@@ -27,6 +27,10 @@ interface Session {
   closed: boolean;
 }
 
+function literalLookup(address: string, _options: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 function bindSocket(socket: DgramSocket, address: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
@@ -43,7 +47,8 @@ export async function openUdpListener(initial: UserspaceListener, deps: ProxyDep
   const picker = createEndpointPicker(listener.endpoints, listener.sessionAffinity, deps.clock);
   const sessions = new Map<string, Session>();
   const log = deps.log.child({ listener: listener.key });
-  const socket = createSocket({ type });
+  // Replies go to the client's literal address: skip the per-datagram dns.lookup round trip.
+  const socket = createSocket({ type, lookup: literalLookup });
 
   function endSession(key: string, session: Session): void {
     if (session.closed) return;
