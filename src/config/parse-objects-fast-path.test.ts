@@ -59,6 +59,16 @@ const SAME_AS_YAML = [
   '# only a comment\n',
   'just a string',
   'msg: "Hello!"\n',
+  'k: "\\/ \\N\\_\\L\\P \\t\\e\\0 \\x41\\u263A"\n',
+  "k: 'multi\n  line'\n",
+  'k: plain\n  multi\n\n  line\n',
+  'k: "a\\\n  b"\n',
+  'k: |2\n    indented\n',
+  'k: >-\n  a\n\n  b\n',
+  '"a: b": c\n',
+  'f:metadata:\n  f:labels:\n    .: {}\n    k:{"type":"Ready"}: {}\n',
+  'k: v # comment\n',
+  'k:\n',
 ];
 
 describe('the js-yaml fast path', () => {
