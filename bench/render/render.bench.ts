@@ -4,8 +4,9 @@
 //   node bench/render/render.bench.ts [--sizes 1000,10000,30000] [--endpoints 10] [--runs 5] [--warm 0] [--one-core]
 //
 // Each run is a fresh child process doing what one `kpx render` does: hold the raw objects,
-// build the model once, plan and format once (cold JIT). Its peak RSS is therefore what a
-// render really holds, not several runs' garbage. Figures are medians over --runs children;
+// build the model, plan, format and write the text (to /dev/null), once, with a cold JIT. Its
+// peak RSS is what a render really holds, not several runs' garbage. Figures are medians over
+// --runs children;
 // CPU time (user + system) is reported beside wall time because the machine may be shared.
 // --warm N adds N more repetitions in each child, after its RSS is taken, for steady-state
 // (daemon-like) times. --one-core runs the children with V8's --single-threaded: garbage
