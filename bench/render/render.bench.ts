@@ -6,8 +6,8 @@
 // Each run is a fresh child process doing what one `kpx render` does: hold the raw objects,
 // build the model, plan, format and write the text (to /dev/null), once, with a cold JIT. Its
 // peak RSS is what a render really holds, not several runs' garbage. Figures are medians over
-// --runs children;
-// CPU time (user + system) is reported beside wall time because the machine may be shared.
+// --runs children; CPU time (user + system) is reported beside wall time because the machine
+// may be shared.
 // --warm N adds N more repetitions in each child, after its RSS is taken, for steady-state
 // (daemon-like) times. --one-core runs the children with V8's --single-threaded: garbage
 // collection and JIT compilation then happen on the main thread too, so CPU time is what one
