@@ -48,3 +48,8 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
   const runCommand = await entry.load();
   return runCommand(rest, io);
 }
+
+/** Every command, in the order `kpx --help` lists them (docs/COMMANDS.md is built from this). */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS);
+}
