@@ -27,6 +27,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'serve the embedded Kubernetes API (list/watch) for labs, tests and kubectl',
     load: async () => (await import('./apiserver.ts')).runApiServer,
   },
+  lab: {
+    summary: 'build a cluster in network namespaces, run every mode through kpx run, compare them',
+    load: async () => (await import('./lab.ts')).runLabCommand,
+  },
 };
 
 function usage(): string {

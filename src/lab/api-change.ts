@@ -1,0 +1,71 @@
+// API change to traffic: a prober in a pod opens a connection to the `web` service every few
+// ms; an endpoint is scaled away through the API, and the delay is the time from the change to
+// the start of the last new connection that still reached it. Restored afterwards.
+import { fileURLToPath } from 'node:url';
+import type { ApiServerHandle } from '../apiserver/types.ts';
+import type { ProcessGroup } from './lab-process.ts';
+import type { LabPod } from './topology.ts';
+import { endpointSlice, VIPS, WEB_PORTS } from './workload.ts';
+
+const TRAFFIC_CLIENT = fileURLToPath(new URL('./agent/traffic-client.ts', import.meta.url));
+/** Nothing reached the removed endpoint for this long: the change is complete. */
+const QUIET_MS = 400;
+const GIVE_UP_MS = 5_000;
+
+interface Sample {
+  readonly t: number;
+  readonly pod?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function samplesSince(lines: readonly string[], since: number): Sample[] {
+  const out: Sample[] = [];
+  for (const line of lines) {
+    try {
+      const sample = JSON.parse(line) as Sample;
+      if (typeof sample.t === 'number' && sample.t >= since) out.push(sample);
+    } catch {
+      // not a sample
+    }
+  }
+  return out;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await sleep(20);
+  }
+  return condition();
+}
+
+/** One delay per removal, ms. */
+export async function measureApiChanges(group: ProcessGroup, api: ApiServerHandle, pods: readonly LabPod[], fromNetns: string, removals: number): Promise<number[]> {
+  const prober = group.start('api-change prober', fromNetns, process.execPath, [TRAFFIC_CLIENT, '--test', 'watch', '--host', VIPS.web, '--port', '80', '--interval-ms', '5']);
+  const delays: number[] = [];
+  try {
+    await prober.waitForLine((line) => line.includes('ready'), 10_000);
+    for (let index = 0; index < removals; index++) {
+      const removed = pods[pods.length - 1 - (index % pods.length)];
+      if (removed === undefined) break;
+      const kept = pods.filter((pod) => pod !== removed);
+      const changedAt = Date.now();
+      await api.update(endpointSlice('web', WEB_PORTS, kept));
+      const settled = await waitUntil(() => {
+        const after = samplesSince(prober.lines, changedAt);
+        const last = Math.max(changedAt, ...after.filter((s) => s.pod === removed.name).map((s) => s.t));
+        return Date.now() - last > QUIET_MS && after.some((s) => s.t > last && s.pod !== undefined);
+      }, GIVE_UP_MS);
+      const reached = samplesSince(prober.lines, changedAt).filter((s) => s.pod === removed.name).map((s) => s.t);
+      delays.push(settled ? Math.max(0, ...reached.map((t) => t - changedAt)) : Number.NaN);
+      const restoredAt = Date.now();
+      await api.update(endpointSlice('web', WEB_PORTS, pods));
+      await waitUntil(() => samplesSince(prober.lines, restoredAt).some((s) => s.pod === removed.name), GIVE_UP_MS);
+    }
+  } finally {
+    await prober.stop();
+  }
+  return delays;
+}

@@ -1,0 +1,92 @@
+// `kpx run --netns NODE` on every lab node: the real daemon process, as in production.
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { execOk, type Exec } from '../sys/exec.ts';
+import type { LabProcess, ProcessGroup } from './lab-process.ts';
+import { LAB_CLUSTER_CIDR, type LabNode } from './topology.ts';
+
+const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+function minSyncFlags(mode: string): string[] {
+  if (mode === 'ipvs') return ['--ipvs-min-sync-period', '100ms', '--ipvs-sync-period', '30s'];
+  return ['--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s'];
+}
+
+export function kpxRunArgs(mode: string, apiUrl: string, node: LabNode, healthzPort: number, metricsPort: number): string[] {
+  return [
+    KPX, 'run', '--proxy-mode', mode, '--master', apiUrl, '--hostname-override', node.name, '--netns', node.netns,
+    '--cluster-cidr', LAB_CLUSTER_CIDR, '--healthz-bind-address', `127.0.0.1:${healthzPort}`, '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
+    ...minSyncFlags(mode),
+  ];
+}
+
+export interface SyncLine {
+  readonly msg?: string;
+  readonly applied?: boolean;
+  readonly full?: boolean;
+  readonly durationMs?: number;
+}
+
+function parseLogLine(line: string): SyncLine | undefined {
+  try {
+    return JSON.parse(line) as SyncLine;
+  } catch {
+    return undefined;
+  }
+}
+
+export const isAppliedSync = (line: string): boolean => {
+  const parsed = parseLogLine(line);
+  return parsed?.msg === 'sync done' && parsed.applied === true;
+};
+
+export interface NodeDaemons {
+  readonly daemons: readonly LabProcess[];
+  /** node1's first applied sync, as logged. */
+  readonly firstSyncMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts one daemon per node and resolves once each has applied its first sync. */
+export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl: string, nodes: readonly LabNode[]): Promise<NodeDaemons> {
+  const daemons: LabProcess[] = [];
+  for (const node of nodes) {
+    const args = kpxRunArgs(mode, apiUrl, node, await freeLoopbackPort(), await freeLoopbackPort());
+    daemons.push(group.start(`kpx run --proxy-mode ${mode} on ${node.name}`, '', process.execPath, args));
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(daemons.map((daemon) => daemon.stop('SIGTERM')));
+  };
+  try {
+    const synced = await Promise.all(daemons.map((daemon) => daemon.waitForLine(isAppliedSync, 30_000)));
+    const first = parseLogLine(synced[0] ?? '');
+    return { daemons, firstSyncMs: first?.durationMs ?? Number.NaN, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** `kpx run --cleanup` for the mode on every node: the next mode starts from a clean node. */
+export async function cleanupNodes(exec: Exec, mode: string, nodes: readonly LabNode[]): Promise<void> {
+  for (const node of nodes) {
+    await execOk(exec, { file: process.execPath, args: [KPX, 'run', '--cleanup', '--proxy-mode', mode, '--netns', node.netns], timeoutMs: 30_000 });
+  }
+}
+
+/** Why a mode cannot run here, or undefined. ipvs needs the kernel's ip_vs. */
+export async function modeUnavailableReason(exec: Exec, mode: string, node: LabNode): Promise<string | undefined> {
+  if (mode !== 'ipvs') return undefined;
+  const probe = await exec({ file: 'ip', args: ['netns', 'exec', node.netns, 'ipvsadm', '-Ln'] }).catch((error: unknown) => ({ exitCode: -1, stderr: String(error), stdout: '' }));
+  if (probe.exitCode === 0) return undefined;
+  return `this kernel has no IPVS (ipvsadm -Ln: ${probe.stderr.trim().split('\n')[0] ?? 'failed'}); the lab measures on the host only (kernel VM numbers under TCG are not comparable), so ipvs is skipped`;
+}

@@ -1,0 +1,36 @@
+// The comparison table `kpx lab` prints: the direct baseline first, then each mode.
+import type { LabReport, LegReport } from './report-types.ts';
+
+const COLUMNS = ['leg', 'TCP 1 Gbit/s', 'TCP N Gbit/s', 'RR p50 µs', 'RR p99 µs', 'conn/s', 'UDP p50 µs', 'UDP p99 µs', 'API→traffic p50 ms', 'first sync ms'] as const;
+
+function fixed(value: number | undefined, digits: number): string {
+  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+}
+
+function row(leg: LegReport): string[] {
+  if (leg.status !== 'ok') return [leg.name, `${leg.status}: ${leg.reason}`];
+  const f = leg.figures;
+  const mode = 'apiChangeP50Ms' in f ? f : undefined;
+  return [
+    leg.name,
+    fixed(f.tcpGbit1, 2),
+    fixed(f.tcpGbitN, 2),
+    fixed(f.rrP50Us, 0),
+    fixed(f.rrP99Us, 0),
+    fixed(f.connPerSecond, 0),
+    fixed(f.udpP50Us, 0),
+    fixed(f.udpP99Us, 0),
+    fixed(mode?.apiChangeP50Ms, 0),
+    fixed(mode?.firstSyncMs, 1),
+  ];
+}
+
+export function formatReportTable(report: LabReport): string {
+  const rows = report.legs.map(row);
+  const widths = COLUMNS.map((column, index) => Math.max(column.length, ...rows.filter((r) => r.length > 2).map((r) => (r[index] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.length === 2 && cells !== COLUMNS ? `${(cells[0] ?? '').padEnd(widths[0] ?? 0)}  ${cells[1] ?? ''}` : cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ');
+  const header = line(COLUMNS);
+  const settings = `${report.settings.measureSeconds}s per figure, ${report.settings.streams} streams for N, ${report.settings.syntheticServices} synthetic services, ${report.host.cpus} CPUs, kernel ${report.host.kernel}`;
+  return [header, '-'.repeat(header.length), ...rows.map(line), '', settings, ''].join('\n');
+}

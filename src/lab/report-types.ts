@@ -1,0 +1,49 @@
+// What `kpx lab` reports: report.json holds a LabReport as is.
+
+export interface LegFigures {
+  /** TCP throughput, one stream and --streams streams, Gbit/s. */
+  readonly tcpGbit1: number;
+  readonly tcpGbitN: number;
+  /** Request/response round trip of a few bytes on one connection, µs. */
+  readonly rrP50Us: number;
+  readonly rrP99Us: number;
+  /** Fresh TCP connections per second (connect, read the greeting, close), 4 at a time. */
+  readonly connPerSecond: number;
+  readonly udpP50Us: number;
+  readonly udpP99Us: number;
+}
+
+export interface ModeFigures extends LegFigures {
+  /** From the API change (an endpoint removed) to the last new connection that reached it, ms. */
+  readonly apiChangeP50Ms: number;
+  readonly apiChangeMaxMs: number;
+  /** The first full sync of node1's daemon, as `kpx run` logged it, ms. */
+  readonly firstSyncMs: number;
+}
+
+/** Replies per pod for one service address, from one client. */
+export interface SpreadCheck {
+  readonly service: string;
+  readonly from: string;
+  readonly address: string;
+  readonly byPod: Readonly<Record<string, number>>;
+  readonly errors: number;
+  /** The pods this service may answer from (its policy applied). */
+  readonly expectedPods: readonly string[];
+}
+
+export type LegReport =
+  | { readonly name: 'direct'; readonly status: 'ok'; readonly figures: LegFigures }
+  | { readonly name: string; readonly status: 'ok'; readonly figures: ModeFigures; readonly checks: readonly SpreadCheck[] }
+  | { readonly name: string; readonly status: 'skipped' | 'failed'; readonly reason: string };
+
+export interface LabReport {
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly settings: { readonly modes: readonly string[]; readonly measureSeconds: number; readonly syntheticServices: number; readonly streams: number };
+  readonly host: { readonly cpus: number; readonly kernel: string };
+  /** The direct baseline first, then each mode in the order asked. */
+  readonly legs: readonly LegReport[];
+  /** Every pod that answered at least one request through any mode. */
+  readonly endpointsSeen: readonly string[];
+}
