@@ -3,7 +3,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeInVm, nodeCommand, runCommandsInVm, VM_HOOK_TIMEOUT_MS, type VmCommandResult } from './vm.ts';
 
-const MODULES = ['nf_tables', 'ip_vs', 'ip_vs_rr', 'ip_vs_sh', 'dummy', 'veth', 'xt_set', 'ip_set', 'xt_ipvs', 'xt_physdev'];
+const MODULES = ['nf_tables', 'ip_vs', 'ip_vs_rr', 'ip_vs_sh', 'dummy', 'veth', 'xt_set', 'ip_set', 'xt_ipvs', 'xt_physdev', 'sctp'];
 
 interface Report {
   sticky: string[];
@@ -14,6 +14,7 @@ interface Report {
   externalIP: string[];
   rrSpread: string[];
   shSpread: string[];
+  sctp: string[];
   save: string;
   shSave: string;
   error?: string;
@@ -57,6 +58,11 @@ await describeInVm('ipvs scenarios in the kernel VM', { modules: MODULES }, () =
 
   it('serves an external IP', () => {
     expect(new Set(report.externalIP)).toEqual(new Set(['pod-a', 'pod-b']));
+  });
+
+  it('carries SCTP associations through a ClusterIP to both endpoints', () => {
+    expect(report.save).toContain('-A --sctp-service 10.96.1.8:3868 -s rr');
+    expect(new Set(report.sctp)).toEqual(new Set(['pod-a', 'pod-b']));
   });
 
   it('spreads with rr and keeps one source on one endpoint with sh', () => {

@@ -1,8 +1,10 @@
 // Inside the kernel VM: issue 7's ipvs-mode scenarios with real packets — session affinity
 // through persistence, a service without endpoints refused, load balancer source ranges
 // (allowed and dropped), an external IP, hairpin (an endpoint reaching itself through its
-// service), and the sh scheduler keeping one client on one endpoint where rr alternates.
+// service), SCTP through a ClusterIP (socat on both ends), and the sh scheduler keeping one
+// client on one endpoint where rr alternates.
 // Prints one JSON object; ipvs-scenarios.test.ts asserts on it.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState } from '../../src/model/types.ts';
 import type { Dataplane } from '../../src/modes/mode.ts';
@@ -50,6 +52,11 @@ function desired(): DesiredState {
         sp.externalIPs = ['198.51.100.7'];
       }),
       service('spread', '10.96.1.7', both),
+      service('sctp', '10.96.1.8', (sp) => {
+        sp.protocol = 'SCTP';
+        sp.port = 3868;
+        sp.endpoints.push(makeEndpoint(POD_A_IP, 3868), makeEndpoint(POD_B_IP, 3868));
+      }),
     ],
     node,
   );
@@ -61,6 +68,35 @@ async function programmed(topology: Topology, options: IpvsOptions): Promise<Dat
   await dataplane.setup();
   await dataplane.apply(mode.plan(desired()));
   return dataplane;
+}
+
+const SCTP_PORT = '3868';
+const sctpServers: ChildProcess[] = [];
+
+/** socat on a one-to-one SCTP socket in each pod, answering every association with the pod's name. */
+function startSctpServers(topology: Topology): void {
+  for (const [name, ip] of [['pod-a', POD_A_IP], ['pod-b', POD_B_IP]] as const) {
+    const argv = ['netns', 'exec', topology.podNs[name], 'socat', `SCTP-LISTEN:${SCTP_PORT},bind=${ip},reuseaddr,fork`, `EXEC:echo ${name}`];
+    sctpServers.push(spawn('ip', argv, { stdio: 'ignore' }));
+  }
+}
+
+/** One SCTP association from the client namespace; SCTP has no half-close, so stdin stays open until the answer. */
+function askSctp(topology: Topology, target: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', topology.clientNs, 'socat', '-t', '3', '-', `SCTP:${target}`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let answer = '';
+    const timer = setTimeout(() => child.kill(), 5000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      child.kill();
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer.trim() === '' ? 'no answer' : answer.trim());
+    });
+    child.stdin.write('who\n');
+  });
 }
 
 const report: Record<string, unknown> = {};
@@ -75,6 +111,10 @@ try {
   report.hairpin = await topology.probe(topology.podNs['pod-a'], 'tcp', '10.96.1.5:80', 2);
   report.externalIP = await topology.probe(client, 'tcp', '198.51.100.7:80', 4);
   report.rrSpread = await topology.probe(client, 'tcp', '10.96.1.7:80', 6);
+  startSctpServers(topology);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  report.sctp = [];
+  for (let index = 0; index < 4; index += 1) (report.sctp as string[]).push(await askSctp(topology, `10.96.1.8:${SCTP_PORT}`));
   report.save = await sh('ip', 'netns', 'exec', topology.nodeNs, 'ipvsadm-save', '-n');
   await rr.cleanup();
   const sourceHash = await programmed(topology, { scheduler: 'sh' });
@@ -85,6 +125,7 @@ try {
   report.error = error instanceof Error ? `${error.stack ?? error.message}\n${JSON.stringify((error as { context?: unknown }).context)}` : String(error);
   process.exitCode = 1;
 } finally {
+  for (const server of sctpServers) server.kill();
   process.stdout.write(JSON.stringify(report));
   await topology.teardown();
 }
