@@ -105,7 +105,7 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
           `  namespaces: ${topology.namespaces.join(' ')}`,
           `  enter a pod:     ip netns exec ${topology.pods[0]?.netns ?? ''} bash`,
           `  kubectl:         kubectl --server ${apiUrl} get svc,endpointslices -A`,
-          `  explain:         npx kpx explain service demo/web --master ${apiUrl} --netns ${topology.nodes[0].netns} --mode ${mode}`,
+          `  explain:         npx kpx explain service demo/web --master ${apiUrl} --netns ${topology.nodes[0].netns} --hostname-override ${topology.nodes[0].name} --mode ${mode} --client ${topology.pods[0]?.ip ?? ''}`,
           'lab is up',
           '',
         ].join('\n'),

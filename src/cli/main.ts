@@ -31,6 +31,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'build a cluster in network namespaces, run every mode through kpx run, compare them',
     load: async () => (await import('./lab.ts')).runLabCommand,
   },
+  explain: {
+    summary: 'show a service as kpx sees it, its programmed rules, conntrack entries and reachable endpoints',
+    load: async () => (await import('./explain.ts')).runExplain,
+  },
 };
 
 function usage(): string {
