@@ -214,6 +214,23 @@ describe('TCP', () => {
   });
 });
 
+describe('loadBalancerSourceRanges', () => {
+  it('a load-balancer listener serves sources in range and resets the others', async () => {
+    dataplane = openDataplane();
+    const port = makeServicePort('ns1', 'lb', '', (sp) => {
+      sp.clusterIP = '127.10.4.1';
+      sp.loadBalancerVIPs = ['127.10.4.2'];
+      sp.loadBalancerSourceRanges = ['127.0.0.21/32'];
+      sp.endpoints.push(...backendEndpoints());
+    });
+    await dataplane.apply(planOf([port]));
+    expect(await askName('127.10.4.2', 80, '127.0.0.21')).toMatch(/^[abc]$/);
+    expect(await askName('127.10.4.2', 80, '127.0.0.22')).toBe('error:ECONNRESET');
+    // The cluster IP of the same service has no source ranges.
+    expect(await askName('127.10.4.1', 80, '127.0.0.22')).toMatch(/^[abc]$/);
+  });
+});
+
 describe('UDP', () => {
   it('spreads sessions over every endpoint and answers from the service address', async () => {
     const udp = await Promise.all(NAMES.map(startUdpBackend));

@@ -70,8 +70,13 @@ export async function openUdpListener(initial: UserspaceListener, deps: ProxyDep
       closed: false,
     };
     upstream.on('message', (reply) => {
-      session.timer.refresh();
-      socket.send(reply, client.port, client.address);
+      try {
+        session.timer.refresh();
+        socket.send(reply, client.port, client.address);
+      } catch (error) {
+        log.debug({ err: error }, 'reply relay failed');
+        endSession(key, session);
+      }
     });
     // ICMP unreachable from the endpoint, or a local failure: this session is over.
     upstream.on('error', () => endSession(key, session));
