@@ -14,6 +14,7 @@ import { buildDesiredState } from '../model/build-state.ts';
 import type { Problem } from '../model/types.ts';
 import type { Mode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
+import { configureMode } from '../modes/configure-mode.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CommandIO } from './main.ts';
 
@@ -34,8 +35,9 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
   const usageError = findUsageError(commandLine);
   if (usageError !== undefined) return failUsage(io, [usageError]);
   const modeName = options.renderMode === '' ? effectiveProxyMode(config) : options.renderMode;
-  const mode = findMode(modeName);
-  if (mode === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
+  const registered = findMode(modeName);
+  if (registered === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
+  const mode = configureMode(registered, config);
 
   try {
     return await renderObjects(commandLine, mode, io);

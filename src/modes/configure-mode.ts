@@ -1,0 +1,25 @@
+// A registered mode configured from KubeProxyConfiguration, where the mode has options of
+// its own (today the ipvs section). `kpx render` and `kpx run` both go through here, so a
+// rendered plan is the plan the daemon would apply.
+import type { KubeProxyConfig } from '../config/kube-proxy-config.ts';
+import type { Mode } from './mode.ts';
+import { createIpvsMode } from './ipvs/index.ts';
+import type { IpvsOptions, IpvsScheduler } from './ipvs/options.ts';
+
+/** kube-proxy's `ipvs` section as the IPVS mode takes it. */
+export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
+  const { ipvs } = config;
+  return {
+    scheduler: ipvs.scheduler as IpvsScheduler | '',
+    strictARP: ipvs.strictARP,
+    excludeCIDRs: ipvs.excludeCIDRs,
+    tcpTimeoutMs: ipvs.tcpTimeoutMs,
+    tcpFinTimeoutMs: ipvs.tcpFinTimeoutMs,
+    udpTimeoutMs: ipvs.udpTimeoutMs,
+  };
+}
+
+/** The registry's mode, or one configured from the file and flags where the mode has options. */
+export function configureMode(registered: Mode<unknown>, config: KubeProxyConfig): Mode<unknown> {
+  return registered.name === 'ipvs' ? (createIpvsMode(ipvsOptionsFromConfig(config)) as Mode<unknown>) : registered;
+}
