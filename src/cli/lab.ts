@@ -79,6 +79,10 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
     io.stderr.write('kpx lab: needs root (it creates network namespaces and programs them)\n');
     return EXIT.runtimeFailure;
   }
+  // A closed terminal or pipe must not crash the lab before it has torn itself down.
+  const ignore = (): void => undefined;
+  io.stdout.on('error', ignore);
+  io.stderr.on('error', ignore);
   const progress = createProgress(io.stderr as NodeJS.WritableStream & { isTTY?: boolean });
   const controller = new AbortController();
   const onSignal = (): void => {

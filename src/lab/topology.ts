@@ -10,6 +10,8 @@
 //   The cluster CIDR 10.244.0.0/16 is split per node and routed between the nodes. The client
 //   reaches the service and load-balancer ranges through node1, as through a router.
 import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execOk, type Exec } from '../sys/exec.ts';
 import { addNetns, deleteNetns, execInNetns, listNetns } from '../sys/netns.ts';
 import { execSysctl } from '../sys/sysctl.ts';
@@ -63,12 +65,68 @@ async function destroyNamespace(exec: Exec, netns: string): Promise<void> {
   await deleteNetns(exec, netns);
 }
 
-/** Removes every namespace named `BASE-…` (a crashed lab's leftovers); returns their names. */
+/** Each running lab records its process id here, so that another lab leaves it alone. */
+const OWNER_DIR = '/run/kpx-lab';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function ownerIsAlive(prefix: string): Promise<boolean> {
+  const text = await readFile(join(OWNER_DIR, prefix), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 1 && pid !== process.pid && isAlive(pid);
+}
+
+/** `kpxlab-1a2b3c-node1` → `kpxlab-1a2b3c`. */
+function labPrefixOf(netns: string, base: string): string | undefined {
+  return new RegExp(`^(${base}-[0-9a-f]{6})-`).exec(netns)?.[1];
+}
+
+/**
+ * A crashed lab's `kpx run --netns PREFIX-nodeN` daemons live in the root namespace and
+ * outlive it: they are found by that exact argument in /proc and killed.
+ */
+async function killOrphanedDaemons(namespaces: ReadonlySet<string>): Promise<void> {
+  const pids = (await readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name)).map(Number);
+  for (const pid of pids) {
+    if (pid === process.pid) continue;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const netnsIndex = argv.indexOf('--netns');
+    const target = netnsIndex >= 0 ? argv[netnsIndex + 1] : undefined;
+    if (target === undefined || !namespaces.has(target) || !argv.includes('run')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Removes the namespaces of labs whose process is gone (a crashed or killed run), leaving
+ * labs that are still running alone; returns the names removed.
+ */
 export async function cleanupLabLeftovers(exec: Exec, base: string = LAB_PREFIX_BASE): Promise<string[]> {
   if (base.length < 4) throw new Error(`refusing to clean up namespaces with the short prefix ${JSON.stringify(base)}`);
-  const leftovers = (await listNetns(exec)).filter((name) => name.startsWith(`${base}-`));
-  for (const netns of leftovers) await destroyNamespace(exec, netns);
-  return leftovers;
+  const removed: string[] = [];
+  const alive = new Map<string, boolean>();
+  for (const netns of await listNetns(exec)) {
+    const prefix = labPrefixOf(netns, base);
+    if (prefix === undefined) continue;
+    if (!alive.has(prefix)) alive.set(prefix, await ownerIsAlive(prefix));
+    if (alive.get(prefix) === true) continue;
+    await destroyNamespace(exec, netns);
+    removed.push(netns);
+  }
+  for (const [prefix, isRunning] of alive) if (!isRunning) await rm(join(OWNER_DIR, prefix), { force: true });
+  if (removed.length > 0) await killOrphanedDaemons(new Set(removed));
+  return removed;
 }
 
 async function veth(exec: Exec, nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
@@ -145,7 +203,10 @@ export async function buildLabTopology(exec: Exec, prefix: string = newLabPrefix
     const errors: unknown[] = [];
     for (const netns of created) await destroyNamespace(exec, netns).catch((error: unknown) => errors.push(error));
     if (errors.length > 0) throw new AggregateError(errors, `teardown of ${prefix} failed`);
+    await rm(join(OWNER_DIR, prefix), { force: true });
   };
+  await mkdir(OWNER_DIR, { recursive: true });
+  await writeFile(join(OWNER_DIR, prefix), `${process.pid}\n`);
   try {
     for (const netns of namespaces) {
       await addNetns(exec, netns);
