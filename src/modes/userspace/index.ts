@@ -4,11 +4,16 @@ import type { Mode } from '../mode.ts';
 import type { UserspacePlan } from './plan-types.ts';
 import { planUserspace } from './plan.ts';
 import { formatUserspacePlan } from './format.ts';
-import { openUserspaceDataplane } from './dataplane.ts';
+import { openUserspaceDataplane, type UserspaceDataplaneOptions } from './dataplane.ts';
 
-export const userspaceMode: Mode<UserspacePlan> = {
-  name: 'userspace',
-  plan: planUserspace,
-  format: formatUserspacePlan,
-  open: (deps) => openUserspaceDataplane(deps),
-};
+/** The mode with its own options (kube-proxy's udpIdleTimeout / --udp-timeout, TCP idle timeout). */
+export function createUserspaceMode(options: UserspaceDataplaneOptions = {}): Mode<UserspacePlan> {
+  return {
+    name: 'userspace',
+    plan: planUserspace,
+    format: formatUserspacePlan,
+    open: (deps) => openUserspaceDataplane(deps, options),
+  };
+}
+
+export const userspaceMode: Mode<UserspacePlan> = createUserspaceMode();
