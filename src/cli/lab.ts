@@ -86,11 +86,13 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
   const progress = createProgress(io.stderr as NodeJS.WritableStream & { isTTY?: boolean });
   const controller = new AbortController();
   const onSignal = (): void => {
+    if (controller.signal.aborted) return;
     progress.step('interrupted: tearing the lab down');
     controller.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener holds.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const run = await runLab(realExec, parsed.settings, progress, controller.signal);
     const table = formatReportTable(run.report);
@@ -121,7 +123,8 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
     return failed ? EXIT.runtimeFailure : EXIT.ok;
   } catch (error) {
     progress.done();
-    io.stderr.write(`kpx lab: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (controller.signal.aborted) io.stderr.write('kpx lab: interrupted; the lab is torn down\n');
+    else io.stderr.write(`kpx lab: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.runtimeFailure;
   } finally {
     process.off('SIGINT', onSignal);

@@ -133,21 +133,25 @@ export async function runLab(exec: Exec, settings: LabSettings, progress: Progre
   progress.step('cleaning up leftovers of earlier labs');
   const leftovers = await cleanupLabLeftovers(exec);
   if (leftovers.length > 0) progress.step(`removed ${leftovers.length} leftover namespaces`);
-  progress.step('building the cluster: 2 nodes, 4 pods, a client (network namespaces)');
-  const topology = await buildLabTopology(exec);
+  let topology: LabTopology | undefined;
   let api: ApiServerHandle | undefined;
   const teardown = async (): Promise<void> => {
     await group.killAll();
     await api?.stop();
-    await topology.teardown();
+    await topology?.teardown();
   };
   const onAbort = (): void => void teardown().catch(() => undefined);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
+    progress.step('building the cluster: 2 nodes, 4 pods, a client (network namespaces)');
+    topology = await buildLabTopology(exec);
+    signal.throwIfAborted();
     progress.step(`starting the API server: demo workload + ${settings.syntheticServices} synthetic services`);
     api = await startApiServer({ seed: labWorkload(topology, settings.syntheticServices) });
+    signal.throwIfAborted();
     progress.step('starting the pod servers');
     await startPodServers(group, topology);
+    signal.throwIfAborted();
     const [podA, podC] = [topology.pods[0], topology.pods[2]];
     if (podA === undefined || podC === undefined) throw new Error('the lab has four pods');
     const context: LabContext = { exec, group, topology, api, settings, progress };
