@@ -11,16 +11,21 @@ describe('mode registry', () => {
     expect(text).toMatch(/COMMIT\n$/);
   });
 
-  it('knows ipvs and userspace as planned, with their issues, but does not offer them', () => {
-    expect(findMode('ipvs')).toBeUndefined();
-    expect(findMode('userspace')).toBeUndefined();
-    expect(PLANNED_MODES.get('ipvs')).toEqual({ issue: 7 });
-    expect(describeUnavailableMode('userspace')).toBe('mode "userspace" is not implemented yet (it comes with issue 6)');
+  it.each(['ipvs', 'userspace'])('offers the %s mode, whose plan formats to text', (name) => {
+    const mode = findMode(name);
+    expect(mode?.name).toBe(name);
+    expect(mode!.format(mode!.plan(makeUpstreamOverallScenario())).length).toBeGreaterThan(0);
+  });
+
+  it('knows nftables as planned but does not offer it', () => {
+    expect(findMode('nftables')).toBeUndefined();
+    expect(PLANNED_MODES.has('nftables')).toBe(true);
+    expect(describeUnavailableMode('nftables')).toBe('mode "nftables" is not implemented yet (available: iptables, ipvs, userspace)');
   });
 
   it('names the available modes for anything else', () => {
     expect(findMode('bogus')).toBeUndefined();
-    expect(availableModeNames()).toEqual(['iptables']);
-    expect(describeUnavailableMode('bogus')).toBe('unknown mode "bogus" (available: iptables)');
+    expect(availableModeNames()).toEqual(['iptables', 'ipvs', 'userspace']);
+    expect(describeUnavailableMode('bogus')).toBe('unknown mode "bogus" (available: iptables, ipvs, userspace)');
   });
 });

@@ -3,16 +3,16 @@
 import type { Mode, ModeName } from './mode.ts';
 import { iptablesMode } from './iptables/index.ts';
 import { ipvsMode } from './ipvs/index.ts';
+import { userspaceMode } from './userspace/index.ts';
 
 const MODES: ReadonlyMap<string, Mode<unknown>> = new Map<string, Mode<unknown>>([
   ['iptables', iptablesMode as Mode<unknown>],
   ['ipvs', ipvsMode as Mode<unknown>],
+  ['userspace', userspaceMode as Mode<unknown>],
 ]);
 
-/** Modes that are planned but not implemented yet, with the issue that brings each. */
-export const PLANNED_MODES: ReadonlyMap<ModeName, { readonly issue: number }> = new Map([
-  ['userspace', { issue: 6 }],
-]);
+/** Modes the Mode interface is shaped for but that kpx does not implement yet. */
+export const PLANNED_MODES: ReadonlySet<ModeName> = new Set<ModeName>(['nftables']);
 
 export function findMode(name: string): Mode<unknown> | undefined {
   return MODES.get(name);
@@ -23,9 +23,8 @@ export function availableModeNames(): string[] {
   return [...MODES.keys()].sort();
 }
 
-/** Why `name` cannot be used: planned for a later issue, or not a mode at all. */
+/** Why `name` cannot be used: planned but not implemented, or not a mode at all. */
 export function describeUnavailableMode(name: string): string {
-  const planned = PLANNED_MODES.get(name as ModeName);
-  if (planned !== undefined) return `mode "${name}" is not implemented yet (it comes with issue ${planned.issue})`;
+  if (PLANNED_MODES.has(name as ModeName)) return `mode "${name}" is not implemented yet (available: ${availableModeNames().join(', ')})`;
   return `unknown mode "${name}" (available: ${availableModeNames().join(', ')})`;
 }

@@ -31,10 +31,10 @@ describe('npx kpx render (a real process)', { timeout: 90_000 }, () => {
     expect(result.stdout).toContain('shop/web:http');
   });
 
-  it('exits 2 for ipvs, naming its issue', () => {
-    const result = npxKpx(['render', '--mode', 'ipvs', '-f', join(FIXTURES, 'injection.yaml')]);
+  it('exits 2 for a mode that is not implemented, naming the available ones', () => {
+    const result = npxKpx(['render', '--mode', 'nftables', '-f', join(FIXTURES, 'injection.yaml')]);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('issue 7');
+    expect(result.stderr).toContain('mode "nftables" is not implemented yet (available: iptables, ipvs, userspace)');
   });
 });
