@@ -72,8 +72,25 @@ export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl
     return { daemons, firstSyncMs: first?.durationMs ?? Number.NaN, stop };
   } catch (error) {
     await stop();
-    throw error;
+    const failed = daemons.find((daemon) => daemon.child.exitCode !== null && daemon.child.exitCode !== 0);
+    throw new Error(failed === undefined ? (error instanceof Error ? error.message : String(error)) : describeDaemonExit(failed), { cause: error });
   }
+}
+
+/** Why a daemon exited: its usage complaint, or its last error-level log line, or its exit status. */
+export function describeDaemonExit(daemon: LabProcess): string {
+  const complaint = /kpx run: ([^\n]+)/.exec(daemon.output())?.[1];
+  if (complaint !== undefined) return complaint;
+  for (const line of daemon.lines.toReversed()) {
+    let parsed: { level?: number; msg?: string; err?: { message?: string } };
+    try {
+      parsed = JSON.parse(line) as typeof parsed;
+    } catch {
+      continue;
+    }
+    if ((parsed.level ?? 0) >= 50) return [parsed.msg, parsed.err?.message].filter((part) => part !== undefined).join(': ');
+  }
+  return `${daemon.label} exited ${daemon.child.exitCode ?? daemon.child.signalCode ?? '?'}`;
 }
 
 /** `kpx run --cleanup` for the mode on every node: the next mode starts from a clean node. */

@@ -81,11 +81,9 @@ function measureOptions(context: LabContext, leg: string): MeasureOptions {
   };
 }
 
-/** The daemon's own complaint (`kpx run: …`) when it gave one, else the error's first line. */
 function daemonFailureReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const complaint = /kpx run: ([^\n]+)/.exec(message)?.[1];
-  return (complaint ?? message.split('\n')[0] ?? message).slice(0, 300);
+  return (message.split('\n')[0] ?? message).slice(0, 300);
 }
 
 async function runModeLeg(context: LabContext, mode: string, benchTarget: Target, fromNetns: string): Promise<LegReport> {

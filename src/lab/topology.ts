@@ -12,9 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execOk, type Exec } from '../sys/exec.ts';
-import { addNetns, deleteNetns, execInNetns, listNetns } from '../sys/netns.ts';
+import type { Exec } from '../sys/exec.ts';
+import { addNetns, execInNetns, listNetns } from '../sys/netns.ts';
 import { execSysctl } from '../sys/sysctl.ts';
+import { addBridge, addVethPair, configureInterface, destroyNamespace, enslave, ip } from './netns-wiring.ts';
 
 export const LAB_CLUSTER_CIDR = '10.244.0.0/16';
 export const LAB_SERVICE_CIDR = '10.96.0.0/16';
@@ -48,21 +49,6 @@ export interface LabTopology {
 
 export function newLabPrefix(): string {
   return `${LAB_PREFIX_BASE}-${randomBytes(3).toString('hex')}`;
-}
-
-const ip = (exec: Exec, ...args: string[]): Promise<unknown> => execOk(exec, { file: 'ip', args });
-
-/** Kills every process inside `netns` (only namespaces the lab created) and deletes it. */
-async function destroyNamespace(exec: Exec, netns: string): Promise<void> {
-  const pids = await exec({ file: 'ip', args: ['netns', 'pids', netns] });
-  for (const pid of pids.stdout.split('\n').map(Number).filter((value) => Number.isInteger(value) && value > 1)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await deleteNetns(exec, netns);
 }
 
 /** Each running lab records its process id here, so that another lab leaves it alone. */
@@ -129,28 +115,6 @@ export async function cleanupLabLeftovers(exec: Exec, base: string = LAB_PREFIX_
   return removed;
 }
 
-async function veth(exec: Exec, nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
-  await ip(exec, '-n', nsA, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
-}
-
-async function addBridge(exec: Exec, netns: string, name: string, address?: string): Promise<void> {
-  await ip(exec, '-n', netns, 'link', 'add', name, 'type', 'bridge');
-  if (address !== undefined) await ip(exec, '-n', netns, 'addr', 'add', address, 'dev', name);
-  await ip(exec, '-n', netns, 'link', 'set', name, 'up');
-}
-
-async function enslave(exec: Exec, netns: string, port: string, bridge: string, hairpin: boolean): Promise<void> {
-  await ip(exec, '-n', netns, 'link', 'set', port, 'master', bridge, 'up');
-  // kubenet's hairpin-veth: a pod reaching itself through a service comes back out its own port.
-  if (hairpin) await ip(exec, '-n', netns, 'link', 'set', port, 'type', 'bridge_slave', 'hairpin', 'on');
-}
-
-async function configure(exec: Exec, netns: string, device: string, address: string, gateway?: string): Promise<void> {
-  await ip(exec, '-n', netns, 'addr', 'add', address, 'dev', device);
-  await ip(exec, '-n', netns, 'link', 'set', device, 'up');
-  if (gateway !== undefined) await ip(exec, '-n', netns, 'route', 'add', 'default', 'via', gateway);
-}
-
 const NODES = [
   { name: 'node1', ip: '10.250.0.11', bridge: '10.244.1.1', podCIDR: '10.244.1.0/24' },
   { name: 'node2', ip: '10.250.0.12', bridge: '10.244.2.1', podCIDR: '10.244.2.0/24' },
@@ -168,9 +132,9 @@ async function wire(exec: Exec, prefix: string): Promise<void> {
   await addBridge(exec, sw, 'br0');
   for (const [index, node] of NODES.entries()) {
     const netns = `${prefix}-${node.name}`;
-    await veth(exec, netns, 'eth0', sw, `n${index}`);
+    await addVethPair(exec, netns, 'eth0', sw, `n${index}`);
     await enslave(exec, sw, `n${index}`, 'br0', false);
-    await configure(exec, netns, 'eth0', `${node.ip}/24`);
+    await configureInterface(exec, netns, 'eth0', `${node.ip}/24`);
     await addBridge(exec, netns, 'cbr0', `${node.bridge}/24`);
     const other = NODES[1 - index];
     if (other !== undefined) await ip(exec, '-n', netns, 'route', 'add', other.podCIDR, 'via', other.ip);
@@ -183,14 +147,14 @@ async function wire(exec: Exec, prefix: string): Promise<void> {
     const node = NODES[pod.node];
     if (node === undefined) continue;
     const port = `v${pod.name}`;
-    await veth(exec, `${prefix}-${pod.name}`, 'eth0', `${prefix}-${node.name}`, port);
+    await addVethPair(exec, `${prefix}-${pod.name}`, 'eth0', `${prefix}-${node.name}`, port);
     await enslave(exec, `${prefix}-${node.name}`, port, 'cbr0', true);
-    await configure(exec, `${prefix}-${pod.name}`, 'eth0', `${pod.ip}/24`, node.bridge);
+    await configureInterface(exec, `${prefix}-${pod.name}`, 'eth0', `${pod.ip}/24`, node.bridge);
   }
   const client = `${prefix}-client`;
-  await veth(exec, client, 'eth0', sw, 'cl0');
+  await addVethPair(exec, client, 'eth0', sw, 'cl0');
   await enslave(exec, sw, 'cl0', 'br0', false);
-  await configure(exec, client, 'eth0', `${CLIENT_IP}/24`);
+  await configureInterface(exec, client, 'eth0', `${CLIENT_IP}/24`);
   const gateway = NODES[0].ip;
   await ip(exec, '-n', client, 'route', 'add', LAB_SERVICE_CIDR, 'via', gateway);
   await ip(exec, '-n', client, 'route', 'add', LAB_LOAD_BALANCER_CIDR, 'via', gateway);

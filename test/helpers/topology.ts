@@ -12,8 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { addBridge, addVethPair, configureInterface, destroyNamespace, enslave, ip } from '../../src/lab/netns-wiring.ts';
 import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
-import { addNetns, deleteNetns, execInNetns, listNetns } from '../../src/sys/netns.ts';
+import { addNetns, execInNetns, listNetns } from '../../src/sys/netns.ts';
 import { execSysctl } from '../../src/sys/sysctl.ts';
 import type { Attempt } from './probe-client.ts';
 
@@ -71,44 +72,6 @@ export function uniquePrefix(base = 'kpxe'): string {
   return `${base}-${randomBytes(3).toString('hex')}`;
 }
 
-const ip = (exec: Exec, ...args: string[]): Promise<unknown> => execOk(exec, { file: 'ip', args });
-
-/** A veth pair with one end in each namespace; it never exists in the root namespace. */
-async function link(exec: Exec, nsA: string, ifA: string, nsB: string, ifB: string): Promise<void> {
-  await ip(exec, '-n', nsA, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
-}
-
-async function addBridge(exec: Exec, netns: string, name: string, address?: string): Promise<void> {
-  await ip(exec, '-n', netns, 'link', 'add', name, 'type', 'bridge');
-  if (address !== undefined) await ip(exec, '-n', netns, 'addr', 'add', address, 'dev', name);
-  await ip(exec, '-n', netns, 'link', 'set', name, 'up');
-}
-
-async function enslave(exec: Exec, netns: string, port: string, bridge: string, hairpin = false): Promise<void> {
-  await ip(exec, '-n', netns, 'link', 'set', port, 'master', bridge, 'up');
-  // kubenet's hairpin-veth: a pod reaching itself through a service comes back out its own port.
-  if (hairpin) await ip(exec, '-n', netns, 'link', 'set', port, 'type', 'bridge_slave', 'hairpin', 'on');
-}
-
-async function configure(exec: Exec, netns: string, device: string, address: string, gateway?: string): Promise<void> {
-  await ip(exec, '-n', netns, 'addr', 'add', address, 'dev', device);
-  await ip(exec, '-n', netns, 'link', 'set', device, 'up');
-  if (gateway !== undefined) await ip(exec, '-n', netns, 'route', 'add', 'default', 'via', gateway);
-}
-
-/** Kills every process inside `netns` (only ever namespaces this helper created) and deletes it. */
-async function destroyNamespace(exec: Exec, netns: string): Promise<void> {
-  const pids = await exec({ file: 'ip', args: ['netns', 'pids', netns] });
-  for (const pid of pids.stdout.split('\n').map(Number).filter((value) => Number.isInteger(value) && value > 1)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await deleteNetns(exec, netns);
-}
-
 /** Removes every namespace named `PREFIX-…` (a crashed run's leftovers). Returns their names. */
 export async function cleanupLeftovers(prefix: string, exec: Exec = realExec): Promise<string[]> {
   if (prefix.length < 4) throw new Error(`refusing to clean up namespaces with the short prefix ${JSON.stringify(prefix)}`);
@@ -126,9 +89,9 @@ async function wire(exec: Exec, names: Record<'sw' | 'node' | 'rnode' | 'client'
     [names.client, 'client0', '10.250.0.100/24'],
   ] as const;
   for (const [netns, port, address] of uplinks) {
-    await link(exec, netns, 'eth0', names.sw, port);
+    await addVethPair(exec, netns, 'eth0', names.sw, port);
     await enslave(exec, names.sw, port, 'br0');
-    await configure(exec, netns, 'eth0', address);
+    await configureInterface(exec, netns, 'eth0', address);
   }
   await addBridge(exec, names.node, 'cbr0', '10.244.1.1/24');
   await addBridge(exec, names.rnode, 'cbr0', '10.244.2.1/24');
@@ -138,9 +101,9 @@ async function wire(exec: Exec, names: Record<'sw' | 'node' | 'rnode' | 'client'
     [names.podC, names.rnode, 'vpod-c', '10.244.2.10/24', '10.244.2.1'],
   ] as const;
   for (const [pod, node, port, address, gateway] of pods) {
-    await link(exec, pod, 'eth0', node, port);
+    await addVethPair(exec, pod, 'eth0', node, port);
     await enslave(exec, node, port, 'cbr0', true);
-    await configure(exec, pod, 'eth0', address, gateway);
+    await configureInterface(exec, pod, 'eth0', address, gateway);
   }
   await ip(exec, '-n', names.node, 'route', 'add', '10.244.2.0/24', 'via', '10.250.0.20');
   await ip(exec, '-n', names.rnode, 'route', 'add', '10.244.1.0/24', 'via', '10.250.0.10');
