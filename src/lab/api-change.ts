@@ -10,7 +10,8 @@ import { endpointSlice, VIPS, WEB_PORTS } from './workload.ts';
 const TRAFFIC_CLIENT = fileURLToPath(new URL('./agent/traffic-client.ts', import.meta.url));
 /** Nothing reached the removed endpoint for this long: the change is complete. */
 const QUIET_MS = 400;
-const GIVE_UP_MS = 5_000;
+/** At thousands of services a sync can take seconds; past this the change counts as not followed. */
+const GIVE_UP_MS = 15_000;
 
 interface Sample {
   readonly t: number;

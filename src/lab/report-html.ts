@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline SVG charts rendered server-side by echarts'
 // SSR renderer, no script, no external resource) plus the table and the raw JSON.
 import * as echarts from 'echarts';
-import type { LabReport, LegFigures, LegReport } from './report-types.ts';
+import type { LabReport, LegFigures, LegReport, ModeFigures } from './report-types.ts';
 
 interface ChartSpec {
   readonly title: string;
@@ -43,11 +43,12 @@ export function renderCharts(report: LabReport): string[] {
   const names = legs.map((leg) => leg.name);
   const charts = CHARTS.map((spec) => renderBarChart(spec.title, spec.unit, names, spec.series.map((s) => ({ name: s.name, data: legs.map((leg) => s.pick(leg.figures)) }))));
   const modes = legs.filter((leg) => 'apiChangeP50Ms' in leg.figures);
-  const modeFigures = modes.map((leg) => leg.figures as OkLeg['figures'] & { apiChangeP50Ms: number; firstSyncMs: number });
+  const modeFigures = modes.map((leg) => leg.figures as ModeFigures);
   charts.push(
-    renderBarChart('API change to traffic, and first sync', 'ms', modes.map((leg) => leg.name), [
+    renderBarChart('API change to traffic, and sync time', 'ms', modes.map((leg) => leg.name), [
       { name: 'API→traffic p50', data: modeFigures.map((f) => f.apiChangeP50Ms) },
       { name: 'first full sync', data: modeFigures.map((f) => f.firstSyncMs) },
+      { name: 'partial sync p50', data: modeFigures.map((f) => f.partialSyncP50Ms) },
     ]),
   );
   return charts;

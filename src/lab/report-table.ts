@@ -1,7 +1,7 @@
 // The comparison table `kpx lab` prints: the direct baseline first, then each mode.
 import type { LabReport, LegReport } from './report-types.ts';
 
-const COLUMNS = ['leg', 'TCP 1 Gbit/s', 'TCP N Gbit/s', 'RR p50 µs', 'RR p99 µs', 'conn/s', 'UDP p50 µs', 'UDP p99 µs', 'API→traffic p50 ms', 'first sync ms'] as const;
+const COLUMNS = ['leg', 'TCP 1 Gbit/s', 'TCP N Gbit/s', 'RR p50 µs', 'RR p99 µs', 'conn/s', 'UDP p50 µs', 'UDP p99 µs', 'API→traffic p50 ms', 'first sync ms', 'sync p50 ms'] as const;
 
 function fixed(value: number | undefined, digits: number): string {
   return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
@@ -22,7 +22,32 @@ function row(leg: LegReport): string[] {
     fixed(f.udpP99Us, 0),
     fixed(mode?.apiChangeP50Ms, 0),
     fixed(mode?.firstSyncMs, 1),
+    fixed(mode?.partialSyncP50Ms, 1),
   ];
+}
+
+function signed(value: number, digits: number, unit: string): string {
+  if (!Number.isFinite(value)) return '—';
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}${unit}`;
+}
+
+/** Each measured mode against the direct baseline: what issue 8's targets are stated in. */
+function formatVersusDirect(report: LabReport): string[] {
+  const direct = report.legs.find((leg) => leg.name === 'direct');
+  if (direct === undefined || direct.status !== 'ok') return [];
+  const base = direct.figures;
+  const lines: string[] = [];
+  for (const leg of report.legs) {
+    if (leg.status !== 'ok' || leg.name === 'direct') continue;
+    const f = leg.figures;
+    const percent = (value: number, reference: number): number => ((value - reference) / reference) * 100;
+    lines.push(
+      `${leg.name} vs direct: TCP 1 stream ${signed(percent(f.tcpGbit1, base.tcpGbit1), 1, '%')}, ` +
+        `TCP N streams ${signed(percent(f.tcpGbitN, base.tcpGbitN), 1, '%')}, RR p50 ${signed(f.rrP50Us - base.rrP50Us, 0, ' µs')}, ` +
+        `conn/s ${signed(percent(f.connPerSecond, base.connPerSecond), 1, '%')}, UDP p50 ${signed(f.udpP50Us - base.udpP50Us, 0, ' µs')}`,
+    );
+  }
+  return lines;
 }
 
 export function formatReportTable(report: LabReport): string {
@@ -32,5 +57,5 @@ export function formatReportTable(report: LabReport): string {
     cells.length === 2 && cells !== COLUMNS ? `${(cells[0] ?? '').padEnd(widths[0] ?? 0)}  ${cells[1] ?? ''}` : cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ');
   const header = line(COLUMNS);
   const settings = `${report.settings.measureSeconds}s per figure, ${report.settings.streams} streams for N, ${report.settings.syntheticServices} synthetic services, ${report.host.cpus} CPUs, kernel ${report.host.kernel}`;
-  return [header, '-'.repeat(header.length), ...rows.map(line), '', settings, ''].join('\n');
+  return [header, '-'.repeat(header.length), ...rows.map(line), '', ...formatVersusDirect(report), settings, ''].join('\n');
 }

@@ -19,6 +19,8 @@ export interface ModeFigures extends LegFigures {
   readonly apiChangeMaxMs: number;
   /** The first full sync of node1's daemon, as `kpx run` logged it, ms. */
   readonly firstSyncMs: number;
+  /** node1's partial syncs (the API changes), p50 of their logged durations, ms. */
+  readonly partialSyncP50Ms: number;
 }
 
 /** Replies per pod for one service address, from one client. */

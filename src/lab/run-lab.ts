@@ -9,7 +9,7 @@ import type { Exec } from '../sys/exec.ts';
 import { measureApiChanges } from './api-change.ts';
 import { ProcessGroup } from './lab-process.ts';
 import { measureLeg, runTrafficClient, type MeasureOptions, type Target } from './measure.ts';
-import { cleanupNodes, modeUnavailableReason, startNodeDaemons } from './node-daemons.ts';
+import { cleanupNodes, loggedSyncDurations, modeUnavailableReason, startNodeDaemons } from './node-daemons.ts';
 import type { Progress } from './progress.ts';
 import type { LabReport, LegReport, SpreadCheck } from './report-types.ts';
 import { buildLabTopology, cleanupLabLeftovers, type LabTopology } from './topology.ts';
@@ -108,7 +108,13 @@ async function runModeLeg(context: LabContext, mode: string, benchTarget: Target
     return {
       name: mode,
       status: 'ok',
-      figures: { ...figures, apiChangeP50Ms: median(delays), apiChangeMaxMs: Math.max(...delays), firstSyncMs: daemons.firstSyncMs },
+      figures: {
+        ...figures,
+        apiChangeP50Ms: median(delays),
+        apiChangeMaxMs: Math.max(...delays),
+        firstSyncMs: daemons.firstSyncMs,
+        partialSyncP50Ms: median(daemons.daemons[0] === undefined ? [] : loggedSyncDurations(daemons.daemons[0], true)),
+      },
       checks,
     };
   } catch (error) {
