@@ -60,6 +60,19 @@ export function loggedSyncDurations(daemon: LabProcess, partial: boolean): numbe
   return durations;
 }
 
+/**
+ * A daemon that did not reach its first sync. `isUnavailable`: it refused the mode here (bad
+ * arguments, or a mode/--netns combination it does not support yet), which makes the mode
+ * skipped rather than failed.
+ */
+export class DaemonStartError extends Error {
+  readonly isUnavailable: boolean;
+  constructor(message: string, isUnavailable: boolean, cause: unknown) {
+    super(message, { cause });
+    this.isUnavailable = isUnavailable;
+  }
+}
+
 export interface NodeDaemons {
   readonly daemons: readonly LabProcess[];
   /** node1's first applied sync, as logged. */
@@ -68,7 +81,7 @@ export interface NodeDaemons {
 }
 
 /** Starts one daemon per node and resolves once each has applied its first sync. */
-export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl: string, nodes: readonly LabNode[]): Promise<NodeDaemons> {
+export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl: string, nodes: readonly LabNode[], firstSyncTimeoutMs: number): Promise<NodeDaemons> {
   const daemons: LabProcess[] = [];
   for (const node of nodes) {
     const args = kpxRunArgs(mode, apiUrl, node, await freeLoopbackPort(), await freeLoopbackPort());
@@ -78,13 +91,17 @@ export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl
     await Promise.all(daemons.map((daemon) => daemon.stop('SIGTERM')));
   };
   try {
-    const synced = await Promise.all(daemons.map((daemon) => daemon.waitForLine(isAppliedSync, 30_000)));
+    const synced = await Promise.all(daemons.map((daemon) => daemon.waitForLine(isAppliedSync, firstSyncTimeoutMs)));
     const first = parseLogLine(synced[0] ?? '');
     return { daemons, firstSyncMs: first?.durationMs ?? Number.NaN, stop };
   } catch (error) {
-    await stop();
     const failed = daemons.find((daemon) => daemon.child.exitCode !== null && daemon.child.exitCode !== 0);
-    throw new Error(failed === undefined ? (error instanceof Error ? error.message : String(error)) : describeDaemonExit(failed), { cause: error });
+    await stop();
+    if (failed !== undefined) {
+      const reason = describeDaemonExit(failed);
+      throw new DaemonStartError(reason, failed.child.exitCode === 2 || /not (supported|implemented)/.test(reason), error);
+    }
+    throw new DaemonStartError(`no first sync within ${Math.round(firstSyncTimeoutMs / 1000)} s on every node`, false, error);
   }
 }
 

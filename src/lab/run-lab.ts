@@ -9,7 +9,7 @@ import type { Exec } from '../sys/exec.ts';
 import { measureApiChanges } from './api-change.ts';
 import { ProcessGroup } from './lab-process.ts';
 import { measureLeg, runTrafficClient, type MeasureOptions, type Target } from './measure.ts';
-import { cleanupNodes, loggedSyncDurations, modeUnavailableReason, startNodeDaemons } from './node-daemons.ts';
+import { cleanupNodes, DaemonStartError, loggedSyncDurations, modeUnavailableReason, startNodeDaemons } from './node-daemons.ts';
 import type { Progress } from './progress.ts';
 import type { LabReport, LegReport, SpreadCheck } from './report-types.ts';
 import { buildLabTopology, cleanupLabLeftovers, type LabTopology } from './topology.ts';
@@ -81,9 +81,9 @@ function measureOptions(context: LabContext, leg: string): MeasureOptions {
   };
 }
 
-function daemonFailureReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return (message.split('\n')[0] ?? message).slice(0, 300);
+/** How long the daemons get for their first full sync: it grows with the services (27 s at 10 000 here). */
+function firstSyncTimeoutMs(services: number): number {
+  return 30_000 + services * 10;
 }
 
 async function runModeLeg(context: LabContext, mode: string, benchTarget: Target, fromNetns: string): Promise<LegReport> {
@@ -93,10 +93,11 @@ async function runModeLeg(context: LabContext, mode: string, benchTarget: Target
   progress.step(`${mode}: starting kpx run --proxy-mode ${mode} on ${topology.nodes.map((n) => n.name).join(', ')}`);
   let daemons;
   try {
-    daemons = await startNodeDaemons(group, mode, api.url, topology.nodes);
+    daemons = await startNodeDaemons(group, mode, api.url, topology.nodes, firstSyncTimeoutMs(context.settings.syntheticServices));
   } catch (error) {
     await cleanupNodes(exec, mode, topology.nodes).catch(() => undefined);
-    return { name: mode, status: 'skipped', reason: `kpx run could not start: ${daemonFailureReason(error)}` };
+    if (!(error instanceof DaemonStartError)) throw error;
+    return { name: mode, status: error.isUnavailable ? 'skipped' : 'failed', reason: `kpx run did not start: ${error.message.slice(0, 300)}` };
   }
   try {
     progress.step(`${mode}: traffic through the service VIP`);
@@ -183,7 +184,7 @@ export async function runLab(exec: Exec, settings: LabSettings, progress: Progre
     const lastMode = legs.findLast((leg) => leg.status === 'ok' && leg.name !== 'direct');
     if (settings.keep && lastMode !== undefined) {
       progress.step(`keeping the lab up with kpx run --proxy-mode ${lastMode.name} on every node`);
-      await startNodeDaemons(group, lastMode.name, api.url, topology.nodes);
+      await startNodeDaemons(group, lastMode.name, api.url, topology.nodes, firstSyncTimeoutMs(settings.syntheticServices));
       return { report, kept: { topology, apiUrl: api.url, mode: lastMode.name, stop: teardown } };
     }
     progress.step('tearing the lab down');
