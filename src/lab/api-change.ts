@@ -11,7 +11,7 @@ const TRAFFIC_CLIENT = fileURLToPath(new URL('./agent/traffic-client.ts', import
 /** Nothing reached the removed endpoint for this long: the change is complete. */
 const QUIET_MS = 400;
 /** At thousands of services a sync can take seconds; past this the change counts as not followed. */
-const GIVE_UP_MS = 15_000;
+export const API_CHANGE_WAIT_MS = 15_000;
 
 interface Sample {
   readonly t: number;
@@ -58,12 +58,12 @@ export async function measureApiChanges(group: ProcessGroup, api: ApiServerHandl
         const after = samplesSince(prober.lines, changedAt);
         const last = Math.max(changedAt, ...after.filter((s) => s.pod === removed.name).map((s) => s.t));
         return Date.now() - last > QUIET_MS && after.some((s) => s.t > last && s.pod !== undefined);
-      }, GIVE_UP_MS);
+      }, API_CHANGE_WAIT_MS);
       const reached = samplesSince(prober.lines, changedAt).filter((s) => s.pod === removed.name).map((s) => s.t);
       delays.push(settled ? Math.max(0, ...reached.map((t) => t - changedAt)) : Number.NaN);
       const restoredAt = Date.now();
       await api.update(endpointSlice('web', WEB_PORTS, pods));
-      await waitUntil(() => samplesSince(prober.lines, restoredAt).some((s) => s.pod === removed.name), GIVE_UP_MS);
+      await waitUntil(() => samplesSince(prober.lines, restoredAt).some((s) => s.pod === removed.name), API_CHANGE_WAIT_MS);
     }
   } finally {
     await prober.stop();

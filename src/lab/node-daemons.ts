@@ -49,13 +49,12 @@ export const isAppliedSync = (line: string): boolean => {
   return parsed?.msg === 'sync done' && parsed.applied === true;
 };
 
-/** The durations of the applied syncs a daemon logged, partial ones only when `partial`. */
-export function loggedSyncDurations(daemon: LabProcess, partial: boolean): number[] {
+/** The durations of the applied syncs a daemon logged, in order. */
+export function loggedSyncDurations(daemon: LabProcess): number[] {
   const durations: number[] = [];
   for (const line of daemon.lines) {
     const parsed = parseLogLine(line);
-    if (parsed?.msg !== 'sync done' || parsed.applied !== true || typeof parsed.durationMs !== 'number') continue;
-    if (!partial || parsed.full === false) durations.push(parsed.durationMs);
+    if (parsed?.msg === 'sync done' && parsed.applied === true && typeof parsed.durationMs === 'number') durations.push(parsed.durationMs);
   }
   return durations;
 }

@@ -22,7 +22,7 @@ function row(leg: LegReport): string[] {
     fixed(f.udpP99Us, 0),
     fixed(mode?.apiChangeP50Ms, 0),
     fixed(mode?.firstSyncMs, 1),
-    fixed(mode?.partialSyncP50Ms, 1),
+    fixed(mode?.syncP50Ms, 1),
   ];
 }
 
@@ -40,6 +40,9 @@ function formatVersusDirect(report: LabReport): string[] {
   for (const leg of report.legs) {
     if (leg.status !== 'ok' || leg.name === 'direct') continue;
     const f = leg.figures;
+    if ('apiChanges' in leg && leg.apiChanges.followed < leg.apiChanges.total) {
+      lines.push(`${leg.name}: traffic followed ${leg.apiChanges.followed} of ${leg.apiChanges.total} endpoint removals within ${leg.apiChanges.waitMs / 1000} s`);
+    }
     const percent = (value: number, reference: number): number => ((value - reference) / reference) * 100;
     lines.push(
       `${leg.name} vs direct: TCP 1 stream ${signed(percent(f.tcpGbit1, base.tcpGbit1), 1, '%')}, ` +

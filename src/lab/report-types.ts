@@ -19,8 +19,8 @@ export interface ModeFigures extends LegFigures {
   readonly apiChangeMaxMs: number;
   /** The first full sync of node1's daemon, as `kpx run` logged it, ms. */
   readonly firstSyncMs: number;
-  /** node1's partial syncs (the API changes), p50 of their logged durations, ms. */
-  readonly partialSyncP50Ms: number;
+  /** node1's syncs after the first (those the API changes caused), p50 of their logged durations, ms. */
+  readonly syncP50Ms: number;
 }
 
 /** Replies per pod for one service address, from one client. */
@@ -36,7 +36,14 @@ export interface SpreadCheck {
 
 export type LegReport =
   | { readonly name: 'direct'; readonly status: 'ok'; readonly figures: LegFigures }
-  | { readonly name: string; readonly status: 'ok'; readonly figures: ModeFigures; readonly checks: readonly SpreadCheck[] }
+  | {
+      readonly name: string;
+      readonly status: 'ok';
+      readonly figures: ModeFigures;
+      readonly checks: readonly SpreadCheck[];
+      /** How many endpoint removals traffic followed within the wait (the others count as not followed). */
+      readonly apiChanges: { readonly followed: number; readonly total: number; readonly waitMs: number };
+    }
   | { readonly name: string; readonly status: 'skipped' | 'failed'; readonly reason: string };
 
 export interface LabReport {

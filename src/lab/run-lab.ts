@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startApiServer } from '../apiserver/server.ts';
 import type { ApiServerHandle } from '../apiserver/types.ts';
 import type { Exec } from '../sys/exec.ts';
-import { measureApiChanges } from './api-change.ts';
+import { API_CHANGE_WAIT_MS, measureApiChanges } from './api-change.ts';
 import { ProcessGroup } from './lab-process.ts';
 import { measureLeg, runTrafficClient, type MeasureOptions, type Target } from './measure.ts';
 import { cleanupNodes, DaemonStartError, loggedSyncDurations, modeUnavailableReason, startNodeDaemons } from './node-daemons.ts';
@@ -114,9 +114,10 @@ async function runModeLeg(context: LabContext, mode: string, benchTarget: Target
         apiChangeP50Ms: median(delays),
         apiChangeMaxMs: Math.max(...delays),
         firstSyncMs: daemons.firstSyncMs,
-        partialSyncP50Ms: median(daemons.daemons[0] === undefined ? [] : loggedSyncDurations(daemons.daemons[0], true)),
+        syncP50Ms: median(daemons.daemons[0] === undefined ? [] : loggedSyncDurations(daemons.daemons[0]).slice(1)),
       },
       checks,
+      apiChanges: { followed: delays.filter(Number.isFinite).length, total: delays.length, waitMs: API_CHANGE_WAIT_MS },
     };
   } catch (error) {
     return { name: mode, status: 'failed', reason: error instanceof Error ? error.message.slice(0, 400) : String(error) };

@@ -75,6 +75,7 @@ describe.skipIf(!isRoot)('kpx lab, headless', () => {
         if (name !== 'apiChangeP50Ms' && name !== 'apiChangeMaxMs') expect(value, `${leg.name}.${name}`).toBeGreaterThan(0);
         else expect(value).toBeGreaterThanOrEqual(0);
       }
+      if ('apiChanges' in leg) expect(leg.apiChanges.followed, `${leg.name}: API changes followed`).toBe(leg.apiChanges.total);
     }
   });
 
