@@ -43,6 +43,8 @@ export type LegReport =
       readonly checks: readonly SpreadCheck[];
       /** How many endpoint removals traffic followed within the wait (the others count as not followed). */
       readonly apiChanges: { readonly followed: number; readonly total: number; readonly waitMs: number };
+      /** Every applied sync node1's daemon logged during the leg, in order, ms. */
+      readonly node1SyncsMs: readonly number[];
     }
   | { readonly name: string; readonly status: 'skipped' | 'failed'; readonly reason: string };
 

@@ -117,6 +117,7 @@ async function runModeLeg(context: LabContext, mode: string, benchTarget: Target
         syncP50Ms: median(daemons.daemons[0] === undefined ? [] : loggedSyncDurations(daemons.daemons[0]).slice(1)),
       },
       checks,
+      node1SyncsMs: daemons.daemons[0] === undefined ? [] : loggedSyncDurations(daemons.daemons[0]),
       apiChanges: { followed: delays.filter(Number.isFinite).length, total: delays.length, waitMs: API_CHANGE_WAIT_MS },
     };
   } catch (error) {
