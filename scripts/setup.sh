@@ -18,6 +18,7 @@ declare -A PACKAGE_FOR=(
   [cpio]=cpio
   [depmod]=kmod
   [xz]=xz-utils
+  [chromium]=chromium
 )
 
 missing=()
