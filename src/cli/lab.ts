@@ -10,7 +10,7 @@ import { realExec } from '../sys/exec.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CommandIO } from './main.ts';
 
-const USAGE = `usage: kpx lab [--modes iptables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR] [--no-vm]
+const USAGE = `usage: kpx lab [--modes iptables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR]
 
 Builds a small cluster out of network namespaces (two nodes joined by a routed link, two pods
 on each node's bridge, a client outside the cluster), starts the embedded API server with a
@@ -26,7 +26,6 @@ Prints a comparison table; writes report.json and report.html into --out. Needs 
   --streams N      parallel TCP streams for the multi-stream figure (default 4)
   --keep           leave the lab up after measuring (the last mode running) until Ctrl-C
   --out DIR        report folder (default ./kpx-lab-report)
-  --no-vm          never use the kernel VM (the lab never does yet: ipvs runs on the host only)
 
 Ctrl-C tears everything down. Every address lives inside the lab's namespaces.`;
 
@@ -44,7 +43,6 @@ function parseSettings(argv: readonly string[]): { settings: LabSettings; out: s
         streams: { type: 'string', default: '4' },
         keep: { type: 'boolean', default: false },
         out: { type: 'string', default: 'kpx-lab-report' },
-        'no-vm': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
