@@ -9,7 +9,8 @@ import { loadObjects } from '../config/load-objects.ts';
 import { formatLoadError } from '../config/parse-objects.ts';
 import { splitClusterObjects } from '../config/split-cluster-objects.ts';
 import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
-import { configureMode, openDataplane } from '../daemon/open-dataplane.ts';
+import { openDataplane } from '../daemon/open-dataplane.ts';
+import { configureMode } from '../modes/configure-mode.ts';
 import { isKpxError } from '../errors.ts';
 import { fetchServiceObjects } from '../lab/explain/fetch-service-objects.ts';
 import { formatExplain, type PortObservation } from '../lab/explain/format-explain.ts';
@@ -31,9 +32,9 @@ const USAGE = `usage: kpx explain service NAMESPACE/NAME [--mode MODE] [--netns 
 For one Service: its addresses and endpoints as kpx sees them (from the API server given by
 --master/--kubeconfig, or from -f files as kpx render reads them), the rules or virtual
 servers the mode has programmed for it now (iptables: its KUBE-SVC chain and below, read with
-iptables-save), the live conntrack entries towards it, and with --client which endpoints the
-rules can send that client to. --netns reads a named network namespace (a kpx lab node)
-instead of the host. --mode defaults to --proxy-mode, else iptables.
+iptables-save), the live conntrack entries towards it, and with --client which endpoints that
+client can reach under the service's traffic policies. --netns reads a named network
+namespace (a kpx lab node) instead of the host. --mode defaults to --proxy-mode, else iptables.
 Exit status: 0 ok, 1 service not found or skipped as invalid, 2 unusable arguments, 3 runtime failure.`;
 
 const MAX_CONNTRACK_LINES = 20;

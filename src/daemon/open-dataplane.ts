@@ -9,9 +9,6 @@ import { openIptablesDataplane } from '../modes/iptables/dataplane.ts';
 import { openIpvsDataplane } from '../modes/ipvs/dataplane.ts';
 import { ipvsOptionsFromConfig } from '../modes/configure-mode.ts';
 
-// TODO(lead): drop once src/cli/explain.ts imports configureMode from modes/configure-mode.ts.
-export { configureMode } from '../modes/configure-mode.ts';
-
 export interface DataplaneSettings {
   /** '' programs the host; else the named network namespace (--netns). */
   readonly netns: string;
