@@ -8,6 +8,7 @@ import type { Dataplane, DataplaneDeps, Mode } from '../modes/mode.ts';
 import { openIptablesDataplane } from '../modes/iptables/dataplane.ts';
 import { openIpvsDataplane } from '../modes/ipvs/dataplane.ts';
 import { ipvsOptionsFromConfig } from '../modes/configure-mode.ts';
+import { openRemoteUserspaceDataplane, spawnNetnsAgent } from '../modes/userspace/remote-dataplane.ts';
 
 export interface DataplaneSettings {
   /** '' programs the host; else the named network namespace (--netns). */
@@ -29,6 +30,11 @@ export function openDataplane(mode: Mode<unknown>, deps: DataplaneDeps, config: 
       }) as Dataplane<unknown>;
     case 'ipvs':
       return openIpvsDataplane(deps, { ...ipvsOptionsFromConfig(config), ...netns, ipFamily: settings.ipFamily }) as Dataplane<unknown>;
+    case 'userspace':
+      // The sockets must live in the namespace, the daemon on the host: a child agent there
+      // runs the dataplane, and stops with the daemon (its listeners cannot outlive it).
+      if (settings.netns === '') return mode.open(deps);
+      return openRemoteUserspaceDataplane({ log: deps.log, spawnAgent: () => spawnNetnsAgent(settings.netns) }) as Dataplane<unknown>;
     default:
       if (settings.netns !== '') {
         throw new KpxError('KPX_ERR_UNSUPPORTED', `--netns is not supported by the ${mode.name} mode yet`, { context: { mode: mode.name } });
