@@ -1,0 +1,148 @@
+// `kpx run --proxy-mode userspace --netns NODE` as a real process against the embedded API
+// server: the daemon stays on the host, its userspace dataplane runs in an agent inside the
+// topology's node namespace (test/helpers/topology.ts), and a pod reaches ClusterIP services
+// over TCP and UDP through it. An endpoint removed through the API gets no new connection.
+// SIGTERM stops the agent with the daemon; so does a daemon killed outright (stdin closes).
+// Needs root and iproute2.
+import { readdir, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/apiserver/server.ts';
+import type { RawObject } from '../../src/model/inputs.ts';
+import { NETNS_AGENT_PATH } from '../../src/modes/userspace/remote-dataplane.ts';
+import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { buildTopology, CLUSTER_CIDR, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { freePort } from '../daemon/free-port.ts';
+import { spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+
+const isRoot = process.getuid?.() === 0;
+const ECHO_PORT = 8080;
+const WEB_IP = '10.96.0.10';
+const DNS_IP = '10.96.0.53';
+
+function service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number): RawObject {
+  return makeService('ns1', name, (svc) => {
+    svc.spec.type = 'ClusterIP';
+    svc.spec.clusterIP = clusterIP;
+    svc.spec.clusterIPs = [clusterIP];
+    svc.spec.ports = [{ name: 'p', port, protocol, targetPort: ECHO_PORT }];
+  });
+}
+
+function slice(name: string, protocol: 'TCP' | 'UDP', pods: readonly TopologyPod[]): RawObject {
+  return makeEndpointSlice('ns1', `${name}-abc`, name, (s) => {
+    s.endpoints = pods.map((pod) => ({ addresses: [pod.ip], nodeName: pod.isLocal ? 'node' : 'rnode', conditions: { ready: true } }));
+    s.ports = [{ name: 'p', port: ECHO_PORT, protocol }];
+  });
+}
+
+const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
+
+/** Pids of processes whose parent is `parent` and whose command line runs the netns agent. */
+async function agentChildren(parent: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === parent && cmdline.split('\0').includes(NETNS_AGENT_PATH)) pids.push(Number(entry));
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return pids;
+}
+
+async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (!(await isAlive(pid))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !(await isAlive(pid));
+}
+
+describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
+  let topology: Topology;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  const daemons: DaemonProcess[] = [];
+  let pods: { a: TopologyPod; b: TopologyPod; c: TopologyPod };
+
+  async function startDaemon(): Promise<{ daemon: DaemonProcess; agent: number }> {
+    const daemon = spawnKpxRun([
+      '--master', api.url, '--hostname-override', 'node', '--proxy-mode', 'userspace', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
+      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
+    ]);
+    daemons.push(daemon);
+    await daemon.waitForLog(isSync);
+    const agents = await agentChildren(daemon.child.pid ?? -1);
+    expect(agents).toHaveLength(1);
+    return { daemon, agent: agents[0] ?? -1 };
+  }
+
+  beforeAll(async () => {
+    topology = await buildTopology(uniquePrefix('kpxu'));
+    const [a, b, c] = topology.pods;
+    if (a === undefined || b === undefined || c === undefined) throw new Error('topology without three pods');
+    pods = { a, b, c };
+    await topology.startEchoServers([ECHO_PORT]);
+    api = await startApiServer();
+    await api.create(makeNode('node', (node) => {
+      node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
+      node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
+    }));
+    await api.create(service('web', WEB_IP, 'TCP', 80));
+    await api.create(slice('web', 'TCP', [a, b, c]));
+    await api.create(service('dns', DNS_IP, 'UDP', 53));
+    await api.create(slice('dns', 'UDP', [b]));
+  });
+
+  afterAll(async () => {
+    for (const daemon of daemons) {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+    }
+    await api?.stop();
+    await topology?.teardown();
+  });
+
+  it('carries TCP and UDP from a pod, follows an endpoint removal, and stops its agent on SIGTERM', async () => {
+    const { daemon, agent } = await startDaemon();
+
+    const tcp = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
+    expect(new Set(tcp.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error))).toEqual(new Set(['pod-a', 'pod-b', 'pod-c']));
+    const udp = await topology.probe(pods.a.netns, { proto: 'udp', host: DNS_IP, port: 53, count: 5 });
+    expect(udp.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error)).toEqual(Array(5).fill('pod-b'));
+
+    const from = daemon.logs.length;
+    await api.update(slice('web', 'TCP', [pods.a, pods.b]));
+    await daemon.waitForLog(isSync, { from });
+    const after = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
+    expect(new Set(after.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error))).toEqual(new Set(['pod-a', 'pod-b']));
+
+    daemon.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilGone(agent, 2_000)).toBe(true);
+    // The listeners went with the agent: nothing answers on the service any more.
+    const stopped = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 3, timeoutMs: 500 });
+    expect(stopped.every((attempt) => attempt.reply === undefined)).toBe(true);
+  });
+
+  it('leaves no agent behind when the daemon is killed outright (the agent sees its stdin close)', async () => {
+    const { daemon, agent } = await startDaemon();
+    daemon.kill('SIGKILL');
+    await daemon.exited;
+    expect(await waitUntilGone(agent, 5_000)).toBe(true);
+  });
+});
