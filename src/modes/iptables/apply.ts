@@ -140,6 +140,8 @@ export interface FullSyncSurvey {
   readonly removals: Map<IptablesTable, ChainRemoval>;
   /** `TABLE -A CHAIN …` for every rule in a built-in chain, to spare `iptables -C` calls. */
   readonly builtinRules: Set<string>;
+  /** `TABLE CHAIN` for every chain that exists. */
+  readonly chains: Set<string>;
 }
 
 /**
@@ -150,6 +152,7 @@ export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: 
   const declared = declaredChains(plan.restoreText);
   const removals = new Map<IptablesTable, ChainRemoval>();
   const builtinRules = new Set<string>();
+  const chains = new Set<string>();
   for (const table of TABLES) {
     const owned = new Set(plan.ownedChains[table]);
     const flushed = declared.get(table) ?? new Set<string>();
@@ -158,6 +161,7 @@ export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: 
     const isStale = (chain: string): boolean => isKpxChain(chain) && !owned.has(chain) && !flushed.has(chain);
     removals.set(table, planChainRemoval(saved, isStale, flushed));
     for (const rule of saved.rules) if (BUILTIN_CHAINS.has(rule.chain)) builtinRules.add(`${table} ${rule.line}`);
+    for (const chain of saved.chains) chains.add(`${table} ${chain}`);
   }
-  return { removals, builtinRules };
+  return { removals, builtinRules, chains };
 }

@@ -1,5 +1,5 @@
-// The iptables dataplane: setup (backend, sysctls), apply (one restore payload, then jump
-// rules on full syncs), observe, cleanup. Every command goes through deps.exec, wrapped in
+// The iptables dataplane: setup (backend, sysctls), apply (on full syncs the jump rules, then
+// one restore payload), observe, cleanup. Every command goes through deps.exec, wrapped in
 // `ip netns exec` when options.netns names a namespace (tests, `kpx lab`).
 import type { IPFamily, ServicePortName } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
@@ -70,13 +70,14 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
     const survey = plan.full ? await surveyForFullSync(timedExec, tools, plan) : undefined;
     const removals = survey?.removals ?? new Map<string, ChainRemoval>();
     const payload = composeRestorePayload(plan.restoreText, removals);
+    // Jump rules first, as upstream: their chains are created empty if need be, and the restore fills them.
+    const jumpRulesAdded = survey === undefined ? 0 : await ensureJumpRules(timedExec, tools, plan.jumpRules, survey);
     const restoreMs = await runRestore(timedExec, tools, payload, options.restoreTimeoutMs);
     let staleChainsDeleted = 0;
     for (const [table, removal] of removals) {
       staleChainsDeleted += removal.chains.length;
       for (const kept of removal.keptChains) log.warn({ table, ...kept }, 'stale chain kept: another chain jumps to it');
     }
-    const jumpRulesAdded = survey === undefined ? 0 : await ensureJumpRules(timedExec, tools, plan.jumpRules, survey.builtinRules);
     return { full: plan.full, toolMs, figures: { ...plan.figures, restoreMs, staleChainsDeleted, jumpRulesAdded } };
   }
 

@@ -53,7 +53,19 @@ describe('savedJumpRuleKey', () => {
 
   it('skips -C for rules already seen in iptables-save output', async () => {
     const fake = recordingExec((request) => (request.args.includes('-C') ? { exitCode: 1 } : undefined));
-    expect(await ensureJumpRules(fake.exec, tools, [PORTALS, POSTROUTING], new Set([savedJumpRuleKey(PORTALS)]))).toBe(1);
+    expect(
+      await ensureJumpRules(fake.exec, tools, [PORTALS, POSTROUTING], {
+        builtinRules: new Set([savedJumpRuleKey(PORTALS)]),
+        chains: new Set(['nat KUBE-SERVICES', 'nat KUBE-POSTROUTING']),
+      }),
+    ).toBe(1);
     expect(fake.argv().map((argv) => argv.split(' ').slice(5, 7).join(' '))).toEqual(['-C POSTROUTING', '-A POSTROUTING']);
   });
+});
+
+it('creates a missing target chain once and inserts its jumps without -C', async () => {
+  const fake = recordingExec();
+  const second: JumpRule = { ...PORTALS, chain: 'OUTPUT' };
+  expect(await ensureJumpRules(fake.exec, tools, [PORTALS, second], { builtinRules: new Set(), chains: new Set() })).toBe(2);
+  expect(fake.argv().map((argv) => argv.split(' ').slice(5, 7).join(' '))).toEqual(['-N KUBE-SERVICES', '-I PREROUTING', '-I OUTPUT']);
 });

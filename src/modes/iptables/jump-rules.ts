@@ -44,20 +44,50 @@ export async function hasJumpRule(exec: Exec, tools: IptablesTools, rule: JumpRu
   throw failure(tools, rule, args, result.stderr, result.exitCode);
 }
 
-/** Adds every rule that is missing, in order; resolves with how many were added. */
+/** What a full sync already knows from iptables-save (FullSyncSurvey). */
+export interface KnownRules {
+  /** savedJumpRuleKey of every rule in a built-in chain. */
+  readonly builtinRules: ReadonlySet<string>;
+  /** `TABLE CHAIN` of every existing chain. */
+  readonly chains: ReadonlySet<string>;
+}
+
+/**
+ * Adds every rule that is missing, in order; resolves with how many were added. A missing
+ * target chain is created empty first (upstream's EnsureChain): run before the restore, as
+ * upstream does, the inserts then work on still-small tables on a node's first sync.
+ */
 export async function ensureJumpRules(
   exec: Exec,
   tools: IptablesTools,
   rules: readonly JumpRule[],
-  seenInSave: ReadonlySet<string> = new Set(),
+  known?: KnownRules,
 ): Promise<number> {
+  const created = new Set<string>();
   let added = 0;
   for (const rule of rules) {
-    if (seenInSave.has(savedJumpRuleKey(rule)) || (await hasJumpRule(exec, tools, rule))) continue;
+    if (known?.builtinRules.has(savedJumpRuleKey(rule)) === true) continue;
+    const chainKey = `${rule.table} ${rule.target}`;
+    if (known !== undefined && !known.chains.has(chainKey)) {
+      // Nothing can jump to a chain that did not exist: no `-C` needed.
+      if (!created.has(chainKey)) await createChain(exec, tools, rule);
+      created.add(chainKey);
+    } else if (await hasJumpRule(exec, tools, rule)) {
+      continue;
+    }
     const args = jumpRuleArgs(rule, rule.position === 'prepend' ? '-I' : '-A');
     const result = await exec({ file: tools.iptables, args });
     if (result.exitCode !== 0) throw failure(tools, rule, args, result.stderr, result.exitCode);
     added += 1;
   }
   return added;
+}
+
+/** `iptables -N`; a chain that already exists (exit 1) is fine. */
+async function createChain(exec: Exec, tools: IptablesTools, rule: JumpRule): Promise<void> {
+  const args = [...RESTORE_WAIT_ARGS, '-t', rule.table, '-N', rule.target];
+  const result = await exec({ file: tools.iptables, args });
+  if (result.exitCode !== 0 && !(result.exitCode === 1 && /exists/i.test(result.stderr))) {
+    throw failure(tools, rule, args, result.stderr, result.exitCode);
+  }
 }
