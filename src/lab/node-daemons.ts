@@ -64,7 +64,7 @@ export function loggedSyncDurations(daemon: LabProcess): number[] {
 
 /**
  * A daemon that did not reach its first sync. `isUnavailable`: it refused the mode here (bad
- * arguments, or a mode/--netns combination it does not support yet), which makes the mode
+ * arguments, or a mode this kernel or build cannot run), which makes the mode
  * skipped rather than failed.
  */
 export class DaemonStartError extends Error {
