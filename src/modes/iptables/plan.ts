@@ -4,6 +4,16 @@ import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, ServicePortName } from '../../model/types.ts';
 import type { IptablesPlan } from './plan-types.ts';
 import { chainLine, joinTables, LineBuffer } from './restore-text.ts';
+import {
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_FIREWALL,
+  KUBE_FORWARD,
+  KUBE_MARK_MASQ,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_PROXY_FIREWALL,
+  KUBE_SERVICES,
+} from './chain-names.ts';
 import { buildRenderContext, type RenderContext } from './render-context.ts';
 import {
   declareChains,
@@ -13,7 +23,14 @@ import {
   renderLocalnetFirewall,
   renderMasqueradeRules,
 } from './render-base-chains.ts';
-import { renderServiceDispatch, type DispatchBuffers } from './render-service-dispatch.ts';
+import {
+  DISPATCH_CHAINS,
+  newDispatchBuffers,
+  renderServiceDispatch,
+  type DispatchBuffers,
+  type DispatchChain,
+} from './render-service-dispatch.ts';
+import { findChangedDispatchChains } from './render-dispatch-changes.ts';
 import { renderServiceChains, type ChainBuffers } from './render-service-chains.ts';
 import { decidePortPolicy } from './render-port-policy.ts';
 import { renderNodePortsJump } from './render-nodeports.ts';
@@ -30,23 +47,33 @@ interface ServicePortRendering {
   readonly endpointCount: number;
 }
 
-/** Without `changed` (or with a full ChangeSet), every kpx chain is rewritten. */
+/**
+ * Without `changed` (or with a full ChangeSet), every kpx chain is rewritten. A partial plan
+ * writes the changed ports' own chains, and only those top-level chains whose rules differ:
+ * the node context is unchanged (else the ChangeSet is full), so the chains that depend on it
+ * alone (KUBE-FORWARD, KUBE-POSTROUTING, KUBE-MARK-MASQ, KUBE-FIREWALL) never are.
+ */
 export function planIptables(state: DesiredState, changed?: ChangeSet): IptablesPlan {
   const context = buildRenderContext(state);
   const partial = changed !== undefined && !changed.full ? changed : undefined;
-  const rendering = renderServicePorts(state, context, partial);
+  const dispatchWritten: ReadonlySet<DispatchChain> =
+    partial === undefined ? new Set(DISPATCH_CHAINS) : findChangedDispatchChains(partial, state.servicePorts);
+  const rendering = renderServicePorts(state, context, partial, dispatchWritten.size > 0);
   const stale = partial === undefined ? [] : findStaleChains(partial, rendering.rewritten);
-  const filter = assembleFilter(context, rendering.dispatch);
-  const nat = assembleNat(context, rendering, stale);
+  const written: WrittenChains = { full: partial === undefined, dispatch: dispatchWritten };
+  const filter = assembleFilter(context, rendering.dispatch, written);
+  const nat = assembleNat(context, rendering, stale, written);
   let chainsWritten = 0;
   for (const chains of rendering.rewritten.values()) chainsWritten += chains.length;
+  // A partial plan leaves out a table it has nothing to write to.
+  const tables = [
+    { table: 'filter', parts: filter },
+    { table: 'nat', parts: nat },
+  ].filter(({ parts }) => written.full || parts.buffers.some((buffer) => buffer.lineCount > 0));
   return {
     full: partial === undefined,
     ipFamily: state.node.ipFamily,
-    restoreText: joinTables([
-      { table: 'filter', buffers: filter.buffers },
-      { table: 'nat', buffers: nat.buffers },
-    ]),
+    restoreText: joinTables(tables.map(({ table, parts }) => ({ table, buffers: parts.buffers }))),
     ownedChains: {
       filter: filterTopLevelChains(context),
       nat: [...natTopLevelChains(), ...rendering.ownedServiceChains],
@@ -65,15 +92,22 @@ export function planIptables(state: DesiredState, changed?: ChangeSet): Iptables
   };
 }
 
-function renderServicePorts(state: DesiredState, context: RenderContext, partial: ChangeSet | undefined): ServicePortRendering {
-  const dispatch: DispatchBuffers = {
-    natServices: new LineBuffer(),
-    natNodePorts: new LineBuffer(),
-    filterServices: new LineBuffer(),
-    filterExternalServices: new LineBuffer(),
-    filterNodePorts: new LineBuffer(),
-    filterProxyFirewall: new LineBuffer(),
-  };
+/** What a plan writes besides the service chains. */
+interface WrittenChains {
+  /** Every top-level chain (a full plan). */
+  readonly full: boolean;
+  /** The dispatch chains written (all of them on a full plan). */
+  readonly dispatch: ReadonlySet<DispatchChain>;
+}
+
+/** @param renderDispatch false when no dispatch chain is written, so none need be rendered. */
+function renderServicePorts(
+  state: DesiredState,
+  context: RenderContext,
+  partial: ChangeSet | undefined,
+  renderDispatch: boolean,
+): ServicePortRendering {
+  const dispatch = newDispatchBuffers();
   const chainBuffers: ChainBuffers = { declarations: new LineBuffer(), rules: new LineBuffer() };
   const ownedServiceChains: string[] = [];
   const rewritten = new Map<ServicePortName, readonly string[]>();
@@ -81,7 +115,7 @@ function renderServicePorts(state: DesiredState, context: RenderContext, partial
   for (const name of sortedNames(state.servicePorts)) {
     const servicePort = state.servicePorts.get(name)!;
     const policy = decidePortPolicy(servicePort);
-    renderServiceDispatch(policy, dispatch);
+    if (renderDispatch) renderServiceDispatch(policy, dispatch);
     const chains = policy.natChains;
     // Indexed: per endpoint, and `for…of` allocates until the JIT optimizes it.
     for (let index = 0; index < chains.length; index++) ownedServiceChains.push(chains[index]!);
@@ -109,46 +143,85 @@ interface TableParts {
   readonly rules: number;
 }
 
-function assembleFilter(context: RenderContext, dispatch: DispatchBuffers): TableParts {
-  const declarations = new LineBuffer();
-  const chains = filterTopLevelChains(context);
-  declareChains(chains, declarations);
+/** A top-level chain, its rules, and whether this plan writes it. */
+interface TopLevelChain {
+  readonly name: string;
+  readonly rules: LineBuffer;
+  readonly written: boolean;
+}
+
+function assembleFilter(context: RenderContext, dispatch: DispatchBuffers, written: WrittenChains): TableParts {
   const forward = new LineBuffer();
   renderForwardRules(context, forward);
   const localnet = new LineBuffer();
   renderLocalnetFirewall(context, localnet);
-  // Rules grouped by chain, in declaration order.
-  const rules = [
-    dispatch.filterServices,
-    dispatch.filterExternalServices,
-    forward,
-    dispatch.filterNodePorts,
-    dispatch.filterProxyFirewall,
-    localnet,
-  ];
-  return {
-    buffers: [declarations, ...rules],
-    chains: chains.length,
-    rules: rules.reduce((sum, buffer) => sum + buffer.lineCount, 0),
-  };
+  const byName = new Map<string, TopLevelChain>([
+    [KUBE_SERVICES, dispatchChain(KUBE_SERVICES, dispatch, 'filterServices', written)],
+    [KUBE_EXTERNAL_SERVICES, dispatchChain(KUBE_EXTERNAL_SERVICES, dispatch, 'filterExternalServices', written)],
+    [KUBE_FORWARD, { name: KUBE_FORWARD, rules: forward, written: written.full }],
+    [KUBE_NODEPORTS, dispatchChain(KUBE_NODEPORTS, dispatch, 'filterNodePorts', written)],
+    [KUBE_PROXY_FIREWALL, dispatchChain(KUBE_PROXY_FIREWALL, dispatch, 'filterProxyFirewall', written)],
+    [KUBE_FIREWALL, { name: KUBE_FIREWALL, rules: localnet, written: written.full }],
+  ]);
+  const chains = filterTopLevelChains(context).map((name) => byName.get(name)!);
+  return assembleTopLevel(chains, [], []);
 }
 
-function assembleNat(context: RenderContext, rendering: ServicePortRendering, stale: readonly string[]): TableParts {
-  const declarations = new LineBuffer();
-  declareChains(natTopLevelChains(), declarations);
-  declarations.append(rendering.chains.declarations);
-  for (const chain of stale) declarations.writeLine(chainLine(chain));
+function assembleNat(
+  context: RenderContext,
+  rendering: ServicePortRendering,
+  stale: readonly string[],
+  written: WrittenChains,
+): TableParts {
   const services = rendering.dispatch.natServices;
-  renderNodePortsJump(context, services);
+  // Depends on the node context alone: written whenever the rest of KUBE-SERVICES is.
+  if (written.dispatch.has('natServices')) renderNodePortsJump(context, services);
   const postrouting = new LineBuffer();
   const markMasq = new LineBuffer();
   renderMasqueradeRules(context, postrouting, markMasq);
+  const byName = new Map<string, TopLevelChain>([
+    [KUBE_SERVICES, dispatchChain(KUBE_SERVICES, rendering.dispatch, 'natServices', written)],
+    [KUBE_NODEPORTS, dispatchChain(KUBE_NODEPORTS, rendering.dispatch, 'natNodePorts', written)],
+    [KUBE_POSTROUTING, { name: KUBE_POSTROUTING, rules: postrouting, written: written.full }],
+    [KUBE_MARK_MASQ, { name: KUBE_MARK_MASQ, rules: markMasq, written: written.full }],
+  ]);
+  const chains = natTopLevelChains().map((name) => byName.get(name)!);
+  const declarations = new LineBuffer();
+  declarations.append(rendering.chains.declarations);
+  for (const chain of stale) declarations.writeLine(chainLine(chain));
   const deletions = new LineBuffer();
   for (const chain of stale) deletions.writeLine(`-X ${chain}`);
-  const rules = [services, rendering.dispatch.natNodePorts, postrouting, markMasq, rendering.chains.rules];
+  const parts = assembleTopLevel(chains, [declarations], [rendering.chains.rules]);
   return {
-    buffers: [declarations, ...rules, deletions],
-    chains: declarations.lineCount,
+    buffers: [...parts.buffers, deletions],
+    chains: parts.chains + rendering.chains.declarations.lineCount + stale.length,
+    rules: parts.rules,
+  };
+}
+
+function dispatchChain(name: string, dispatch: DispatchBuffers, chain: DispatchChain, written: WrittenChains): TopLevelChain {
+  return { name, rules: dispatch[chain], written: written.dispatch.has(chain) };
+}
+
+/**
+ * The written top-level chains' declarations, then `moreDeclarations`, then their rules grouped
+ * by chain in declaration order, then `moreRules`.
+ */
+function assembleTopLevel(
+  chains: readonly TopLevelChain[],
+  moreDeclarations: readonly LineBuffer[],
+  moreRules: readonly LineBuffer[],
+): TableParts {
+  const writtenChains = chains.filter((chain) => chain.written);
+  const declarations = new LineBuffer();
+  declareChains(
+    writtenChains.map((chain) => chain.name),
+    declarations,
+  );
+  const rules = [...writtenChains.map((chain) => chain.rules), ...moreRules];
+  return {
+    buffers: [declarations, ...moreDeclarations, ...rules],
+    chains: writtenChains.length,
     rules: rules.reduce((sum, buffer) => sum + buffer.lineCount, 0),
   };
 }

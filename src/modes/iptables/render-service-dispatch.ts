@@ -1,7 +1,8 @@
 // One service port's rules in the shared top-level chains (KUBE-SERVICES, KUBE-NODEPORTS,
-// KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL). Upstream rewrites these on every sync,
-// partial or full, so they are rendered for every port every time.
-import type { LineBuffer } from './restore-text.ts';
+// KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL). Upstream rewrites these on every sync; kpx
+// leaves a chain out of a partial sync when no changed port's rules in it differ (see
+// render-dispatch-changes.ts), and otherwise renders it for every port.
+import { LineBuffer } from './restore-text.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 
 /** The top-level chains' rule buffers, one per (table, chain). */
@@ -12,6 +13,29 @@ export interface DispatchBuffers {
   readonly filterExternalServices: LineBuffer;
   readonly filterNodePorts: LineBuffer;
   readonly filterProxyFirewall: LineBuffer;
+}
+
+/** Which top-level chain a dispatch buffer fills, e.g. `natServices` for nat KUBE-SERVICES. */
+export type DispatchChain = keyof DispatchBuffers;
+
+export const DISPATCH_CHAINS: readonly DispatchChain[] = [
+  'natServices',
+  'natNodePorts',
+  'filterServices',
+  'filterExternalServices',
+  'filterNodePorts',
+  'filterProxyFirewall',
+];
+
+export function newDispatchBuffers(): DispatchBuffers {
+  return {
+    natServices: new LineBuffer(),
+    natNodePorts: new LineBuffer(),
+    filterServices: new LineBuffer(),
+    filterExternalServices: new LineBuffer(),
+    filterNodePorts: new LineBuffer(),
+    filterProxyFirewall: new LineBuffer(),
+  };
 }
 
 export function renderServiceDispatch(policy: PortPolicy, out: DispatchBuffers): void {
