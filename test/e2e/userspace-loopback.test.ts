@@ -1,7 +1,7 @@
 // The userspace dataplane in this process, on loopback: service addresses are 127.0.0.0/8
 // addresses (already local), endpoints are named echo servers on 127.0.0.1. Real sockets,
 // real traffic; nothing leaves the machine.
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
@@ -82,12 +82,14 @@ function askName(host: string, port: number, localAddress?: string): Promise<str
   });
 }
 
-function udpAsk(host: string, port: number, payload = 'ping', timeoutMs = 1000): Promise<string> {
+/** One request/answer from a fresh socket; with `held`, the socket stays open (kept there). */
+function udpAsk(host: string, port: number, payload = 'ping', timeoutMs = 1000, held?: UdpSocket[]): Promise<string> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     const done = (answer: string): void => {
       clearTimeout(timer);
-      socket.close();
+      if (held === undefined) socket.close();
+      else held.push(socket);
       resolve(answer);
     };
     const timer = setTimeout(() => done('timeout'), timeoutMs);
@@ -238,8 +240,12 @@ describe('UDP', () => {
       dataplane = openDataplane();
       await dataplane.apply(planOf([servicePort('dns', '127.10.1.1', udp.map((b) => endpoint(b.port)), { protocol: 'UDP', port: 53 })]));
       const answers: string[] = [];
+      // Client sockets stay open until the end: a closed one's port could be handed out again
+      // and land in its still-live session, which is not a new session to spread.
+      const clients: UdpSocket[] = [];
       // A connected socket only accepts datagrams from 127.10.1.1:53: the reply's source is checked.
-      for (let i = 0; i < 90; i += 1) answers.push((await udpAsk('127.10.1.1', 53)).split(' ')[0] ?? '');
+      for (let i = 0; i < 90; i += 1) answers.push((await udpAsk('127.10.1.1', 53, 'ping', 1000, clients)).split(' ')[0] ?? '');
+      for (const client of clients) client.close();
       expect(tally(answers)).toEqual({ a: 30, b: 30, c: 30 });
     } finally {
       for (const backend of udp) backend.close();
