@@ -2,7 +2,7 @@
 // follow a synthetic packet through the chains and collect every possible outcome.
 // `-m statistic` and `-m recent --rcheck` are explored both ways, so a ClusterIP packet
 // yields one outcome per endpoint it can reach.
-import { cidrContains } from '../../src/modes/iptables/render-cidr.ts';
+import { cidrContains } from '../../src/model/cidr-match.ts';
 import type { JumpRule } from '../../src/modes/iptables/plan-types.ts';
 import { parseRestore, tokenize, type ParsedRule } from './restore-parse.ts';
 

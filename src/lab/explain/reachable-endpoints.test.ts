@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeEndpoint, makeNodeContext, makeServicePort, TEST_NODE_IP } from '../../../test/helpers/state-builders.ts';
-import { cidrContains, reachableEndpoints } from './reachable-endpoints.ts';
+import { reachableEndpoints } from './reachable-endpoints.ts';
 
 const local = makeEndpoint('10.0.1.5', 8080, (e) => {
   e.isLocal = true;
@@ -9,21 +9,6 @@ const remote = makeEndpoint('10.0.2.5', 8080);
 const node = makeNodeContext();
 const targets = (port: ReturnType<typeof makeServicePort>, client: string): Record<string, string[]> =>
   Object.fromEntries(reachableEndpoints(port, node, client).map((reach) => [reach.kind, reach.endpoints.map((e) => e.ip)]));
-
-describe('cidrContains', () => {
-  it.each([
-    ['10.0.0.0/8', '10.255.1.1', true],
-    ['10.0.0.0/8', '11.0.0.1', false],
-    ['192.168.1.0/24', '192.168.1.255', true],
-    ['192.168.1.0/24', '192.168.2.0', false],
-    ['0.0.0.0/0', '1.2.3.4', true],
-    ['10.0.0.1/32', '10.0.0.1', true],
-    ['10.0.0.0/8', 'fd00::1', false],
-    ['not a cidr', '10.0.0.1', false],
-  ])('%s contains %s: %s', (cidr, ip, expected) => {
-    expect(cidrContains(cidr, ip)).toBe(expected);
-  });
-});
 
 describe('reachableEndpoints', () => {
   it('sends every client of a Cluster-policy ClusterIP to every ready endpoint', () => {

@@ -1,6 +1,7 @@
 // Pure: for one service port and one client address, which endpoints the programmed rules
 // can send that client to, per service address, following the chain layout of upstream's
 // iptables proxier (SVC = cluster policy, SVL = local policy, EXT chain for external traffic).
+import { cidrContains } from '../../model/cidr-match.ts';
 import type { Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
 
 export interface Reach {
@@ -10,30 +11,6 @@ export interface Reach {
   readonly endpoints: readonly Endpoint[];
   /** Why these endpoints, or why none (rejected, dropped). */
   readonly note: string;
-}
-
-function ipv4ToNumber(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-/** IPv4 only; an IPv6 address or range never matches. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [base = '', bitsText = '32'] = cidr.split('/');
-  const network = ipv4ToNumber(base);
-  const address = ipv4ToNumber(ip);
-  const bits = Number(bitsText);
-  if (network === undefined || address === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const size = 2 ** (32 - bits);
-  return Math.floor(network / size) === Math.floor(address / size);
 }
 
 /** Whether the node's local-traffic detector counts `clientIP` as a pod of this node/cluster. */

@@ -2,7 +2,7 @@
 // honouring --nodeport-addresses and localhost node ports as upstream does.
 import type { LineBuffer } from './restore-text.ts';
 import { nodePortCIDRs, type RenderContext } from './render-context.ts';
-import { cidrContains } from './render-cidr.ts';
+import { cidrContains } from '../../model/cidr-match.ts';
 
 const COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
 

@@ -1,7 +1,7 @@
 // What kpx read back (or knows it wrote) in the kernel, in the shape the diff compares.
 import type { IPFamily } from '../../model/types.ts';
 import { parseDeviceAddresses } from './address-text.ts';
-import { cidrContains, isIPv4Literal } from '../iptables/render-cidr.ts';
+import { cidrContains, isIPv4Literal } from '../../model/cidr-match.ts';
 import { parseIpsetSave, type ObservedSets } from './ipset-text.ts';
 import { parseIpvsadmSave, serviceSpec, type ParsedVirtualServer } from './ipvsadm-text.ts';
 import {

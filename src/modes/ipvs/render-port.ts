@@ -1,7 +1,7 @@
 // One service port → its virtual servers, ipset entries and kube-ipvs0 addresses, as the
 // per-service body of upstream's IPVS syncProxyRules decides them.
 import type { Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
-import { cidrContains } from '../iptables/render-cidr.ts';
+import { cidrContains } from '../../model/cidr-match.ts';
 import { nodePortCIDRs } from '../iptables/render-context.ts';
 import {
   KUBE_CLUSTER_IP,

@@ -3,7 +3,7 @@
 // iptables proxier sends that kind of traffic to. Pure.
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
-import { cidrContains } from '../iptables/render-cidr.ts';
+import { cidrContains } from '../../model/cidr-match.ts';
 import type { ListenerConflict, ListenerKind, UpstreamEndpoint, UserspaceListener, UserspacePlan } from './plan-types.ts';
 
 export function listenerKey(protocol: string, address: string, port: number): string {

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, parseIPv6 } from './render-cidr.ts';
+import { cidrContains, parseIPv6 } from './cidr-match.ts';
 
 describe('cidrContains', () => {
   it.each([
     ['10.0.0.0/8', '10.180.0.1', true],
     ['10.0.0.0/8', '11.0.0.1', false],
+    ['10.0.0.0/8', '10.255.1.1', true],
+    ['192.168.1.0/24', '192.168.1.255', true],
+    ['192.168.1.0/24', '192.168.2.0', false],
+    ['10.0.0.1/32', '10.0.0.1', true],
     ['203.0.113.0/25', '203.0.113.130', false],
     ['203.0.113.0/25', '203.0.113.2', true],
     ['0.0.0.0/0', '1.2.3.4', true],
