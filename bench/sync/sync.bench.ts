@@ -1,8 +1,15 @@
 // Sync benchmark: the real renderer and the real iptables-restore, in a throwaway network
 // namespace, for N services × E endpoints, on each backend. Needs root.
 //
-//   node bench/sync/sync.bench.ts [--backends legacy,nft] [--sizes 1000,10000] [--endpoints 10]
-//     [--no-resync] [--restore-timeout-s 900]
+//   node bench/sync/sync.bench.ts [--mode iptables|ipvs] [--backends legacy,nft] [--sizes 1000,10000]
+//     [--endpoints 10] [--no-resync] [--restore-timeout-s 900] [--vm-timeout-s 1800]
+//
+// --mode iptables (the default) is described below. --mode ipvs boots the kernel VM (the host
+// kernel has no ip_vs; see test/kernel/README.md) and runs test/kernel/ipvs-bench.vm-script.ts in
+// it: a full first sync, a full resync and a one-endpoint partial sync per size, each split into
+// kpx's time and the tools' time. The VM's CPU is emulated (qemu TCG), so its figures, the tools'
+// above all, are several-fold slower than on a native kernel. --backends, --no-resync and
+// --restore-timeout-s apply to iptables only; --vm-timeout-s to ipvs only.
 //
 // For each (backend, size): an initial full sync into empty tables, a full resync over the
 // same rules (what the syncPeriod does), a partial sync after one endpoint of one service
@@ -10,6 +17,7 @@
 // payload on a table of that size). Each is split into kpx's own time (plan, payload, parsing
 // iptables-save) and the external tools' time (iptables-restore, iptables-save, iptables -C).
 import { parseArgs } from 'node:util';
+import { runIpvsBenchInVm } from './ipvs-in-vm.ts';
 import type { ChangeSet } from '../../src/diff/change-set.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
@@ -23,13 +31,19 @@ import { uniquePrefix } from '../../test/helpers/topology.ts';
 
 const { values } = parseArgs({
   options: {
+    mode: { type: 'string', default: 'iptables' },
     backends: { type: 'string', default: 'legacy,nft' },
     sizes: { type: 'string', default: '1000,10000' },
     endpoints: { type: 'string', default: '10' },
     'no-resync': { type: 'boolean', default: false },
     'restore-timeout-s': { type: 'string', default: '900' },
+    'vm-timeout-s': { type: 'string', default: '1800' },
   },
 });
+if (values.mode !== 'iptables' && values.mode !== 'ipvs') {
+  console.error(`--mode must be iptables or ipvs, not ${JSON.stringify(values.mode)}`);
+  process.exit(2);
+}
 const backends = values.backends.split(',') as IptablesBackend[];
 const sizes = values.sizes.split(',').map(Number);
 const endpointsPerService = Number(values.endpoints);
@@ -145,7 +159,11 @@ function printTable(rows: readonly Row[]): void {
   for (const cells of body) console.log(format(cells));
 }
 
-const rows: Row[] = [];
-for (const backend of backends) for (const services of sizes) rows.push(...(await measure(backend, services)));
-console.log(`\n${endpointsPerService} endpoints per service; node ${process.version}\n`);
-printTable(rows);
+if (values.mode === 'ipvs') {
+  process.exitCode = await runIpvsBenchInVm({ sizes, endpointsPerService, vmTimeoutMs: Number(values['vm-timeout-s']) * 1000 });
+} else {
+  const rows: Row[] = [];
+  for (const backend of backends) for (const services of sizes) rows.push(...(await measure(backend, services)));
+  console.log(`\n${endpointsPerService} endpoints per service; node ${process.version}\n`);
+  printTable(rows);
+}
