@@ -1,17 +1,25 @@
 // Issue 4's remaining iptables scenarios with the real renderer and dataplane in the
 // topology's node namespace, asserted with real traffic: external IPs, LoadBalancer IPs with
-// source ranges, externalTrafficPolicy Local, ClientIP affinity and hairpin masquerade.
+// source ranges, externalTrafficPolicy Local, ClientIP affinity and hairpin masquerade; and
+// an established connection surviving `kpx run` being killed and started again.
 // The echo servers answer `NAME PEER_IP`, so the source address each pod saw is checkable.
-// Needs root, iproute2 and iptables-legacy.
+// Needs root, iproute2, iptables-legacy and iptables-nft.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/apiserver/server.ts';
+import type { RawObject } from '../../src/model/inputs.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
 import type { Dataplane } from '../../src/modes/mode.ts';
 import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
 import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { execOk, realExec } from '../../src/sys/exec.ts';
 import { ip } from '../../src/lab/netns-wiring.ts';
+import { freePort } from '../daemon/free-port.ts';
+import { kpxRules, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import type { Attempt } from '../helpers/probe-client.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
@@ -193,5 +201,126 @@ describe.skipIf(!isRoot)('iptables scenarios with real traffic (legacy backend)'
     // Another pod reaching the same service keeps its own address (pod to pod is not masqueraded).
     const fromPodB = await topology.probe(topology.pods[1]!.netns, { proto: 'tcp', host: '10.96.1.7', port: 80, count: 5 });
     expect(peersOf(fromPodB)).toEqual([topology.pods[1]!.ip]);
+  });
+});
+
+const HELD_CONNECTION = fileURLToPath(new URL('../helpers/held-connection.ts', import.meta.url));
+const RESTART_WEB_IP = '10.96.2.10';
+
+interface HeldSample {
+  readonly t: number;
+  readonly reply?: string;
+  readonly error?: string;
+}
+
+/** Runs held-connection.ts in `netns`: one TCP connection, pinged every 20 ms, its replies collected. */
+function holdConnection(netns: string, host: string, port: number): { samples: HeldSample[]; stop(): Promise<void> } {
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, HELD_CONNECTION, '--host', host, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const samples: HeldSample[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') samples.push(JSON.parse(line) as HeldSample);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    samples,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
+
+describe.skipIf(!isRoot)('an established connection while kpx run is killed and restarted', () => {
+  let topology: Topology;
+  let api: Awaited<ReturnType<typeof startApiServer>>;
+  let daemons: DaemonProcess[] = [];
+
+  const startDaemon = async (): Promise<DaemonProcess> => {
+    const daemon = spawnKpxRun([
+      '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
+      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
+    ]);
+    daemons.push(daemon);
+    await daemon.waitForLog(isSync);
+    return daemon;
+  };
+  const savedKpxRules = async (): Promise<string[]> => {
+    const nodeExec = topology.execIn(topology.node.netns);
+    const legacy = await execOk(nodeExec, { file: 'iptables-legacy-save', args: [] });
+    const nft = await execOk(nodeExec, { file: 'iptables-nft-save', args: [] });
+    return kpxRules(`${legacy.stdout}${nft.stdout}`);
+  };
+
+  beforeAll(async () => {
+    topology = await buildTopology(uniquePrefix('kpxr'));
+    await topology.startEchoServers([ECHO_PORT]);
+    api = await startApiServer();
+    await api.create(makeNode('node', (node) => {
+      node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
+      node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
+    }));
+    const web: RawObject = makeService('ns1', 'web', (svc) => {
+      svc.spec.type = 'ClusterIP';
+      svc.spec.clusterIP = RESTART_WEB_IP;
+      svc.spec.clusterIPs = [RESTART_WEB_IP];
+      svc.spec.ports = [{ name: 'p', port: 80, protocol: 'TCP', targetPort: ECHO_PORT }];
+    });
+    await api.create(web);
+    await api.create(makeEndpointSlice('ns1', 'web-abc', 'web', (slice) => {
+      slice.endpoints = topology.pods.map((pod) => ({ addresses: [pod.ip], nodeName: pod.isLocal ? 'node' : 'rnode', conditions: { ready: true } }));
+      slice.ports = [{ name: 'p', port: ECHO_PORT, protocol: 'TCP' }];
+    }));
+  });
+
+  afterAll(async () => {
+    for (const daemon of daemons) {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+    }
+    daemons = [];
+    await api?.stop();
+    await topology?.teardown();
+  });
+
+  it('keeps answering on the same endpoint through kill -9 and restart, and converges to the same ruleset', async () => {
+    const first = await startDaemon();
+    const before = await savedKpxRules();
+    expect(before.some((line) => line.includes(RESTART_WEB_IP))).toBe(true);
+    const held = holdConnection(topology.pods[0]!.netns, RESTART_WEB_IP, 80);
+    try {
+      const deadline = Date.now() + 5_000;
+      while (held.samples.length < 3 && Date.now() < deadline) await sleep(10);
+      const endpoint = held.samples[0]?.reply?.split(' ')[0];
+      expect(endpoint).toMatch(/^pod-[abc]$/);
+
+      const killedAt = Date.now();
+      first.kill('SIGKILL');
+      await first.exited;
+      await sleep(300);
+      const restarted = await startDaemon();
+      const restartedAt = Date.now();
+      await sleep(300);
+      expect(restarted.child.exitCode).toBeNull();
+
+      expect(held.samples.filter((sample) => sample.error !== undefined)).toEqual([]);
+      expect(held.samples.filter((sample) => sample.t > killedAt && sample.t < restartedAt).length).toBeGreaterThan(5);
+      expect(held.samples.filter((sample) => sample.t > restartedAt).length).toBeGreaterThan(5);
+      expect(new Set(held.samples.map((sample) => sample.reply?.split(' ')[0]))).toEqual(new Set([endpoint]));
+      const gaps = held.samples.slice(1).map((sample, index) => sample.t - held.samples[index]!.t);
+      expect(Math.max(...gaps)).toBeLessThan(500);
+    } finally {
+      await held.stop();
+    }
+    expect(await savedKpxRules()).toEqual(before);
   });
 });
