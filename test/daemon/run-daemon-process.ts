@@ -118,21 +118,23 @@ export interface ProbeSample {
   readonly error?: string;
 }
 
-export interface RunningProber {
-  readonly samples: ProbeSample[];
+export interface JsonLinesProcess<Sample> {
+  readonly samples: Sample[];
   stop(): Promise<void>;
 }
 
-/** Starts run-traffic-prober.ts inside `netns`; samples accumulate until stop(). */
-export function startProber(netns: string, args: readonly string[]): RunningProber {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, PROBER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const samples: ProbeSample[] = [];
+export type RunningProber = JsonLinesProcess<ProbeSample>;
+
+/** Runs `node script …args` inside `netns`; each JSON line it prints accumulates until stop(). */
+export function startJsonLinesInNetns<Sample>(netns: string, script: string, args: readonly string[]): JsonLinesProcess<Sample> {
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const samples: Sample[] = [];
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
-    for (const line of lines) if (line !== '') samples.push(JSON.parse(line) as ProbeSample);
+    for (const line of lines) if (line !== '') samples.push(JSON.parse(line) as Sample);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -142,6 +144,11 @@ export function startProber(netns: string, args: readonly string[]): RunningProb
       await exited;
     },
   };
+}
+
+/** Starts run-traffic-prober.ts inside `netns`; samples accumulate until stop(). */
+export function startProber(netns: string, args: readonly string[]): RunningProber {
+  return startJsonLinesInNetns<ProbeSample>(netns, PROBER, args);
 }
 
 /** Resolves once a sample after `sinceMs` satisfies `accept`; rejects after `timeoutMs`. */

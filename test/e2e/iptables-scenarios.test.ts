@@ -4,7 +4,6 @@
 // an established connection surviving `kpx run` being killed and started again.
 // The echo servers answer `NAME PEER_IP`, so the source address each pod saw is checkable.
 // Needs root, iproute2, iptables-legacy and iptables-nft.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/apiserver/server.ts';
@@ -18,7 +17,7 @@ import { planIptables } from '../../src/modes/iptables/plan.ts';
 import { execOk, realExec } from '../../src/sys/exec.ts';
 import { ip } from '../../src/lab/netns-wiring.ts';
 import { freePort } from '../daemon/free-port.ts';
-import { kpxRules, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { kpxRules, spawnKpxRun, startJsonLinesInNetns, type DaemonProcess, type JsonLinesProcess, type LogLine } from '../daemon/run-daemon-process.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import type { Attempt } from '../helpers/probe-client.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
@@ -214,26 +213,8 @@ interface HeldSample {
 }
 
 /** Runs held-connection.ts in `netns`: one TCP connection, pinged every 20 ms, its replies collected. */
-function holdConnection(netns: string, host: string, port: number): { samples: HeldSample[]; stop(): Promise<void> } {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, HELD_CONNECTION, '--host', host, '--port', String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const samples: HeldSample[] = [];
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line !== '') samples.push(JSON.parse(line) as HeldSample);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    samples,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+function holdConnection(netns: string, host: string, port: number): JsonLinesProcess<HeldSample> {
+  return startJsonLinesInNetns<HeldSample>(netns, HELD_CONNECTION, ['--host', host, '--port', String(port)]);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
