@@ -5,32 +5,15 @@
 // endpoint (stale conntrack entries deleted). Needs root, iproute2, iptables and conntrack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
-import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { makeNode } from '../helpers/k8s-builders.ts';
+import { ECHO_PORT, echoService, echoSlice } from '../helpers/topology-objects.ts';
 import { buildTopology, CLUSTER_CIDR, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, startProber, waitForSample, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
 
 const isRoot = process.getuid?.() === 0;
-const ECHO_PORT = 8080;
 const WEB_IP = '10.96.0.10';
 const DNS_IP = '10.96.0.53';
-
-function service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number): RawObject {
-  return makeService('ns1', name, (svc) => {
-    svc.spec.type = 'ClusterIP';
-    svc.spec.clusterIP = clusterIP;
-    svc.spec.clusterIPs = [clusterIP];
-    svc.spec.ports = [{ name: 'p', port, protocol, targetPort: ECHO_PORT }];
-  });
-}
-
-function slice(name: string, protocol: 'TCP' | 'UDP', pods: readonly TopologyPod[]): RawObject {
-  return makeEndpointSlice('ns1', `${name}-abc`, name, (s) => {
-    s.endpoints = pods.map((pod) => ({ addresses: [pod.ip], nodeName: pod.isLocal ? 'node' : 'rnode', conditions: { ready: true } }));
-    s.ports = [{ name: 'p', port: ECHO_PORT, protocol }];
-  });
-}
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 
@@ -51,10 +34,10 @@ describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () 
       node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
       node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
     }));
-    await api.create(service('web', WEB_IP, 'TCP', 80));
-    await api.create(slice('web', 'TCP', [a, b, c]));
-    await api.create(service('dns', DNS_IP, 'UDP', 53));
-    await api.create(slice('dns', 'UDP', [b]));
+    await api.create(echoService('web', WEB_IP, 'TCP', 80));
+    await api.create(echoSlice('web', 'TCP', [a, b, c]));
+    await api.create(echoService('dns', DNS_IP, 'UDP', 53));
+    await api.create(echoSlice('dns', 'UDP', [b]));
     daemon = spawnKpxRun([
       '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
       '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
@@ -76,7 +59,7 @@ describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () 
     expect(seen).toEqual(new Set(['pod-a', 'pod-b', 'pod-c']));
 
     const from = daemon.logs.length;
-    await api.update(slice('web', 'TCP', [pods.a, pods.b]));
+    await api.update(echoSlice('web', 'TCP', [pods.a, pods.b]));
     await daemon.waitForLog((line) => isSync(line) && line['full'] === false, { from });
     const after = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
     const replies = after.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error);
@@ -90,7 +73,7 @@ describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () 
       const delays: number[] = [];
       for (const target of [pods.c, pods.b, pods.c, pods.b]) {
         const changedAt = Date.now();
-        await api.update(slice('web', 'TCP', [target]));
+        await api.update(echoSlice('web', 'TCP', [target]));
         const first = await waitForSample(prober, changedAt, (sample) => sample.pod === target.name, 5_000);
         delays.push(first.t - changedAt);
         // Once moved, nothing reaches the previous endpoint any more.
@@ -112,7 +95,7 @@ describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () 
       await waitForSample(prober, 0, (sample) => sample.pod === 'pod-b', 5_000);
       const from = daemon.logs.length;
       const replacedAt = Date.now();
-      await api.update(slice('dns', 'UDP', [pods.c]));
+      await api.update(echoSlice('dns', 'UDP', [pods.c]));
       const sync = await daemon.waitForLog((line) => isSync(line) && line['changed'] === 1, { from });
       expect(sync['conntrackDeleted']).toBeGreaterThanOrEqual(1);
       const first = await waitForSample(prober, replacedAt, (sample) => sample.pod === 'pod-c', 3_000);

@@ -7,33 +7,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
 import { NETNS_AGENT_PATH } from '../../src/modes/userspace/remote-dataplane.ts';
-import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { makeNode } from '../helpers/k8s-builders.ts';
+import { ECHO_PORT, echoService, echoSlice } from '../helpers/topology-objects.ts';
 import { buildTopology, CLUSTER_CIDR, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
 
 const isRoot = process.getuid?.() === 0;
-const ECHO_PORT = 8080;
 const WEB_IP = '10.96.0.10';
 const DNS_IP = '10.96.0.53';
-
-function service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number): RawObject {
-  return makeService('ns1', name, (svc) => {
-    svc.spec.type = 'ClusterIP';
-    svc.spec.clusterIP = clusterIP;
-    svc.spec.clusterIPs = [clusterIP];
-    svc.spec.ports = [{ name: 'p', port, protocol, targetPort: ECHO_PORT }];
-  });
-}
-
-function slice(name: string, protocol: 'TCP' | 'UDP', pods: readonly TopologyPod[]): RawObject {
-  return makeEndpointSlice('ns1', `${name}-abc`, name, (s) => {
-    s.endpoints = pods.map((pod) => ({ addresses: [pod.ip], nodeName: pod.isLocal ? 'node' : 'rnode', conditions: { ready: true } }));
-    s.ports = [{ name: 'p', port: ECHO_PORT, protocol }];
-  });
-}
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 
@@ -102,10 +85,10 @@ describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
       node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
       node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
     }));
-    await api.create(service('web', WEB_IP, 'TCP', 80));
-    await api.create(slice('web', 'TCP', [a, b, c]));
-    await api.create(service('dns', DNS_IP, 'UDP', 53));
-    await api.create(slice('dns', 'UDP', [b]));
+    await api.create(echoService('web', WEB_IP, 'TCP', 80));
+    await api.create(echoSlice('web', 'TCP', [a, b, c]));
+    await api.create(echoService('dns', DNS_IP, 'UDP', 53));
+    await api.create(echoSlice('dns', 'UDP', [b]));
   });
 
   afterAll(async () => {
@@ -126,7 +109,7 @@ describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
     expect(udp.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error)).toEqual(Array(5).fill('pod-b'));
 
     const from = daemon.logs.length;
-    await api.update(slice('web', 'TCP', [pods.a, pods.b]));
+    await api.update(echoSlice('web', 'TCP', [pods.a, pods.b]));
     await daemon.waitForLog(isSync, { from });
     const after = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
     expect(new Set(after.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error))).toEqual(new Set(['pod-a', 'pod-b']));
