@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** KPX_KERNEL_CACHE moves it (e.g. to a CI cache folder). */
 export const KERNEL_CACHE_DIR = process.env.KPX_KERNEL_CACHE ?? path.join(REPO_ROOT, '.cache', 'kernel');
 export const INIT_SCRIPT_PATH = path.join(REPO_ROOT, 'scripts', 'kernel-vm', 'init.sh');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseShowDepends } from './kernel-modules.ts';
-import { parseKernelRelease } from './kernel-package.ts';
-import { isStaticElf } from './prerequisites.ts';
-import { findTool } from './host-tools.ts';
+import { parseShowDepends } from '../../src/vm/kernel-modules.ts';
+import { parseKernelRelease } from '../../src/vm/kernel-package.ts';
+import { isStaticElf } from '../../src/vm/prerequisites.ts';
+import { findTool } from '../../src/vm/host-tools.ts';
 
 describe('parseKernelRelease', () => {
   it('takes the versioned image that linux-image-amd64 depends on', () => {
