@@ -51,6 +51,15 @@ export async function setUpSysctls(sysctl: Sysctl, options: SysctlSetupOptions, 
     );
     routeLocalnetSet = await ensureSysctl(sysctl, SYSCTL_ROUTE_LOCALNET, '1', log);
   }
+  const bridgeNfCallIptables = await checkBridgeNetfilter(sysctl, log);
+  return { routeLocalnetSet, bridgeNfCallIptables };
+}
+
+/**
+ * Upstream's warning (iptables and ipvs proxiers alike): without br_netfilter, a reply from a pod
+ * to a pod on the same bridge skips the node's conntrack, so same-node service traffic breaks.
+ */
+export async function checkBridgeNetfilter(sysctl: Sysctl, log: Logger): Promise<string | undefined> {
   const bridgeNfCallIptables = await sysctl.read(SYSCTL_BRIDGE_CALL_IPTABLES);
   if (bridgeNfCallIptables !== '1') {
     log.warn(
@@ -60,5 +69,5 @@ export async function setUpSysctls(sysctl: Sysctl, options: SysctlSetupOptions, 
   } else {
     log.debug({ sysctl: SYSCTL_BRIDGE_CALL_IPTABLES, value: bridgeNfCallIptables }, 'sysctl checked');
   }
-  return { routeLocalnetSet, bridgeNfCallIptables };
+  return bridgeNfCallIptables;
 }

@@ -1,14 +1,15 @@
 // The dataplane's commands, recorded: which tools run with which argv and stdin, in order.
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { recordingExec } from '../../../test/helpers/recording-exec.ts';
 import { makeChangeSet, makeEndpoint, makeServicePort, makeState } from '../../../test/helpers/state-builders.ts';
-import { silentLogger } from '../../log.ts';
+import { createLogger, silentLogger } from '../../log.ts';
 import { isKpxError } from '../../errors.ts';
 import type { Sysctl } from '../../sys/sysctl.ts';
 import { createIpvsMode } from './index.ts';
 
-function memorySysctl(): Sysctl & { values: Map<string, string> } {
-  const values = new Map<string, string>();
+function memorySysctl(initial: Record<string, string> = {}): Sysctl & { values: Map<string, string> } {
+  const values = new Map<string, string>(Object.entries(initial));
   return { values, read: async (key) => values.get(key), write: async (key, value) => void values.set(key, value) };
 }
 
@@ -49,6 +50,16 @@ describe('ipvs dataplane', () => {
     const sets = recorder.calls.find((call) => call.file === 'ipset');
     expect(sets?.args).toEqual(['restore', '-exist']);
     expect(sets?.stdin?.split('\n').filter((line) => line.startsWith('create'))).toHaveLength(17);
+  });
+
+  it('warns, as upstream does, when bridged pod traffic would bypass iptables (no br_netfilter)', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+    const log = createLogger({ destination });
+    await createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
+    await createIpvsMode({}, { sysctl: memorySysctl({ 'net.bridge.bridge-nf-call-iptables': '1' }), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level === 40);
+    expect(warnings.map((line) => line.msg)).toEqual(['Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not work as intended']);
   });
 
   it('applies a full sync from what it read, then a one-endpoint change as one `ipvsadm -R` line without reading again', async () => {

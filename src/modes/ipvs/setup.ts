@@ -5,6 +5,7 @@ import type { Logger } from '../../log.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { ensureSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import type { IPFamily } from '../../model/types.ts';
+import { checkBridgeNetfilter } from '../iptables/sysctls.ts';
 import { runIpsetRestore } from './apply.ts';
 import { createSetLine } from './ipset-text.ts';
 import { DUMMY_DEVICE, IPSETS } from './kernel-names.ts';
@@ -49,6 +50,7 @@ export async function checkIpvsAvailable(exec: Exec): Promise<void> {
 export async function setUpIpvs(exec: Exec, sysctl: Sysctl, options: IpvsOptions, family: IPFamily, log: Logger): Promise<void> {
   await checkIpvsAvailable(exec);
   for (const [key, value] of ipvsSysctls(options)) await ensureSysctl(sysctl, key, value, log);
+  await checkBridgeNetfilter(sysctl, log);
   const timeouts = ipvsTimeoutArgs(options);
   if (timeouts !== undefined) {
     const result = await exec({ file: 'ipvsadm', args: timeouts });
