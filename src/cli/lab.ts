@@ -10,7 +10,7 @@ import { realExec } from '../sys/exec.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CommandIO } from './main.ts';
 
-const USAGE = `usage: kpx lab [--modes iptables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR]
+const USAGE = `usage: kpx lab [--modes iptables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR] [--json]
 
 Builds a small cluster out of network namespaces (two nodes joined by a routed link, two pods
 on each node's bridge, a client outside the cluster), starts the embedded API server with a
@@ -19,19 +19,21 @@ affinity) plus --services synthetic services, measures a direct pod-to-pod basel
 \`kpx run --netns NODE\` on every node in each mode and drives the same traffic through it.
 Prints a comparison table; writes report.json and report.html into --out. Needs root.
 
-  --modes LIST     modes in order (default iptables,userspace,ipvs; ipvs is skipped, with the
-                   reason, where the kernel has no IPVS)
+  --modes LIST     modes in order (default iptables,userspace,ipvs). Where the host kernel has
+                   no IPVS, the ipvs leg runs inside the kernel VM (Debian's kernel under qemu,
+                   emulated CPU) beside its own direct baseline, or is skipped saying why
   --duration S     seconds per measured figure (default 2)
   --services N     synthetic one-endpoint services added to the workload (default 100)
   --streams N      parallel TCP streams for the multi-stream figure (default 4)
   --keep           leave the lab up after measuring (the last mode running) until Ctrl-C
   --out DIR        report folder (default ./kpx-lab-report)
+  --json           print report.json on stdout instead of the table (progress stays on stderr)
 
 Ctrl-C tears everything down. Every address lives inside the lab's namespaces.`;
 
 const KNOWN_MODES = ['iptables', 'userspace', 'ipvs'];
 
-function parseSettings(argv: readonly string[]): { settings: LabSettings; out: string } | string {
+function parseSettings(argv: readonly string[]): { settings: LabSettings; out: string; json: boolean } | string {
   let parsed;
   try {
     parsed = parseArgs({
@@ -43,6 +45,7 @@ function parseSettings(argv: readonly string[]): { settings: LabSettings; out: s
         streams: { type: 'string', default: '4' },
         keep: { type: 'boolean', default: false },
         out: { type: 'string', default: 'kpx-lab-report' },
+        json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -60,7 +63,7 @@ function parseSettings(argv: readonly string[]): { settings: LabSettings; out: s
   if (!Number.isInteger(syntheticServices) || syntheticServices < 0 || syntheticServices > 30_000) return '--services: an integer from 0 to 30000';
   const streams = Number(values.streams);
   if (!Number.isInteger(streams) || streams < 1 || streams > 32) return '--streams: an integer from 1 to 32';
-  return { settings: { modes: [...new Set(modes)], measureSeconds, syntheticServices, streams, keep: values.keep }, out: values.out };
+  return { settings: { modes: [...new Set(modes)], measureSeconds, syntheticServices, streams, keep: values.keep }, out: values.out, json: values.json };
 }
 
 export async function runLabCommand(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -99,7 +102,8 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
     await writeFile(join(out, 'report.json'), `${JSON.stringify(run.report, null, 2)}\n`);
     await writeFile(join(out, 'report.html'), renderReportHtml(run.report, table));
     progress.done();
-    io.stdout.write(`\n${table}\nreport: ${join(out, 'report.json')}, ${join(out, 'report.html')}\n`);
+    if (parsed.json) io.stdout.write(`${JSON.stringify(run.report)}\n`);
+    else io.stdout.write(`\n${table}\nreport: ${join(out, 'report.json')}, ${join(out, 'report.html')}\n`);
     if (run.kept !== undefined) {
       const { topology, apiUrl, mode } = run.kept;
       io.stdout.write(

@@ -52,7 +52,14 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 }
 
 /** One delay per removal, ms. */
-export async function measureApiChanges(group: ProcessGroup, api: ApiServerHandle, pods: readonly LabPod[], fromNetns: string, removals: number): Promise<number[]> {
+export async function measureApiChanges(
+  group: ProcessGroup,
+  api: ApiServerHandle,
+  pods: readonly LabPod[],
+  fromNetns: string,
+  removals: number,
+  onRemoval: (index: number, total: number) => void,
+): Promise<number[]> {
   const prober = group.start('api-change prober', fromNetns, process.execPath, [TRAFFIC_CLIENT, '--test', 'watch', '--host', VIPS.web, '--port', '80', '--interval-ms', '5']);
   const delays: number[] = [];
   try {
@@ -61,6 +68,7 @@ export async function measureApiChanges(group: ProcessGroup, api: ApiServerHandl
     for (let index = 0; index < removals; index++) {
       const removed = pods[pods.length - 1 - (index % pods.length)];
       if (removed === undefined) break;
+      onRemoval(index, removals);
       const kept = pods.filter((pod) => pod !== removed);
       const changedAt = Date.now();
       await api.update(endpointSlice('web', WEB_PORTS, kept));

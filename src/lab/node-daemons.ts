@@ -125,9 +125,9 @@ export function describeDaemonExit(daemon: LabProcess): string {
 
 /** `kpx run --cleanup` for the mode on every node: the next mode starts from a clean node. */
 export async function cleanupNodes(exec: Exec, mode: string, nodes: readonly LabNode[]): Promise<void> {
-  for (const node of nodes) {
-    await execOk(exec, { file: process.execPath, args: [KPX, 'run', '--cleanup', '--proxy-mode', mode, '--netns', node.netns], timeoutMs: 30_000 });
-  }
+  await Promise.all(
+    nodes.map((node) => execOk(exec, { file: process.execPath, args: [KPX, 'run', '--cleanup', '--proxy-mode', mode, '--netns', node.netns], timeoutMs: 30_000 })),
+  );
 }
 
 /** Why a mode cannot run here, or undefined. ipvs needs the kernel's ip_vs. */
@@ -135,5 +135,5 @@ export async function modeUnavailableReason(exec: Exec, mode: string, node: LabN
   if (mode !== 'ipvs') return undefined;
   const probe = await exec({ file: 'ip', args: ['netns', 'exec', node.netns, 'ipvsadm', '-Ln'] }).catch((error: unknown) => ({ exitCode: -1, stderr: String(error), stdout: '' }));
   if (probe.exitCode === 0) return undefined;
-  return `this kernel has no IPVS (ipvsadm -Ln: ${probe.stderr.trim().split('\n')[0] ?? 'failed'}); the lab measures on the host only (kernel VM numbers under TCG are not comparable), so ipvs is skipped`;
+  return `the host kernel has no IPVS (ipvsadm -Ln: ${probe.stderr.trim().split('\n')[0] ?? 'failed'})`;
 }

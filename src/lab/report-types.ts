@@ -34,12 +34,26 @@ export interface SpreadCheck {
   readonly expectedPods: readonly string[];
 }
 
+/** Set on legs measured inside the kernel VM (the host kernel lacked what the mode needs). */
+export interface KernelVmRun {
+  /** The guest kernel's release. */
+  readonly kernel: string;
+  /** Host wall time of the whole VM run (boot, the lab inside, power-off), s. */
+  readonly vmSeconds: number;
+}
+
+/** A direct pod-to-pod baseline: `direct` on the host, `direct (kernel VM)` inside the VM. */
+export const DIRECT_LEG = 'direct';
+
 export type LegReport =
-  | { readonly name: 'direct'; readonly status: 'ok'; readonly figures: LegFigures }
+  | { readonly name: string; readonly status: 'ok'; readonly figures: LegFigures; readonly kernelVm?: KernelVmRun }
   | {
       readonly name: string;
       readonly status: 'ok';
       readonly figures: ModeFigures;
+      /** The direct leg these figures compare with; DIRECT_LEG when absent. */
+      readonly baseline?: string;
+      readonly kernelVm?: KernelVmRun;
       readonly checks: readonly SpreadCheck[];
       /** How many endpoint removals traffic followed within the wait (the others count as not followed). */
       readonly apiChanges: { readonly followed: number; readonly total: number; readonly waitMs: number };

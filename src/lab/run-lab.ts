@@ -11,7 +11,8 @@ import { ProcessGroup } from './lab-process.ts';
 import { measureLeg, runTrafficClient, type MeasureOptions, type Target } from './measure.ts';
 import { cleanupNodes, DaemonStartError, loggedSyncDurations, modeUnavailableReason, startNodeDaemons } from './node-daemons.ts';
 import type { Progress } from './progress.ts';
-import type { LabReport, LegReport, SpreadCheck } from './report-types.ts';
+import { runLegsInKernelVm } from './kernel-vm-leg.ts';
+import { DIRECT_LEG, type LabReport, type LegReport, type SpreadCheck } from './report-types.ts';
 import { buildLabTopology, cleanupLabLeftovers, type LabTopology } from './topology.ts';
 import { labWorkload, NODE_PORTS, VIPS } from './workload.ts';
 
@@ -49,19 +50,20 @@ async function spreadChecks(exec: Exec, topology: LabTopology): Promise<SpreadCh
     { service: 'local (externalTrafficPolicy Local)', from: topology.client.netns, address: node2.ip, port: NODE_PORTS.local, expectedPods: onNode2 },
     { service: 'lb (LoadBalancer ingress)', from: topology.client.netns, address: VIPS.loadBalancerIngress, port: 80, expectedPods: all },
   ];
-  const checks: SpreadCheck[] = [];
-  for (const probe of probes) {
-    const result = await runTrafficClient(exec, probe.from, 'spread', { host: probe.address, port: probe.port, count: 40 });
-    checks.push({
-      service: probe.service,
-      from: probe.from,
-      address: `${probe.address}:${probe.port}`,
-      byPod: (result['byPod'] ?? {}) as Record<string, number>,
-      errors: typeof result['errors'] === 'number' ? result['errors'] : Number.NaN,
-      expectedPods: probe.expectedPods,
-    });
-  }
-  return checks;
+  // All at once: each probe is its own short-lived client process, and the probes are independent.
+  return Promise.all(
+    probes.map(async (probe): Promise<SpreadCheck> => {
+      const result = await runTrafficClient(exec, probe.from, 'spread', { host: probe.address, port: probe.port, count: 40 });
+      return {
+        service: probe.service,
+        from: probe.from,
+        address: `${probe.address}:${probe.port}`,
+        byPod: (result['byPod'] ?? {}) as Record<string, number>,
+        errors: typeof result['errors'] === 'number' ? result['errors'] : Number.NaN,
+        expectedPods: probe.expectedPods,
+      };
+    }),
+  );
 }
 
 interface LabContext {
@@ -86,10 +88,9 @@ function firstSyncTimeoutMs(services: number): number {
   return 30_000 + services * 10;
 }
 
-async function runModeLeg(context: LabContext, mode: string, benchTarget: Target, fromNetns: string): Promise<LegReport> {
+/** `cleanUp`: run `kpx run --cleanup` after the leg; not needed when the namespaces go next, taking the rules with them. */
+async function runModeLeg(context: LabContext, mode: string, benchTarget: Target, fromNetns: string, cleanUp: boolean): Promise<LegReport> {
   const { exec, group, topology, api, progress } = context;
-  const unavailable = await modeUnavailableReason(exec, mode, topology.nodes[0]);
-  if (unavailable !== undefined) return { name: mode, status: 'skipped', reason: unavailable };
   progress.step(`${mode}: starting kpx run --proxy-mode ${mode} on ${topology.nodes.map((n) => n.name).join(', ')}`);
   let daemons;
   try {
@@ -105,7 +106,7 @@ async function runModeLeg(context: LabContext, mode: string, benchTarget: Target
     progress.step(`${mode}: every service type, every endpoint`);
     const checks = await spreadChecks(exec, topology);
     progress.step(`${mode}: API change to traffic (an endpoint scaled away)`);
-    const delays = await measureApiChanges(group, api, topology.pods, fromNetns, 3);
+    const delays = await measureApiChanges(group, api, topology.pods, fromNetns, 3, (index, total) => progress.bar(`${mode}: endpoint removal ${index + 1} of ${total}`, index, total));
     return {
       name: mode,
       status: 'ok',
@@ -124,7 +125,7 @@ async function runModeLeg(context: LabContext, mode: string, benchTarget: Target
     return { name: mode, status: 'failed', reason: error instanceof Error ? error.message.slice(0, 400) : String(error) };
   } finally {
     await daemons.stop();
-    await cleanupNodes(exec, mode, topology.nodes).catch(() => undefined);
+    if (cleanUp) await cleanupNodes(exec, mode, topology.nodes).catch(() => undefined);
   }
 }
 
@@ -165,11 +166,14 @@ export async function runLab(exec: Exec, settings: LabSettings, progress: Progre
     const legs: LegReport[] = [];
     progress.step('direct: pod-a to pod-c across the nodes, no service (baseline)');
     const direct: Target = { echo: { host: podC.ip, port: 8080 }, sink: { host: podC.ip, port: 5201 }, udp: { host: podC.ip, port: 8080 } };
-    legs.push({ name: 'direct', status: 'ok', figures: await measureLeg(exec, podA.netns, direct, measureOptions(context, 'direct')) });
+    legs.push({ name: DIRECT_LEG, status: 'ok', figures: await measureLeg(exec, podA.netns, direct, measureOptions(context, 'direct')) });
     const viaService: Target = { echo: { host: VIPS.bench, port: 80 }, sink: { host: VIPS.bench, port: 5201 }, udp: { host: VIPS.dns, port: 53 } };
-    for (const mode of settings.modes) {
+    for (const [index, mode] of settings.modes.entries()) {
       signal.throwIfAborted();
-      legs.push(await runModeLeg(context, mode, viaService, podA.netns));
+      const unavailable = await modeUnavailableReason(exec, mode, topology.nodes[0]);
+      const isLast = index === settings.modes.length - 1;
+      if (unavailable === undefined) legs.push(await runModeLeg(context, mode, viaService, podA.netns, settings.keep || !isLast));
+      else legs.push(...(await runLegsInKernelVm({ ...settings, mode }, unavailable, progress, signal)));
     }
     const endpointsSeen = new Set<string>();
     for (const leg of legs) {
@@ -183,7 +187,7 @@ export async function runLab(exec: Exec, settings: LabSettings, progress: Progre
       legs,
       endpointsSeen: [...endpointsSeen].sort(),
     };
-    const lastMode = legs.findLast((leg) => leg.status === 'ok' && leg.name !== 'direct');
+    const lastMode = legs.findLast((leg) => leg.status === 'ok' && 'checks' in leg && leg.kernelVm === undefined);
     if (settings.keep && lastMode !== undefined) {
       progress.step(`keeping the lab up with kpx run --proxy-mode ${lastMode.name} on every node`);
       await startNodeDaemons(group, lastMode.name, api.url, topology.nodes, firstSyncTimeoutMs(settings.syntheticServices));

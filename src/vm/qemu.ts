@@ -16,6 +16,8 @@ export interface QemuBoot {
   readonly timeoutMs: number;
   readonly memoryMb: number;
   readonly cpus: number;
+  /** Aborting kills qemu at once (the run then reads as timed out). */
+  readonly signal?: AbortSignal;
 }
 
 export interface QemuExit {
@@ -31,7 +33,7 @@ export function qemuArgs(boot: QemuBoot): string[] {
     assert.ok(!value.includes(','), `qemu options cannot carry a path with a comma: ${value}`);
   }
   return [
-    ...['-accel', 'tcg,thread=multi', '-cpu', 'max,-avx,-avx2,-fma,-f16c', '-m', String(boot.memoryMb), '-smp', String(boot.cpus)],
+    ...['-accel', 'tcg,thread=multi', '-cpu', process.env.KPX_VM_CPU ?? 'max,-avx,-avx2,-fma,-f16c', '-m', String(boot.memoryMb), '-smp', String(boot.cpus)],
     ...['-nographic', '-no-reboot', '-nic', 'none'],
     ...['-kernel', boot.kernelImage, '-initrd', boot.initramfs],
     // panic=-1: a dying init reboots at once, which -no-reboot turns into qemu exiting.
@@ -62,16 +64,22 @@ export function bootQemu(boot: QemuBoot): Promise<QemuExit> {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const kill = (): void => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, boot.timeoutMs);
-    child.on('error', (error) => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    };
+    const timer = setTimeout(kill, boot.timeoutMs);
+    boot.signal?.addEventListener('abort', kill, { once: true });
+    const settle = (): void => {
       clearTimeout(timer);
+      boot.signal?.removeEventListener('abort', kill);
+    };
+    child.on('error', (error) => {
+      settle();
       reject(new VmUnavailableError(`cannot start ${qemu}`, { cause: error }));
     });
     child.on('close', (exitCode) => {
-      clearTimeout(timer);
+      settle();
       resolve({ console: output, exitCode, timedOut, durationMs: performance.now() - started });
     });
   });

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { prepareBootImage } from './boot-image.ts';
 import { withFileLock } from './file-lock.ts';
 import { prepareInitramfs } from './initramfs.ts';
@@ -19,6 +20,10 @@ export interface VmOptions {
   /** Limit for the whole boot-run-poweroff (not counting the wait for a free VM slot). Default 120 s. */
   readonly timeoutMs?: number;
   readonly memoryMb?: number;
+  /** Aborting powers the VM off at once; the run then throws as timed out. */
+  readonly signal?: AbortSignal;
+  /** Called with each new piece of the commands' stderr while they run (polled from the shared job folder). */
+  readonly onStderr?: (commandIndex: number, text: string) => void;
 }
 
 export interface VmCommandResult {
@@ -72,6 +77,7 @@ export async function runCommandsInVm(commands: readonly VmCommand[], options: V
     const files = renderJobFiles({ modules, commands, modulesDir: kernel.modulesDir });
     writeFileSync(path.join(jobDir, 'config'), files.config);
     writeFileSync(path.join(jobDir, 'run.sh'), files.runScript);
+    const stopFollowing = options.onStderr === undefined ? undefined : followStderr(path.join(jobDir, 'out'), commands.length, options.onStderr);
     // One VM at a time on the machine: each takes 2 vCPUs of TCG on a shared 2-core host.
     const exit = await withFileLock(path.join(KERNEL_CACHE_DIR, 'vm-slot.lock'), SLOT_WAIT_MS, () =>
       bootQemu({
@@ -81,8 +87,9 @@ export async function runCommandsInVm(commands: readonly VmCommand[], options: V
         timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         memoryMb: options.memoryMb ?? 2048,
         cpus: 2,
+        signal: options.signal,
       }),
-    );
+    ).finally(() => stopFollowing?.());
     return collectRun(path.join(jobDir, 'out'), commands, exit, kernel.release);
   } finally {
     rmSync(jobDir, { recursive: true, force: true });
@@ -94,10 +101,35 @@ export type VmSingleRun = Omit<VmCommand, 'argv'> & VmOptions & { readonly comma
 
 /** Boots one VM to run one command; see runCommandsInVm to run several in a single boot. */
 export async function runInVm(request: VmSingleRun): Promise<VmCommandResult & Omit<VmRun, 'results'>> {
-  const { command, modules, timeoutMs, memoryMb, ...rest } = request;
-  const run = await runCommandsInVm([{ ...rest, argv: command }], { modules, timeoutMs, memoryMb });
+  const { command, modules, timeoutMs, memoryMb, signal, onStderr, ...rest } = request;
+  const run = await runCommandsInVm([{ ...rest, argv: command }], { modules, timeoutMs, memoryMb, signal, onStderr });
   const { results, ...vm } = run;
   return { ...(results[0] as VmCommandResult), ...vm };
+}
+
+const FOLLOW_INTERVAL_MS = 250;
+
+/** Polls each command's stderr file in the job folder and hands on what was appended; returns the stop function. */
+function followStderr(outDir: string, commandCount: number, onStderr: (commandIndex: number, text: string) => void): () => void {
+  const offsets = new Array<number>(commandCount).fill(0);
+  // One decoder per file: a UTF-8 character split across two polls comes out whole.
+  const decoders = Array.from({ length: commandCount }, () => new StringDecoder('utf8'));
+  const poll = (): void => {
+    for (let index = 0; index < commandCount; index++) {
+      const file = path.join(outDir, `${index}.stderr`);
+      if (!existsSync(file)) continue;
+      const text = readFileSync(file).subarray(offsets[index]);
+      if (text.length === 0) continue;
+      offsets[index] = (offsets[index] ?? 0) + text.length;
+      const decoded = decoders[index]?.write(text) ?? '';
+      if (decoded !== '') onStderr(index, decoded);
+    }
+  };
+  const timer = setInterval(poll, FOLLOW_INTERVAL_MS);
+  return () => {
+    clearInterval(timer);
+    poll();
+  };
 }
 
 function collectRun(outDir: string, commands: readonly VmCommand[], exit: QemuExit, kernelRelease: string): VmRun {

@@ -10,10 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabReport, LegReport } from '../../src/lab/report-types.ts';
+import { isCi } from '../kernel/vm.ts';
 
 const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
-const MODES = ['iptables', 'userspace'];
+const MODES = ['iptables', 'userspace', 'ipvs'];
+/** Where the host kernel has no IPVS, the lab runs the ipvs leg (and its own baseline) in the kernel VM. */
+const hostHasIpvs = spawnSync('ipvsadm', ['-Ln'], { encoding: 'utf8' }).status === 0;
+const EXPECTED_LEGS = hostHasIpvs ? ['direct', ...MODES] : ['direct', 'iptables', 'userspace', 'direct (kernel VM)', 'ipvs (kernel VM)'];
+/** In CI the kernel VM must run (qemu is installed there); elsewhere ipvs may be skipped with its reason. */
+const requireEveryMode = isCi();
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 
 function labNamespaces(): string[] {
@@ -42,7 +48,7 @@ describe.skipIf(!isRoot)('kpx lab, headless', () => {
     out = await mkdtemp(join(tmpdir(), 'kpx-lab-test-'));
     result = await runLab(['--modes', MODES.join(','), '--duration', '0.5', '--services', '20', '--out', out]);
     report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as LabReport;
-  }, 150_000);
+  }, 420_000);
 
   afterAll(async () => {
     if (out !== undefined) await rm(out, { recursive: true, force: true });
@@ -50,21 +56,37 @@ describe.skipIf(!isRoot)('kpx lab, headless', () => {
 
   it('exits 0, prints the table with the direct baseline first, and shows its progress on stderr', () => {
     expect(result.code, result.stderr).toBe(0);
-    const rows = result.stdout.split('\n').filter((line) => /^(direct|iptables|userspace) +(\d|skipped|failed)/.test(line));
+    const rows = result.stdout.split('\n').filter((line) => /^(direct|iptables|userspace|ipvs)( \(kernel VM\))? +(\d|skipped|failed)/.test(line));
     expect(rows[0]).toMatch(/^direct\s+\d/);
-    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['direct', ...MODES]);
+    expect(rows.map((row) => row.split(/\s{2,}/)[0]?.trim())).toEqual(report.legs.map((leg) => leg.name));
     expect(result.stderr).toMatch(/building the cluster/);
     expect(result.stderr).toMatch(/iptables: starting kpx run/);
   });
 
   it('reports the baseline first, then every mode asked for: measured, or skipped with a reason', () => {
-    expect(report.legs.map((leg) => leg.name)).toEqual(['direct', ...MODES]);
+    const names = report.legs.map((leg) => leg.name);
+    const ipvsSkipped = report.legs.find((leg) => leg.name === 'ipvs' && leg.status === 'skipped');
+    expect(names).toEqual(ipvsSkipped === undefined || requireEveryMode ? EXPECTED_LEGS : ['direct', ...MODES]);
     for (const leg of report.legs) {
       expect(leg.status, JSON.stringify(leg)).not.toBe('failed');
       if (leg.status !== 'ok') expect((leg as Extract<LegReport, { reason: string }>).reason.length).toBeGreaterThan(10);
     }
     // iptables works on any kernel this suite runs on.
     expect(report.legs.find((leg) => leg.name === 'iptables')?.status).toBe('ok');
+  });
+
+  it.skipIf(hostHasIpvs)('runs the ipvs leg in the kernel VM beside its own baseline, relaying its progress, and says so', () => {
+    const vmLeg = report.legs.find((leg) => leg.name === 'ipvs (kernel VM)');
+    if (vmLeg === undefined && !requireEveryMode) return; // skipped with its reason, checked above
+    expect(vmLeg?.status).toBe('ok');
+    if (vmLeg?.status !== 'ok' || !('checks' in vmLeg)) return;
+    expect(vmLeg.baseline).toBe('direct (kernel VM)');
+    expect(vmLeg.kernelVm?.kernel).toMatch(/^\d+\.\d+/);
+    const vmDirect = report.legs.find((leg) => leg.name === 'direct (kernel VM)');
+    expect(vmDirect?.status === 'ok' ? vmDirect.kernelVm?.kernel : undefined).toBe(vmLeg.kernelVm?.kernel);
+    expect(result.stderr).toMatch(/ipvs \(kernel VM\): ipvs: starting kpx run --proxy-mode ipvs/);
+    expect(result.stdout).toMatch(/^ipvs \(kernel VM\) vs direct \(kernel VM\): TCP 1 stream/m);
+    expect(result.stdout).toMatch(/rows marked \(kernel VM\) ran inside Debian's kernel/);
   });
 
   it('gives every measured figure as a finite positive number', () => {

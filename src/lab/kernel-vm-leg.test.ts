@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { adoptKernelVmLegs, relayLine } from './kernel-vm-leg.ts';
+import type { Progress } from './progress.ts';
+import { formatReportTable } from './report-table.ts';
+import type { LabReport, LegFigures, ModeFigures } from './report-types.ts';
+
+const legFigures: LegFigures = { tcpGbit1: 2, tcpGbitN: 4, rrP50Us: 500, rrP99Us: 900, connPerSecond: 400, udpP50Us: 600, udpP99Us: 1000 };
+const modeFigures: ModeFigures = { ...legFigures, tcpGbit1: 1, rrP50Us: 700, apiChangeP50Ms: 300, apiChangeMaxMs: 400, firstSyncMs: 5000, syncP50Ms: 350 };
+
+function innerReport(): LabReport {
+  return {
+    startedAt: '2026-11-28T00:00:00.000Z',
+    durationS: 100,
+    settings: { modes: ['ipvs'], measureSeconds: 2, syntheticServices: 100, streams: 4 },
+    host: { cpus: 2, kernel: '6.1.0-56-amd64' },
+    legs: [
+      { name: 'direct', status: 'ok', figures: legFigures },
+      { name: 'ipvs', status: 'ok', figures: modeFigures, checks: [], node1SyncsMs: [5000, 350], apiChanges: { followed: 3, total: 3, waitMs: 15_000 } },
+    ],
+    endpointsSeen: ['pod-a'],
+  };
+}
+
+describe('the kernel VM leg', () => {
+  it('renames the VM legs and compares the VM mode with the VM baseline, never with the host one', () => {
+    const vm = { kernel: '6.1.0-56-amd64', vmSeconds: 101 };
+    const legs = adoptKernelVmLegs(innerReport(), vm);
+    expect(legs.map((leg) => [leg.name, leg.status, 'baseline' in leg ? leg.baseline : undefined])).toEqual([
+      ['direct (kernel VM)', 'ok', undefined],
+      ['ipvs (kernel VM)', 'ok', 'direct (kernel VM)'],
+    ]);
+    const hostDirect = { name: 'direct', status: 'ok' as const, figures: { ...legFigures, tcpGbit1: 20, rrP50Us: 70 } };
+    const table = formatReportTable({ ...innerReport(), host: { cpus: 2, kernel: 'host' }, legs: [hostDirect, ...legs] });
+    expect(table).toContain('ipvs (kernel VM) vs direct (kernel VM): TCP 1 stream -50.0%, TCP N streams +0.0%, RR p50 +200 µs');
+    expect(table).not.toMatch(/ipvs \(kernel VM\) vs direct:/);
+    expect(table).toContain("rows marked (kernel VM) ran inside Debian's kernel 6.1.0-56-amd64 under qemu on an emulated CPU (101 s)");
+  });
+
+  it('says a leg that failed or was skipped inside the VM did so there', () => {
+    const report = { ...innerReport(), legs: [innerReport().legs[0]!, { name: 'ipvs', status: 'failed' as const, reason: 'kpx run did not start' }] };
+    expect(adoptKernelVmLegs(report, { kernel: 'k', vmSeconds: 1 })[1]).toEqual({ name: 'ipvs (kernel VM)', status: 'failed', reason: 'in the kernel VM: kpx run did not start' });
+  });
+
+  it('relays the VM lab\'s progress lines as steps and bars, without their own timestamps', () => {
+    const seen: string[] = [];
+    const progress: Progress = { step: (text) => seen.push(`step ${text}`), bar: (label, index, total) => seen.push(`bar ${label} ${index}/${total}`), done: () => undefined };
+    relayLine(progress, 'vm: ', '[ 12.3s] building the cluster');
+    relayLine(progress, 'vm: ', '[ 14.0s]   [########............] ipvs: TCP request/response');
+    relayLine(progress, 'vm: ', '');
+    expect(seen).toEqual(['step vm: building the cluster', 'bar vm: ipvs: TCP request/response 8/20']);
+  });
+});
