@@ -33,7 +33,7 @@ export function qemuArgs(boot: QemuBoot): string[] {
     assert.ok(!value.includes(','), `qemu options cannot carry a path with a comma: ${value}`);
   }
   return [
-    ...['-accel', 'tcg,thread=multi', '-cpu', process.env.KPX_VM_CPU ?? 'max,-avx,-avx2,-fma,-f16c', '-m', String(boot.memoryMb), '-smp', String(boot.cpus)],
+    ...['-accel', 'tcg,thread=multi', '-cpu', 'max,-avx,-avx2,-fma,-f16c', '-m', String(boot.memoryMb), '-smp', String(boot.cpus)],
     ...['-nographic', '-no-reboot', '-nic', 'none'],
     ...['-kernel', boot.kernelImage, '-initrd', boot.initramfs],
     // panic=-1: a dying init reboots at once, which -no-reboot turns into qemu exiting.
