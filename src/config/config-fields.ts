@@ -6,6 +6,7 @@ import {
   checkIP,
   checkNonNegative,
   checkOneOf,
+  checkPositive,
   checkRange,
   type Check,
 } from './checks.ts';
@@ -99,7 +100,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: 'winkernel.forwardHealthCheckVip', kind: 'bool' },
   { path: 'iptables.snatNodeInternalIP', kind: 'bool' },
   { path: 'conntrack.udpIdleTimeout', kind: 'duration' },
-  { path: 'udpIdleTimeout', kind: 'duration' },
+  { path: 'udpIdleTimeout', target: 'udpIdleTimeoutMs', kind: 'duration', check: checkPositive, defaulting: 'zero' },
 ];
 
 /**

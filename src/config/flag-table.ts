@@ -75,6 +75,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'ipvs-tcp-timeout', field: 'ipvs.tcpTimeout', commands: BOTH, help: "The timeout for idle IPVS TCP connections, 0 to leave as-is. (e.g. '5s', '1m', '2h22m')." },
   { name: 'ipvs-tcpfin-timeout', field: 'ipvs.tcpFinTimeout', commands: BOTH, help: "The timeout for IPVS TCP connections after receiving a FIN packet, 0 to leave as-is. (e.g. '5s', '1m', '2h22m')." },
   { name: 'ipvs-udp-timeout', field: 'ipvs.udpTimeout', commands: BOTH, help: "The timeout for IPVS UDP packets, 0 to leave as-is. (e.g. '5s', '1m', '2h22m')." },
+  { name: 'udp-timeout', field: 'udpIdleTimeout', commands: BOTH, help: "How long an idle UDP connection will be kept open (e.g. '250ms', '2s'). Must be greater than 0. Only applicable for proxy-mode=userspace." },
   { name: 'conntrack-max-per-core', field: 'conntrack.maxPerCore', commands: BOTH, help: 'Maximum number of NAT connections to track per CPU core (0 to leave the limit as-is and ignore conntrack-min).' },
   { name: 'conntrack-min', field: 'conntrack.min', commands: BOTH, help: 'Minimum number of conntrack entries to allocate, regardless of conntrack-max-per-core (set conntrack-max-per-core=0 to leave the limit as-is).' },
   { name: 'conntrack-tcp-timeout-established', field: 'conntrack.tcpEstablishedTimeout', commands: BOTH, help: 'Idle timeout for established TCP connections (0 to leave as-is).' },
@@ -104,7 +105,7 @@ export const FLAGS: readonly FlagSpec[] = [
  */
 export const UNSUPPORTED_KUBE_PROXY_FLAGS: ReadonlySet<string> = new Set([
   'feature-gates', 'write-config-to', 'init-only', 'profiling', 'show-hidden-metrics-for-version', 'healthz-port',
-  'metrics-port', 'proxy-port-range', 'udp-timeout', 'logging-format', 'vmodule', 'log-flush-frequency',
+  'metrics-port', 'proxy-port-range', 'logging-format', 'vmodule', 'log-flush-frequency',
   'log-text-split-stream', 'log-text-info-buffer-size', 'log-json-split-stream', 'log-json-info-buffer-size',
   'version', 'windows-service', 'boot-id-file', 'machine-id-file', 'add-dir-header', 'alsologtostderr',
   'log-backtrace-at', 'log-dir', 'log-file', 'log-file-max-size', 'logtostderr', 'one-output', 'skip-headers',

@@ -69,6 +69,8 @@ export interface KubeProxyConfig {
     udpStreamTimeoutMs: number;
   };
   configSyncPeriodMs: number;
+  /** The userspace mode's UDP session idle timeout (kube-proxy's udpIdleTimeout / --udp-timeout). */
+  udpIdleTimeoutMs: number;
 }
 
 /** Settings kpx takes as flags only (they have no KubeProxyConfiguration field). */
@@ -141,6 +143,7 @@ export function defaultKubeProxyConfig(): KubeProxyConfig {
       udpStreamTimeoutMs: 0,
     },
     configSyncPeriodMs: 15 * 60_000,
+    udpIdleTimeoutMs: 250,
   };
 }
 

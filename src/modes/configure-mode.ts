@@ -1,10 +1,12 @@
 // A registered mode configured from KubeProxyConfiguration, where the mode has options of
-// its own (today the ipvs section). `kpx render` and `kpx run` both go through here, so a
+// its own (the ipvs section; the userspace mode's UDP idle timeout). `kpx render` and `kpx run` both go through here, so a
 // rendered plan is the plan the daemon would apply.
 import type { KubeProxyConfig } from '../config/kube-proxy-config.ts';
 import type { Mode } from './mode.ts';
 import { createIpvsMode } from './ipvs/index.ts';
 import type { IpvsOptions, IpvsScheduler } from './ipvs/options.ts';
+import { createUserspaceMode } from './userspace/index.ts';
+import type { AgentOptions } from './userspace/remote-dataplane.ts';
 
 /** kube-proxy's `ipvs` section as the IPVS mode takes it. */
 export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
@@ -19,7 +21,14 @@ export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
   };
 }
 
+/** What the userspace mode takes from the configuration (its dataplane options that survive JSON, for the netns agent). */
+export function userspaceOptionsFromConfig(config: KubeProxyConfig): AgentOptions {
+  return { udpIdleTimeoutMs: config.udpIdleTimeoutMs };
+}
+
 /** The registry's mode, or one configured from the file and flags where the mode has options. */
 export function configureMode(registered: Mode<unknown>, config: KubeProxyConfig): Mode<unknown> {
-  return registered.name === 'ipvs' ? (createIpvsMode(ipvsOptionsFromConfig(config)) as Mode<unknown>) : registered;
+  if (registered.name === 'ipvs') return createIpvsMode(ipvsOptionsFromConfig(config)) as Mode<unknown>;
+  if (registered.name === 'userspace') return createUserspaceMode(userspaceOptionsFromConfig(config)) as Mode<unknown>;
+  return registered;
 }

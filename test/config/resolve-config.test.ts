@@ -55,6 +55,16 @@ describe('defaults', () => {
     expect((await loadCommandLine([`--config=${path}`, '--iptables-min-sync-period=0s'], 'run')).resolved.config.iptables.minSyncPeriodMs).toBe(0);
   });
 
+  it('the userspace UDP idle timeout: udpIdleTimeout in a file, --udp-timeout over it, 250ms when absent or zero, never negative', async () => {
+    const path = await writeConfig('udp-idle.yaml', `${HEADER}udpIdleTimeout: 2s\n`);
+    expect((await loadCommandLine([`--config=${path}`], 'run')).resolved.config.udpIdleTimeoutMs).toBe(2000);
+    expect((await loadCommandLine([`--config=${path}`, '--udp-timeout=750ms'], 'run')).resolved.config.udpIdleTimeoutMs).toBe(750);
+    const zero = await writeConfig('udp-idle-zero.yaml', `${HEADER}udpIdleTimeout: 0s\n`);
+    expect((await loadCommandLine([`--config=${zero}`], 'run')).resolved.config.udpIdleTimeoutMs).toBe(250);
+    const negative = await loadCommandLine(['--udp-timeout=-1s'], 'run');
+    expect(negative.errors.map(formatConfigError).join('\n')).toMatch(/--udp-timeout.*must be greater than 0/);
+  });
+
   it('healthz and metrics defaults follow an IPv6 bindAddress; a bare IP gets the default port', async () => {
     const v6 = await writeConfig('v6.yaml', `${HEADER}bindAddress: "::"\n`);
     const { config } = (await loadCommandLine([`--config=${v6}`], 'run')).resolved;
