@@ -176,6 +176,10 @@ export async function buildLabTopology(exec: Exec, prefix: string = newLabPrefix
       await addNetns(exec, netns);
       created.push(netns);
       await ip(exec, '-n', netns, 'link', 'set', 'lo', 'up');
+      // The new-connection test opens tens of thousands of connections to one address and port:
+      // without reusing TIME_WAIT ports it measures the ephemeral port range, not the dataplane
+      // (a relay's upstream side ran out within two seconds).
+      await execSysctl(execInNetns(exec, netns)).write('net.ipv4.tcp_tw_reuse', '1');
     }
     await wire(exec, prefix);
   } catch (error) {
