@@ -125,6 +125,22 @@ describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
     expect(stopped.every((attempt) => attempt.reply === undefined)).toBe(true);
   });
 
+  it('starts a killed agent again by itself and serves the services again, with no API change', async () => {
+    const { daemon, agent } = await startDaemon();
+    process.kill(agent, 'SIGKILL');
+    expect(await waitUntilGone(agent, 2_000)).toBe(true);
+    await expect.poll(async () => (await agentChildren(daemon.child.pid ?? -1)).length, { timeout: 10_000 }).toBe(1);
+    const answered = async (): Promise<string[]> => {
+      const attempts = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 20, timeoutMs: 500 });
+      return [...new Set(attempts.map((attempt) => attempt.reply?.split(' ')[0] ?? 'no answer'))].sort();
+    };
+    // web's endpoints as the first test left them.
+    await expect.poll(answered, { timeout: 10_000, interval: 200 }).toEqual(['pod-a', 'pod-b']);
+    expect(daemon.child.exitCode).toBeNull();
+    daemon.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('leaves no agent behind when the daemon is killed outright (the agent sees its stdin close)', async () => {
     const { daemon, agent } = await startDaemon();
     daemon.kill('SIGKILL');

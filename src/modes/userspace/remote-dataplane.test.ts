@@ -110,7 +110,7 @@ describe('openRemoteUserspaceDataplane', () => {
     await dataplane.close();
   });
 
-  it('fails every pending call when the agent dies, with its stderr, and every later call', async () => {
+  it('fails every pending call when the agent dies, with its stderr, and calls made before it is restarted', async () => {
     const dataplane = openRemoteUserspaceDataplane({ log: silentLogger(), spawnAgent: fakeAgent() });
     const setup = dataplane.setup().then(() => undefined, (error: unknown) => error);
     const dying = dataplane.observe('die').then(() => undefined, (error: unknown) => error);
@@ -121,6 +121,28 @@ describe('openRemoteUserspaceDataplane', () => {
     }
     await expect(dataplane.apply(samplePlan())).rejects.toMatchObject({ code: 'KPX_ERR_EXEC' });
     await dataplane.close();
+  });
+
+  it('restarts an agent that died, gives it the setup and the newest plan again, and serves later calls', async () => {
+    const dataplane = openRemoteUserspaceDataplane({ log: silentLogger(), spawnAgent: fakeAgent() });
+    await dataplane.setup();
+    const plan = samplePlan();
+    await dataplane.apply(plan);
+    await expect(dataplane.observe('die')).rejects.toMatchObject({ code: 'KPX_ERR_EXEC' });
+    // Served by the second agent, which got setup (1) and the plan (2) before this call (3).
+    await expect.poll(() => dataplane.observe().then((echo) => (echo as unknown as Echo).received, () => 'dead'), { timeout: 5_000 }).toBe(3);
+    expect(children).toHaveLength(2);
+    expect(children[0]?.exitCode).toBe(3);
+    await dataplane.close();
+    expect(children[1]?.exitCode).toBe(0);
+  });
+
+  it('does not restart an agent that close() ended', async () => {
+    const dataplane = openRemoteUserspaceDataplane({ log: silentLogger(), spawnAgent: fakeAgent() });
+    await dataplane.setup();
+    await dataplane.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(children).toHaveLength(1);
   });
 
   it('close() asks the agent to close, ends its stdin and waits for it to exit', async () => {

@@ -56,8 +56,16 @@ function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void):
   });
 }
 
-export function openRemoteUserspaceDataplane(options: RemoteDataplaneOptions): Dataplane<UserspacePlan> {
-  const log = options.log.child({ mode: 'userspace', agent: true });
+/** One running agent: its calls, and how it ends. */
+interface AgentConnection {
+  call(request: Call): Promise<unknown>;
+  /** Asks the agent to close its listeners, ends its stdin, and waits for it to exit (SIGKILL after the timeout). */
+  close(): Promise<void>;
+  /** Set once the agent has exited or could not start. */
+  death(): KpxError | undefined;
+}
+
+function connectAgent(options: RemoteDataplaneOptions, log: Logger, onUnexpectedDeath: () => void): AgentConnection {
   const child = options.spawnAgent();
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -72,10 +80,13 @@ export function openRemoteUserspaceDataplane(options: RemoteDataplaneOptions): D
         ...(cause === undefined ? {} : { cause }),
         context: { code, signal, stderr: stderrTail.slice(-STDERR_TAIL_CHARS) },
       });
-      if (!closing) log.error({ err: death }, 'userspace netns agent exited');
       for (const call of pending.values()) call.reject(death);
       pending.clear();
       resolve();
+      if (!closing) {
+        log.error({ err: death }, 'userspace netns agent exited');
+        onUnexpectedDeath();
+      }
     };
     child.once('exit', (code, signal) => died(code, signal));
     child.once('error', (error) => died(null, null, error));
@@ -139,12 +150,64 @@ export function openRemoteUserspaceDataplane(options: RemoteDataplaneOptions): D
     clearTimeout(timer);
   }
 
+  return { call, close, death: () => death };
+}
+
+/** Restart delays after the agent died unexpectedly: doubling from this, up to the max. */
+const RESTART_DELAY_MS = 100;
+const RESTART_DELAY_MAX_MS = 5_000;
+
+export function openRemoteUserspaceDataplane(options: RemoteDataplaneOptions): Dataplane<UserspacePlan> {
+  const log = options.log.child({ mode: 'userspace', agent: true });
+  let closing = false;
+  let wasSetUp = false;
+  /** The newest plan asked for: what a restarted agent must serve again. */
+  let desiredPlan: UserspacePlan | undefined;
+  let failedRestarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  // The listeners live in the agent: if it dies (killed, out of memory), traffic to every
+  // service stops until it is back. It is started again at once, set up, and given the newest
+  // plan, without waiting for the next sync; the calls that were in flight fail as before.
+  const scheduleRestart = (): void => {
+    if (closing || restartTimer !== undefined) return;
+    const delayMs = Math.min(RESTART_DELAY_MAX_MS, RESTART_DELAY_MS * 2 ** failedRestarts);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (closing) return;
+      agent = connectAgent(options, log, scheduleRestart);
+      const restarted = agent;
+      void (async () => {
+        if (wasSetUp) await restarted.call({ method: 'setup' });
+        if (desiredPlan !== undefined) await restarted.call({ method: 'apply', plan: desiredPlan });
+        failedRestarts = 0;
+        log.warn({ listeners: desiredPlan?.listeners.length ?? 0 }, 'restarted the userspace netns agent and gave it the current plan');
+      })().catch((error: unknown) => {
+        failedRestarts += 1;
+        log.error({ err: error, failedRestarts }, 'the restarted userspace netns agent failed to take the current plan');
+        if (restarted.death() === undefined) void restarted.close().then(scheduleRestart);
+      });
+    }, delayMs);
+  };
+
+  let agent = connectAgent(options, log, scheduleRestart);
+
   return {
-    setup: async () => void (await call({ method: 'setup' })),
-    apply: async (plan) => (await call({ method: 'apply', plan })) as ApplyReport,
+    setup: async () => {
+      wasSetUp = true;
+      await agent.call({ method: 'setup' });
+    },
+    apply: async (plan) => {
+      desiredPlan = plan;
+      return (await agent.call({ method: 'apply', plan })) as ApplyReport;
+    },
     observe: async (servicePortName) =>
-      (await call(servicePortName === undefined ? { method: 'observe' } : { method: 'observe', servicePortName })) as Observed,
-    cleanup: async () => void (await call({ method: 'cleanup' })),
-    close,
+      (await agent.call(servicePortName === undefined ? { method: 'observe' } : { method: 'observe', servicePortName })) as Observed,
+    cleanup: async () => void (await agent.call({ method: 'cleanup' })),
+    close: async () => {
+      closing = true;
+      clearTimeout(restartTimer);
+      await agent.close();
+    },
   };
 }
