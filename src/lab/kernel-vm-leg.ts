@@ -3,6 +3,7 @@
 // baseline, since figures from an emulated CPU compare only with each other. Its progress is
 // relayed as it happens; its legs join the host's report, marked as run in the VM.
 import { fileURLToPath } from 'node:url';
+import { lineSplitter } from '../lines.ts';
 import { prepareVm, runInVm } from '../vm/run-in-vm.ts';
 import { VmUnavailableError } from '../vm/prerequisites.ts';
 import type { Progress } from './progress.ts';
@@ -42,16 +43,6 @@ export function relayLine(progress: Progress, prefix: string, line: string): voi
   }
 }
 
-function lineRelay(onLine: (line: string) => void): (text: string) => void {
-  let pending = '';
-  return (text) => {
-    pending += text;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) onLine(line);
-  };
-}
-
 function parseReport(stdout: string): LabReport | undefined {
   try {
     const report = JSON.parse(stdout) as LabReport;
@@ -77,7 +68,7 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
   const name = `${mode}${KERNEL_VM_SUFFIX}`;
   if (process.env.KPX_IN_VM === '1') return [{ name: mode, status: 'skipped', reason: hostReason }];
   progress.step(`${mode}: ${hostReason}; running this leg inside the kernel VM (Debian's kernel under qemu, emulated CPU: slower, compared with the VM's own direct baseline)`);
-  const relay = lineRelay((line) => relayLine(progress, `${name}: `, line));
+  const relay = lineSplitter((line) => relayLine(progress, `${name}: `, line));
   let run;
   try {
     progress.step(`${name}: preparing the VM (the first time, Debian's kernel package is downloaded into .cache/kernel)`);

@@ -1,6 +1,7 @@
 // Long-running children of the lab (pod servers, kpx run daemons, probers): argv only, their
 // stdout lines collected, awaitable, and all killed by one call on teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { lineSplitter } from '../lines.ts';
 
 export interface LabProcess {
   readonly label: string;
@@ -24,21 +25,16 @@ export class ProcessGroup {
     const group = this.processes;
     const lines: string[] = [];
     let stderr = '';
-    let buffered = '';
     let waiters: (() => void)[] = [];
     const wake = (): void => {
       const current = waiters;
       waiters = [];
       for (const waiter of current) waiter();
     };
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf('\n');
-      while (newline !== -1) {
-        lines.push(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-      }
+    const splitLines = lineSplitter((line) => lines.push(line));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      splitLines(chunk);
       wake();
     });
     child.stderr.on('data', (chunk: Buffer) => {

@@ -3,6 +3,7 @@
 // answers the Dataplane calls it reads from stdin, one JSON line each, in order, on stdout.
 // It logs to stderr as JSON. When stdin closes (the daemon closed it, or died) it closes its
 // listeners and exits, so no agent keeps proxying traffic for a daemon that is gone.
+import { lineSplitter } from '../../lines.ts';
 import { createLogger } from '../../log.ts';
 import { realExec } from '../../sys/exec.ts';
 import type { Dataplane } from '../mode.ts';
@@ -52,7 +53,6 @@ function main(): void {
   const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log }, parseOptions(process.argv[2]));
   // Requests run one after another, in the order they arrived.
   let queue: Promise<void> = Promise.resolve();
-  let buffered = '';
 
   const handle = (line: string): void => {
     const request = parseRequest(line);
@@ -74,14 +74,12 @@ function main(): void {
   };
 
   process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
+  process.stdin.on(
+    'data',
+    lineSplitter((line) => {
       if (line !== '') handle(line);
-    }
-  });
+    }),
+  );
   const stop = (why: string): void => {
     queue = queue.then(async () => {
       log.info({ why }, 'netns agent stopping');

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KpxError } from '../../errors.ts';
+import { lineSplitter } from '../../lines.ts';
 import type { Logger } from '../../log.ts';
 import type { ServicePortName } from '../../model/types.ts';
 import type { ApplyReport, Dataplane, Observed } from '../mode.ts';
@@ -44,16 +45,13 @@ interface Pending {
 
 /** Splits a stream into lines, calling `onLine` for each complete one. */
 function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffered = '';
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
+  stream.on(
+    'data',
+    lineSplitter((line) => {
       if (line !== '') onLine(line);
-    }
-  });
+    }),
+  );
 }
 
 /** One running agent: its calls, and how it ends. */
