@@ -1,7 +1,8 @@
 // The userspace proxy against a direct connection, socat and HAProxy (TCP mode), on loopback,
 // each relay in its own process, the load generator and the backend in two more:
 //   node bench/userspace/userspace.bench.ts [--quick]
-// Prints one table. Needs socat and haproxy (Debian packages) on PATH; a missing one is skipped.
+// Prints one table. Needs socat and haproxy (Debian packages) on PATH, and cc for the C splice
+// reference relay (the ceiling of any relay on the machine); a missing one is skipped.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROLES = fileURLToPath(new URL('./roles.ts', import.meta.url));
+const SPLICE_RELAY_SOURCE = fileURLToPath(new URL('./splice-relay.c', import.meta.url));
 const QUICK = process.argv.includes('--quick');
 const BACKEND_PORT = 39100;
 const RELAY_PORT = 39101;
@@ -73,6 +75,19 @@ const relays: Relay[] = [
     start: async () => {
       await startProcess('socat', [`TCP-LISTEN:${RELAY_PORT},bind=127.20.0.2,reuseaddr,fork,backlog=4096`, `TCP:127.0.0.1:${BACKEND_PORT}`]);
       await startProcess('socat', [`UDP-LISTEN:${RELAY_PORT},bind=127.20.0.2,reuseaddr,fork`, `UDP:127.0.0.1:${BACKEND_PORT}`]);
+    },
+  },
+  {
+    // The ceiling of any relay here (zero-copy, no event loop): built from C with the system's cc.
+    name: 'splice (C ref.)',
+    host: '127.20.0.4',
+    port: RELAY_PORT,
+    udp: false,
+    start: async () => {
+      const binary = join(scratch, 'splice-relay');
+      const built = spawnSync('cc', ['-O2', '-pthread', '-o', binary, SPLICE_RELAY_SOURCE], { encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`cc failed: ${built.stderr}`);
+      await startProcess(binary, ['127.20.0.4', String(RELAY_PORT), String(BACKEND_PORT)], 'ready\n');
     },
   },
   {
@@ -153,6 +168,10 @@ try {
       console.log(`skipping ${relay.name}: not installed`);
       continue;
     }
+    if (tool === 'splice' && !hasTool('cc')) {
+      console.log(`skipping ${relay.name}: not installed`);
+      continue;
+    }
     rows.push([relay.name, await measure(relay)]);
     // Stop this relay before the next one runs (the backend is children[0]).
     for (const child of children.splice(1)) stop(child);
@@ -168,7 +187,10 @@ try {
     );
   }
   const kpx = rows.find(([name]) => name.startsWith('kpx'))?.[1];
-  if (direct?.single !== undefined && kpx?.single !== undefined) console.log(`kpx single stream = ${((100 * kpx.single) / direct.single).toFixed(0)}% of direct`);
+  const ceiling = rows.find(([name]) => name.startsWith('splice'))?.[1];
+  const percentOf = (value: number | undefined, reference: number | undefined): string =>
+    value === undefined || reference === undefined ? '-' : `${((100 * value) / reference).toFixed(0)}%`;
+  console.log(`single stream vs direct: kpx ${percentOf(kpx?.single, direct?.single)}, splice reference ${percentOf(ceiling?.single, direct?.single)}`);
 } finally {
   stopAll();
   rmSync(scratch, { recursive: true, force: true });
