@@ -4,40 +4,24 @@
 // the API gets no new connection; a UDP client that keeps its source port follows a replaced
 // endpoint (stale conntrack entries deleted). Needs root, iproute2, iptables and conntrack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import { makeNode } from '../helpers/k8s-builders.ts';
-import { ECHO_PORT, echoService, echoSlice } from '../helpers/topology-objects.ts';
-import { buildTopology, CLUSTER_CIDR, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { DNS_IP, startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-cluster.ts';
+import { echoSlice } from '../helpers/topology-objects.ts';
+import { CLUSTER_CIDR, type Topology } from '../helpers/topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, startProber, waitForSample, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
 
 const isRoot = process.getuid?.() === 0;
-const WEB_IP = '10.96.0.10';
-const DNS_IP = '10.96.0.53';
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 
 describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () => {
   let topology: Topology;
-  let api: Awaited<ReturnType<typeof startApiServer>>;
+  let api: EchoCluster['api'];
   let daemon: DaemonProcess;
-  let pods: { a: TopologyPod; b: TopologyPod; c: TopologyPod };
+  let pods: EchoCluster['pods'];
 
   beforeAll(async () => {
-    topology = await buildTopology(uniquePrefix('kpxt'));
-    const [a, b, c] = topology.pods;
-    if (a === undefined || b === undefined || c === undefined) throw new Error('topology without three pods');
-    pods = { a, b, c };
-    await topology.startEchoServers([ECHO_PORT]);
-    api = await startApiServer();
-    await api.create(makeNode('node', (node) => {
-      node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
-      node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
-    }));
-    await api.create(echoService('web', WEB_IP, 'TCP', 80));
-    await api.create(echoSlice('web', 'TCP', [a, b, c]));
-    await api.create(echoService('dns', DNS_IP, 'UDP', 53));
-    await api.create(echoSlice('dns', 'UDP', [b]));
+    ({ topology, api, pods } = await startEchoCluster('kpxt'));
     daemon = spawnKpxRun([
       '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
       '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
