@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgress } from '../lab/progress.ts';
 import { formatReportTable } from '../lab/report-table.ts';
-import { renderReportHtml } from '../lab/report-html.ts';
 import { runLab, type LabSettings } from '../lab/run-lab.ts';
 import { realExec } from '../sys/exec.ts';
 import { EXIT } from './exit-codes.ts';
@@ -27,7 +26,8 @@ Prints a comparison table; writes report.json and report.html into --out. Needs 
   --streams N      parallel TCP streams for the multi-stream figure (default 4)
   --keep           leave the lab up after measuring (the last mode running) until Ctrl-C
   --out DIR        report folder (default ./kpx-lab-report)
-  --json           print report.json on stdout instead of the table (progress stays on stderr)
+  --json           print report.json on stdout instead of the table, and write no report
+                   folder (progress stays on stderr)
 
 Ctrl-C tears everything down. Every address lives inside the lab's namespaces.`;
 
@@ -96,14 +96,20 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
   process.on('SIGTERM', onSignal);
   try {
     const run = await runLab(realExec, parsed.settings, progress, controller.signal);
-    const table = formatReportTable(run.report);
-    const out = resolve(parsed.out);
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'report.json'), `${JSON.stringify(run.report, null, 2)}\n`);
-    await writeFile(join(out, 'report.html'), renderReportHtml(run.report, table));
-    progress.done();
-    if (parsed.json) io.stdout.write(`${JSON.stringify(run.report)}\n`);
-    else io.stdout.write(`\n${table}\nreport: ${join(out, 'report.json')}, ${join(out, 'report.html')}\n`);
+    if (parsed.json) {
+      progress.done();
+      io.stdout.write(`${JSON.stringify(run.report)}\n`);
+    } else {
+      const table = formatReportTable(run.report);
+      const out = resolve(parsed.out);
+      // Loaded here: the charting library alone is a quarter of a second to load (seconds in the kernel VM).
+      const { renderReportHtml } = await import('../lab/report-html.ts');
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, 'report.json'), `${JSON.stringify(run.report, null, 2)}\n`);
+      await writeFile(join(out, 'report.html'), renderReportHtml(run.report, table));
+      progress.done();
+      io.stdout.write(`\n${table}\nreport: ${join(out, 'report.json')}, ${join(out, 'report.html')}\n`);
+    }
     if (run.kept !== undefined) {
       const { topology, apiUrl, mode } = run.kept;
       io.stdout.write(

@@ -76,7 +76,7 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
     run = await runInVm({
       command: [
         process.execPath, KPX, 'lab', '--json', '--modes', mode, '--duration', String(settings.measureSeconds),
-        '--services', String(settings.syntheticServices), '--streams', String(settings.streams), '--out', '/tmp/kpx-lab-report',
+        '--services', String(settings.syntheticServices), '--streams', String(settings.streams),
       ],
       modules: KERNEL_VM_MODULES,
       timeoutMs: kernelVmTimeoutMs(settings),
