@@ -53,7 +53,7 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
   ];
   const modeName = effectiveProxyMode(config);
   const registered = findMode(modeName);
-  const mode = registered === undefined ? undefined : configureMode(registered, config);
+  const mode = registered === undefined ? undefined : configureMode(registered, config, options);
   if (usageErrors.length === 0 && mode === undefined) usageErrors.push(`--proxy-mode: ${describeUnavailableMode(modeName)}`);
   if (usageErrors.length > 0 || mode === undefined) {
     for (const error of usageErrors) io.stderr.write(`kpx run: ${error}\n`);

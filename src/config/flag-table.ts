@@ -2,7 +2,7 @@
 // help text cannot drift from what is accepted. Flags that set a configuration field take
 // that field's type and checks from config-fields.ts.
 import assert from 'node:assert/strict';
-import { checkIPList, checkOneOf, type Check } from './checks.ts';
+import { checkIPList, checkNonNegative, checkOneOf, type Check } from './checks.ts';
 import { FIELD_BY_PATH, type FieldSpec, type ValueKind } from './config-fields.ts';
 import { LOCAL_MODES, PROXY_MODES, type KpxOptions } from './kube-proxy-config.ts';
 
@@ -33,6 +33,7 @@ export type OptionFlag = FlagBase & {
     | { readonly kind: 'bool' }
     | { readonly kind: 'string'; readonly check?: Check<string> }
     | { readonly kind: 'list'; readonly check?: Check<readonly string[]> }
+    | { readonly kind: 'duration'; readonly check?: Check<number> }
   );
 
 export type FlagSpec = FieldFlag | OptionFlag;
@@ -96,6 +97,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'filename', shorthand: 'f', option: 'filenames', kind: 'list', commands: RENDER, typeName: 'file', help: "A YAML or JSON file with Services, EndpointSlices and Nodes (multi-document, or a List as 'kubectl get -o yaml' prints); a directory reads every .yaml/.yml/.json in it; '-' reads stdin. Repeatable." },
   { name: 'recursive', shorthand: 'R', option: 'recursive', kind: 'bool', commands: RENDER, help: 'Process the directories given with -f recursively, as kubectl -R does.' },
   { name: 'netns', option: 'netns', kind: 'string', check: checkNetnsName, commands: RUN, typeName: 'name', help: "kpx, for labs and tests: program the rules in this named network namespace (/run/netns/NAME) instead of the host's. Health, metrics and health-check node-port servers still listen in kpx's own namespace." },
+  { name: 'userspace-tcp-idle-timeout', option: 'userspaceTcpIdleTimeoutMs', kind: 'duration', check: checkNonNegative, commands: RUN, help: "kpx, userspace mode: close a proxied TCP or SCTP connection that has carried nothing either way for this long (e.g. '10m'). 0 (default) never does, as kube-proxy's userspace proxy." },
   { name: 'help', shorthand: 'h', option: 'help', kind: 'bool', commands: BOTH, help: 'Print this help and exit.' },
 ];
 

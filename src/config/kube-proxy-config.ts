@@ -91,6 +91,8 @@ export interface KpxOptions {
   help: boolean;
   /** `kpx run --netns`: program this network namespace instead of the host's (labs, tests). */
   netns: string;
+  /** `--userspace-tcp-idle-timeout`: close a proxied TCP/SCTP connection idle this long both ways; 0 never (upstream's behaviour). */
+  userspaceTcpIdleTimeoutMs: number;
 }
 
 const HEALTHZ_PORT = 10256;
@@ -159,6 +161,7 @@ export function defaultKpxOptions(): KpxOptions {
     recursive: false,
     help: false,
     netns: '',
+    userspaceTcpIdleTimeoutMs: 0,
   };
 }
 

@@ -1,7 +1,7 @@
 // A registered mode configured from KubeProxyConfiguration, where the mode has options of
 // its own (the ipvs section; the userspace mode's UDP idle timeout). `kpx render` and `kpx run` both go through here, so a
 // rendered plan is the plan the daemon would apply.
-import type { KubeProxyConfig } from '../config/kube-proxy-config.ts';
+import type { KpxOptions, KubeProxyConfig } from '../config/kube-proxy-config.ts';
 import type { Mode } from './mode.ts';
 import { createIpvsMode } from './ipvs/index.ts';
 import type { IpvsOptions, IpvsScheduler } from './ipvs/options.ts';
@@ -21,14 +21,19 @@ export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
   };
 }
 
+/** The kpx-only options a mode takes (from flags; KubeProxyConfiguration has no field for them). */
+export type ModeOptions = Pick<KpxOptions, 'userspaceTcpIdleTimeoutMs'>;
+
+const NO_MODE_OPTIONS: ModeOptions = { userspaceTcpIdleTimeoutMs: 0 };
+
 /** What the userspace mode takes from the configuration (its dataplane options that survive JSON, for the netns agent). */
-export function userspaceOptionsFromConfig(config: KubeProxyConfig): AgentOptions {
-  return { udpIdleTimeoutMs: config.udpIdleTimeoutMs };
+export function userspaceOptionsFromConfig(config: KubeProxyConfig, options: ModeOptions = NO_MODE_OPTIONS): AgentOptions {
+  return { udpIdleTimeoutMs: config.udpIdleTimeoutMs, tcpIdleTimeoutMs: options.userspaceTcpIdleTimeoutMs };
 }
 
 /** The registry's mode, or one configured from the file and flags where the mode has options. */
-export function configureMode(registered: Mode<unknown>, config: KubeProxyConfig): Mode<unknown> {
+export function configureMode(registered: Mode<unknown>, config: KubeProxyConfig, options: ModeOptions = NO_MODE_OPTIONS): Mode<unknown> {
   if (registered.name === 'ipvs') return createIpvsMode(ipvsOptionsFromConfig(config)) as Mode<unknown>;
-  if (registered.name === 'userspace') return createUserspaceMode(userspaceOptionsFromConfig(config)) as Mode<unknown>;
+  if (registered.name === 'userspace') return createUserspaceMode(userspaceOptionsFromConfig(config, options)) as Mode<unknown>;
   return registered;
 }

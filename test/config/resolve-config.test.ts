@@ -65,6 +65,14 @@ describe('defaults', () => {
     expect(negative.errors.map(formatConfigError).join('\n')).toMatch(/--udp-timeout.*must be greater than 0/);
   });
 
+  it('--userspace-tcp-idle-timeout (kpx only, run only): 0 by default, a duration, never negative', async () => {
+    expect((await loadCommandLine([], 'run')).resolved.options.userspaceTcpIdleTimeoutMs).toBe(0);
+    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=10m'], 'run')).resolved.options.userspaceTcpIdleTimeoutMs).toBe(600_000);
+    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=-1s'], 'run')).errors.map(formatConfigError).join('\n')).toMatch(/--userspace-tcp-idle-timeout.*must be greater than or equal to 0/);
+    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=soon'], 'run')).errors.map(formatConfigError).join('\n')).toMatch(/--userspace-tcp-idle-timeout.*must be a duration/);
+    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=10m'], 'render')).errors.length).toBeGreaterThan(0);
+  });
+
   it('healthz and metrics defaults follow an IPv6 bindAddress; a bare IP gets the default port', async () => {
     const v6 = await writeConfig('v6.yaml', `${HEADER}bindAddress: "::"\n`);
     const { config } = (await loadCommandLine([`--config=${v6}`], 'run')).resolved;

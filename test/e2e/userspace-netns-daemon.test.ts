@@ -62,7 +62,7 @@ describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
     const daemon = spawnKpxRun([
       '--master', api.url, '--hostname-override', 'node', '--proxy-mode', 'userspace', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
       '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s', '--udp-timeout', '1500ms',
+      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s', '--udp-timeout', '1500ms', '--userspace-tcp-idle-timeout', '30s',
     ]);
     daemons.push(daemon);
     await daemon.waitForLog(isSync);
@@ -86,9 +86,9 @@ describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
 
   it('carries TCP and UDP from a pod, follows an endpoint removal, and stops its agent on SIGTERM', async () => {
     const { daemon, agent } = await startDaemon();
-    // --udp-timeout reaches the agent that owns the UDP sessions in the namespace.
+    // --udp-timeout and --userspace-tcp-idle-timeout reach the agent that owns the sessions in the namespace.
     const agentArgv = (await readFile(`/proc/${agent}/cmdline`, 'utf8')).split('\0');
-    expect(JSON.parse(agentArgv[agentArgv.indexOf(NETNS_AGENT_PATH) + 1] ?? '{}')).toEqual({ udpIdleTimeoutMs: 1500 });
+    expect(JSON.parse(agentArgv[agentArgv.indexOf(NETNS_AGENT_PATH) + 1] ?? '{}')).toEqual({ udpIdleTimeoutMs: 1500, tcpIdleTimeoutMs: 30_000 });
 
     const tcp = await topology.probe(pods.a.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 });
     expect(new Set(tcp.map((attempt) => attempt.reply?.split(' ')[0] ?? attempt.error))).toEqual(new Set(['pod-a', 'pod-b', 'pod-c']));
