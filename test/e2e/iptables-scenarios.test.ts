@@ -3,7 +3,7 @@
 // source ranges, externalTrafficPolicy Local, ClientIP affinity and hairpin masquerade; and
 // an established connection surviving `kpx run` being killed and started again.
 // The echo servers answer `NAME PEER_IP`, so the source address each pod saw is checkable.
-// Needs root, iproute2, iptables-legacy and iptables-nft.
+// Every dataplane scenario runs on both iptables backends. Needs root, iproute2, iptables-legacy and iptables-nft.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/apiserver/server.ts';
@@ -121,7 +121,7 @@ function expectSpreadOverEveryPod(attempts: readonly Attempt[], minimumEach: num
   for (const count of Object.values(counts)) expect(count).toBeGreaterThan(minimumEach);
 }
 
-describe.skipIf(!isRoot)('iptables scenarios with real traffic (legacy backend)', () => {
+describe.skipIf(!isRoot).each(['legacy', 'nft'] as const)('iptables scenarios with real traffic (%s backend)', (backend) => {
   let topology: Topology;
   let dataplane: Dataplane<IptablesPlan>;
 
@@ -134,7 +134,7 @@ describe.skipIf(!isRoot)('iptables scenarios with real traffic (legacy backend)'
     await topology.startEchoServers([ECHO_PORT]);
     dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
       netns: topology.node.netns,
-      backend: 'legacy',
+      backend,
     });
     await dataplane.setup();
     await dataplane.apply(planIptables(desiredState(topology)));
