@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adoptKernelVmLegs, relayLine } from './kernel-vm-leg.ts';
 import type { Progress } from './progress.ts';
+import { renderCharts } from './report-html.ts';
 import { formatReportTable } from './report-table.ts';
 import type { LabReport, LegFigures, ModeFigures } from './report-types.ts';
 
@@ -34,6 +35,19 @@ describe('the kernel VM leg', () => {
     expect(table).toContain('ipvs (kernel VM) vs direct (kernel VM): TCP 1 stream -50.0%, TCP N streams +0.0%, RR p50 +200 µs');
     expect(table).not.toMatch(/ipvs \(kernel VM\) vs direct:/);
     expect(table).toContain("rows marked (kernel VM) ran inside Debian's kernel 6.1.0-56-amd64 under qemu on an emulated CPU (101 s)");
+  });
+
+  it('charts every mode against its own baseline, so host and VM legs can stand side by side', () => {
+    const legs = adoptKernelVmLegs(innerReport(), { kernel: 'k', vmSeconds: 1 });
+    const hostDirect = { name: 'direct', status: 'ok' as const, figures: { ...legFigures, tcpGbit1: 20 } };
+    const charts = renderCharts({ ...innerReport(), legs: [hostDirect, ...legs] });
+    expect(charts).toHaveLength(7);
+    const [versus, added] = charts.slice(5);
+    expect(versus).toContain('Versus its own direct baseline');
+    expect(versus).toContain('ipvs (kernel VM)');
+    // TCP 1 stream: 1 Gbit/s in the VM against the VM's 2, not the host's 20.
+    expect(versus).toMatch(/>50</);
+    expect(added).toMatch(/>200</);
   });
 
   it('says a leg that failed or was skipped inside the VM did so there', () => {

@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline SVG charts rendered server-side by echarts'
 // SSR renderer, no script, no external resource) plus the table and the raw JSON.
 import * as echarts from 'echarts';
-import type { LabReport, LegFigures, LegReport, ModeFigures } from './report-types.ts';
+import { DIRECT_LEG, type LabReport, type LegFigures, type LegReport, type ModeFigures } from './report-types.ts';
 
 interface ChartSpec {
   readonly title: string;
@@ -25,7 +25,8 @@ function renderBarChart(title: string, unit: string, categories: readonly string
     title: { text: title, subtext: unit, left: 'center' },
     legend: { bottom: 0 },
     grid: { top: 70, bottom: 50, left: 70, right: 20 },
-    xAxis: { type: 'category', data: [...categories] },
+    // Every leg named under its bars (echarts would drop labels that collide), wrapped when long.
+    xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0, fontSize: 10, width: 90, overflow: 'break' } },
     yAxis: { type: 'value' },
     series: series.map((s) => ({ name: s.name, type: 'bar', data: s.data.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)), label: { show: true, position: 'top', fontSize: 10 } })),
   });
@@ -51,7 +52,34 @@ export function renderCharts(report: LabReport): string[] {
       { name: 'sync p50 (after changes)', data: modeFigures.map((f) => f.syncP50Ms) },
     ]),
   );
+  charts.push(...renderVersusBaselineCharts(report));
   return charts;
+}
+
+/**
+ * Each mode against its own baseline (`direct`, or `direct (kernel VM)` for legs run in the VM):
+ * the one view where host and emulated-CPU legs can stand side by side.
+ */
+function renderVersusBaselineCharts(report: LabReport): string[] {
+  const compared = report.legs.flatMap((leg) => {
+    if (leg.status !== 'ok' || !('checks' in leg)) return [];
+    const baseline = report.legs.find((other) => other.name === (leg.baseline ?? DIRECT_LEG));
+    return baseline?.status === 'ok' ? [{ name: leg.name, figures: leg.figures, base: baseline.figures }] : [];
+  });
+  const names = compared.map((leg) => leg.name);
+  const percentOf = (pick: (f: LegFigures) => number) => compared.map(({ figures, base }) => (100 * pick(figures)) / pick(base));
+  const addedTo = (pick: (f: LegFigures) => number) => compared.map(({ figures, base }) => pick(figures) - pick(base));
+  return [
+    renderBarChart('Versus its own direct baseline', '% of the baseline (100 = as fast as direct)', names, [
+      { name: 'TCP 1 stream', data: percentOf((f) => f.tcpGbit1) },
+      { name: 'TCP N streams', data: percentOf((f) => f.tcpGbitN) },
+      { name: 'conn/s', data: percentOf((f) => f.connPerSecond) },
+    ]),
+    renderBarChart('Latency added to its own direct baseline', 'µs', names, [
+      { name: 'RR p50', data: addedTo((f) => f.rrP50Us) },
+      { name: 'UDP p50', data: addedTo((f) => f.udpP50Us) },
+    ]),
+  ];
 }
 
 export function renderReportHtml(report: LabReport, table: string): string {

@@ -128,7 +128,7 @@ describe.skipIf(!isRoot)('kpx lab, headless', () => {
       expect(dom.status, dom.stderr).toBe(0);
       expect(dom.stderr).not.toMatch(/CONSOLE\(\d+\)|Uncaught|ERR_FILE_NOT_FOUND/);
       const charts = dom.stdout.match(/<figure class="chart"><svg[^>]*>/g) ?? [];
-      expect(charts.length).toBe(5);
+      expect(charts.length).toBe(7);
       // Each chart has drawn bars (paths), axis labels and the legs' names.
       expect((dom.stdout.match(/<path /g) ?? []).length).toBeGreaterThan(20);
       expect(dom.stdout).toContain('TCP throughput');
