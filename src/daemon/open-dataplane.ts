@@ -7,7 +7,7 @@ import type { IPFamily } from '../model/types.ts';
 import type { Dataplane, DataplaneDeps, Mode } from '../modes/mode.ts';
 import { openIptablesDataplane } from '../modes/iptables/dataplane.ts';
 import { openIpvsDataplane } from '../modes/ipvs/dataplane.ts';
-import { ipvsOptionsFromConfig, userspaceOptionsFromConfig } from '../modes/configure-mode.ts';
+import { ipvsOptionsFromConfig, userspaceOptionsFromConfig, type ModeOptions } from '../modes/configure-mode.ts';
 import { openRemoteUserspaceDataplane, spawnNetnsAgent } from '../modes/userspace/remote-dataplane.ts';
 
 export interface DataplaneSettings {
@@ -16,8 +16,8 @@ export interface DataplaneSettings {
   readonly ipFamily: IPFamily;
   readonly localhostNodePorts: boolean;
   readonly nodePortAddresses: readonly string[];
-  /** The userspace netns agent's TCP idle timeout (--userspace-tcp-idle-timeout); on the host the configured mode has it. */
-  readonly userspaceTcpIdleTimeoutMs?: number;
+  /** The kpx-only mode options, for the userspace netns agent (on the host the configured mode has them). */
+  readonly modeOptions?: ModeOptions;
 }
 
 export function openDataplane(mode: Mode<unknown>, deps: DataplaneDeps, config: KubeProxyConfig, settings: DataplaneSettings): Dataplane<unknown> {
@@ -36,7 +36,7 @@ export function openDataplane(mode: Mode<unknown>, deps: DataplaneDeps, config: 
       // The sockets must live in the namespace, the daemon on the host: a child agent there
       // runs the dataplane, and stops with the daemon (its listeners cannot outlive it).
       if (settings.netns === '') return mode.open(deps);
-      return openRemoteUserspaceDataplane({ log: deps.log, spawnAgent: () => spawnNetnsAgent(settings.netns, userspaceOptionsFromConfig(config, { userspaceTcpIdleTimeoutMs: settings.userspaceTcpIdleTimeoutMs ?? 0 })) }) as Dataplane<unknown>;
+      return openRemoteUserspaceDataplane({ log: deps.log, spawnAgent: () => spawnNetnsAgent(settings.netns, userspaceOptionsFromConfig(config, settings.modeOptions)) }) as Dataplane<unknown>;
     default:
       if (settings.netns !== '') {
         throw new KpxError('KPX_ERR_UNSUPPORTED', `--netns is not supported by the ${mode.name} mode yet`, { context: { mode: mode.name } });

@@ -55,7 +55,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     ipFamily: modelConfig.ipFamily,
     localhostNodePorts: modelConfig.localhostNodePorts,
     nodePortAddresses: modelConfig.nodePortAddresses,
-    userspaceTcpIdleTimeoutMs: options.userspaceTcpIdleTimeoutMs,
+    modeOptions: options,
   });
   parts.dataplane = dataplane;
   const sysctl = options.netns === '' ? procSysctl() : execSysctl(hereExec);

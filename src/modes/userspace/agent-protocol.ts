@@ -32,16 +32,21 @@ export function errorFromBody(body: AgentErrorBody, context: Readonly<Record<str
   return new KpxError(code, body.message, { context: { ...body.context, ...context, from: 'userspace netns agent' } });
 }
 
-/** Parses one reply line; undefined for a line that is not a reply (never thrown). */
-export function parseReply(line: string): AgentReply | undefined {
+/** One line as a JSON object; undefined for anything else (never thrown). */
+export function parseJsonObject(line: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const reply = value as Record<string, unknown>;
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Parses one reply line; undefined for a line that is not a reply (never thrown). */
+export function parseReply(line: string): AgentReply | undefined {
+  const reply = parseJsonObject(line);
+  if (reply === undefined) return undefined;
   if (typeof reply['id'] !== 'number' || typeof reply['ok'] !== 'boolean') return undefined;
   if (reply['ok'] === false) {
     const error = reply['error'] as Record<string, unknown> | undefined;
@@ -54,14 +59,8 @@ export function parseReply(line: string): AgentReply | undefined {
 
 /** Parses one request line; undefined for anything that is not a known request. */
 export function parseRequest(line: string): AgentRequest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const request = value as Record<string, unknown>;
+  const request = parseJsonObject(line);
+  if (request === undefined) return undefined;
   const id = request['id'];
   if (typeof id !== 'number') return undefined;
   switch (request['method']) {

@@ -11,7 +11,7 @@ import { lineSplitter } from '../../lines.ts';
 import type { Logger } from '../../log.ts';
 import type { ServicePortName } from '../../model/types.ts';
 import type { ApplyReport, Dataplane, Observed } from '../mode.ts';
-import { errorFromBody, parseReply, type AgentRequest } from './agent-protocol.ts';
+import { errorFromBody, parseJsonObject, parseReply, type AgentRequest } from './agent-protocol.ts';
 import type { UserspaceDataplaneOptions } from './dataplane.ts';
 import type { UserspacePlan } from './plan-types.ts';
 
@@ -108,13 +108,7 @@ function connectAgent(options: RemoteDataplaneOptions, log: Logger, onUnexpected
   });
   onLines(child.stderr, (line) => {
     stderrTail = (stderrTail + line + '\n').slice(-STDERR_TAIL_CHARS);
-    let entry: Record<string, unknown> | undefined;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (typeof parsed === 'object' && parsed !== null) entry = parsed as Record<string, unknown>;
-    } catch {
-      entry = undefined;
-    }
+    const entry = parseJsonObject(line);
     if (entry === undefined) log.debug({ stderr: line }, 'userspace netns agent');
     else log.debug({ agentLog: entry }, typeof entry['msg'] === 'string' ? entry['msg'] : 'userspace netns agent');
   });
