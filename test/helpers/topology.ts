@@ -68,6 +68,16 @@ const ECHO_SERVER = fileURLToPath(new URL('./echo-server.ts', import.meta.url));
 const PROBE_CLIENT = fileURLToPath(new URL('./probe-client.ts', import.meta.url));
 
 /** A fresh prefix: short enough for namespace names, unique per run. */
+/**
+ * A TCP attempt fails fast (refused, reset) or connects; an unanswered UDP datagram only ever
+ * times out, so a late answer (an echo server short of CPU while other test files run, e.g. the
+ * 1 GiB transfer) reads as a lost one: one of 300 did in a CI run. Waiting longer for an answer
+ * changes nothing a test asserts.
+ */
+function defaultProbeTimeoutMs(proto: 'tcp' | 'udp'): number {
+  return proto === 'udp' ? 3_000 : 1_000;
+}
+
 export function uniquePrefix(base = 'kpxe'): string {
   return `${base}-${randomBytes(3).toString('hex')}`;
 }
@@ -184,7 +194,7 @@ export async function buildTopology(prefix: string = uniquePrefix(), exec: Exec 
     },
     async probe(netns, options) {
       const args = [PROBE_CLIENT, '--proto', options.proto, '--host', options.host, '--port', String(options.port)];
-      args.push('--count', String(options.count ?? 1), '--timeout-ms', String(options.timeoutMs ?? 1000));
+      args.push('--count', String(options.count ?? 1), '--timeout-ms', String(options.timeoutMs ?? defaultProbeTimeoutMs(options.proto)));
       if (options.sourcePort !== undefined) args.push('--source-port', String(options.sourcePort));
       if (options.concurrency !== undefined) args.push('--concurrency', String(options.concurrency));
       const result = await execOk(execInNetns(exec, netns), { file: process.execPath, args, timeoutMs: 120_000 });
