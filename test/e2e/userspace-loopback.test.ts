@@ -289,6 +289,28 @@ describe('UDP', () => {
       for (const backend of udp) backend.close();
     }
   });
+
+  it('relays a reply that reached kpx in time even when the process was stalled past the idle timeout', async () => {
+    const idleTimeoutMs = 100;
+    // A backend in this process: it answers, then blocks the event loop (kpx's too) for three
+    // idle timeouts. The answer waits in kpx's upstream socket while the session's timer expires.
+    const stalling = createSocket('udp4');
+    stalling.on('message', (message, peer) => {
+      stalling.send(`slow ${message.toString()}`, peer.port, peer.address);
+      const until = performance.now() + 3 * idleTimeoutMs;
+      while (performance.now() < until);
+    });
+    await new Promise<void>((resolve) => stalling.bind(0, BACKEND_HOST, resolve));
+    try {
+      dataplane = openDataplane({ udpIdleTimeoutMs: idleTimeoutMs });
+      await dataplane.apply(planOf([servicePort('stall', '127.10.1.4', [endpoint(stalling.address().port)], { protocol: 'UDP' })]));
+      expect(await udpAsk('127.10.1.4', 80, 'ping', 2000)).toBe('slow ping');
+      // The session did end, once idle for real.
+      await expect.poll(() => dataplane?.activeCounts().get('UDP/127.10.1.4:80'), { timeout: 1000 }).toBe(0);
+    } finally {
+      stalling.close();
+    }
+  });
 });
 
 describe('SCTP', () => {

@@ -18,6 +18,10 @@ const DNS_IP = '10.96.0.53';
 const EMPTY_IP = '10.96.0.99';
 const STICKY_IP = '10.96.0.20';
 const EXTERNAL_IP = '192.0.2.10';
+// Longer than the 250 ms default: a session ends when its echo server answers slower than the
+// idle timeout, which a CI machine busy with kernel VMs can make it. This file tests spreading,
+// not expiry; expiry is tested on loopback (userspace-loopback.test.ts).
+const UDP_IDLE_TIMEOUT_MS = 3_000;
 const WEB_NODE_PORT = 30080;
 
 const CHILD_SCRIPT = `
@@ -26,7 +30,7 @@ const root = process.argv[1];
 const { openUserspaceDataplane } = await import(root + '/src/modes/userspace/dataplane.ts');
 const { realExec } = await import(root + '/src/sys/exec.ts');
 const { silentLogger } = await import(root + '/src/log.ts');
-const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, {});
+const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, JSON.parse(process.argv[2]));
 const reply = (message) => process.stdout.write(JSON.stringify(message) + '\\n');
 await dataplane.setup();
 reply({ ok: true, ready: true });
@@ -49,7 +53,7 @@ interface KpxChild {
 
 async function startKpx(netns: string): Promise<KpxChild> {
   const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', CHILD_SCRIPT, root], {
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', CHILD_SCRIPT, root, JSON.stringify({ udpIdleTimeoutMs: UDP_IDLE_TIMEOUT_MS })], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

@@ -2,7 +2,8 @@
 // connected upstream socket to the endpoint picked for it. Replies go back through the
 // listener's socket, so they come from the service address. A session ends after
 // `idleTimeoutMs` without traffic either way (kube-proxy userspace's --udp-timeout, 250ms by
-// default), or when its endpoint leaves the endpoint set.
+// default), or when its endpoint leaves the endpoint set. Traffic that reached a socket before
+// the timeout counts even if the process was too busy to read it in time (see expireWhenIdle).
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
 import type { UpstreamEndpoint, UserspaceListener } from '../plan-types.ts';
 import { createEndpointPicker } from '../pick-endpoint.ts';
@@ -22,6 +23,8 @@ interface Session {
   readonly endpoint: UpstreamEndpoint;
   readonly upstream: DgramSocket;
   readonly timer: NodeJS.Timeout;
+  /** Datagrams relayed either way; tells expireWhenIdle whether traffic came after the timer fired. */
+  relayed: number;
   /** Datagrams received before the upstream socket connected; undefined once connected. */
   queue: Buffer[] | undefined;
   closed: boolean;
@@ -58,6 +61,22 @@ export async function openUdpListener(initial: UserspaceListener, deps: ProxyDep
     session.upstream.close();
   }
 
+  // libuv runs due timers before it reads sockets: after a stall longer than the timeout (GC, a
+  // descheduled process), a reply already waiting in the upstream socket would be dropped with
+  // its session. setImmediate runs after the loop's next socket reads, so the session ends only
+  // if those brought nothing; otherwise the relay refreshed the timer, which fires again later.
+  function expireWhenIdle(key: string, session: Session): void {
+    const relayedBefore = session.relayed;
+    setImmediate(() => {
+      if (session.relayed === relayedBefore) endSession(key, session);
+    });
+  }
+
+  function noteTraffic(session: Session): void {
+    session.relayed += 1;
+    session.timer.refresh();
+  }
+
   function openSession(key: string, client: RemoteInfo): Session | undefined {
     const endpoint = picker.pick(client.address);
     if (endpoint === undefined) return undefined;
@@ -65,13 +84,14 @@ export async function openUdpListener(initial: UserspaceListener, deps: ProxyDep
     const session: Session = {
       endpoint,
       upstream,
-      timer: setTimeout(() => endSession(key, session), options.idleTimeoutMs),
+      timer: setTimeout(() => expireWhenIdle(key, session), options.idleTimeoutMs),
+      relayed: 0,
       queue: [],
       closed: false,
     };
     upstream.on('message', (reply) => {
       try {
-        session.timer.refresh();
+        noteTraffic(session);
         socket.send(reply, client.port, client.address);
       } catch (error) {
         log.debug({ err: error }, 'reply relay failed');
@@ -95,7 +115,7 @@ export async function openUdpListener(initial: UserspaceListener, deps: ProxyDep
       const key = `${client.address}|${client.port}`;
       const session = sessions.get(key) ?? (isSourceAllowed(listener.sourceRanges, client.address) ? openSession(key, client) : undefined);
       if (session === undefined) return;
-      session.timer.refresh();
+      noteTraffic(session);
       if (session.queue === undefined) session.upstream.send(datagram);
       else if (session.queue.length < MAX_QUEUED_DATAGRAMS) session.queue.push(datagram);
     } catch (error) {
