@@ -160,11 +160,12 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
     expect(Object.keys(countByPod(attempts)).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
   });
 
-  it('refuses a service without endpoints within 100 ms (REJECT, not a timeout)', async () => {
+  it('refuses a service without endpoints at once (REJECT, not a timeout)', async () => {
     const attempts = await topology.probe(topology.pods[0]!.netns, { proto: 'tcp', host: EMPTY_IP, port: 80, count: 5, timeoutMs: 2000 });
     for (const attempt of attempts) {
       expect(attempt.error).toBe('ECONNREFUSED');
-      expect(attempt.ms).toBeLessThan(100);
+      // Far under the probe's 2 s timeout; not tighter, so that a busy CI machine cannot fail it.
+      expect(attempt.ms).toBeLessThan(1000);
     }
   });
 

@@ -153,7 +153,8 @@ describe('TCP', () => {
     await dataplane.apply(planOf([servicePort('empty', '127.10.0.3', [])]));
     const started = performance.now();
     expect(await askName('127.10.0.3', 80)).toBe('error:ECONNREFUSED');
-    expect(performance.now() - started).toBeLessThan(100);
+    // A lost SYN or datagram would wait 1 s or more; not tighter, so that a busy CI machine cannot fail it.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('fails over to the next endpoint when one refuses', async () => {
@@ -257,7 +258,8 @@ describe('UDP', () => {
     await dataplane.apply(planOf([servicePort('empty', '127.10.1.2', [], { protocol: 'UDP' })]));
     const started = performance.now();
     expect(await udpAsk('127.10.1.2', 80)).toBe('error:ECONNREFUSED');
-    expect(performance.now() - started).toBeLessThan(100);
+    // A lost SYN or datagram would wait 1 s or more; not tighter, so that a busy CI machine cannot fail it.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('keeps a client on its session, ends it after the idle timeout, and ends sessions of removed endpoints', async () => {

@@ -163,7 +163,8 @@ describe.skipIf(!isRoot)('userspace dataplane in network namespaces', () => {
     const udp = await topology.probe(topology.pods[0]!.netns, { proto: 'udp', host: EMPTY_IP, port: 80, count: 5, timeoutMs: 2000 });
     for (const attempt of [...tcp, ...udp]) {
       expect(attempt.error).toBe('ECONNREFUSED');
-      expect(attempt.ms).toBeLessThan(100);
+      // Far under the probe's 2 s timeout; not tighter, so that a busy CI machine cannot fail it.
+      expect(attempt.ms).toBeLessThan(1000);
     }
   });
 

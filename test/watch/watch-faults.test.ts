@@ -197,7 +197,7 @@ describe('watch layer: its own contract', () => {
 
     const started = Date.now();
     await harness.watching.stop();
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(1000);
     const seen = harness.observations.length;
     harness.server.faults.failRequests(undefined);
     await harness.server.create(makeService('ns', 'too-late'));
@@ -212,7 +212,7 @@ describe('watch layer: its own contract', () => {
     expect(harness.server.openWatchCount()).toBe(3);
     const started = Date.now();
     await harness.watching.stop();
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(1000);
     await waitUntil(() => harness?.server.openWatchCount() === 0, 200);
     expect(harness.countEvents('watch-failed')).toBe(0);
   });
