@@ -3,14 +3,14 @@
 // argv word, path and env value is single-quoted, so nothing is ever re-parsed.
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { GUEST_JOB_DIR, PINNED_NODE, REPO_ROOT, SYSTEM_BIN_DIRS } from './paths.ts';
+import { GUEST_JOB_DIR, GUEST_V8_FLAGS_PRELOAD, PINNED_NODE, REPO_ROOT, SYSTEM_BIN_DIRS } from './paths.ts';
 
 export interface VmCommand {
   /** argv run inside the VM (argv[0] is looked up on the guest PATH). */
   readonly argv: readonly string[];
   /** Working directory inside the VM (the host's tree, writable through the overlay); default the repo root. */
   readonly cwd?: string;
-  /** Added to (and overriding) the default environment: PATH with the pinned node first, HOME, LANG, KPX_IN_VM=1. */
+  /** Added to (and overriding) the default environment: PATH with the pinned node first, HOME, LANG, KPX_IN_VM=1, NODE_OPTIONS preloading guest-v8-flags.mjs. */
   readonly env?: Readonly<Record<string, string>>;
   /** Kills the command (and its process group) after this long; exit status 124 then. */
   readonly timeoutMs?: number;
@@ -36,6 +36,8 @@ export function defaultGuestEnv(): Record<string, string> {
     // writes landing in the guest's overlay: the guest skips stripping types off what the host has
     // already run, which under the emulated CPU takes seconds per process.
     NODE_COMPILE_CACHE: `${tmpdir()}/kpx-node-compile-cache`,
+    // Children inherit it: kpx's daemons, netns agents and probes in the guest get the flags too.
+    NODE_OPTIONS: `--import="${GUEST_V8_FLAGS_PRELOAD}"`,
   };
   if (process.env.CI !== undefined) env.CI = process.env.CI;
   return env;

@@ -9,6 +9,8 @@ export const KERNEL_CACHE_DIR = process.env.KPX_KERNEL_CACHE ?? path.join(REPO_R
 export const INIT_SCRIPT_PATH = path.join(REPO_ROOT, 'scripts', 'kernel-vm', 'init.sh');
 /** The project's pinned Node; the VM sees the host's / so this path works inside it too. */
 export const PINNED_NODE = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
+/** Preloaded into every node process in the guest (see the file for why). */
+export const GUEST_V8_FLAGS_PRELOAD = path.join(REPO_ROOT, 'src', 'vm', 'guest-v8-flags.mjs');
 /** Where the guest mounts the per-run job folder (see scripts/kernel-vm/init.sh). */
 export const GUEST_JOB_DIR = '/kpx-vm';
 /** Tools the host needs to be found in these folders too (root's PATH may lack sbin). */
