@@ -97,7 +97,7 @@ export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl
     const first = parseLogLine(synced[0] ?? '');
     return { daemons, firstSyncMs: first?.durationMs ?? Number.NaN, stop };
   } catch (error) {
-    const failed = daemons.find((daemon) => daemon.child.exitCode !== null && daemon.child.exitCode !== 0);
+    const failed = daemons.find((daemon) => (daemon.child.exitCode !== null && daemon.child.exitCode !== 0) || daemon.child.signalCode !== null);
     await stop();
     if (failed !== undefined) {
       const reason = describeDaemonExit(failed);
