@@ -2,7 +2,7 @@
 // --kubeconfig (optionally with --master overriding its server), a bare --master URL,
 // or the in-cluster service account. The client library's KubeConfig supplies TLS
 // material, client certificates, tokens and exec/auth-provider plugins through
-// applyToHTTPSOptions; kpx adds what 2.0.1 misses: a kubeconfig user's `tokenFile`
+// applyToHTTPSOptions (a bare http --master has none of them, and goes without it); kpx adds what 2.0.1 misses: a kubeconfig user's `tokenFile`
 // (the key kubeadm's kube-proxy kubeconfig uses; the library only knows `token-file`
 // and reads it once), re-read and trimmed on every connection as client-go does, so a
 // rotated projected token is picked up on the next reconnect.
@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { KubeConfig, type Cluster, type User } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { KpxError } from '../errors.ts';
 import { isRecord } from './watch-decoder.ts';
@@ -41,15 +42,29 @@ export interface KubeClient {
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const USER_AGENT = 'kpx/0.1.0 (kube-proxy)';
 
+// @kubernetes/client-node's KubeConfig loads the library's whole generated API, ~850 modules:
+// 0.15 s of a start on the host, ~10 s in the kernel VM. A bare http --master (the lab, tests)
+// has no TLS or credentials for it to apply, so the library is loaded only when they may exist.
+const requireHere = createRequire(import.meta.url);
+
+function newKubeConfig(): KubeConfig {
+  const library = requireHere('@kubernetes/client-node') as { KubeConfig: new () => KubeConfig };
+  return new library.KubeConfig();
+}
+
+interface LoadedConfig {
+  readonly server: string;
+  /** What applies TLS material and credentials; undefined for a bare http --master, which has none. */
+  readonly config: KubeConfig | undefined;
+  readonly tokenFile: string | undefined;
+}
+
 export function createKubeClient(options: KubeClientOptions): KubeClient {
-  const { config, tokenFile } = loadKubeConfig(options);
-  const cluster = config.getCurrentCluster();
-  if (cluster === null) throw new KpxError('KPX_ERR_CONFIG', 'the kubeconfig has no current cluster');
-  const server = cluster.server.replace(/\/+$/, '');
+  const { server, config, tokenFile } = loadKubeConfig(options);
   const send = async (method: 'GET' | 'POST', pathAndQuery: string, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> => {
     const requestOptions: https.RequestOptions = { headers: {} };
     try {
-      await config.applyToHTTPSOptions(requestOptions);
+      await config?.applyToHTTPSOptions(requestOptions);
     } catch (error) {
       throw new KpxError('KPX_ERR_CONFIG', 'could not apply the kubeconfig credentials', { cause: error });
     }
@@ -83,18 +98,19 @@ async function readToken(tokenFile: string): Promise<string> {
   }
 }
 
-function loadKubeConfig(options: KubeClientOptions): { config: KubeConfig; tokenFile: string | undefined } {
+function loadKubeConfig(options: KubeClientOptions): LoadedConfig {
   if (options.kubeconfigPath !== undefined) return loadFromFile(options.kubeconfigPath, options.masterUrl);
   if (options.masterUrl !== undefined) {
     const server = parseServerUrl(options.masterUrl);
-    return { config: configFor({ name: 'master', server, skipTLSVerify: false }, { name: 'anonymous' }), tokenFile: undefined };
+    if (server.startsWith('http:')) return { server, config: undefined, tokenFile: undefined };
+    return configFor({ name: 'master', server, skipTLSVerify: false }, { name: 'anonymous' }, undefined);
   }
   return loadInCluster(options.inCluster ?? { env: process.env, serviceAccountDir: SERVICE_ACCOUNT_DIR });
 }
 
-function loadFromFile(kubeconfigPath: string, masterUrl: string | undefined): { config: KubeConfig; tokenFile: string | undefined } {
+function loadFromFile(kubeconfigPath: string, masterUrl: string | undefined): LoadedConfig {
   let text: string;
-  const loaded = new KubeConfig();
+  const loaded = newKubeConfig();
   try {
     text = readFileSync(kubeconfigPath, 'utf8');
     loaded.loadFromString(text);
@@ -107,13 +123,10 @@ function loadFromFile(kubeconfigPath: string, masterUrl: string | undefined): { 
   if (cluster === null) throw new KpxError('KPX_ERR_CONFIG', 'the kubeconfig has no current cluster', { context: { kubeconfigPath } });
   const server = parseServerUrl(masterUrl ?? cluster.server);
   const tokenFile = findTokenFile(text, loaded.getCurrentContext());
-  return {
-    config: configFor({ ...cluster, server }, user),
-    tokenFile: tokenFile === undefined ? undefined : path.resolve(path.dirname(kubeconfigPath), tokenFile),
-  };
+  return configFor({ ...cluster, server }, user, tokenFile === undefined ? undefined : path.resolve(path.dirname(kubeconfigPath), tokenFile));
 }
 
-function loadInCluster(inCluster: NonNullable<KubeClientOptions['inCluster']>): { config: KubeConfig; tokenFile: string } {
+function loadInCluster(inCluster: NonNullable<KubeClientOptions['inCluster']>): LoadedConfig {
   const host = inCluster.env['KUBERNETES_SERVICE_HOST'];
   const port = inCluster.env['KUBERNETES_SERVICE_PORT'];
   if (host === undefined || host === '' || port === undefined || port === '') {
@@ -121,7 +134,7 @@ function loadInCluster(inCluster: NonNullable<KubeClientOptions['inCluster']>): 
   }
   const server = parseServerUrl(`https://${host.includes(':') ? `[${host}]` : host}:${port}`);
   const cluster = { name: 'in-cluster', server, caFile: path.join(inCluster.serviceAccountDir, 'ca.crt'), skipTLSVerify: false };
-  return { config: configFor(cluster, { name: 'service-account' }), tokenFile: path.join(inCluster.serviceAccountDir, 'token') };
+  return configFor(cluster, { name: 'service-account' }, path.join(inCluster.serviceAccountDir, 'token'));
 }
 
 /**
@@ -129,11 +142,11 @@ function loadInCluster(inCluster: NonNullable<KubeClientOptions['inCluster']>): 
  * library refuses to build an agent unless skipTLSVerify is set, which is moot without
  * TLS, so it is set there (kubectl and kube-proxy accept http servers as they are).
  */
-function configFor(cluster: Cluster, user: User): KubeConfig {
-  const config = new KubeConfig();
+function configFor(cluster: Cluster, user: User, tokenFile: string | undefined): LoadedConfig {
+  const config = newKubeConfig();
   const isPlainHttp = cluster.server.startsWith('http:');
   config.loadFromClusterAndUser(isPlainHttp ? { ...cluster, skipTLSVerify: true } : cluster, user);
-  return config;
+  return { server: cluster.server, config, tokenFile };
 }
 
 function parseServerUrl(text: string): string {

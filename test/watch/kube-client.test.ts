@@ -1,4 +1,5 @@
 // kube-client against a loopback HTTP server that records what arrives.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +75,27 @@ describe('createKubeClient', () => {
     await getOnce(client, '/version');
     expect(seen.at(-1)?.url).toBe('/version');
     expect(seen.at(-1)?.headers.authorization).toBeUndefined();
+  });
+
+  it('loads @kubernetes/client-node only when TLS or credentials may apply: not for a bare http --master', () => {
+    // A fresh process, since this one has loaded the library already; a module hook sees every load.
+    const script = `
+      import { registerHooks } from 'node:module';
+      let loads = 0;
+      registerHooks({ resolve(specifier, context, next) {
+        const resolved = next(specifier, context);
+        if (resolved.url.includes('/@kubernetes/client-node/')) loads += 1;
+        return resolved;
+      } });
+      const { createKubeClient } = await import(${JSON.stringify(new URL('../../src/watch/kube-client.ts', import.meta.url).href)});
+      createKubeClient({ masterUrl: 'http://127.0.0.1:1' });
+      const afterHttp = loads;
+      createKubeClient({ masterUrl: 'https://127.0.0.1:1' });
+      console.log(JSON.stringify({ afterHttp, afterHttps: loads }));
+    `;
+    const loads = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { afterHttp: number; afterHttps: number };
+    expect(loads.afterHttp).toBe(0);
+    expect(loads.afterHttps).toBeGreaterThan(0);
   });
 
   it('rejects with KPX_ERR_WATCH when nothing answers', async () => {
