@@ -2,7 +2,8 @@
 // --kubeconfig (optionally with --master overriding its server), a bare --master URL,
 // or the in-cluster service account. The client library's KubeConfig supplies TLS
 // material, client certificates, tokens and exec/auth-provider plugins through
-// applyToHTTPSOptions (a bare http --master has none of them, and goes without it); kpx adds what 2.0.1 misses: a kubeconfig user's `tokenFile`
+// applyToHTTPSOptions (a bare http --master has none, and goes without it); kpx adds
+// what 2.0.1 misses: a kubeconfig user's `tokenFile`
 // (the key kubeadm's kube-proxy kubeconfig uses; the library only knows `token-file`
 // and reads it once), re-read and trimmed on every connection as client-go does, so a
 // rotated projected token is picked up on the next reconnect.
