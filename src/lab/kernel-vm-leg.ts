@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { lineSplitter } from '../lines.ts';
 import { prepareVm, runInVm } from '../vm/run-in-vm.ts';
+import { isInsideKernelVm } from '../vm/job-script.ts';
 import { VmUnavailableError } from '../vm/prerequisites.ts';
 import type { Progress } from './progress.ts';
 import { DIRECT_LEG, type KernelVmRun, type LabReport, type LegReport } from './report-types.ts';
@@ -66,7 +67,7 @@ export function adoptKernelVmLegs(inner: LabReport, vm: KernelVmRun): LegReport[
 export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReason: string, progress: Progress, signal: AbortSignal): Promise<LegReport[]> {
   const { mode } = settings;
   const name = `${mode}${KERNEL_VM_SUFFIX}`;
-  if (process.env.KPX_IN_VM === '1') return [{ name: mode, status: 'skipped', reason: hostReason }];
+  if (isInsideKernelVm()) return [{ name: mode, status: 'skipped', reason: hostReason }];
   progress.step(`${mode}: ${hostReason}; running this leg inside the kernel VM (Debian's kernel under qemu, emulated CPU: slower, compared with the VM's own direct baseline)`);
   const relay = lineSplitter((line) => relayLine(progress, `${name}: `, line));
   let run;

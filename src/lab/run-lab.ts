@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startApiServer } from '../apiserver/server.ts';
 import type { ApiServerHandle } from '../apiserver/types.ts';
 import type { Exec } from '../sys/exec.ts';
+import { isInsideKernelVm } from '../vm/job-script.ts';
 import { API_CHANGE_WAIT_MS, measureApiChanges } from './api-change.ts';
 import { ProcessGroup } from './lab-process.ts';
 import { measureLeg, runTrafficClient, type MeasureOptions, type Target } from './measure.ts';
@@ -89,7 +90,7 @@ function measureOptions(context: LabContext, leg: string): MeasureOptions {
  */
 function firstSyncTimeoutMs(services: number): number {
   const nativeMs = 30_000 + services * 10;
-  return process.env.KPX_IN_VM === '1' ? 3 * nativeMs : nativeMs;
+  return isInsideKernelVm() ? 3 * nativeMs : nativeMs;
 }
 
 /** `cleanUp`: run `kpx run --cleanup` after the leg; not needed when the namespaces go next, taking the rules with them. */

@@ -24,6 +24,11 @@ export interface JobFiles {
 /** Folder (inside the job folder) where run.sh leaves per-command output and timestamps. */
 export const OUT_DIR = `${GUEST_JOB_DIR}/out`;
 
+/** True in a process that the kernel VM runs (defaultGuestEnv sets KPX_IN_VM, children inherit it). */
+export function isInsideKernelVm(): boolean {
+  return process.env.KPX_IN_VM === '1';
+}
+
 export function defaultGuestEnv(): Record<string, string> {
   const env: Record<string, string> = {
     PATH: [`${REPO_ROOT}/node_modules/.bin`, ...SYSTEM_BIN_DIRS].join(':'),

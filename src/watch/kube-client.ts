@@ -139,7 +139,7 @@ function loadInCluster(inCluster: NonNullable<KubeClientOptions['inCluster']>): 
 }
 
 /**
- * A KubeConfig holding exactly this cluster and user. For a plain-http server the
+ * The server and a KubeConfig holding exactly this cluster and user. For a plain-http server the
  * library refuses to build an agent unless skipTLSVerify is set, which is moot without
  * TLS, so it is set there (kubectl and kube-proxy accept http servers as they are).
  */

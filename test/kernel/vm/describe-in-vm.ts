@@ -2,6 +2,7 @@
 // run here (no qemu, no kernel package, a module missing) the block is skipped
 // with the reason locally, and fails with the reason in CI (CI=true).
 import { describe, it } from 'vitest';
+import { isInsideKernelVm } from '../../../src/vm/job-script.ts';
 import { VmUnavailableError } from '../../../src/vm/prerequisites.ts';
 import { prepareVm } from '../../../src/vm/run-in-vm.ts';
 
@@ -31,7 +32,7 @@ export async function checkVmReadiness(modules: readonly string[] = []): Promise
  * The body registers beforeAll/it as usual and calls runCommandsInVm/runInVm.
  */
 export async function describeInVm(name: string, requirements: { modules?: readonly string[] }, body: () => void): Promise<void> {
-  if (process.env.KPX_IN_VM === '1') {
+  if (isInsideKernelVm()) {
     // A guest vitest run that collected this file: no VM inside the VM.
     describe.skip(`${name} (skipped: already inside the kernel VM)`, body);
     return;
