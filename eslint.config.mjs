@@ -1,6 +1,6 @@
 import tseslint from 'typescript-eslint';
 
-const PURE_FOLDERS = ['src/model/**', 'src/diff/**', 'src/modes/*/render*.ts', 'src/modes/*/plan*.ts', 'src/modes/*/chain-names.ts'];
+const PURE_FOLDERS = ['packages/agent/src/model/**', 'packages/agent/src/diff/**', 'packages/agent/src/modes/*/render*.ts', 'packages/agent/src/modes/*/plan*.ts', 'packages/agent/src/modes/*/chain-names.ts'];
 const SIDE_EFFECT_MODULES = ['node:child_process', 'node:net', 'node:dgram', 'node:fs', 'node:fs/promises', 'node:http', 'execa'];
 
 export default tseslint.config(

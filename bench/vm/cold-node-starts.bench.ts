@@ -1,11 +1,11 @@
 // How often a cold node process dies inside the kernel VM (qemu multi-threaded TCG), with the
-// guest's default V8 flags preload (src/vm/guest-v8-flags.mjs) and without it. Each start runs
+// guest's default V8 flags preload (packages/vm/src/guest-v8-flags.mjs) and without it. Each start runs
 // `kpx render --help` with an empty compile cache of its own, so Node strips types again (the
 // WebAssembly path the preload is about); the two kinds alternate in one VM boot.
 //   node bench/vm/cold-node-starts.bench.ts [--starts 32]
 import { parseArgs } from 'node:util';
-import { runCommandsInVm } from '../../src/vm/run-in-vm.ts';
-import type { VmCommand } from '../../src/vm/job-script.ts';
+import { runCommandsInVm } from '../../packages/vm/src/run-in-vm.ts';
+import type { VmCommand } from '../../packages/vm/src/job-script.ts';
 import { median } from '../render/synthetic-cluster.ts';
 
 const { values } = parseArgs({ options: { starts: { type: 'string', default: '32' } } });

@@ -1,5 +1,5 @@
 #!/bin/busybox sh
-# /init of the kernel-test VM's initramfs (built by src/vm/initramfs.ts).
+# /init of the kernel-test VM's initramfs (built by packages/vm/src/initramfs.ts).
 # Mounts the host's / read-only over virtio-9p with a tmpfs overlay on top, mounts
 # the writable per-run job folder on /kpx-vm and the cached kernel's module tree
 # on /lib/modules, then switch_roots into that tree to run /kpx-vm/run.sh as PID 1

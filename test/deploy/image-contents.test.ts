@@ -1,7 +1,8 @@
 // The image cannot be built here (no container engine), so check offline what it will hold:
 // the build context .dockerignore lets through, what the Dockerfile copies, and that every
-// module kpx loads from its entry point is in the image and needs no dev dependency
-// (`npm ci --omit=dev` installs none).
+// module the node agent loads from its entry point is in the image and is one of the agent
+// workspace's own production dependencies (`npm ci --omit=dev --workspace @kpx/agent`
+// installs nothing else): no lab, kernel VM, API server or echarts.
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -15,9 +16,8 @@ const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const patterns = parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
 const trackedFiles = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((line) => line !== '');
 const context = new Set(trackedFiles.filter((file) => isInBuildContext(file, patterns)));
-const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+const agentPackageJson = JSON.parse(readFileSync(join(ROOT, 'packages/agent/package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
 };
 
 describe('.dockerignore matching', () => {
@@ -36,12 +36,15 @@ describe('.dockerignore matching', () => {
 });
 
 describe('the image', () => {
-  it('gets only package*.json, bin/ and src/ without tests', () => {
-    const outside = [...context].filter((file) => !/^(package\.json|package-lock\.json|bin\/.+|src\/.+)$/.test(file));
+  it('gets only the lock file and the agent package without tests', () => {
+    const outside = [...context].filter((file) => !/^(package\.json|package-lock\.json|packages\/agent\/(package\.json|bin\/.+|src\/.+))$/.test(file));
     expect(outside).toEqual([]);
     expect([...context].filter((file) => file.endsWith('.test.ts'))).toEqual([]);
-    expect(context.has('bin/kpx.mjs')).toBe(true);
-    expect(context.has('src/cli/main.ts')).toBe(true);
+    expect(context.has('packages/agent/bin/kpx.mjs')).toBe(true);
+    expect(context.has('packages/agent/src/cli/main.ts')).toBe(true);
+    for (const other of ['packages/lab/', 'packages/vm/', 'packages/apiserver/', 'bin/kpx.mjs']) {
+      expect([...context].filter((file) => file.startsWith(other)), other).toEqual([]);
+    }
   });
 
   it('copies from the build context only what is there', () => {
@@ -62,11 +65,13 @@ describe('the image', () => {
   });
 
   it('holds every module kpx loads, and needs no dev dependency', () => {
-    const { files, packages } = collectRuntimeImports(ROOT, 'bin/kpx.mjs');
+    const { files, packages } = collectRuntimeImports(ROOT, 'packages/agent/bin/kpx.mjs');
     expect(files.size).toBeGreaterThan(20);
     expect([...files].filter((file) => !context.has(file))).toEqual([]);
+    expect([...files].filter((file) => !file.startsWith('packages/agent/'))).toEqual([]);
     const builtins = new Set(builtinModules);
-    const production = new Set(Object.keys(packageJson.dependencies ?? {}));
+    const production = new Set(Object.keys(agentPackageJson.dependencies ?? {}));
+    expect([...production].filter((name) => name.startsWith('@kpx/') || name === 'echarts')).toEqual([]);
     const missing = [...packages]
       .filter(([specifier]) => !specifier.startsWith('node:') && !builtins.has(specifier) && !production.has(packageNameOf(specifier)))
       .map(([specifier, importer]) => `${specifier} (imported by ${importer})`);

@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import { planUserspace } from '../../src/modes/userspace/plan.ts';
-import { execOk } from '../../src/sys/exec.ts';
+import type { DesiredState, ServicePort } from '../../packages/agent/src/model/types.ts';
+import { planUserspace } from '../../packages/agent/src/modes/userspace/plan.ts';
+import { execOk } from '../../packages/agent/src/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 
@@ -27,9 +27,9 @@ const WEB_NODE_PORT = 30080;
 const CHILD_SCRIPT = `
 import { createInterface } from 'node:readline';
 const root = process.argv[1];
-const { openUserspaceDataplane } = await import(root + '/src/modes/userspace/dataplane.ts');
-const { realExec } = await import(root + '/src/sys/exec.ts');
-const { silentLogger } = await import(root + '/src/log.ts');
+const { openUserspaceDataplane } = await import(root + '/packages/agent/src/modes/userspace/dataplane.ts');
+const { realExec } = await import(root + '/packages/agent/src/sys/exec.ts');
+const { silentLogger } = await import(root + '/packages/agent/src/log.ts');
 const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, JSON.parse(process.argv[2]));
 const reply = (message) => process.stdout.write(JSON.stringify(message) + '\\n');
 await dataplane.setup();

@@ -1,6 +1,7 @@
-// Runs `kpx render …` in-process through the CLI entry point, capturing its streams.
+// Runs `kpx …` in-process through the checkout's CLI entry point (every command), capturing its streams.
 import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../packages/agent/src/cli/main.ts';
+import { CHECKOUT_COMMANDS } from '../../packages/lab/src/checkout-commands.ts';
 
 export interface CliResult {
   readonly exitCode: number;
@@ -21,7 +22,7 @@ export async function runCli(argv: readonly string[], stdinText = ''): Promise<C
   stdin.end(stdinText);
   const readStdout = collect(stdout);
   const readStderr = collect(stderr);
-  const exitCode = await main(argv, { stdout, stderr, stdin });
+  const exitCode = await main(argv, { stdout, stderr, stdin }, CHECKOUT_COMMANDS);
   return { exitCode, stdout: readStdout(), stderr: readStderr() };
 }
 

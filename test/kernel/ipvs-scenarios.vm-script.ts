@@ -5,13 +5,13 @@
 // client on one endpoint where rr alternates.
 // Prints one JSON object; ipvs-scenarios.test.ts asserts on it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { silentLogger } from '../../src/log.ts';
-import type { DesiredState } from '../../src/model/types.ts';
-import type { Dataplane } from '../../src/modes/mode.ts';
-import { createIpvsMode } from '../../src/modes/ipvs/index.ts';
-import type { IpvsOptions } from '../../src/modes/ipvs/options.ts';
-import type { IpvsPlan } from '../../src/modes/ipvs/plan-types.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { silentLogger } from '../../packages/agent/src/log.ts';
+import type { DesiredState } from '../../packages/agent/src/model/types.ts';
+import type { Dataplane } from '../../packages/agent/src/modes/mode.ts';
+import { createIpvsMode } from '../../packages/agent/src/modes/ipvs/index.ts';
+import type { IpvsOptions } from '../../packages/agent/src/modes/ipvs/options.ts';
+import type { IpvsPlan } from '../../packages/agent/src/modes/ipvs/plan-types.ts';
+import { realExec } from '../../packages/agent/src/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
 import { buildTopology, NODE_IP, POD_A_IP, POD_B_IP, sh, type Topology } from './ipvs-topology.ts';
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export default defineConfig({
   root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
   test: {
-    include: ['src/**/*.vm-test.ts', 'test/**/*.vm-test.ts', 'test/e2e/**/*.test.ts'],
+    include: ['packages/*/src/**/*.vm-test.ts', 'test/**/*.vm-test.ts', 'test/e2e/**/*.test.ts'],
     update: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,

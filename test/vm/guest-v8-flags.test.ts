@@ -1,4 +1,4 @@
-// The guest's NODE_OPTIONS preload (src/vm/guest-v8-flags.mjs): every flag it sets is one this
+// The guest's NODE_OPTIONS preload (packages/vm/src/guest-v8-flags.mjs): every flag it sets is one this
 // Node knows (V8 only prints an error for an unknown one and goes on), and a process started with
 // it still strips TypeScript and runs WebAssembly. Whether it prevents the TCG crashes is measured
 // in the VM by bench/vm/cold-node-starts.bench.ts, not here.
@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultGuestEnv } from '../../src/vm/job-script.ts';
-import { GUEST_V8_FLAGS_PRELOAD, REPO_ROOT } from '../../src/vm/paths.ts';
+import { defaultGuestEnv } from '../../packages/vm/src/job-script.ts';
+import { GUEST_V8_FLAGS_PRELOAD, REPO_ROOT } from '../../packages/vm/src/paths.ts';
 
 // The smallest valid WebAssembly module: magic and version.
 const CHECK_SCRIPT = `
-await import(${JSON.stringify(path.join(REPO_ROOT, 'src', 'lines.ts'))});
+await import(${JSON.stringify(path.join(REPO_ROOT, 'packages', 'agent', 'src', 'lines.ts'))});
 const instance = await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
 console.log(instance.instance instanceof WebAssembly.Instance ? 'ok' : 'no instance');
 `;

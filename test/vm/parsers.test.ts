@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseShowDepends } from '../../src/vm/kernel-modules.ts';
-import { parseKernelRelease } from '../../src/vm/kernel-package.ts';
-import { isStaticElf } from '../../src/vm/prerequisites.ts';
-import { findTool } from '../../src/vm/host-tools.ts';
+import { parseShowDepends } from '../../packages/vm/src/kernel-modules.ts';
+import { parseKernelRelease } from '../../packages/vm/src/kernel-package.ts';
+import { isStaticElf } from '../../packages/vm/src/prerequisites.ts';
+import { findTool } from '../../packages/vm/src/host-tools.ts';
 
 describe('parseKernelRelease', () => {
   it('takes the versioned image that linux-image-amd64 depends on', () => {
