@@ -31,12 +31,14 @@ FROM ${NODE_IMAGE}
 #   decides per node which one kubelet uses, as kube-proxy's image wrapper does, and always
 #   calls the backend's binaries by name, so Debian's `iptables` alternative (nft) only
 #   matters to a person running `iptables` by hand in the container.
-# ipset, ipvsadm: IPVS mode. conntrack: deleting stale UDP flows. iproute2: `ip` for the
+# The packages are deploy/debian-packages.txt's `image` rows (scripts/debian-packages.sh reads it).
+# ipset, ipvsadm: IPVS mode. nftables: `nft` for the nftables mode. conntrack: deleting stale UDP flows. iproute2: `ip` for the
 #   kube-ipvs0 / kpx-svc0 interfaces. kmod: `modprobe` for the IPVS overlay's init container.
 # npm, npx and corepack are build tools: the running image has no use for them.
+COPY deploy/debian-packages.txt scripts/debian-packages.sh /tmp/kpx-packages/
 RUN apt-get update \
- && apt-get install -y --no-install-recommends iptables ipset ipvsadm conntrack iproute2 kmod \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get install -y --no-install-recommends $(bash /tmp/kpx-packages/debian-packages.sh image) \
+ && rm -rf /var/lib/apt/lists/* /tmp/kpx-packages \
  && iptables-nft --version && iptables-legacy --version \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack

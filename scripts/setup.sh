@@ -4,31 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# command → Debian package that provides it
-declare -A PACKAGE_FOR=(
-  [iptables-restore]=iptables
-  [iptables-legacy-restore]=iptables
-  [ipset]=ipset
-  [ipvsadm]=ipvsadm
-  [conntrack]=conntrack
-  [ip]=iproute2
-  [socat]=socat
-  [qemu-system-x86_64]=qemu-system-x86
-  [busybox]=busybox-static
-  [cpio]=cpio
-  [depmod]=kmod
-  [xz]=xz-utils
-  [chromium]=chromium
-)
-
-missing=()
-for command in "${!PACKAGE_FOR[@]}"; do
-  if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null 2>&1; then
-    missing+=("${PACKAGE_FOR[$command]}")
-  fi
-done
+# The Debian packages the checkout needs whose command is missing (deploy/debian-packages.txt).
+mapfile -t missing < <(bash scripts/debian-packages.sh test --missing)
 if [ "${#missing[@]}" -gt 0 ]; then
-  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages: ${missing[*]}" >&2
     apt-get update -qq >&2

@@ -36,8 +36,8 @@ describe('.dockerignore matching', () => {
 });
 
 describe('the image', () => {
-  it('gets only the lock file and the agent package without tests', () => {
-    const outside = [...context].filter((file) => !/^(package\.json|package-lock\.json|packages\/agent\/(package\.json|bin\/.+|src\/.+))$/.test(file));
+  it('gets only the lock file, the agent package without tests and the Debian package list', () => {
+    const outside = [...context].filter((file) => !/^(package\.json|package-lock\.json|packages\/agent\/(package\.json|bin\/.+|src\/.+)|deploy\/debian-packages\.txt|scripts\/debian-packages\.sh)$/.test(file));
     expect(outside).toEqual([]);
     expect([...context].filter((file) => file.endsWith('.test.ts'))).toEqual([]);
     expect(context.has('packages/agent/bin/kpx.mjs')).toBe(true);
@@ -60,8 +60,10 @@ describe('the image', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/kpx\.mjs"\]$/m);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    const install = /apt-get install -y --no-install-recommends ([^\\\n]+)/.exec(dockerfile)?.[1]?.trim().split(/\s+/);
-    expect(install).toEqual(expect.arrayContaining(['iptables', 'ipset', 'ipvsadm', 'conntrack', 'iproute2']));
+    expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends \$\(bash \/tmp\/kpx-packages\/debian-packages\.sh image\)/);
+    const imagePackages = execFileSync('bash', [join(ROOT, 'scripts/debian-packages.sh'), 'image'], { encoding: 'utf8' }).trim().split('\n');
+    expect(imagePackages).toEqual(expect.arrayContaining(['iptables', 'ipset', 'ipvsadm', 'conntrack', 'iproute2', 'nftables']));
+    expect(imagePackages).not.toContain('qemu-system-x86');
   });
 
   it('holds every module kpx loads, and needs no dev dependency', () => {
