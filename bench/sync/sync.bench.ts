@@ -23,14 +23,14 @@
 // iptables-save) and the external tools' time (iptables-restore, iptables-save, iptables -C).
 import { parseArgs } from 'node:util';
 import { runIpvsBenchInVm } from './ipvs-in-vm.ts';
-import type { ChangeSet } from '../../packages/agent/src/diff/change-set.ts';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import type { DesiredState, ServicePort } from '../../packages/agent/src/model/types.ts';
-import { openIptablesDataplane } from '../../packages/agent/src/modes/iptables/dataplane.ts';
-import type { IptablesBackend } from '../../packages/agent/src/modes/iptables/backend-detect.ts';
-import { planIptables } from '../../packages/agent/src/modes/iptables/plan.ts';
-import { realExec } from '../../packages/agent/src/sys/exec.ts';
-import { addNetns, deleteNetns } from '../../packages/agent/src/sys/netns.ts';
+import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import type { IptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, deleteNetns } from '@kpx/agent/sys/netns.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
 import { uniquePrefix } from '../../test/helpers/topology.ts';
 

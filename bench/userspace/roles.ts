@@ -5,10 +5,10 @@
 //   client TEST HOST PORT [ARG]       one measurement; prints a JSON result line
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import { openUserspaceDataplane } from '../../packages/agent/src/modes/userspace/dataplane.ts';
-import { planUserspace } from '../../packages/agent/src/modes/userspace/plan.ts';
-import { realExec } from '../../packages/agent/src/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { openUserspaceDataplane } from '@kpx/agent/modes/userspace/dataplane.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
 
 const [role, ...args] = process.argv.slice(2);

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHealthzServer } from '../../packages/agent/src/daemon/healthz.ts';
-import type { ListeningServer } from '../../packages/agent/src/daemon/http-listen.ts';
-import { createProxyMetrics } from '../../packages/agent/src/daemon/metrics.ts';
-import { createProxyHealthTracker, healthTimeoutForSyncPeriod, TO_BE_DELETED_TAINT } from '../../packages/agent/src/daemon/proxy-health.ts';
-import type { RawObject } from '../../packages/agent/src/model/inputs.ts';
+import { startHealthzServer } from '@kpx/agent/daemon/healthz.ts';
+import type { ListeningServer } from '@kpx/agent/daemon/http-listen.ts';
+import { createProxyMetrics } from '@kpx/agent/daemon/metrics.ts';
+import { createProxyHealthTracker, healthTimeoutForSyncPeriod, TO_BE_DELETED_TAINT } from '@kpx/agent/daemon/proxy-health.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
 
 const servers: ListeningServer[] = [];

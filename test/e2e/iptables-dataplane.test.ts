@@ -1,17 +1,17 @@
 // The iptables dataplane with the real renderer, in network namespaces, with real traffic,
 // on both iptables backends. Needs root, iproute2, iptables-legacy/-nft and conntrack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKpxError } from '../../packages/agent/src/errors.ts';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import type { DesiredState, ServicePort } from '../../packages/agent/src/model/types.ts';
-import type { Dataplane } from '../../packages/agent/src/modes/mode.ts';
-import { serviceChainNames } from '../../packages/agent/src/modes/iptables/chain-names.ts';
-import { openIptablesDataplane } from '../../packages/agent/src/modes/iptables/dataplane.ts';
-import { iptablesTools, type IptablesBackend } from '../../packages/agent/src/modes/iptables/backend-detect.ts';
-import type { IptablesPlan } from '../../packages/agent/src/modes/iptables/plan-types.ts';
-import { planIptables } from '../../packages/agent/src/modes/iptables/plan.ts';
-import { clearEntriesForNAT } from '../../packages/agent/src/sys/conntrack-tool.ts';
-import { execOk, realExec, type Exec } from '../../packages/agent/src/sys/exec.ts';
+import { isKpxError } from '@kpx/agent/errors.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import type { Dataplane } from '@kpx/agent/modes/mode.ts';
+import { serviceChainNames } from '@kpx/agent/modes/iptables/chain-names.ts';
+import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import { iptablesTools, type IptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
+import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
+import { clearEntriesForNAT } from '@kpx/agent/sys/conntrack-tool.ts';
+import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, type Topology, type TopologyPod } from '../helpers/topology.ts';
 

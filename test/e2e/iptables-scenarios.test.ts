@@ -6,16 +6,16 @@
 // Every dataplane scenario runs on both iptables backends. Needs root, iproute2, iptables-legacy and iptables-nft.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../packages/apiserver/src/server.ts';
-import type { RawObject } from '../../packages/agent/src/model/inputs.ts';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import type { DesiredState, ServicePort } from '../../packages/agent/src/model/types.ts';
-import type { Dataplane } from '../../packages/agent/src/modes/mode.ts';
-import { openIptablesDataplane } from '../../packages/agent/src/modes/iptables/dataplane.ts';
-import type { IptablesPlan } from '../../packages/agent/src/modes/iptables/plan-types.ts';
-import { planIptables } from '../../packages/agent/src/modes/iptables/plan.ts';
-import { execOk, realExec } from '../../packages/agent/src/sys/exec.ts';
-import { ip } from '../../packages/lab/src/netns-wiring.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import type { Dataplane } from '@kpx/agent/modes/mode.ts';
+import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
+import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
+import { ip } from '@kpx/lab/netns-wiring.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { kpxRules, spawnKpxRun, startJsonLinesInNetns, type DaemonProcess, type JsonLinesProcess, type LogLine } from '../daemon/run-daemon-process.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';

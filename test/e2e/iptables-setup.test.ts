@@ -1,11 +1,11 @@
 // Backend detection and the dataplane's sysctls, against real tools in a bare namespace.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import { detectIptablesBackend } from '../../packages/agent/src/modes/iptables/backend-detect.ts';
-import { openIptablesDataplane } from '../../packages/agent/src/modes/iptables/dataplane.ts';
-import { execOk, realExec, type Exec } from '../../packages/agent/src/sys/exec.ts';
-import { addNetns, deleteNetns, execInNetns } from '../../packages/agent/src/sys/netns.ts';
-import { execSysctl } from '../../packages/agent/src/sys/sysctl.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { detectIptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
+import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
+import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import { uniquePrefix } from '../helpers/topology.ts';
 
 const isRoot = process.getuid?.() === 0;

@@ -1,7 +1,7 @@
 // Runs `kpx …` in-process through the checkout's CLI entry point (every command), capturing its streams.
 import { PassThrough } from 'node:stream';
-import { main } from '../../packages/agent/src/cli/main.ts';
-import { CHECKOUT_COMMANDS } from '../../packages/lab/src/checkout-commands.ts';
+import { main } from '@kpx/agent/cli/main.ts';
+import { CHECKOUT_COMMANDS } from '@kpx/lab/checkout-commands.ts';
 
 export interface CliResult {
   readonly exitCode: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeFlow, describeOutcome, traceFlow, tracePacket, type Packet } from './trace-packet.ts';
-import type { JumpRule } from '../../packages/agent/src/modes/iptables/plan-types.ts';
+import type { JumpRule } from '@kpx/agent/modes/iptables/plan-types.ts';
 
 const rules = `*filter
 :KUBE-SERVICES - [0:0]

@@ -2,10 +2,10 @@
 // namespace for N services × E endpoints — a full first sync, a full resync and a
 // one-endpoint partial sync — each split into kpx's own time and the tools' time.
 //   node test/kernel/ipvs-bench.vm-script.ts [sizes=1000,10000] [endpoints=10]
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import type { DesiredState, ServicePort } from '../../packages/agent/src/model/types.ts';
-import { createIpvsMode } from '../../packages/agent/src/modes/ipvs/index.ts';
-import { realExec } from '../../packages/agent/src/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number);

@@ -2,10 +2,10 @@
 // ipvsadm -R / ipset restore / iptables-restore / ip, and real TCP and UDP traffic from a
 // client namespace goes through a ClusterIP and a NodePort to echo servers in two "pod"
 // namespaces. Prints one JSON object with what it saw; the host test asserts on it.
-import { realExec } from '../../packages/agent/src/sys/exec.ts';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import { createIpvsMode } from '../../packages/agent/src/modes/ipvs/index.ts';
-import type { DesiredState } from '../../packages/agent/src/model/types.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import type { DesiredState } from '@kpx/agent/model/types.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, NODE_IP, sh, type Topology } from './ipvs-topology.ts';
 

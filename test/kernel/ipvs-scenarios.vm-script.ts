@@ -5,13 +5,13 @@
 // client on one endpoint where rr alternates.
 // Prints one JSON object; ipvs-scenarios.test.ts asserts on it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { silentLogger } from '../../packages/agent/src/log.ts';
-import type { DesiredState } from '../../packages/agent/src/model/types.ts';
-import type { Dataplane } from '../../packages/agent/src/modes/mode.ts';
-import { createIpvsMode } from '../../packages/agent/src/modes/ipvs/index.ts';
-import type { IpvsOptions } from '../../packages/agent/src/modes/ipvs/options.ts';
-import type { IpvsPlan } from '../../packages/agent/src/modes/ipvs/plan-types.ts';
-import { realExec } from '../../packages/agent/src/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState } from '@kpx/agent/model/types.ts';
+import type { Dataplane } from '@kpx/agent/modes/mode.ts';
+import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import type { IpvsOptions } from '@kpx/agent/modes/ipvs/options.ts';
+import type { IpvsPlan } from '@kpx/agent/modes/ipvs/plan-types.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
 import { buildTopology, NODE_IP, POD_A_IP, POD_B_IP, sh, type Topology } from './ipvs-topology.ts';
 

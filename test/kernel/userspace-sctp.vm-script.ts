@@ -3,11 +3,11 @@
 // layer. Prints one JSON object with what it saw; test/kernel/userspace-sctp.test.ts asserts.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
-import { createLogger } from '../../packages/agent/src/log.ts';
-import { openUserspaceDataplane } from '../../packages/agent/src/modes/userspace/dataplane.ts';
-import { planUserspace } from '../../packages/agent/src/modes/userspace/plan.ts';
-import { openSctpTransport } from '../../packages/agent/src/modes/userspace/proxy/sctp.ts';
-import { realExec } from '../../packages/agent/src/sys/exec.ts';
+import { createLogger } from '@kpx/agent/log.ts';
+import { openUserspaceDataplane } from '@kpx/agent/modes/userspace/dataplane.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { openSctpTransport } from '@kpx/agent/modes/userspace/proxy/sctp.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const SERVICE_IP = '127.30.0.1';

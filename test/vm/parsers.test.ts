@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseShowDepends } from '../../packages/vm/src/kernel-modules.ts';
-import { parseKernelRelease } from '../../packages/vm/src/kernel-package.ts';
-import { isStaticElf } from '../../packages/vm/src/prerequisites.ts';
-import { findTool } from '../../packages/vm/src/host-tools.ts';
+import { parseShowDepends } from '@kpx/vm/kernel-modules.ts';
+import { parseKernelRelease } from '@kpx/vm/kernel-package.ts';
+import { isStaticElf } from '@kpx/vm/prerequisites.ts';
+import { findTool } from '@kpx/vm/host-tools.ts';
 
 describe('parseKernelRelease', () => {
   it('takes the versioned image that linux-image-amd64 depends on', () => {

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKpxError } from '../../packages/agent/src/errors.ts';
-import { createKubeClient, findTokenFile } from '../../packages/agent/src/watch/kube-client.ts';
-import { readBody } from '../../packages/agent/src/watch/api-response.ts';
+import { isKpxError } from '@kpx/agent/errors.ts';
+import { createKubeClient, findTokenFile } from '@kpx/agent/watch/kube-client.ts';
+import { readBody } from '@kpx/agent/watch/api-response.ts';
 
 let server: http.Server;
 let serverUrl: string;

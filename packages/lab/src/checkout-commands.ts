@@ -1,6 +1,7 @@
 // Every `kpx` command a checkout has: the node agent's, plus the embedded API server and the lab,
 // which the agent's image leaves out. bin/kpx.mjs at the checkout's root runs this table.
-import { AGENT_COMMANDS, type CommandTable } from '@kpx/agent/cli/main.ts';
+import type { CommandTable } from '@kpx/agent/cli/command-table.ts';
+import { AGENT_COMMANDS } from '@kpx/agent/cli/main.ts';
 
 const { render, run, explain } = AGENT_COMMANDS;
 

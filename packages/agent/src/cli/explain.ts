@@ -25,7 +25,7 @@ import { realExec, type Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
 import { EXIT } from './exit-codes.ts';
 import { formatProblem } from './render.ts';
-import type { CommandIO } from './main.ts';
+import type { CommandIO } from './command-table.ts';
 
 const USAGE = `usage: kpx explain service NAMESPACE/NAME [--mode MODE] [--netns NS] [--client IP] [-f FILE…] [kube-proxy flags]
 

@@ -1,22 +1,8 @@
 // `kpx COMMAND …`: dispatches to one module per command. The node agent has render, run and
 // explain; a checkout passes a larger table that adds the other workspace packages' commands
 // (lab, apiserver), so the agent depends on none of them.
+import type { CommandIO, CommandTable } from './command-table.ts';
 import { EXIT } from './exit-codes.ts';
-
-export interface CommandIO {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly stdin: NodeJS.ReadableStream;
-}
-
-export type CommandRunner = (argv: readonly string[], io: CommandIO) => Promise<number>;
-
-export interface CommandEntry {
-  readonly summary: string;
-  readonly load: () => Promise<CommandRunner>;
-}
-
-export type CommandTable = Readonly<Record<string, CommandEntry>>;
 
 export const AGENT_COMMANDS = {
   render: {

@@ -63,6 +63,7 @@ function hasChanges(changes: ChangeSet): boolean {
   return changes.full || changes.changed.size > 0 || changes.deleted.size > 0;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the sync's state (last applied state, pending changes, full-sync due) is shared by the steps of one sync.
 export function createProxier(options: ProxierOptions): Proxier {
   const { mode, dataplane, metrics, tracker, log, clock } = options;
   const monotonicNow = options.monotonicNow ?? (() => performance.now());

@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import type { Clock, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import { createKubeClient } from '../watch/kube-client.ts';
-import type { ListWatchEvent } from '../watch/list-watch.ts';
+import type { ListWatchEvent } from '../watch/list-watch-types.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { startWatching, type Watching } from '../watch/watcher.ts';
 import { watchConfigFile, type ConfigFileWatch } from './config-file-watch.ts';

@@ -2,7 +2,7 @@
 // map that the caller swaps in only once the last page has arrived.
 import type { RawObject } from '../model/inputs.ts';
 import { parseStatus, readJsonObject, responseError, statusToError } from './api-response.ts';
-import type { ListWatchDeps, ListWatchTiming, ResourceDescriptor } from './list-watch.ts';
+import type { ListWatchDeps, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
 import { objectKey } from './object-cache.ts';
 import { listPath } from './request-paths.ts';
 import { isRecord } from './watch-decoder.ts';

@@ -4,7 +4,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import type { KubeClient } from './kube-client.ts';
-import { runListWatch, type ListWatchEvent, type ResourceDescriptor } from './list-watch.ts';
+import { runListWatch } from './list-watch.ts';
+import type { ListWatchEvent, ResourceDescriptor } from './list-watch-types.ts';
 import { listPath, watchPath } from './request-paths.ts';
 import { realWatchClock } from './watch-clock.ts';
 

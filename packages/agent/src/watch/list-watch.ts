@@ -18,71 +18,11 @@
 //     line or a watch silent past the stall deadline → logged, counted, re-watched from
 //     the last good version after a capped, jittered backoff;
 //   - one AbortSignal ends everything: sleeps, requests and sockets; the loop never throws.
-import type { Logger } from '../log.ts';
-import type { RawObject } from '../model/inputs.ts';
-import { createBackoff, type BackoffOptions, type Rng } from './backoff.ts';
-import type { KubeClient } from './kube-client.ts';
+import { createBackoff } from './backoff.ts';
 import { listAll } from './list-pages.ts';
-import type { ResourceSelectors } from './selectors.ts';
-import { sleep, type WatchClock } from './watch-clock.ts';
+import type { ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
+import { sleep } from './watch-clock.ts';
 import { watchOnce } from './watch-once.ts';
-
-export type ResourceName = 'services' | 'endpointslices' | 'node';
-
-export interface ResourceDescriptor {
-  readonly name: ResourceName;
-  readonly apiVersion: string;
-  readonly kind: string;
-  /** The collection path, e.g. `/api/v1/services`. */
-  readonly path: string;
-  readonly selectors: ResourceSelectors;
-}
-
-export interface ListWatchTiming {
-  /** `limit` of each list page. */
-  readonly pageSize: number;
-  /** Server-side watch timeout; each watch asks for a random value in [t, 2t) as client-go does. */
-  readonly watchTimeoutSeconds: number;
-  /** A watch that delivers no byte for this long is restarted. */
-  readonly stallTimeoutMs: number;
-  /** Deadline of each list page. */
-  readonly requestTimeoutMs: number;
-  /** A watch open this long (or that delivered anything) counts as healthy and resets the backoff. */
-  readonly healthyWatchMs: number;
-  readonly backoff: BackoffOptions;
-}
-
-export type ListWatchEventType =
-  | 'listed'
-  | 'list-failed'
-  | 'relist'
-  | 'watch-opened'
-  | 'watch-closed'
-  | 'watch-failed'
-  | 'watch-stalled'
-  | 'decode-error'
-  | 'error-event';
-
-export interface ListWatchEvent {
-  readonly resource: ResourceName;
-  readonly type: ListWatchEventType;
-  readonly error?: unknown;
-}
-
-/** Where the loop delivers objects; called synchronously, must not throw. */
-export interface ListWatchSink {
-  /** A complete list, to swap in at once. */
-  replaced(objects: ReadonlyMap<string, RawObject>): void;
-  applied(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: RawObject): void;
-}
-
-export interface ListWatchDeps {
-  readonly client: KubeClient;
-  readonly clock: WatchClock;
-  readonly rng: Rng;
-  readonly log: Logger;
-  readonly onEvent: (event: ListWatchEvent) => void;
-}
 
 /** Runs until `signal` aborts; resolves then, never rejects. */
 export async function runListWatch(

@@ -1,5 +1,5 @@
 // The URLs of list and watch requests, selectors included. Pure.
-import type { ResourceDescriptor } from './list-watch.ts';
+import type { ResourceDescriptor } from './list-watch-types.ts';
 
 function selectorParams(resource: ResourceDescriptor): URLSearchParams {
   const params = new URLSearchParams();

@@ -3,7 +3,7 @@
 // ended and the last version it got to; the loop decides what comes next.
 import { isKpxError } from '../errors.ts';
 import { isExpired, parseStatus, responseError, statusToError } from './api-response.ts';
-import type { ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch.ts';
+import type { ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
 import { objectKey, resourceVersionOf } from './object-cache.ts';
 import { watchPath } from './request-paths.ts';
 import { createWatchDecoder, type DecodeFailure, type DecodedEvent } from './watch-decoder.ts';

@@ -1,5 +1,5 @@
 // The three resources kpx watches, with kube-proxy's selectors applied.
-import type { ResourceDescriptor, ResourceName } from './list-watch.ts';
+import type { ResourceDescriptor, ResourceName } from './list-watch-types.ts';
 import { nodeFieldSelector, serviceLabelSelector } from './selectors.ts';
 
 export function watchedResources(nodeName: string, serviceProxyName: string): Readonly<Record<ResourceName, ResourceDescriptor>> {

@@ -11,14 +11,8 @@ import { silentLogger, type Logger } from '../log.ts';
 import { DEFAULT_BACKOFF, type Rng } from './backoff.ts';
 import { createChangeTracker } from './change-tracker.ts';
 import type { KubeClient } from './kube-client.ts';
-import {
-  runListWatch,
-  type ListWatchEvent,
-  type ListWatchEventType,
-  type ListWatchSink,
-  type ListWatchTiming,
-  type ResourceName,
-} from './list-watch.ts';
+import { runListWatch } from './list-watch.ts';
+import type { ListWatchEvent, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceName } from './list-watch-types.ts';
 import { createObjectCache, type ObjectCache, type ObjectChange } from './object-cache.ts';
 import { isValidLabelValue } from './selectors.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -81,6 +75,7 @@ const EVENT_TYPES: readonly ListWatchEventType[] = [
   'listed', 'list-failed', 'relist', 'watch-opened', 'watch-closed', 'watch-failed', 'watch-stalled', 'decode-error', 'error-event',
 ];
 
+// eslint-disable-next-line max-lines-per-function -- the three resources' caches and the synced gate are shared by its small handlers.
 export function startWatching(options: WatchOptions): Watching {
   const serviceProxyName = options.serviceProxyName ?? '';
   if (!isValidLabelValue(serviceProxyName)) throw new KpxError('KPX_ERR_CONFIG', 'invalid --service-proxy-name', { context: { serviceProxyName } });

@@ -31,7 +31,8 @@ import {
   type DispatchChain,
 } from './render-service-dispatch.ts';
 import { findChangedDispatchChains } from './render-dispatch-changes.ts';
-import { renderServiceChains, type ChainBuffers } from './render-service-chains.ts';
+import { renderServiceChains } from './render-service-chains.ts';
+import type { ChainBuffers } from './chain-buffers.ts';
 import { decidePortPolicy } from './render-port-policy.ts';
 import { renderNodePortsJump } from './render-nodeports.ts';
 import { findStaleChains } from './render-stale-chains.ts';

@@ -5,7 +5,7 @@ import type { Endpoint } from '../../model/types.ts';
 import type { LineBuffer } from './restore-text.ts';
 import type { RenderContext } from './render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
-import type { ChainBuffers } from './render-service-chains.ts';
+import type { ChainBuffers } from './chain-buffers.ts';
 
 /** Upstream's writeServiceToEndpointRules: affinity checks first, then the random split. */
 export function renderPolicyChainEndpoints(

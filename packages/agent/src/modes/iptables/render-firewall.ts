@@ -3,7 +3,7 @@
 import { chainLine } from './restore-text.ts';
 import type { RenderContext } from './render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
-import type { ChainBuffers } from './render-service-chains.ts';
+import type { ChainBuffers } from './chain-buffers.ts';
 import { cidrContains } from '../../model/cidr-match.ts';
 
 export function renderFirewallChain(policy: PortPolicy, context: RenderContext, out: ChainBuffers): void {

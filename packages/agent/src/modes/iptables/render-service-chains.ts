@@ -1,5 +1,6 @@
 // One service port's own nat chains: KUBE-EXT-, KUBE-FW-, KUBE-SVC-, KUBE-SVL- and its
 // KUBE-SEP- chains, declared and filled. Skipped on a partial sync for unchanged ports.
+import type { ChainBuffers } from './chain-buffers.ts';
 import { chainLine, type LineBuffer } from './restore-text.ts';
 import type { RenderContext } from './render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
@@ -7,11 +8,6 @@ import { renderEndpointChains, renderPolicyChainEndpoints } from './render-endpo
 import { renderFirewallChain } from './render-firewall.ts';
 
 /** Where a port's chains go: declarations in one buffer, rules in another. */
-export interface ChainBuffers {
-  readonly declarations: LineBuffer;
-  readonly rules: LineBuffer;
-}
-
 export function renderServiceChains(policy: PortPolicy, context: RenderContext, out: ChainBuffers): void {
   if (policy.usesExternalTrafficChain) renderExternalChain(policy, context, out);
   if (policy.usesFirewallChain) renderFirewallChain(policy, context, out);

@@ -43,6 +43,7 @@ interface State {
   appliedIptables: string | undefined;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the dataplane's observed kernel state and drain list are shared by its methods.
 export function openIpvsDataplane(deps: DataplaneDeps, options: IpvsDataplaneOptions = {}): Dataplane<IpvsPlan> {
   const exec: Exec = options.netns === undefined ? deps.exec : execInNetns(deps.exec, options.netns);
   const sysctl = options.sysctl ?? (options.netns === undefined ? procSysctl() : execSysctl(exec));

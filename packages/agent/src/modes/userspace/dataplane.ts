@@ -37,6 +37,7 @@ function hasSameTargets(a: UserspaceListener, b: UserspaceListener): boolean {
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- the listeners and endpoint pickers are shared by its methods.
 export function openUserspaceDataplane(deps: DataplaneDeps, options: UserspaceDataplaneOptions = {}): Dataplane<UserspacePlan> & {
   /** Established connections and live sessions per listener key (tests, observe). */
   activeCounts(): Map<string, number>;

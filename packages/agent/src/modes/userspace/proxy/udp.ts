@@ -44,6 +44,7 @@ function bindSocket(socket: DgramSocket, address: string, port: number): Promise
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- the listener's sessions and socket are shared by its small handlers; a class would only move them.
 export async function openUdpListener(initial: UserspaceListener, deps: ProxyDeps, options: UdpProxyOptions): Promise<ProxyListener> {
   let listener = initial;
   const type = listener.address.includes(':') ? 'udp6' : 'udp4';
