@@ -40,8 +40,11 @@ export const HAIRPIN_ENDPOINTS = 'hairpin-endpoints';
 export type EndpointMapKind = 'cluster' | 'local' | 'nodeport-cluster' | 'nodeport-local';
 export const ENDPOINT_MAP_KINDS: readonly EndpointMapKind[] = ['cluster', 'local', 'nodeport-cluster', 'nodeport-local'];
 
-export function endpointMapName(kind: EndpointMapKind): string {
-  return `${kind}-endpoints`;
+export const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
+
+/** One map per protocol: nft 1.0.6 cannot mix protocols in a map whose data is typed by a port. */
+export function endpointMapName(kind: EndpointMapKind, protocol: string): string {
+  return `${kind}-endpoints-${protocol}`;
 }
 
 /**
@@ -50,9 +53,9 @@ export function endpointMapName(kind: EndpointMapKind): string {
  */
 export type DispatchFlavor = EndpointMapKind | 'external' | 'nodeport';
 
-export function dispatchChainName(flavor: DispatchFlavor, count: number): string {
+export function dispatchChainName(flavor: DispatchFlavor, protocol: string, count: number): string {
   const base = flavor === 'external' ? 'external-cluster' : flavor === 'nodeport' ? 'nodeport-external' : flavor;
-  return `${base}-endpoints-${count}`;
+  return `${base}-endpoints-${protocol}-${count}`;
 }
 
 export function dispatchMap(flavor: DispatchFlavor): EndpointMapKind {

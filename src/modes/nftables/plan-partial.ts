@@ -63,8 +63,8 @@ function diffPort(previous: Rendered | undefined, current: Rendered | undefined,
   for (const chain of current?.objects.chains ?? []) delta.chains.set(chain.name, chain);
   for (const set of current?.objects.sets ?? []) delta.sets.set(set.name, set);
   for (const use of current?.objects.dispatch ?? []) {
-    const name = dispatchChainName(use.flavor, use.count);
-    if (!delta.dispatch.has(name)) delta.dispatch.set(name, dispatchChain(context, use.flavor, use.count));
+    const name = dispatchChainName(use.flavor, use.protocol, use.count);
+    if (!delta.dispatch.has(name)) delta.dispatch.set(name, dispatchChain(context, use.flavor, use.protocol, use.count));
   }
 }
 

@@ -66,8 +66,8 @@ function sortedDispatchChains(context: NftRenderContext, ports: readonly PortObj
   const uses = new Map<string, NftChain>();
   for (const port of ports) {
     for (const use of port.dispatch) {
-      const name = dispatchChainName(use.flavor, use.count);
-      if (!uses.has(name)) uses.set(name, dispatchChain(context, use.flavor, use.count));
+      const name = dispatchChainName(use.flavor, use.protocol, use.count);
+      if (!uses.has(name)) uses.set(name, dispatchChain(context, use.flavor, use.protocol, use.count));
     }
   }
   return [...uses.keys()].sort().map((name) => uses.get(name)!);

@@ -30,6 +30,7 @@ export interface NftSet {
 
 export interface DispatchUse {
   readonly flavor: DispatchFlavor;
+  readonly protocol: string;
   readonly count: number;
 }
 
@@ -87,12 +88,12 @@ export type TrafficPath = 'vip' | 'nodeport';
 export function policyTarget(policy: PortPolicy, list: 'cluster' | 'local', path: TrafficPath): string {
   if (policy.affinity) return list === 'cluster' ? policy.names.cluster : policy.names.local;
   const count = list === 'cluster' ? policy.servicePort.endpoints.cluster.length : policy.servicePort.endpoints.local.length;
-  return dispatchChainName(path === 'vip' ? list : `nodeport-${list}`, count);
+  return dispatchChainName(path === 'vip' ? list : `nodeport-${list}`, policy.protocol, count);
 }
 
 /** Where external traffic goes first, per path. */
 export function externalTarget(policy: PortPolicy, path: TrafficPath): string {
   if (policy.affinity) return policy.names.external;
   if (policy.servicePort.externalPolicyLocal) return path === 'vip' ? policy.names.external : policy.names.nodeport;
-  return dispatchChainName(path === 'vip' ? 'external' : 'nodeport', policy.servicePort.endpoints.cluster.length);
+  return dispatchChainName(path === 'vip' ? 'external' : 'nodeport', policy.protocol, policy.servicePort.endpoints.cluster.length);
 }

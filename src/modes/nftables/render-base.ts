@@ -55,7 +55,6 @@ export const TOP_LEVEL_CHAINS: readonly string[] = [
 export function baseSets(context: NftRenderContext): NftSet[] {
   const { addrType, addr } = context;
   const vipKey = `${addrType} . inet_proto . inet_service`;
-  const endpointData = `typeof ${addr} daddr . th dport`;
   const sets: NftSet[] = [
     { kind: 'set', name: N.CLUSTER_IPS, spec: `{ type ${addrType} ; comment ${quoteComment('Active ClusterIPs')} ; }`, dynamic: false },
   ];
@@ -72,9 +71,12 @@ export function baseSets(context: NftRenderContext): NftSet[] {
   ];
   for (const [name, type, comment] of maps) sets.push({ kind: 'map', name, spec: `{ type ${type} ; comment ${quoteComment(comment)} ; }`, dynamic: false });
   for (const kind of N.ENDPOINT_MAP_KINDS) {
-    const key = kind.startsWith('nodeport') ? 'meta l4proto . th dport' : `${addr} daddr . meta l4proto . th dport`;
-    const comment = `endpoints by ${kind.startsWith('nodeport') ? 'node port' : 'service IP'}, port and index (${kind.endsWith('local') ? 'Local' : 'Cluster'} policy)`;
-    sets.push({ kind: 'map', name: endpointMapName(kind), spec: `{ typeof ${key} . numgen random mod 1 : ${endpointData.slice('typeof '.length)} ; comment ${quoteComment(comment)} ; }`, dynamic: false });
+    for (const protocol of N.PROTOCOLS) {
+      const key = kind.startsWith('nodeport') ? 'th dport' : `${addr} daddr . th dport`;
+      const comment = `${protocol} endpoints by ${kind.startsWith('nodeport') ? 'node port' : 'service IP and port'} and index (${kind.endsWith('local') ? 'Local' : 'Cluster'} policy)`;
+      const spec = `{ typeof ${key} . numgen random mod 1 : ${addr} daddr . ${protocol} dport ; comment ${quoteComment(comment)} ; }`;
+      sets.push({ kind: 'map', name: endpointMapName(kind, protocol), spec, dynamic: false });
+    }
   }
   sets.push({ kind: 'set', name: N.HAIRPIN_ENDPOINTS, spec: `{ typeof ${addr} saddr . ${addr} daddr ; comment ${quoteComment('endpoints reaching themselves through a service')} ; }`, dynamic: false });
   return sets;
@@ -115,15 +117,15 @@ function nodePortMatch(context: NftRenderContext): string {
   return context.nodePortCIDRs ? `fib daddr type local ${context.noLocalhost} ${set}` : set;
 }
 
-/** A shared dispatch chain: DNAT through the endpoint map, `numgen` over `count` endpoints. */
-export function dispatchChain(context: NftRenderContext, flavor: DispatchFlavor, count: number): NftChain {
+/** A shared dispatch chain: DNAT through the protocol's endpoint map, `numgen` over `count` endpoints. */
+export function dispatchChain(context: NftRenderContext, flavor: DispatchFlavor, protocol: string, count: number): NftChain {
   const { addr } = context;
   const map = dispatchMap(flavor);
-  const key = map.startsWith('nodeport') ? 'meta l4proto . th dport' : `${addr} daddr . meta l4proto . th dport`;
+  const key = map.startsWith('nodeport') ? 'th dport' : `${addr} daddr . th dport`;
   const rules: string[] = [];
   if (flavor === 'external' || flavor === 'nodeport') rules.push(`jump ${N.MARK_MASQ}`);
   const masq = internalMasqueradeMatch(context);
   if ((flavor === 'cluster' || flavor === 'local') && masq !== undefined) rules.push(`${addr} daddr @${N.CLUSTER_IPS} ${masq}jump ${N.MARK_MASQ}`);
-  rules.push(`meta l4proto { tcp, udp, sctp } dnat ${addr} to ${key} . numgen random mod ${count} map @${endpointMapName(map)}`);
-  return { name: dispatchChainName(flavor, count), rules };
+  rules.push(`meta l4proto ${protocol} dnat ${addr} to ${key} . numgen random mod ${count} map @${endpointMapName(map, protocol)}`);
+  return { name: dispatchChainName(flavor, protocol, count), rules };
 }

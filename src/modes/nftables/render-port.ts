@@ -94,9 +94,9 @@ function usesExternalEntry(policy: PortPolicy): boolean {
 function renderEndpointElements(policy: PortPolicy, out: NftElement[], dispatch: DispatchUse[]): void {
   const sp = policy.servicePort;
   const proto = policy.protocol;
-  const vipKeys = (ips: readonly string[]): string[] => ips.map((ip) => `${assertAddress(ip)} . ${proto} . ${sp.port}`);
+  const vipKeys = (ips: readonly string[]): string[] => ips.map((ip) => `${assertAddress(ip)} . ${sp.port}`);
   const external = policy.usesExternalChain ? vipKeys(policy.externalVIPs) : [];
-  const nodePortKeys = policy.usesExternalChain && sp.nodePort !== 0 ? [`${proto} . ${sp.nodePort}`] : [];
+  const nodePortKeys = policy.usesExternalChain && sp.nodePort !== 0 ? [String(sp.nodePort)] : [];
   const clusterVipKeys = [...(!sp.internalPolicyLocal && policy.hasInternal ? vipKeys([sp.clusterIP]) : []), ...(policy.usesCluster ? external : [])];
   const localVipKeys = [
     ...(sp.internalPolicyLocal && policy.hasInternal ? vipKeys([sp.clusterIP]) : []),
@@ -110,7 +110,7 @@ function renderEndpointElements(policy: PortPolicy, out: NftElement[], dispatch:
   ];
   for (const [kind, keys, endpoints] of lists) {
     if (keys.length === 0 || endpoints.length === 0) continue;
-    const container = endpointMapName(kind);
+    const container = endpointMapName(kind, proto);
     for (const key of keys) {
       for (let index = 0; index < endpoints.length; index++) {
         const endpoint = endpoints[index]!;
@@ -125,7 +125,7 @@ function noteDispatch(policy: PortPolicy, dispatch: DispatchUse[]): void {
   const sp = policy.servicePort;
   const clusterCount = sp.endpoints.cluster.length;
   const localCount = sp.endpoints.local.length;
-  if (policy.hasInternal) dispatch.push(sp.internalPolicyLocal ? { flavor: 'local', count: localCount } : { flavor: 'cluster', count: clusterCount });
+  if (policy.hasInternal) dispatch.push(sp.internalPolicyLocal ? { flavor: 'local', protocol: policy.protocol, count: localCount } : { flavor: 'cluster', protocol: policy.protocol, count: clusterCount });
   if (!policy.usesExternalChain) return;
   const paths: TrafficPath[] = [];
   if (policy.externalVIPs.length > 0) paths.push('vip');
@@ -133,11 +133,11 @@ function noteDispatch(policy: PortPolicy, dispatch: DispatchUse[]): void {
   for (const path of paths) {
     const prefix = path === 'vip' ? '' : 'nodeport-';
     if (!sp.externalPolicyLocal) {
-      if (policy.hasExternal) dispatch.push({ flavor: path === 'vip' ? 'external' : 'nodeport', count: clusterCount });
+      if (policy.hasExternal) dispatch.push({ flavor: path === 'vip' ? 'external' : 'nodeport', protocol: policy.protocol, count: clusterCount });
       continue;
     }
-    if (policy.usesCluster) dispatch.push({ flavor: `${prefix}cluster` as 'cluster', count: clusterCount });
-    if (policy.usesLocal) dispatch.push({ flavor: `${prefix}local` as 'local', count: localCount });
+    if (policy.usesCluster) dispatch.push({ flavor: `${prefix}cluster` as 'cluster', protocol: policy.protocol, count: clusterCount });
+    if (policy.usesLocal) dispatch.push({ flavor: `${prefix}local` as 'local', protocol: policy.protocol, count: localCount });
   }
 }
 
