@@ -10,7 +10,7 @@ import { renderPort } from './render-port.ts';
 import type { NftChain, NftElement, NftSet, PortObjects } from './port-objects.ts';
 import { CLUSTER_IPS, HAIRPIN_ENDPOINTS, dispatchChainName } from './names.ts';
 import { dispatchChain } from './render-base.ts';
-import { addChain, addElement, addRules, addSet, deleteElement, elementContent, elementId } from './statements.ts';
+import { addChain, addElementBatches, addRules, addSet, deleteElementBatches, elementContent, elementId } from './statements.ts';
 
 interface Delta {
   readonly deletes: Map<string, NftElement>;
@@ -89,7 +89,7 @@ function keepSharedKeys(state: DesiredState, context: NftRenderContext, delta: D
 function composePartial(state: DesiredState, context: NftRenderContext, delta: Delta): NftablesPlan {
   const { target } = context;
   const body: string[] = [];
-  for (const element of delta.deletes.values()) body.push(deleteElement(target, element));
+  deleteElementBatches(target, [...delta.deletes.values()], body);
   const staleChains = [...delta.oldChains].filter((name) => !delta.chains.has(name));
   const staleSets = [...delta.oldSets.values()].filter((set) => !delta.sets.has(set.name));
   const written = [...[...delta.dispatch.keys()].sort().map((name) => delta.dispatch.get(name)!), ...delta.chains.values()];
@@ -99,7 +99,7 @@ function composePartial(state: DesiredState, context: NftRenderContext, delta: D
   for (const chain of written) addRules(target, chain, body);
   for (const name of staleChains) body.push(`delete chain ${target} ${name}`);
   for (const set of staleSets) body.push(`delete ${set.kind} ${target} ${set.name}`);
-  for (const element of delta.adds.values()) body.push(addElement(target, element));
+  addElementBatches(target, [...delta.adds.values()], body);
   const created: NftObject[] = [
     ...written.map((chain): NftObject => ({ kind: 'chain', name: chain.name })),
     ...[...delta.sets.values()].map((set): NftObject => ({ kind: set.kind, name: set.name })),

@@ -49,8 +49,8 @@ describe('full plan', () => {
   it('lets the first of two ports claiming one external IP win instead of failing the transaction', () => {
     const a = makeServicePort('ns1', 'a', 'http', (port) => { port.clusterIP = '172.30.0.1'; port.externalIPs = ['192.0.2.1']; port.endpoints = [makeEndpoint('10.180.0.1', 80)]; });
     const b = makeServicePort('ns1', 'b', 'http', (port) => { port.clusterIP = '172.30.0.2'; port.externalIPs = ['192.0.2.1']; port.endpoints = [makeEndpoint('10.180.0.2', 80)]; });
-    const lines = formatNftablesPlan(createNftablesPlanner({})(makeState([a, b]))).split('\n');
-    expect(lines.filter((line) => line.startsWith('add element ip kube-proxy service-ips { 192.0.2.1 . tcp . 80 '))).toHaveLength(1);
+    const text = formatNftablesPlan(createNftablesPlanner({})(makeState([a, b])));
+    expect(text.match(/192\.0\.2\.1 \. tcp \. 80 : /g)).toHaveLength(1);
   });
 });
 

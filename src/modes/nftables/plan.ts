@@ -10,7 +10,7 @@ import { BASE_CHAINS, TOP_LEVEL_CHAINS, baseChainRules, baseSets, dispatchChain 
 import { renderPort } from './render-port.ts';
 import type { NftChain, NftElement, PortObjects } from './port-objects.ts';
 import { HAIRPIN_ENDPOINTS, NODEPORT_IPS, dispatchChainName } from './names.ts';
-import { addChain, addElement, addRules, addSet, elementId } from './statements.ts';
+import { addChain, addElementBatches, addRules, addSet, elementId } from './statements.ts';
 import { planPartial } from './plan-partial.ts';
 
 /** A planner bound to the mode's options; it keeps one render context per node context. */
@@ -48,7 +48,7 @@ export function planFull(state: DesiredState, context: NftRenderContext): Nftabl
   for (const chain of chains) addRules(target, chain, body);
   for (const port of ports) for (const chain of port.chains) addRules(target, chain, body);
   const elements = fullElements(context, ports);
-  for (const element of elements) body.push(addElement(target, element));
+  addElementBatches(target, elements, body);
   return {
     full: true,
     ipFamily: state.node.ipFamily,
