@@ -31,10 +31,9 @@ describe('npx kpx render (a real process)', { timeout: 90_000 }, () => {
     expect(result.stdout).toContain('shop/web:http');
   });
 
-  it('exits 2 for a mode that is not implemented, naming the available ones', () => {
+  it('renders the nftables mode as an nft -f transaction, the injection attempts skipped', () => {
     const result = npxKpx(['render', '--mode', 'nftables', '-f', join(FIXTURES, 'injection.yaml')]);
-    expect(result.status).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('mode "nftables" is not implemented yet (available: iptables, ipvs, userspace)');
+    expect(result.stdout.split('\n')[0]).toBe('add table ip kube-proxy { comment "rules for kube-proxy" ; }');
+    expect(result.stdout).not.toMatch(/-j ACCEPT|flush ruleset/);
   });
 });

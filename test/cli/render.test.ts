@@ -92,8 +92,6 @@ describe('kpx render: unusable arguments exit 2, unreadable input exits 3', () =
   it.each([
     [['--mode', 'iptables'], 'kpx render: -f/--filename is required'],
     [['-f', INJECTION, '--no-such-flag'], 'kpx render: --no-such-flag: unknown flag'],
-    [['-f', INJECTION, '--mode', 'nftables'], 'kpx render: mode "nftables" is not implemented yet (available: iptables, ipvs, userspace)'],
-    [['-f', INJECTION, '--proxy-mode', 'nftables'], 'kpx render: mode "nftables" is not implemented yet (available: iptables, ipvs, userspace)'],
     [['-f', INJECTION, '--mode', 'ebpf'], 'kpx render: --mode: invalid value "ebpf": must be one of: iptables, ipvs, nftables, userspace'],
     [['-f', INJECTION, '--iptables-masquerade-bit=99'], 'kpx render: --iptables-masquerade-bit: invalid value "99": must be within the range [0, 31]'],
     [['-f', INJECTION, 'stray'], 'kpx render: unexpected argument "stray"'],

@@ -36,7 +36,6 @@ describe('kpx run command line', () => {
     [['--no-such-flag'], '--no-such-flag: unknown flag'],
     [['--feature-gates', 'A=true'], '--feature-gates'],
     [['--iptables-sync-period', 'soon'], '--iptables-sync-period'],
-    [['--proxy-mode', 'nftables'], 'mode "nftables" is not implemented yet'],
     [['--proxy-mode', 'bogus'], '--proxy-mode'],
     [['--netns', '../etc'], '--netns'],
     [['stray'], 'unexpected arguments: stray'],

@@ -12,7 +12,7 @@ import { describeFlow, traceFlow, type Packet } from '../helpers/trace-packet.ts
 import { parseJumpRuleComments } from '../helpers/jump-rule-comments.ts';
 
 const GOLDEN_ROOT = import.meta.dirname;
-const MODES = ['iptables', 'ipvs', 'userspace'] as const;
+const MODES = ['iptables', 'ipvs', 'userspace', 'nftables'] as const;
 
 const scenarios = readdirSync(GOLDEN_ROOT)
   .filter((name) => statSync(join(GOLDEN_ROOT, name)).isDirectory())

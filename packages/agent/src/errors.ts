@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   KPX_ERR_EXEC: 'an external command could not be run or exited non-zero',
   KPX_ERR_RESTORE: 'iptables-restore rejected or failed to apply a ruleset',
   KPX_ERR_IPVSADM: 'ipvsadm or ipset failed',
+  KPX_ERR_NFT: 'nft rejected or failed to apply a transaction',
   KPX_ERR_WATCH: 'a list or watch against the API server failed',
   KPX_ERR_WATCH_EXPIRED: 'the watched resourceVersion is too old (410 Gone)',
   KPX_ERR_CONFIG: 'the configuration is invalid',

@@ -37,7 +37,7 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
   const modeName = options.renderMode === '' ? effectiveProxyMode(config) : options.renderMode;
   const registered = findMode(modeName);
   if (registered === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
-  const mode = configureMode(registered, config);
+  const mode = configureMode(registered, config, options);
 
   try {
     return await renderObjects(commandLine, mode, io);

@@ -7,6 +7,7 @@ import type { IPFamily } from '../model/types.ts';
 import type { Dataplane, DataplaneDeps, Mode } from '../modes/mode.ts';
 import { openIptablesDataplane } from '../modes/iptables/dataplane.ts';
 import { openIpvsDataplane } from '../modes/ipvs/dataplane.ts';
+import { openNftablesDataplane } from '../modes/nftables/dataplane.ts';
 import { ipvsOptionsFromConfig, userspaceOptionsFromConfig, type ModeOptions } from '../modes/configure-mode.ts';
 import { openRemoteUserspaceDataplane, spawnNetnsAgent } from '../modes/userspace/remote-dataplane.ts';
 
@@ -32,6 +33,8 @@ export function openDataplane(mode: Mode<unknown>, deps: DataplaneDeps, config: 
       }) as Dataplane<unknown>;
     case 'ipvs':
       return openIpvsDataplane(deps, { ...ipvsOptionsFromConfig(config), ...netns, ipFamily: settings.ipFamily }) as Dataplane<unknown>;
+    case 'nftables':
+      return openNftablesDataplane(deps, { ...netns, ipFamily: settings.ipFamily, tableName: settings.modeOptions?.serviceProxyName || undefined }) as Dataplane<unknown>;
     case 'userspace':
       // The sockets must live in the namespace, the daemon on the host: a child agent there
       // runs the dataplane, and stops with the daemon (its listeners cannot outlive it).

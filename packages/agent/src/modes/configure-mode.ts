@@ -6,6 +6,8 @@ import type { Mode } from './mode.ts';
 import { createIpvsMode } from './ipvs/index.ts';
 import type { IpvsOptions, IpvsScheduler } from './ipvs/options.ts';
 import { createUserspaceMode } from './userspace/index.ts';
+import { createNftablesMode } from './nftables/index.ts';
+import type { NftablesModeOptions } from './nftables/plan-types.ts';
 import type { AgentOptions } from './userspace/remote-dataplane.ts';
 
 /** kube-proxy's `ipvs` section as the IPVS mode takes it. */
@@ -22,7 +24,7 @@ export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
 }
 
 /** The kpx-only options a mode takes (from flags; KubeProxyConfiguration has no field for them). */
-export type ModeOptions = Pick<KpxOptions, 'userspaceTcpIdleTimeoutMs'>;
+export type ModeOptions = Pick<KpxOptions, 'userspaceTcpIdleTimeoutMs'> & Partial<Pick<KpxOptions, 'serviceProxyName'>>;
 
 const NO_MODE_OPTIONS: ModeOptions = { userspaceTcpIdleTimeoutMs: 0 };
 
@@ -31,9 +33,15 @@ export function userspaceOptionsFromConfig(config: KubeProxyConfig, options: Mod
   return { udpIdleTimeoutMs: config.udpIdleTimeoutMs, tcpIdleTimeoutMs: options.userspaceTcpIdleTimeoutMs };
 }
 
+/** What the nftables mode takes from the configuration: the table name (--service-proxy-name), tcp_be_liberal. */
+export function nftablesOptionsFromConfig(config: KubeProxyConfig, serviceProxyName = ''): NftablesModeOptions {
+  return { tableName: serviceProxyName, tcpBeLiberal: config.conntrack.tcpBeLiberal };
+}
+
 /** The registry's mode, or one configured from the file and flags where the mode has options. */
 export function configureMode(registered: Mode<unknown>, config: KubeProxyConfig, options: ModeOptions = NO_MODE_OPTIONS): Mode<unknown> {
   if (registered.name === 'ipvs') return createIpvsMode(ipvsOptionsFromConfig(config)) as Mode<unknown>;
   if (registered.name === 'userspace') return createUserspaceMode(userspaceOptionsFromConfig(config, options)) as Mode<unknown>;
+  if (registered.name === 'nftables') return createNftablesMode(nftablesOptionsFromConfig(config, options.serviceProxyName)) as Mode<unknown>;
   return registered;
 }

@@ -11,21 +11,19 @@ describe('mode registry', () => {
     expect(text).toMatch(/COMMIT\n$/);
   });
 
-  it.each(['ipvs', 'userspace'])('offers the %s mode, whose plan formats to text', (name) => {
+  it.each(['ipvs', 'userspace', 'nftables'])('offers the %s mode, whose plan formats to text', (name) => {
     const mode = findMode(name);
     expect(mode?.name).toBe(name);
     expect(mode!.format(mode!.plan(makeUpstreamOverallScenario())).length).toBeGreaterThan(0);
   });
 
-  it('knows nftables as planned but does not offer it', () => {
-    expect(findMode('nftables')).toBeUndefined();
-    expect(PLANNED_MODES.has('nftables')).toBe(true);
-    expect(describeUnavailableMode('nftables')).toBe('mode "nftables" is not implemented yet (available: iptables, ipvs, userspace)');
+  it('has no planned mode left', () => {
+    expect(PLANNED_MODES.size).toBe(0);
   });
 
   it('names the available modes for anything else', () => {
     expect(findMode('bogus')).toBeUndefined();
-    expect(availableModeNames()).toEqual(['iptables', 'ipvs', 'userspace']);
-    expect(describeUnavailableMode('bogus')).toBe('unknown mode "bogus" (available: iptables, ipvs, userspace)');
+    expect(availableModeNames()).toEqual(['iptables', 'ipvs', 'nftables', 'userspace']);
+    expect(describeUnavailableMode('bogus')).toBe('unknown mode "bogus" (available: iptables, ipvs, nftables, userspace)');
   });
 });

@@ -4,15 +4,17 @@ import type { Mode, ModeName } from './mode.ts';
 import { iptablesMode } from './iptables/index.ts';
 import { ipvsMode } from './ipvs/index.ts';
 import { userspaceMode } from './userspace/index.ts';
+import { nftablesMode } from './nftables/index.ts';
 
 const MODES: ReadonlyMap<string, Mode<unknown>> = new Map<string, Mode<unknown>>([
   ['iptables', iptablesMode as Mode<unknown>],
   ['ipvs', ipvsMode as Mode<unknown>],
   ['userspace', userspaceMode as Mode<unknown>],
+  ['nftables', nftablesMode as Mode<unknown>],
 ]);
 
 /** Modes the Mode interface is shaped for but that kpx does not implement yet. */
-export const PLANNED_MODES: ReadonlySet<ModeName> = new Set<ModeName>(['nftables']);
+export const PLANNED_MODES: ReadonlySet<ModeName> = new Set<ModeName>([]);
 
 export function findMode(name: string): Mode<unknown> | undefined {
   return MODES.get(name);

@@ -1,0 +1,93 @@
+// The nftables dataplane: every plan is one `nft -f -` transaction, inside `netns` when set.
+// The first full sync replaces the table (a clean takeover from kube-proxy or an older kpx);
+// later full syncs flush its rules and keep the dynamic affinity sets, deleting the objects a
+// previous plan created that this one no longer owns. Nothing here lists the whole table
+// except observe() without a name.
+import type { IPFamily, ServicePortName } from '../../model/types.ts';
+import type { Exec } from '../../sys/exec.ts';
+import { execInNetns } from '../../sys/netns.ts';
+import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
+import { runNftCommand, runNftTransaction } from './apply.ts';
+import { transactionText } from './format.ts';
+import { DEFAULT_TABLE, servicePortChainBase } from './names.ts';
+import { assertNftName } from './nft-text.ts';
+import type { NftablesPlan, NftObject } from './plan-types.ts';
+import { TABLE_COMMENT } from './statements.ts';
+
+export interface NftablesDataplaneSettings {
+  /** Run nft inside this network namespace. */
+  readonly netns?: string;
+  readonly ipFamily: IPFamily;
+  /** `kube-proxy`, or the --service-proxy-name. */
+  readonly tableName?: string;
+  readonly timeoutMs?: number;
+}
+
+export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(deps: DataplaneDeps, settings: NftablesDataplaneSettings): Dataplane<Plan> {
+  const exec: Exec = settings.netns === undefined ? deps.exec : execInNetns(deps.exec, settings.netns);
+  const table = assertNftName(settings.tableName ?? DEFAULT_TABLE);
+  const family = settings.ipFamily === 'IPv6' ? 'ip6' : 'ip';
+  const target = `${family} ${table}`;
+  const log = deps.log.child({ mode: 'nftables', ipFamily: settings.ipFamily, ...(settings.netns === undefined ? {} : { netns: settings.netns }) });
+  /** What this instance has programmed, by `kind name`; undefined before its first full sync. */
+  let known: Map<string, NftObject> | undefined;
+
+  async function apply(plan: Plan): Promise<ApplyReport> {
+    let text: string;
+    if (plan.full) {
+      const owned = new Set(plan.owned.map(objectId));
+      const stale = known === undefined ? [] : [...known.values()].filter((object) => !owned.has(objectId(object)));
+      // Chains first: a stale chain may name a stale set.
+      stale.sort((a, b) => (a.kind === 'chain' ? 0 : 1) - (b.kind === 'chain' ? 0 : 1));
+      text = transactionText(plan, known === undefined, stale.map((object) => `delete ${object.kind} ${target} ${object.name}`));
+      const nftMs = await runNftTransaction(exec, text, settings.timeoutMs);
+      known = new Map(plan.owned.map((object) => [objectId(object), object]));
+      return { full: true, toolMs: nftMs, figures: { ...plan.figures, nftMs, staleObjectsDeleted: stale.length } };
+    }
+    text = transactionText(plan, false);
+    const nftMs = text === '' ? 0 : await runNftTransaction(exec, text, settings.timeoutMs);
+    if (known !== undefined) {
+      for (const object of plan.created) known.set(objectId(object), object);
+      for (const object of plan.deleted) known.delete(objectId(object));
+    }
+    return { full: false, toolMs: nftMs, figures: { ...plan.figures, nftMs } };
+  }
+
+  return {
+    async setup() {
+      await runNftTransaction(exec, `add table ${target} { comment ${TABLE_COMMENT} ; }\n`, settings.timeoutMs);
+      log.info({ table: target }, 'nftables table ready');
+    },
+    apply,
+    async observe(servicePortName?: ServicePortName): Promise<Observed> {
+      const text = (await runNftCommand(exec, ['list', 'table', family, table])) ?? '';
+      return { text: servicePortName === undefined ? text : filterService(text, servicePortName) };
+    },
+    async cleanup() {
+      for (const cleanupFamily of ['ip', 'ip6']) await runNftCommand(exec, ['delete', 'table', cleanupFamily, table]);
+      known = undefined;
+      log.info({ table }, 'nftables tables removed');
+    },
+    async close() {
+      known = undefined;
+    },
+  };
+}
+
+function objectId(object: NftObject): string {
+  return `${object.kind} ${object.name}`;
+}
+
+/** The chains and element lines of `nft list table` output that belong to one service port. */
+function filterService(text: string, servicePortName: ServicePortName): string {
+  const bases = ['TCP', 'UDP', 'SCTP'].map((protocol) => servicePortChainBase(servicePortName, protocol as 'TCP'));
+  const out: string[] = [];
+  let inChain = false;
+  for (const line of text.split('\n')) {
+    const header = /^\tchain (\S+) \{/.exec(line);
+    if (header !== null) inChain = bases.some((base) => header[1]!.includes(base));
+    if (inChain || line.includes(`"${servicePortName}"`)) out.push(line);
+    if (inChain && line === '\t}') inChain = false;
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}

@@ -1,0 +1,90 @@
+// The nftables plan: a full plan rewrites the whole table in one transaction; a partial plan
+// sends only the elements and chains of the changed ports (their previous versions, from the
+// ChangeSet, say exactly what to delete: the kernel is never listed).
+import type { ChangeSet } from '../../diff/change-set.ts';
+import type { DesiredState, NodeContext } from '../../model/types.ts';
+import type { NftablesModeOptions, NftablesPlan, NftObject } from './plan-types.ts';
+export { sortedDispatchChains };
+import { buildNftRenderContext, type NftRenderContext } from './render-context.ts';
+import { BASE_CHAINS, TOP_LEVEL_CHAINS, baseChainRules, baseSets, dispatchChain } from './render-base.ts';
+import { renderPort } from './render-port.ts';
+import type { NftChain, NftElement, PortObjects } from './port-objects.ts';
+import { HAIRPIN_ENDPOINTS, NODEPORT_IPS, dispatchChainName } from './names.ts';
+import { addChain, addElementBatches, addRules, addSet, elementId } from './statements.ts';
+import { planPartial } from './plan-partial.ts';
+
+/** A planner bound to the mode's options; it keeps one render context per node context. */
+export function createNftablesPlanner(options: NftablesModeOptions): (state: DesiredState, changed?: ChangeSet) => NftablesPlan {
+  const contexts = new WeakMap<NodeContext, NftRenderContext>();
+  return (state, changed) => {
+    let context = contexts.get(state.node);
+    if (context === undefined) {
+      context = buildNftRenderContext(state, options);
+      contexts.set(state.node, context);
+    }
+    if (changed !== undefined && !changed.full) return planPartial(state, changed, context);
+    return planFull(state, context);
+  };
+}
+
+export function planFull(state: DesiredState, context: NftRenderContext): NftablesPlan {
+  const { target } = context;
+  const ports = [...state.servicePorts.values()].map((servicePort) => renderPort(servicePort, context));
+  const body: string[] = [];
+  const owned: NftObject[] = [];
+  const chains: NftChain[] = [...baseChainRules(context), ...sortedDispatchChains(context, ports)];
+  for (const chain of BASE_CHAINS) body.push(addChain(target, chain.name, chain.spec));
+  for (const name of TOP_LEVEL_CHAINS) body.push(addChain(target, name));
+  for (const chain of chains.slice(BASE_CHAINS.length + TOP_LEVEL_CHAINS.length)) body.push(addChain(target, chain.name));
+  for (const port of ports) for (const chain of port.chains) body.push(addChain(target, chain.name));
+  for (const chain of chains) owned.push({ kind: 'chain', name: chain.name });
+  for (const port of ports) for (const chain of port.chains) owned.push({ kind: 'chain', name: chain.name });
+  const sets = [...baseSets(context), ...ports.flatMap((port) => port.sets)];
+  for (const set of sets) {
+    body.push(addSet(target, set));
+    if (!set.dynamic) body.push(`flush ${set.kind} ${target} ${set.name}`);
+    owned.push({ kind: set.kind, name: set.name });
+  }
+  for (const chain of chains) addRules(target, chain, body);
+  for (const port of ports) for (const chain of port.chains) addRules(target, chain, body);
+  const elements = fullElements(context, ports);
+  addElementBatches(target, elements, body);
+  return {
+    full: true,
+    ipFamily: state.node.ipFamily,
+    family: context.family,
+    table: context.table,
+    body,
+    owned,
+    created: [],
+    deleted: [],
+    figures: { servicePorts: state.servicePorts.size, chains: owned.filter((o) => o.kind === 'chain').length, elements: elements.length, statements: body.length + 2 },
+  };
+}
+
+function sortedDispatchChains(context: NftRenderContext, ports: readonly PortObjects[]): NftChain[] {
+  const uses = new Map<string, NftChain>();
+  for (const port of ports) {
+    for (const use of port.dispatch) {
+      const name = dispatchChainName(use.flavor, use.protocol, use.count);
+      if (!uses.has(name)) uses.set(name, dispatchChain(context, use.flavor, use.protocol, use.count));
+    }
+  }
+  return [...uses.keys()].sort().map((name) => uses.get(name)!);
+}
+
+/** Every element, first writer winning where two ports claim one key (conflicting input). */
+function fullElements(context: NftRenderContext, ports: readonly PortObjects[]): NftElement[] {
+  const seen = new Set<string>();
+  const out: NftElement[] = [];
+  const push = (element: NftElement): void => {
+    const id = elementId(element);
+    if (seen.has(id)) return;
+    seen.add(id);
+    out.push(element);
+  };
+  for (const address of context.nodePortAddresses ?? []) push({ container: NODEPORT_IPS, key: address });
+  for (const port of ports) for (const ip of port.hairpinIPs) push({ container: HAIRPIN_ENDPOINTS, key: `${ip} . ${ip}` });
+  for (const port of ports) for (const element of port.elements) push(element);
+  return out;
+}
