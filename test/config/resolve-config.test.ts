@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatConfigError } from '@kpx/agent/config/config-error.ts';
-import { defaultKubeProxyConfig } from '@kpx/agent/config/kube-proxy-config.ts';
+import { defaultKubeProxyConfig, effectiveSyncPeriods } from '@kpx/agent/config/kube-proxy-config.ts';
 import { loadCommandLine, loadConfigFile } from '@kpx/agent/config/load.ts';
 import { isKpxError } from '@kpx/agent/errors.ts';
 
@@ -53,6 +53,13 @@ describe('defaults', () => {
     const path = await writeConfig('min-sync.yaml', `${HEADER}iptables:\n  minSyncPeriod: 0s\n`);
     expect((await loadCommandLine([`--config=${path}`], 'run')).resolved.config.iptables.minSyncPeriodMs).toBe(1000);
     expect((await loadCommandLine([`--config=${path}`, '--iptables-min-sync-period=0s'], 'run')).resolved.config.iptables.minSyncPeriodMs).toBe(0);
+  });
+
+  it('the iptables sync flags set the nftables mode\'s periods too, as upstream (every mode but ipvs); the ipvs ones stay apart', async () => {
+    const { config } = (await loadCommandLine(['--proxy-mode=nftables', '--iptables-sync-period=1h', '--iptables-min-sync-period=100ms'], 'run')).resolved;
+    expect(effectiveSyncPeriods(config)).toEqual({ syncPeriodMs: 3_600_000, minSyncPeriodMs: 100 });
+    const ipvs = (await loadCommandLine(['--proxy-mode=ipvs', '--iptables-sync-period=1h'], 'run')).resolved.config;
+    expect(effectiveSyncPeriods(ipvs).syncPeriodMs).toBe(30_000);
   });
 
   it('the userspace UDP idle timeout: udpIdleTimeout in a file, --udp-timeout over it, 250ms when absent or zero, never negative', async () => {

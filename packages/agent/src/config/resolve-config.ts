@@ -74,7 +74,15 @@ function applyFlag(config: KubeProxyConfig, options: KpxOptions, flag: FlagSpec,
   if (flag.name === 'healthz-bind-address' && typeof value === 'string') finalValue = appendPortIfNeeded(value, DEFAULT_PORTS.healthz);
   if (flag.name === 'metrics-bind-address' && typeof value === 'string') finalValue = appendPortIfNeeded(value, DEFAULT_PORTS.metrics);
   setAtPath(config, target, finalValue);
+  // As upstream's processV1Alpha1Flags: the iptables sync flags apply to every mode but ipvs.
+  const nftablesTwin = NFTABLES_SYNC_TWINS.get(target);
+  if (nftablesTwin !== undefined) setAtPath(config, nftablesTwin, finalValue);
 }
+
+const NFTABLES_SYNC_TWINS: ReadonlyMap<string, string> = new Map([
+  ['iptables.syncPeriodMs', 'nftables.syncPeriodMs'],
+  ['iptables.minSyncPeriodMs', 'nftables.minSyncPeriodMs'],
+]);
 
 function isZero(value: FieldValue): boolean {
   return value === false || value === '' || value === 0 || (Array.isArray(value) && value.length === 0);
