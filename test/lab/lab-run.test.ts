@@ -14,10 +14,10 @@ import { isCi } from '../kernel/vm.ts';
 
 const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
-const MODES = ['iptables', 'userspace', 'ipvs'];
+const MODES = ['iptables', 'nftables', 'userspace', 'ipvs'];
 /** Where the host kernel has no IPVS, the lab runs the ipvs leg (and its own baseline) in the kernel VM. */
 const hostHasIpvs = spawnSync('ipvsadm', ['-Ln'], { encoding: 'utf8' }).status === 0;
-const EXPECTED_LEGS = hostHasIpvs ? ['direct', ...MODES] : ['direct', 'iptables', 'userspace', 'direct (kernel VM)', 'ipvs (kernel VM)'];
+const EXPECTED_LEGS = hostHasIpvs ? ['direct', ...MODES] : ['direct', 'iptables', 'nftables', 'userspace', 'direct (kernel VM)', 'ipvs (kernel VM)'];
 /** In CI the kernel VM must run (qemu is installed there); elsewhere ipvs may be skipped with its reason. */
 const requireEveryMode = isCi();
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));

@@ -9,7 +9,7 @@ import { realExec } from '@kpx/agent/sys/exec.ts';
 import { EXIT } from '@kpx/agent/cli/exit-codes.ts';
 import type { CommandIO } from '@kpx/agent/cli/command-table.ts';
 
-const USAGE = `usage: kpx lab [--modes iptables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR] [--json]
+const USAGE = `usage: kpx lab [--modes iptables,nftables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR] [--json]
 
 Builds a small cluster out of network namespaces (two nodes joined by a routed link, two pods
 on each node's bridge, a client outside the cluster), starts the embedded API server with a
@@ -18,7 +18,7 @@ affinity) plus --services synthetic services, measures a direct pod-to-pod basel
 \`kpx run --netns NODE\` on every node in each mode and drives the same traffic through it.
 Prints a comparison table; writes report.json and report.html into --out. Needs root.
 
-  --modes LIST     modes in order (default iptables,userspace,ipvs). Where the host kernel has
+  --modes LIST     modes in order (default iptables,nftables,userspace,ipvs). Where the host kernel has
                    no IPVS, the ipvs leg runs inside the kernel VM (Debian's kernel under qemu,
                    emulated CPU) beside its own direct baseline, or is skipped saying why
   --duration S     seconds per measured figure (default 2)
@@ -31,7 +31,7 @@ Prints a comparison table; writes report.json and report.html into --out. Needs 
 
 Ctrl-C tears everything down. Every address lives inside the lab's namespaces.`;
 
-const KNOWN_MODES = ['iptables', 'userspace', 'ipvs'];
+const KNOWN_MODES = ['iptables', 'nftables', 'userspace', 'ipvs'];
 
 function parseSettings(argv: readonly string[]): { settings: LabSettings; out: string; json: boolean } | string {
   let parsed;
