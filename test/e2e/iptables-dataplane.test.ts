@@ -1,6 +1,6 @@
 // The iptables dataplane with the real renderer, in network namespaces, with real traffic,
 // on both iptables backends. Needs root, iproute2, iptables-legacy/-nft and conntrack.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isKpxError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
@@ -14,8 +14,9 @@ import { clearEntriesForNAT } from '../../src/sys/conntrack-tool.ts';
 import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 const ECHO_PORT = 8080;
 const WEB_IP = '10.96.0.10';
 const DNS_IP = '10.96.0.53';
@@ -75,7 +76,7 @@ const FOREIGN_RULES = [
   '',
 ].join('\n');
 
-describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on the %s backend', (backend) => {
+describeAsRoot.each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on the %s backend', (backend) => {
   let topology: Topology;
   let dataplane: Dataplane<IptablesPlan>;
   let nodeExec: Exec;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { PINNED_NODE, REPO_ROOT } from '../../src/vm/paths.ts';
 
-export { describeInVm, checkVmReadiness, isCi, VM_HOOK_TIMEOUT_MS, type VmReadiness } from './vm/describe-in-vm.ts';
+export { describeInVm, checkVmReadiness, VM_HOOK_TIMEOUT_MS, type VmReadiness } from './vm/describe-in-vm.ts';
 export { runInVm, runCommandsInVm, prepareVm, type VmOptions, type VmRun, type VmSingleRun, type VmCommandResult } from '../../src/vm/run-in-vm.ts';
 export type { VmCommand } from '../../src/vm/job-script.ts';
 export { VmUnavailableError } from '../../src/vm/prerequisites.ts';

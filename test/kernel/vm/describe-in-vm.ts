@@ -2,6 +2,7 @@
 // run here (no qemu, no kernel package, a module missing) the block is skipped
 // with the reason locally, and fails with the reason in CI (CI=true).
 import { describe, it } from 'vitest';
+import { isCi } from '../../helpers/needs-root.ts';
 import { isInsideKernelVm } from '../../../src/vm/job-script.ts';
 import { VmUnavailableError } from '../../../src/vm/prerequisites.ts';
 import { prepareVm } from '../../../src/vm/run-in-vm.ts';
@@ -10,11 +11,6 @@ import { prepareVm } from '../../../src/vm/run-in-vm.ts';
 export const VM_HOOK_TIMEOUT_MS = 10 * 60_000;
 
 export type VmReadiness = { readonly isReady: true } | { readonly isReady: false; readonly reason: string };
-
-export function isCi(): boolean {
-  const ci = process.env.CI ?? '';
-  return ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
 
 /** Prepares the kernel, initramfs and modules; says why not when it cannot (other errors propagate). */
 export async function checkVmReadiness(modules: readonly string[] = []): Promise<VmReadiness> {
