@@ -12,7 +12,8 @@ import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
 import { clearEntriesForNAT } from '../../src/sys/conntrack-tool.ts';
 import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+import { diffStates } from '../../src/diff/diff-states.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, type Topology, type TopologyPod } from '../helpers/topology.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
@@ -95,7 +96,7 @@ describeAsRoot.each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on t
     return text.split('\n').filter((line) => line.includes('OTHER-')).sort();
   };
   const apply = (state: DesiredState, previous?: DesiredState) =>
-    dataplane.apply(planIptables(state, previous === undefined ? undefined : makeChangeSet(previous, state)));
+    dataplane.apply(planIptables(state, previous === undefined ? undefined : diffStates(previous, state)));
 
   beforeAll(async () => {
     topology = await buildTopology();
