@@ -9,7 +9,7 @@ import { formatLoadError } from '../config/parse-objects.ts';
 import { isKpxError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type { RawObject } from '../model/inputs.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandIO } from './main.ts';
 
 const USAGE = `usage: kpx apiserver [--listen HOST:PORT] [-f FILE…] [--history N] [-v N]

@@ -6,7 +6,7 @@ import { createProgress } from '../lab/progress.ts';
 import { formatReportTable } from '../lab/report-table.ts';
 import { runLab, type LabSettings } from '../lab/run-lab.ts';
 import { realExec } from '../sys/exec.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandIO } from './main.ts';
 
 const USAGE = `usage: kpx lab [--modes iptables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR] [--json]

@@ -1,5 +1,5 @@
 // `kpx COMMAND …`: dispatches to one module per command.
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export interface CommandIO {
   readonly stdout: NodeJS.WritableStream;
