@@ -1,4 +1,4 @@
-// Issue 4's remaining iptables scenarios with the real renderer and dataplane in the
+// The iptables scenarios beyond ClusterIP and NodePort, with the real renderer and dataplane in the
 // topology's node namespace, asserted with real traffic: external IPs, LoadBalancer IPs with
 // source ranges, externalTrafficPolicy Local, ClientIP affinity and hairpin masquerade; and
 // an established connection surviving `kpx run` being killed and started again.
