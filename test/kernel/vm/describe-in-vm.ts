@@ -2,7 +2,7 @@
 // run here (no qemu, no kernel package, a module missing) the block is skipped
 // with the reason locally, and fails with the reason in CI (CI=true).
 import { describe, it } from 'vitest';
-import { isCi } from '../../helpers/needs-root.ts';
+import { isCi, planSuite } from '../../helpers/needs-root.ts';
 import { isInsideKernelVm } from '../../../src/vm/job-script.ts';
 import { VmUnavailableError } from '../../../src/vm/prerequisites.ts';
 import { prepareVm } from '../../../src/vm/run-in-vm.ts';
@@ -34,16 +34,17 @@ export async function describeInVm(name: string, requirements: { modules?: reado
     return;
   }
   const readiness = await checkVmReadiness(requirements.modules);
-  if (readiness.isReady) {
+  const plan = planSuite(readiness.isReady ? undefined : readiness.reason, isCi());
+  if (plan.kind === 'run') {
     describe(name, body);
-  } else if (isCi()) {
+  } else if (plan.kind === 'fail') {
     describe(name, () => {
       it('has what the kernel VM needs', () => {
-        throw new Error(`kernel VM unavailable in CI: ${readiness.reason}`);
+        throw new Error(`kernel VM unavailable in CI: ${plan.reason}`);
       });
     });
   } else {
-    console.warn(`[kernel VM] skipping "${name}": ${readiness.reason}`);
-    describe.skip(`${name} (skipped: ${readiness.reason})`, body);
+    console.warn(`[kernel VM] skipping "${name}": ${plan.reason}`);
+    describe.skip(`${name} (skipped: ${plan.reason})`, body);
   }
 }
