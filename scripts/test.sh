@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, type check, lint, then every vitest project
-# (unit, golden, e2e in network namespaces, kernel VM). vitest's summary line is last.
+# The whole test suite: set-up, type check, lint, then every vitest project of
+# vitest.config.ts (unit, e2e, kernel, lab). vitest's summary line is last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

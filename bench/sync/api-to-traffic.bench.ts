@@ -2,7 +2,7 @@
 // node namespace (--iptables-min-sync-period 100ms); a TCP prober in pod-a opens a connection
 // to a ClusterIP service every few ms; the service's only endpoint is swapped between pod-b
 // and pod-c through the API, and the delay is the time from the update call to the first
-// answer from the new endpoint. Needs root. Issue 4's target: p50 < 150 ms.
+// answer from the new endpoint. Needs root. The target is a p50 under 150 ms.
 //   node bench/sync/api-to-traffic.bench.ts [--changes 25] [--gap-ms 600] [--backend-wrapper]
 import { parseArgs } from 'node:util';
 import { startApiServer } from '@kpx/apiserver/server.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '@kpx/agent/cli/main.ts';
-import { EXIT } from '@kpx/agent/cli/exit-codes.ts';
+import { EXIT } from '@kpx/agent/exit-codes.ts';
 import { FLAGS } from '@kpx/agent/config/flag-table.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');

@@ -11,8 +11,9 @@ import { startApiServer } from '@kpx/apiserver/server.ts';
 import { makeNode } from '../helpers/k8s-builders.ts';
 import { freePort } from './free-port.ts';
 import { createTestNetns, spawnKpxRun } from './run-daemon-process.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 
 async function finished(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
   const run = spawnKpxRun(args);
@@ -59,7 +60,7 @@ describe('kpx run command line', () => {
   });
 });
 
-describe.skipIf(!isRoot)('kpx run configuration at run time', () => {
+describeAsRoot('kpx run configuration at run time', () => {
   let api: Awaited<ReturnType<typeof startApiServer>>;
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
   let dir: string;

@@ -6,15 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { parsePrometheusText, type MetricFamily } from '../daemon/prometheus-text.ts';
 import { createTestNetns, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 const NODE = 'kpx-health-node';
 
 function localService(name: string, clusterIP: string, healthCheckNodePort: number, nodePort: number): RawObject {
@@ -52,7 +53,7 @@ async function waitFor<T>(probe: () => Promise<T>, accept: (value: T) => boolean
 const sampleValue = (family: MetricFamily | undefined, name: string, labels: Record<string, string> = {}): number =>
   family?.samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))?.value ?? Number.NaN;
 
-describe.skipIf(!isRoot)('kpx run health and metrics', () => {
+describeAsRoot('kpx run health and metrics', () => {
   let api: Awaited<ReturnType<typeof startApiServer>>;
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
   let daemon: DaemonProcess;

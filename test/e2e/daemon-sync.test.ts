@@ -3,14 +3,15 @@
 // the start-up Event, SIGTERM leaving the rules, kill -9 and restart converging, --cleanup.
 // Needs root, iproute2 and iptables.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { createTestNetns, kpxRules, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 const NODE = 'kpx-e2e-node';
 
 function webService(clusterIP: string, name = 'web', protocol = 'TCP'): RawObject {
@@ -31,7 +32,7 @@ function slice(service: string, addresses: readonly string[], protocol = 'TCP'):
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done';
 
-describe.skipIf(!isRoot)('kpx run against the embedded API server', () => {
+describeAsRoot('kpx run against the embedded API server', () => {
   let api: Awaited<ReturnType<typeof startApiServer>>;
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
   let daemon: DaemonProcess | undefined;

@@ -3,18 +3,19 @@
 // reaches a ClusterIP service backed by the pods' echo servers. An endpoint removed through
 // the API gets no new connection; a UDP client that keeps its source port follows a replaced
 // endpoint (stale conntrack entries deleted). Needs root, iproute2, iptables and conntrack.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DNS_IP, startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-cluster.ts';
 import { echoSlice } from '../helpers/topology-objects.ts';
 import { CLUSTER_CIDR, type Topology } from '../helpers/topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, startProber, waitForSample, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 
-describe.skipIf(!isRoot)('kpx run carrying traffic in a namespace topology', () => {
+describeAsRoot('kpx run carrying traffic in a namespace topology', () => {
   let topology: Topology;
   let api: EchoCluster['api'];
   let daemon: DaemonProcess;

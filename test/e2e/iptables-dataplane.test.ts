@@ -1,6 +1,6 @@
 // The iptables dataplane with the real renderer, in network namespaces, with real traffic,
 // on both iptables backends. Needs root, iproute2, iptables-legacy/-nft and conntrack.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isKpxError } from '@kpx/agent/errors.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
@@ -12,10 +12,12 @@ import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
 import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
 import { clearEntriesForNAT } from '@kpx/agent/sys/conntrack-tool.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+import { diffStates } from '@kpx/agent/diff/diff-states.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 const ECHO_PORT = 8080;
 const WEB_IP = '10.96.0.10';
 const DNS_IP = '10.96.0.53';
@@ -75,7 +77,7 @@ const FOREIGN_RULES = [
   '',
 ].join('\n');
 
-describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on the %s backend', (backend) => {
+describeAsRoot.each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on the %s backend', (backend) => {
   let topology: Topology;
   let dataplane: Dataplane<IptablesPlan>;
   let nodeExec: Exec;
@@ -94,7 +96,7 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
     return text.split('\n').filter((line) => line.includes('OTHER-')).sort();
   };
   const apply = (state: DesiredState, previous?: DesiredState) =>
-    dataplane.apply(planIptables(state, previous === undefined ? undefined : makeChangeSet(previous, state)));
+    dataplane.apply(planIptables(state, previous === undefined ? undefined : diffStates(previous, state)));
 
   beforeAll(async () => {
     topology = await buildTopology();

@@ -1,11 +1,11 @@
-// Issue 4's remaining iptables scenarios with the real renderer and dataplane in the
+// The iptables scenarios beyond ClusterIP and NodePort, with the real renderer and dataplane in the
 // topology's node namespace, asserted with real traffic: external IPs, LoadBalancer IPs with
 // source ranges, externalTrafficPolicy Local, ClientIP affinity and hairpin masquerade; and
 // an established connection surviving `kpx run` being killed and started again.
 // The echo servers answer `NAME PEER_IP`, so the source address each pod saw is checkable.
 // Every dataplane scenario runs on both iptables backends. Needs root, iproute2, iptables-legacy and iptables-nft.
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
@@ -22,8 +22,9 @@ import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builder
 import type { Attempt } from '../helpers/probe-client.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 const ECHO_PORT = 8080;
 /** External and LoadBalancer addresses: TEST-NET-3, routed to the node only inside the client and remote-node namespaces. */
 const EXTERNAL_IP = '203.0.113.10';
@@ -121,7 +122,7 @@ function expectSpreadOverEveryPod(attempts: readonly Attempt[], minimumEach: num
   for (const count of Object.values(counts)) expect(count).toBeGreaterThan(minimumEach);
 }
 
-describe.skipIf(!isRoot).each(['legacy', 'nft'] as const)('iptables scenarios with real traffic (%s backend)', (backend) => {
+describeAsRoot.each(['legacy', 'nft'] as const)('iptables scenarios with real traffic (%s backend)', (backend) => {
   let topology: Topology;
   let dataplane: Dataplane<IptablesPlan>;
 
@@ -220,7 +221,7 @@ function holdConnection(netns: string, host: string, port: number): JsonLinesPro
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 
-describe.skipIf(!isRoot)('an established connection while kpx run is killed and restarted', () => {
+describeAsRoot('an established connection while kpx run is killed and restarted', () => {
   let topology: Topology;
   let api: Awaited<ReturnType<typeof startApiServer>>;
   let daemons: DaemonProcess[] = [];

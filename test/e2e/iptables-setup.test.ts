@@ -1,5 +1,5 @@
 // Backend detection and the dataplane's sysctls, against real tools in a bare namespace.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { silentLogger } from '@kpx/agent/log.ts';
 import { detectIptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
 import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
@@ -7,10 +7,11 @@ import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
 import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import { uniquePrefix } from '../helpers/topology.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 
-describe.skipIf(!isRoot)('iptables set-up in a namespace', () => {
+describeAsRoot('iptables set-up in a namespace', () => {
   let netns: string;
   let exec: Exec;
 

@@ -1,12 +1,13 @@
 // The namespace topology helper itself: isolation from the host, and clean removal.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, listNetns } from '@kpx/agent/sys/netns.ts';
 import { buildTopology, cleanupLeftovers, uniquePrefix } from '../helpers/topology.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 
-describe.skipIf(!isRoot)('test topology', () => {
+describeAsRoot('test topology', () => {
   it('has no default route anywhere, answers by pod name, and leaves nothing behind', async () => {
     const topology = await buildTopology();
     try {

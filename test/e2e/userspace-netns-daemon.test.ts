@@ -5,15 +5,16 @@
 // SIGTERM stops the agent with the daemon; so does a daemon killed outright (stdin closes).
 // Needs root and iproute2.
 import { readdir, readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NETNS_AGENT_PATH } from '@kpx/agent/modes/userspace/remote-dataplane.ts';
 import { DNS_IP, startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-cluster.ts';
 import { echoSlice } from '../helpers/topology-objects.ts';
 import { CLUSTER_CIDR, type Topology } from '../helpers/topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 
@@ -52,7 +53,7 @@ async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
   return !(await isAlive(pid));
 }
 
-describe.skipIf(!isRoot)('kpx run --proxy-mode userspace --netns', () => {
+describeAsRoot('kpx run --proxy-mode userspace --netns', () => {
   let topology: Topology;
   let api: EchoCluster['api'];
   const daemons: DaemonProcess[] = [];

@@ -4,14 +4,15 @@
 // here and sent to the child as JSON lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
 import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
 import { execOk } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 import { buildTopology, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 
-const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 const ECHO_PORT = 8080;
 const WEB_IP = '10.96.0.10';
 const DNS_IP = '10.96.0.53';
@@ -97,7 +98,7 @@ function desiredState(topology: Topology, webPods: readonly TopologyPod[] = topo
   return makeState(ports, makeNodeContext((node) => (node.nodeIPs = [topology.node.ip])));
 }
 
-describe.skipIf(!isRoot)('userspace dataplane in network namespaces', () => {
+describeAsRoot('userspace dataplane in network namespaces', () => {
   let topology: Topology;
   let kpx: KpxChild;
 

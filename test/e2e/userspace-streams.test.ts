@@ -1,7 +1,7 @@
 // TCP stream behaviour of the userspace proxy, in this process on loopback: large checksummed
 // transfers both ways at once, half-close both ways, resets both ways, 2,000 concurrent
 // connections, a slow reader (backpressure keeps memory flat) and the idle timeout.
-// KPX_USERSPACE_TRANSFER_MIB sets the transfer size (default 1024, the 1 GiB: about 4 s here).
+// KPX_USERSPACE_TRANSFER_MIB sets the transfer size in MiB (default 1024: a 1 GiB transfer each way).
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -99,6 +99,46 @@ export function makeNode(name: string, mutate: (node: TestNode) => void = () => 
   return node;
 }
 
+type Labels = Readonly<Record<string, string>>;
+
+/** A ClusterIP Service with one TCP port `http` (80, target 8080): the watch tests' plain object. */
+export function makeClusterIPService(namespace: string, name: string, options: { labels?: Labels; clusterIP?: string; port?: number } = {}): RawObject {
+  return makeService(namespace, name, (svc) => {
+    svc.metadata.labels = { ...options.labels };
+    svc.spec = {
+      type: 'ClusterIP',
+      clusterIP: options.clusterIP ?? '10.96.0.10',
+      ports: [{ name: 'http', protocol: 'TCP', port: options.port ?? 80, targetPort: 8080 }],
+    };
+  });
+}
+
+/** A slice of ready endpoints on node-a (one per address, 10.244.0.1 unless given) with port `http` 8080. */
+export function makeReadySlice(namespace: string, name: string, serviceName: string, options: { labels?: Labels; addresses?: readonly string[] } = {}): RawObject {
+  return makeEndpointSlice(namespace, name, serviceName, (slice) => {
+    slice.metadata.labels = { ...slice.metadata.labels, ...options.labels };
+    slice.endpoints = (options.addresses ?? ['10.244.0.1']).map((address) => ({
+      addresses: [address],
+      conditions: { ready: true, serving: true, terminating: false },
+      nodeName: 'node-a',
+    }));
+    slice.ports = [{ name: 'http', protocol: 'TCP', port: 8080 }];
+  });
+}
+
+/** A Node in zone-a with one InternalIP. */
+export function makeAddressedNode(name: string, address = '192.168.0.10'): RawObject {
+  return makeNode(name, (node) => {
+    node.metadata.labels = { 'topology.kubernetes.io/zone': 'zone-a' };
+    node.status.addresses = [{ type: 'InternalIP', address }];
+  });
+}
+
+/** A copy of `object` with `metadata.resourceVersion` set, as the server would store it. */
+export function withVersion(object: RawObject, resourceVersion: string): RawObject {
+  return { ...object, metadata: { ...(object['metadata'] as object), resourceVersion } };
+}
+
 /** The hostname `defaultModelConfig` uses: endpoints with this nodeName are local. */
 export const TEST_HOSTNAME = 'test-node';
 

@@ -10,6 +10,9 @@ import type {
   ServicePort,
 } from '@kpx/agent/model/types.ts';
 import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
+import { diffStates } from '@kpx/agent/diff/diff-states.ts';
+import { categorizeEndpoints } from '@kpx/agent/model/categorize.ts';
+import { compareEndpoints } from '@kpx/agent/model/slice-port-endpoints.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -49,7 +52,7 @@ export function makeEndpoint(ip: string, port: number, mutate?: (endpoint: Mutab
   return endpoint;
 }
 
-/** A service port draft: `endpoints` lists every endpoint; categorization is derived unless set. */
+/** A service port draft: `endpoints` lists every endpoint; categorizeEndpoints sorts them out unless `categorized` is set. */
 export interface ServicePortDraft extends Mutable<Omit<ServicePort, 'endpoints'>> {
   endpoints: Endpoint[];
   categorized: CategorizedEndpoints | undefined;
@@ -86,32 +89,9 @@ export function makeServicePort(
   const externallyAccessible =
     fields.externallyAccessible || fields.nodePort !== 0 || fields.externalIPs.length > 0 || fields.loadBalancerVIPs.length > 0;
   const servicePort = { ...fields, externallyAccessible };
-  return { ...servicePort, endpoints: categorized ?? categorizeForTest(servicePort, endpoints) };
-}
-
-/**
- * Upstream's CategorizeEndpoints without topology: ready endpoints, falling back to
- * serving-terminating ones, for each policy the port uses.
- */
-export function categorizeForTest(
-  servicePort: Omit<ServicePort, 'endpoints'>,
-  endpoints: readonly Endpoint[],
-): CategorizedEndpoints {
-  const all = [...endpoints].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
-  const usable = (candidates: readonly Endpoint[]): Endpoint[] => {
-    const ready = candidates.filter((endpoint) => endpoint.ready);
-    return ready.length > 0 ? ready : candidates.filter((endpoint) => endpoint.serving && endpoint.terminating);
-  };
-  const usesCluster = !servicePort.internalPolicyLocal || servicePort.externallyAccessible;
-  const usesLocal =
-    servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible);
-  const cluster = usesCluster ? usable(all) : [];
-  const local = usesLocal ? usable(all.filter((endpoint) => endpoint.isLocal)) : [];
-  // Like the model (and upstream), hand out the same list when one side covers everything.
-  const allReachable =
-    local.length === 0 ? cluster : cluster.length === 0 ? local : all.filter((endpoint) => cluster.includes(endpoint) || local.includes(endpoint));
-  const hasAnyEndpoints = all.some((endpoint) => endpoint.ready || (endpoint.serving && endpoint.terminating));
-  return { all, cluster, local, allReachable, hasAnyEndpoints };
+  const all = [...endpoints].sort(compareEndpoints);
+  // The node has no zone here, so topology hints never apply: only policy and readiness decide.
+  return { ...servicePort, endpoints: categorized ?? categorizeEndpoints(all, servicePort, { nodeName: TEST_NODE_NAME, zone: undefined }) };
 }
 
 export function makeState(servicePorts: readonly ServicePort[], node: NodeContext = makeNodeContext()): DesiredState {
@@ -119,27 +99,11 @@ export function makeState(servicePorts: readonly ServicePort[], node: NodeContex
   return { node, servicePorts: new Map(sorted.map((servicePort) => [servicePort.servicePortName, servicePort])) };
 }
 
-/** The ChangeSet diffStates would produce between two states (no node change). */
-export function makeChangeSet(previous: DesiredState, next: DesiredState): ChangeSet {
-  const changed = new Set<string>();
-  const deleted = new Set<string>();
-  const previousPorts = new Map<string, ServicePort>();
-  for (const [name, port] of next.servicePorts) {
-    const before = previous.servicePorts.get(name);
-    if (before === undefined) changed.add(name);
-    else if (JSON.stringify(before) !== JSON.stringify(port)) {
-      changed.add(name);
-      previousPorts.set(name, before);
-    }
-  }
-  for (const [name, port] of previous.servicePorts) {
-    if (!next.servicePorts.has(name)) {
-      deleted.add(name);
-      previousPorts.set(name, port);
-    }
-  }
-  return { full: false, changed, deleted, previous: previousPorts };
-}
+/**
+ * diffStates itself, under the name src/modes/iptables/plan-partial.test.ts still imports;
+ * new tests call diffStates.
+ */
+export const makeChangeSet: (previous: DesiredState, next: DesiredState) => ChangeSet = diffStates;
 
 /**
  * The services of upstream's TestOverallIPTablesRules (proxier_test.go): a ClusterIP, a

@@ -6,7 +6,8 @@ import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
 import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+import { diffStates } from '@kpx/agent/diff/diff-states.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number);
 const endpointsPerService = Number(process.argv[3] ?? '10');
@@ -49,7 +50,7 @@ for (const size of sizes) {
     await measure(`${size} services: first full`, async () => dataplane.apply(mode.plan(state)));
     await measure(`${size} services: full resync`, async () => dataplane.apply(mode.plan(state)));
     const next = buildState(size, ['10.200.0.1']);
-    const changed = makeChangeSet(state, next);
+    const changed = diffStates(state, next);
     await measure(`${size} services: one endpoint`, async () => dataplane.apply(mode.plan(next, changed)));
   } finally {
     await realExec({ file: 'ip', args: ['netns', 'del', netns] });

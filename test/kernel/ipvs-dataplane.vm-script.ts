@@ -6,7 +6,8 @@ import { realExec } from '@kpx/agent/sys/exec.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
 import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
 import type { DesiredState } from '@kpx/agent/model/types.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+import { diffStates } from '@kpx/agent/diff/diff-states.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, NODE_IP, sh, type Topology } from './ipvs-topology.ts';
 
 let topology: Topology | undefined;
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   // One endpoint joins the UDP service: one line of ipvsadm-restore input, nothing else.
   const second = desired(true, true);
   const started = performance.now();
-  const secondReport = await dataplane.apply(mode.plan(second, makeChangeSet(first, second)));
+  const secondReport = await dataplane.apply(mode.plan(second, diffStates(first, second)));
   report.oneEndpointMs = performance.now() - started;
   report.oneEndpoint = secondReport.figures;
   report.clusterUdpAfter = await probe('udp', '10.96.0.53:53', 6);
@@ -71,13 +72,13 @@ async function main(): Promise<void> {
   // connections of the probes (TIME_WAIT, InActConn) keep it there until the timeout.
   now = 1000;
   const third = desired(true, false);
-  const thirdReport = await dataplane.apply(mode.plan(third, makeChangeSet(second, third)));
+  const thirdReport = await dataplane.apply(mode.plan(third, diffStates(second, third)));
   report.removal = thirdReport.figures;
   report.saveAfterRemoval = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n');
   report.listAfterRemoval = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm', '-Ln');
   report.clusterTcpAfterRemoval = await probe('tcp', '10.96.0.10:80', 4);
   now = 1000 + 60_000;
-  const drainReport = await dataplane.apply(mode.plan(third, makeChangeSet(third, third)));
+  const drainReport = await dataplane.apply(mode.plan(third, diffStates(third, third)));
   report.drainTimeout = drainReport.figures;
   report.saveAfterDrain = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n');
 

@@ -1,4 +1,4 @@
-// Issue 7's ipvs-mode scenarios with real packets in the kernel VM (the host has no ip_vs):
+// The ipvs-mode scenarios with real packets in the kernel VM (the host has no ip_vs):
 // see ipvs-scenarios.vm-script.ts. One VM boot; the script prints what it saw as JSON.
 import { beforeAll, expect, it } from 'vitest';
 import { describeInVm, nodeCommand, runCommandsInVm, VM_HOOK_TIMEOUT_MS, type VmCommandResult } from './vm.ts';

@@ -1,4 +1,4 @@
-// Inside the kernel VM: issue 7's ipvs-mode scenarios with real packets — session affinity
+// Inside the kernel VM: the ipvs-mode scenarios the host cannot run, with real packets — session affinity
 // through persistence, a service without endpoints refused, load balancer source ranges
 // (allowed and dropped), an external IP, hairpin (an endpoint reaching itself through its
 // service), SCTP through a ClusterIP (socat on both ends), and the sh scheduler keeping one

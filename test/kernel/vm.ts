@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { PINNED_NODE, REPO_ROOT } from '@kpx/vm/paths.ts';
 
-export { describeInVm, checkVmReadiness, isCi, VM_HOOK_TIMEOUT_MS, type VmReadiness } from './vm/describe-in-vm.ts';
+export { describeInVm, checkVmReadiness, VM_HOOK_TIMEOUT_MS, type VmReadiness } from './vm/describe-in-vm.ts';
 export { runInVm, runCommandsInVm, prepareVm, type VmOptions, type VmRun, type VmSingleRun, type VmCommandResult } from '@kpx/vm/run-in-vm.ts';
 export type { VmCommand } from '@kpx/vm/job-script.ts';
 export { VmUnavailableError } from '@kpx/vm/prerequisites.ts';

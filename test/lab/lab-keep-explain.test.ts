@@ -7,10 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
+const describeAsRoot = describeNeedingRoot();
 
 function labNamespaces(): string[] {
   const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
@@ -38,7 +40,7 @@ function startLab(args: readonly string[]): { child: ChildProcess; output: () =>
   return { child, output: () => output, waitFor, exited };
 }
 
-describe.skipIf(!isRoot)('kpx lab --keep and kpx explain', () => {
+describeAsRoot('kpx lab --keep and kpx explain', () => {
   let out: string;
   let lab: ReturnType<typeof startLab>;
   const before = isRoot ? labNamespaces() : [];

@@ -8,13 +8,14 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LabReport, LegReport } from '@kpx/lab/report-types.ts';
-import { isCi } from '../kernel/vm.ts';
+import { describeNeedingRoot, isCi } from '../helpers/needs-root.ts';
 
 const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
 const isRoot = process.getuid?.() === 0;
-const MODES = ['iptables', 'nftables', 'userspace', 'ipvs'];
+const describeAsRoot = describeNeedingRoot();
+const MODES = ['iptables', 'userspace', 'ipvs'];
 /** Where the host kernel has no IPVS, the lab runs the ipvs leg (and its own baseline) in the kernel VM. */
 const hostHasIpvs = spawnSync('ipvsadm', ['-Ln'], { encoding: 'utf8' }).status === 0;
 const EXPECTED_LEGS = hostHasIpvs ? ['direct', ...MODES] : ['direct', 'iptables', 'nftables', 'userspace', 'direct (kernel VM)', 'ipvs (kernel VM)'];
@@ -38,7 +39,7 @@ function runLab(args: readonly string[]): Promise<{ code: number | null; stdout:
   });
 }
 
-describe.skipIf(!isRoot)('kpx lab, headless', () => {
+describeAsRoot('kpx lab, headless', () => {
   let out: string;
   let result: Awaited<ReturnType<typeof runLab>>;
   let report: LabReport;

@@ -9,7 +9,7 @@ import { serviceLabelSelector } from '@kpx/agent/watch/selectors.ts';
 import type { Snapshot } from '@kpx/agent/watch/snapshot.ts';
 import { startWatching } from '@kpx/agent/watch/watcher.ts';
 import { FAST_TIMING, NODE_NAME, contentOf, delay, serverContent, startHarness, type Harness } from './harness.ts';
-import { makeNode, makeService, makeSlice } from './objects.ts';
+import { makeAddressedNode, makeClusterIPService, makeReadySlice } from '../helpers/k8s-builders.ts';
 
 const DEFAULT_SELECTOR = serviceLabelSelector('');
 let harness: Harness | undefined;
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 function smallSeed(): RawObject[] {
-  return [makeService('ns', 'web'), makeSlice('ns', 'web-1', 'web'), makeService('ns', 'db'), makeSlice('ns', 'db-1', 'db'), makeNode(NODE_NAME)];
+  return [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web'), makeClusterIPService('ns', 'db'), makeReadySlice('ns', 'db-1', 'db'), makeAddressedNode(NODE_NAME)];
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -51,7 +51,7 @@ describe('watch layer: faults', () => {
     const from = harness.snapshots.length;
 
     await harness.server.stop();
-    await harness.server.update(makeSlice('ns', 'web-1', 'web', { addresses: ['10.244.7.7'] }));
+    await harness.server.update(makeReadySlice('ns', 'web-1', 'web', { addresses: ['10.244.7.7'] }));
     await harness.server.remove('Service', 'ns', 'db');
     await delay(300);
     expect(harness.snapshots.length).toBe(from);
@@ -67,7 +67,7 @@ describe('watch layer: faults', () => {
   });
 
   it('relists after 410 Gone and never emits a half-applied relist', async () => {
-    const seed = [...Array.from({ length: 300 }, (_, i) => makeService('ns', `svc-${i}`)), makeSlice('ns', 'churn-1', 'svc-0'), makeNode(NODE_NAME)];
+    const seed = [...Array.from({ length: 300 }, (_, i) => makeClusterIPService('ns', `svc-${i}`)), makeReadySlice('ns', 'churn-1', 'svc-0'), makeAddressedNode(NODE_NAME)];
     harness = await startHarness({ seed }, { timing: { pageSize: 10 } });
     const h = harness;
     const first = await h.waitForSnapshot(() => true);
@@ -76,16 +76,16 @@ describe('watch layer: faults', () => {
     h.server.faults.failRequests(500);
     h.server.faults.dropWatches();
     await delay(100);
-    for (let i = 0; i < 20; i += 1) await h.server.update(makeService('ns', `svc-${i}`, { port: 1000 + i }));
+    for (let i = 0; i < 20; i += 1) await h.server.update(makeClusterIPService('ns', `svc-${i}`, { port: 1000 + i }));
     for (let i = 20; i < 40; i += 1) await h.server.remove('Service', 'ns', `svc-${i}`);
-    for (let i = 0; i < 20; i += 1) await h.server.create(makeService('ns', `new-${i}`));
+    for (let i = 0; i < 20; i += 1) await h.server.create(makeClusterIPService('ns', `new-${i}`));
     h.server.faults.expireHistory();
     h.server.faults.failRequests(undefined);
     const after = (await serverContent(h.server, DEFAULT_SELECTOR)).services;
     let isChurning = true;
     const churn = (async () => {
       for (let i = 0; isChurning; i += 1) {
-        await h.server.update(makeSlice('ns', 'churn-1', 'svc-0', { addresses: [`10.244.9.${i % 250}`] }));
+        await h.server.update(makeReadySlice('ns', 'churn-1', 'svc-0', { addresses: [`10.244.9.${i % 250}`] }));
         await delay(3);
       }
     })();
@@ -109,7 +109,7 @@ describe('watch layer: faults', () => {
 
     harness.server.faults.stallWatches(true);
     harness.server.faults.dropWatches();
-    await harness.server.update(makeSlice('ns', 'web-1', 'web', { addresses: ['10.244.3.3'] }));
+    await harness.server.update(makeReadySlice('ns', 'web-1', 'web', { addresses: ['10.244.3.3'] }));
     await waitUntil(() => (harness?.countEvents('watch-stalled', 'endpointslices') ?? 0) >= 2);
     expect(harness.snapshots.length).toBe(from);
     harness.server.faults.stallWatches(false);
@@ -125,7 +125,7 @@ describe('watch layer: faults', () => {
     const from = harness.snapshots.length;
 
     harness.server.faults.freezeWatches();
-    await harness.server.update(makeService('ns', 'db', { port: 5432 }));
+    await harness.server.update(makeClusterIPService('ns', 'db', { port: 5432 }));
 
     await expectCaughtUp(harness, from);
     expect(harness.countEvents('watch-stalled', 'services')).toBe(1);
@@ -157,7 +157,7 @@ describe('watch layer: faults', () => {
     await allWatchesOpen(harness, 2);
     // An unterminated fragment: the next real event lands on the same line and cannot be decoded.
     harness.server.faults.injectRaw('{"type":"MODI');
-    await harness.server.update(makeService('ns', 'web', { port: 9090 }));
+    await harness.server.update(makeClusterIPService('ns', 'web', { port: 9090 }));
 
     await expectCaughtUp(harness, from);
     expect(harness.countEvents('decode-error', 'services')).toBe(2);
@@ -180,7 +180,7 @@ describe('watch layer: faults', () => {
     expect(harness.snapshots.length).toBe(from);
     harness.server.faults.failRequests(undefined);
 
-    await harness.server.create(makeService('ns', 'after-outage'));
+    await harness.server.create(makeClusterIPService('ns', 'after-outage'));
     await expectCaughtUp(harness, from);
   });
 });
@@ -200,7 +200,7 @@ describe('watch layer: its own contract', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     const seen = harness.observations.length;
     harness.server.faults.failRequests(undefined);
-    await harness.server.create(makeService('ns', 'too-late'));
+    await harness.server.create(makeClusterIPService('ns', 'too-late'));
     await delay(300);
     expect(harness.observations.length).toBe(seen);
   });
@@ -265,9 +265,9 @@ describe('watch layer: its own contract', () => {
     });
     try {
       await waitUntil(() => delivered.length === 1);
-      await server.create(makeService('ns', 'second'));
+      await server.create(makeClusterIPService('ns', 'second'));
       await waitUntil(() => delivered.length === 2);
-      await server.create(makeService('ns', 'third'));
+      await server.create(makeClusterIPService('ns', 'third'));
       await waitUntil(() => delivered.length === 3);
       expect(delivered).toEqual([1, 2, 3]);
       expect(watching.stats().consumerErrors).toBe(2);
@@ -286,7 +286,7 @@ describe('watch layer: its own contract', () => {
         generations.push(snapshot.generation);
         if (snapshot.generation === 1) {
           expect(snapshot.services).toHaveLength(2);
-          await server.create(makeService('ns', 'more'));
+          await server.create(makeClusterIPService('ns', 'more'));
         } else {
           expect(snapshot.services).toHaveLength(3);
           void watching.stop();

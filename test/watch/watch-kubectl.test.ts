@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { byKey, contentOf, startHarness, type Harness } from './harness.ts';
-import { makeService, makeSlice } from './objects.ts';
+import { makeClusterIPService, makeReadySlice } from '../helpers/k8s-builders.ts';
 
 let harness: Harness | undefined;
 
@@ -30,7 +30,7 @@ describe('watch layer with kubectl as the writer', () => {
     const h = harness;
     await h.waitForSnapshot(() => true);
     const from = h.snapshots.length;
-    const manifest = [makeService('ns', 'web'), makeSlice('ns', 'web-1', 'web', { addresses: ['10.244.0.5', '10.244.0.6'] })].map((o) => JSON.stringify(o)).join('\n');
+    const manifest = [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web', { addresses: ['10.244.0.5', '10.244.0.6'] })].map((o) => JSON.stringify(o)).join('\n');
     await kubectl(h.server.url, ['create', 'namespace', 'ns']).catch(() => '');
     await kubectl(h.server.url, ['apply', '-f', '-'], manifest);
 

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serviceLabelSelector } from '@kpx/agent/watch/selectors.ts';
 import { NODE_NAME, contentOf, delay, serverContent, startHarness, type Harness, type Observation } from './harness.ts';
-import { makeNode, makeService, makeSlice } from './objects.ts';
+import { makeAddressedNode, makeClusterIPService, makeReadySlice } from '../helpers/k8s-builders.ts';
 
 const DEFAULT_SELECTOR = serviceLabelSelector('');
 let harness: Harness | undefined;
@@ -23,18 +23,18 @@ function expectGatedBySync(observations: readonly Observation[]): void {
 }
 
 const ignoredObjects = [
-  makeService('ns', 'headless', { labels: { 'service.kubernetes.io/headless': '' } }),
-  makeService('ns', 'other-proxy', { labels: { 'service.kubernetes.io/service-proxy-name': 'other' } }),
-  makeService('ns', 'kpx-only', { labels: { 'service.kubernetes.io/service-proxy-name': 'kpx' } }),
-  makeSlice('ns', 'headless-1', 'headless', { labels: { 'service.kubernetes.io/headless': '' } }),
-  makeSlice('ns', 'other-proxy-1', 'other-proxy', { labels: { 'service.kubernetes.io/service-proxy-name': 'other' } }),
-  makeSlice('ns', 'kpx-only-1', 'kpx-only', { labels: { 'service.kubernetes.io/service-proxy-name': 'kpx' } }),
+  makeClusterIPService('ns', 'headless', { labels: { 'service.kubernetes.io/headless': '' } }),
+  makeClusterIPService('ns', 'other-proxy', { labels: { 'service.kubernetes.io/service-proxy-name': 'other' } }),
+  makeClusterIPService('ns', 'kpx-only', { labels: { 'service.kubernetes.io/service-proxy-name': 'kpx' } }),
+  makeReadySlice('ns', 'headless-1', 'headless', { labels: { 'service.kubernetes.io/headless': '' } }),
+  makeReadySlice('ns', 'other-proxy-1', 'other-proxy', { labels: { 'service.kubernetes.io/service-proxy-name': 'other' } }),
+  makeReadySlice('ns', 'kpx-only-1', 'kpx-only', { labels: { 'service.kubernetes.io/service-proxy-name': 'kpx' } }),
 ];
 
 describe('watch layer: sync and changes', () => {
   it('emits one exact snapshot after the initial sync, with every selected object and this node', async () => {
     harness = await startHarness({
-      seed: [makeService('ns', 'web'), makeService('kube-system', 'dns'), makeSlice('ns', 'web-1', 'web'), makeNode(NODE_NAME), makeNode('node-b'), ...ignoredObjects],
+      seed: [makeClusterIPService('ns', 'web'), makeClusterIPService('kube-system', 'dns'), makeReadySlice('ns', 'web-1', 'web'), makeAddressedNode(NODE_NAME), makeAddressedNode('node-b'), ...ignoredObjects],
     });
     const first = await harness.waitForSnapshot(() => true);
     const expected = await serverContent(harness.server, DEFAULT_SELECTOR);
@@ -57,16 +57,16 @@ describe('watch layer: sync and changes', () => {
   });
 
   it('reflects add, update and delete of each kind, and records which services changed', async () => {
-    harness = await startHarness({ seed: [makeService('ns', 'web'), makeSlice('ns', 'web-1', 'web')] });
+    harness = await startHarness({ seed: [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web')] });
     const h = harness;
     await h.waitForSnapshot(() => true);
     const steps: { change: () => Promise<unknown>; pending: string[] }[] = [
-      { change: () => h.server.create(makeService('ns', 'api')), pending: ['ns/api'] },
-      { change: () => h.server.create(makeSlice('ns', 'api-1', 'api', { addresses: ['10.244.1.1', '10.244.1.2'] })), pending: ['ns/api'] },
-      { change: () => h.server.create(makeNode(NODE_NAME)), pending: [] },
-      { change: () => h.server.update(makeService('ns', 'web', { port: 8081 })), pending: ['ns/web'] },
-      { change: () => h.server.update(makeSlice('ns', 'web-1', 'web', { addresses: ['10.244.0.9'] })), pending: ['ns/web'] },
-      { change: () => h.server.update(makeNode(NODE_NAME, '192.168.0.99')), pending: [] },
+      { change: () => h.server.create(makeClusterIPService('ns', 'api')), pending: ['ns/api'] },
+      { change: () => h.server.create(makeReadySlice('ns', 'api-1', 'api', { addresses: ['10.244.1.1', '10.244.1.2'] })), pending: ['ns/api'] },
+      { change: () => h.server.create(makeAddressedNode(NODE_NAME)), pending: [] },
+      { change: () => h.server.update(makeClusterIPService('ns', 'web', { port: 8081 })), pending: ['ns/web'] },
+      { change: () => h.server.update(makeReadySlice('ns', 'web-1', 'web', { addresses: ['10.244.0.9'] })), pending: ['ns/web'] },
+      { change: () => h.server.update(makeAddressedNode(NODE_NAME, '192.168.0.99')), pending: [] },
       { change: () => h.server.remove('EndpointSlice', 'ns', 'api-1'), pending: ['ns/api'] },
       { change: () => h.server.remove('Service', 'ns', 'web'), pending: ['ns/web'] },
       { change: () => h.server.remove('Node', '', NODE_NAME), pending: [] },
@@ -88,14 +88,14 @@ describe('watch layer: sync and changes', () => {
   });
 
   it('coalesces a burst into one snapshot whose pendingSince keeps the oldest arrival per service', async () => {
-    harness = await startHarness({ seed: [makeService('ns', 'web'), makeSlice('ns', 'web-1', 'web')] }, { coalesceMs: 1_000 });
+    harness = await startHarness({ seed: [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web')] }, { coalesceMs: 1_000 });
     const first = await harness.waitForSnapshot(() => true);
     const from = harness.snapshots.length;
     const before = Date.now();
     let lastIssued = 0;
     for (let i = 1; i <= 10; i += 1) {
       if (i === 10) lastIssued = Date.now();
-      await harness.server.update(makeSlice('ns', 'web-1', 'web', { addresses: [`10.244.0.${i}`] }));
+      await harness.server.update(makeReadySlice('ns', 'web-1', 'web', { addresses: [`10.244.0.${i}`] }));
       await delay(20);
     }
     const reached = await harness.waitForSnapshot((s) => JSON.stringify(s.endpointSlices).includes('"10.244.0.10"'), { from });
@@ -108,21 +108,21 @@ describe('watch layer: sync and changes', () => {
   });
 
   it('filters headless and other-proxy objects, and drops an object relabelled out of the selector', async () => {
-    harness = await startHarness({ seed: [makeService('ns', 'web'), makeSlice('ns', 'web-1', 'web'), ...ignoredObjects] });
+    harness = await startHarness({ seed: [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web'), ...ignoredObjects] });
     const first = await harness.waitForSnapshot(() => true);
     expect(Object.keys(contentOf(first).services)).toEqual(['ns/web']);
     expect(Object.keys(contentOf(first).endpointSlices)).toEqual(['ns/web-1']);
 
     const from = harness.snapshots.length;
-    await harness.server.update(makeService('ns', 'web', { labels: { 'service.kubernetes.io/service-proxy-name': 'other' } }));
-    await harness.server.create(makeService('ns', 'later-headless', { labels: { 'service.kubernetes.io/headless': '' } }));
-    await harness.server.create(makeService('ns', 'visible'));
+    await harness.server.update(makeClusterIPService('ns', 'web', { labels: { 'service.kubernetes.io/service-proxy-name': 'other' } }));
+    await harness.server.create(makeClusterIPService('ns', 'later-headless', { labels: { 'service.kubernetes.io/headless': '' } }));
+    await harness.server.create(makeClusterIPService('ns', 'visible'));
     const reached = await harness.waitForSnapshot((s) => Object.keys(contentOf(s).services).join() === 'ns/visible', { from });
     expect(contentOf(reached)).toEqual(await serverContent(harness.server, DEFAULT_SELECTOR));
   });
 
   it('serves only the objects of its --service-proxy-name when one is given', async () => {
-    harness = await startHarness({ seed: [makeService('ns', 'web'), makeSlice('ns', 'web-1', 'web'), ...ignoredObjects] }, { serviceProxyName: 'kpx' });
+    harness = await startHarness({ seed: [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web'), ...ignoredObjects] }, { serviceProxyName: 'kpx' });
     const first = await harness.waitForSnapshot(() => true);
     expect(contentOf(first)).toEqual(await serverContent(harness.server, serviceLabelSelector('kpx')));
     expect(Object.keys(contentOf(first).services)).toEqual(['ns/kpx-only']);
@@ -131,8 +131,8 @@ describe('watch layer: sync and changes', () => {
 
   it('pages in 10,000 Services and 10,000 EndpointSlices and emits them in one snapshot', async () => {
     const seed = Array.from({ length: 10_000 }, (_, i) => [
-      makeService(`ns-${i % 50}`, `svc-${i}`, { clusterIP: `10.96.${Math.floor(i / 250)}.${i % 250}` }),
-      makeSlice(`ns-${i % 50}`, `svc-${i}-1`, `svc-${i}`, { addresses: [`10.244.${Math.floor(i / 250)}.${i % 250}`] }),
+      makeClusterIPService(`ns-${i % 50}`, `svc-${i}`, { clusterIP: `10.96.${Math.floor(i / 250)}.${i % 250}` }),
+      makeReadySlice(`ns-${i % 50}`, `svc-${i}-1`, `svc-${i}`, { addresses: [`10.244.${Math.floor(i / 250)}.${i % 250}`] }),
     ]).flat();
     harness = await startHarness({ seed }, { timing: { pageSize: 500 } });
     const first = await harness.waitForSnapshot(() => true, { timeoutMs: 60_000 });

@@ -9,7 +9,7 @@ import { formatLoadError } from '@kpx/agent/config/parse-objects.ts';
 import { isKpxError } from '@kpx/agent/errors.ts';
 import { createLogger } from '@kpx/agent/log.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
-import { EXIT } from '@kpx/agent/cli/exit-codes.ts';
+import { EXIT } from '@kpx/agent/exit-codes.ts';
 import type { CommandIO } from '@kpx/agent/cli/command-table.ts';
 
 const USAGE = `usage: kpx apiserver [--listen HOST:PORT] [-f FILE…] [--history N] [-v N]

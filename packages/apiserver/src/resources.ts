@@ -59,11 +59,6 @@ export function apiVersionOf(info: ResourceInfo): string {
   return info.group === '' ? info.version : `${info.group}/${info.version}`;
 }
 
-/** 'services' or 'endpointslices.discovery.k8s.io', as upstream's Status messages name a resource. */
-export function qualifiedResourceName(info: ResourceInfo): string {
-  return info.group === '' ? info.resource : `${info.resource}.${info.group}`;
-}
-
 /** A stable identifier of one resource's storage: 'discovery.k8s.io/endpointslices'. */
 export function resourceId(info: ResourceInfo): string {
   return `${info.group}/${info.resource}`;

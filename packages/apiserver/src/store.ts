@@ -1,7 +1,7 @@
 // The object store: every served resource's objects, one global resourceVersion counter
 // (etcd's revision), a bounded event history per resource, and change listeners (watches).
 import { EventHistory, type StoredEvent, type WatchEventType } from './event-history.ts';
-import type { JsonObject } from './patch/json-value.ts';
+import { isJsonObject, type JsonObject } from './patch/json-value.ts';
 import { RESOURCES, resourceId, type ResourceInfo } from './resources.ts';
 
 export type StoreListener = (info: ResourceInfo, event: StoredEvent) => void;
@@ -143,6 +143,6 @@ export class ObjectStore {
 }
 
 function stampVersion(object: JsonObject, resourceVersion: string): JsonObject {
-  const metadata = typeof object.metadata === 'object' && object.metadata !== null && !Array.isArray(object.metadata) ? object.metadata : {};
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
   return { ...object, metadata: { ...metadata, resourceVersion } };
 }

@@ -6,7 +6,7 @@ import { createProgress } from './progress.ts';
 import { formatReportTable } from './report-table.ts';
 import { runLab, type LabSettings } from './run-lab.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
-import { EXIT } from '@kpx/agent/cli/exit-codes.ts';
+import { EXIT } from '@kpx/agent/exit-codes.ts';
 import type { CommandIO } from '@kpx/agent/cli/command-table.ts';
 
 const USAGE = `usage: kpx lab [--modes iptables,nftables,userspace,ipvs] [--duration S] [--services N] [--streams N] [--keep] [--out DIR] [--json]

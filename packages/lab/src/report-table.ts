@@ -31,7 +31,7 @@ function signed(value: number, digits: number, unit: string): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}${unit}`;
 }
 
-/** Each measured mode against the direct baseline: what issue 8's targets are stated in. */
+/** Each measured mode against its direct baseline, in the relative terms a mode's overhead is judged by. */
 function formatVersusDirect(report: LabReport): string[] {
   const lines: string[] = [];
   for (const leg of report.legs) {

@@ -85,8 +85,8 @@ function measureOptions(context: LabContext, leg: string): MeasureOptions {
 }
 
 /**
- * How long the daemons get for their first full sync: it grows with the services (27 s at 10 000
- * here), and triples inside the kernel VM, whose emulated CPU takes 15-30 s to start two daemons.
+ * How long the daemons get for their first full sync: it grows with the services, and triples
+ * inside the kernel VM, whose emulated CPU starts node processes many times slower.
  */
 function firstSyncTimeoutMs(services: number): number {
   const nativeMs = 30_000 + services * 10;

@@ -2,6 +2,7 @@
 // run here (no qemu, no kernel package, a module missing) the block is skipped
 // with the reason locally, and fails with the reason in CI (CI=true).
 import { describe, it } from 'vitest';
+import { isCi, planSuite } from '../../helpers/needs-root.ts';
 import { isInsideKernelVm } from '@kpx/vm/job-script.ts';
 import { VmUnavailableError } from '@kpx/vm/prerequisites.ts';
 import { prepareVm } from '@kpx/vm/run-in-vm.ts';
@@ -10,11 +11,6 @@ import { prepareVm } from '@kpx/vm/run-in-vm.ts';
 export const VM_HOOK_TIMEOUT_MS = 10 * 60_000;
 
 export type VmReadiness = { readonly isReady: true } | { readonly isReady: false; readonly reason: string };
-
-export function isCi(): boolean {
-  const ci = process.env.CI ?? '';
-  return ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
 
 /** Prepares the kernel, initramfs and modules; says why not when it cannot (other errors propagate). */
 export async function checkVmReadiness(modules: readonly string[] = []): Promise<VmReadiness> {
@@ -38,16 +34,17 @@ export async function describeInVm(name: string, requirements: { modules?: reado
     return;
   }
   const readiness = await checkVmReadiness(requirements.modules);
-  if (readiness.isReady) {
+  const plan = planSuite(readiness.isReady ? undefined : readiness.reason, isCi());
+  if (plan.kind === 'run') {
     describe(name, body);
-  } else if (isCi()) {
+  } else if (plan.kind === 'fail') {
     describe(name, () => {
       it('has what the kernel VM needs', () => {
-        throw new Error(`kernel VM unavailable in CI: ${readiness.reason}`);
+        throw new Error(`kernel VM unavailable in CI: ${plan.reason}`);
       });
     });
   } else {
-    console.warn(`[kernel VM] skipping "${name}": ${readiness.reason}`);
-    describe.skip(`${name} (skipped: ${readiness.reason})`, body);
+    console.warn(`[kernel VM] skipping "${name}": ${plan.reason}`);
+    describe.skip(`${name} (skipped: ${plan.reason})`, body);
   }
 }

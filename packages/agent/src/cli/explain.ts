@@ -23,7 +23,7 @@ import type { Dataplane } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { realExec, type Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import { formatProblem } from './render.ts';
 import type { CommandIO } from './command-table.ts';
 

@@ -2,7 +2,7 @@
 // explain; a checkout passes a larger table that adds the other workspace packages' commands
 // (lab, apiserver), so the agent depends on none of them.
 import type { CommandIO, CommandTable } from './command-table.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export const AGENT_COMMANDS = {
   render: {

@@ -15,7 +15,7 @@ import type { Problem } from '../model/types.ts';
 import type { Mode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { configureMode } from '../modes/configure-mode.ts';
-import { EXIT, type ExitCode } from './exit-codes.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
 import type { CommandIO } from './command-table.ts';
 
 const USAGE = `usage: kpx render --mode iptables -f FILE [-f FILE…] [kube-proxy flags]

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../log.ts';
 import type { Mode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { realExec } from '../sys/exec.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandIO } from './command-table.ts';
 
 const USAGE = `usage: kpx run [flags]

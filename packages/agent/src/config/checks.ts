@@ -26,9 +26,6 @@ export function cidrFamilyOf(text: string): 'IPv4' | 'IPv6' | undefined {
 export const checkIP: Check<string> = (value) =>
   isIPLiteral(value) ? undefined : 'must be a valid IP address (e.g. 10.0.0.1 or fd00::1)';
 
-export const checkCIDR: Check<string> = (value) =>
-  cidrFamilyOf(value) === undefined ? 'must be a valid CIDR (e.g. 10.100.0.0/16 or fde4:8dba:82e1::/48)' : undefined;
-
 export const checkCIDRList: Check<readonly string[]> = (values) => {
   const bad = values.find((value) => cidrFamilyOf(value) === undefined);
   return bad === undefined ? undefined : `"${bad}" must be a valid CIDR (e.g. 10.100.0.0/16 or fde4:8dba:82e1::/48)`;

@@ -1,6 +1,7 @@
 // Decodes a parsed KubeProxyConfiguration document field by field, as kube-proxy's strict
 // decoder does: an unknown field or a value of the wrong type is an error naming its path.
 import { CONFIG_FIELDS, FIELD_BY_PATH, INERT_SUBTREES, SECTIONS, type FieldSpec, type FieldValue } from './config-fields.ts';
+import { isRecord } from '../model/field-reader.ts';
 import type { ConfigError } from './config-error.ts';
 import { parseGoDuration } from './duration.ts';
 import { CONFIG_API_VERSION, CONFIG_KIND } from './kube-proxy-config.ts';
@@ -19,7 +20,7 @@ export function decodeConfigFile(document: unknown, source: string): DecodedConf
   const fail = (name: string, value: unknown, reason: string): void => {
     errors.push({ name, source, value: describe(value), reason });
   };
-  if (!isPlainObject(document)) {
+  if (!isRecord(document)) {
     fail('(document)', document, `must be a ${CONFIG_KIND} object`);
     return { values, errors };
   }
@@ -39,7 +40,7 @@ export function decodeConfigFile(document: unknown, source: string): DecodedConf
         decodeField(field, value, values, fail);
       } else if (SECTIONS.has(path)) {
         if (value === null) continue;
-        if (isPlainObject(value)) visit(value, path);
+        if (isRecord(value)) visit(value, path);
         else fail(path, value, 'must be an object');
       } else {
         fail(path, '', `unknown field in ${CONFIG_KIND}${suggestionFor(key)} (kpx accepts here: ${knownNamesUnder(prefix)})`);
@@ -107,7 +108,7 @@ export function runCheck(field: FieldSpec, value: FieldValue): string | undefine
 
 function decodeFeatureGates(raw: unknown, fail: Fail): void {
   if (raw === null) return;
-  if (!isPlainObject(raw)) {
+  if (!isRecord(raw)) {
     fail('featureGates', raw, 'must be a map of feature names to true/false');
     return;
   }
@@ -135,9 +136,6 @@ function knownNamesUnder(prefix: string): string {
   return [...names].sort().join(', ');
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (value === '') return '';

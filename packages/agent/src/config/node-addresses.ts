@@ -1,15 +1,16 @@
 // What kube-proxy reads from its own Node object at start-up: the host IPs (upstream's
 // GetNodeHostIPs) and the pod CIDRs. The Node is untrusted input: anything malformed is skipped.
 import { cidrFamilyOf, ipFamilyOf } from './checks.ts';
+import { isRecord } from '../model/field-reader.ts';
 import type { RawObject } from '../model/inputs.ts';
 
 /** The node's primary IP, then the first of the other family: InternalIPs before ExternalIPs. */
 export function nodeHostIPs(node: RawObject | undefined): string[] {
-  const status = asRecord(node?.status);
+  const status = isRecord(node?.status) ? node.status : undefined;
   const addresses = Array.isArray(status?.addresses) ? status.addresses : [];
   const byType = (type: string): string[] =>
     addresses.flatMap((entry) => {
-      const address = asRecord(entry);
+      const address = isRecord(entry) ? entry : undefined;
       return address?.type === type && typeof address.address === 'string' && ipFamilyOf(address.address) !== undefined ? [address.address] : [];
     });
   const all = [...byType('InternalIP'), ...byType('ExternalIP')];
@@ -21,11 +22,7 @@ export function nodeHostIPs(node: RawObject | undefined): string[] {
 
 /** `spec.podCIDRs`, else `spec.podCIDR`, keeping only well-formed CIDRs. */
 export function nodePodCIDRs(node: RawObject | undefined): string[] {
-  const spec = asRecord(node?.spec);
+  const spec = isRecord(node?.spec) ? node.spec : undefined;
   const list = Array.isArray(spec?.podCIDRs) ? spec.podCIDRs : typeof spec?.podCIDR === 'string' ? [spec.podCIDR] : [];
   return list.filter((cidr): cidr is string => typeof cidr === 'string' && cidrFamilyOf(cidr) !== undefined);
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

@@ -2,13 +2,14 @@
 // `kubectl get -o yaml` prints them (`kind: List`, or `ServiceList` & co. whose items carry no
 // kind). Garbage never throws: each bad document becomes an error naming its source and index.
 //
-// Three decoders, fastest first: JSON.parse for JSON; js-yaml for plain YAML (a 20 MB kubectl
-// dump of 10k services in about 1 s of CPU, where the `yaml` package takes about 10 s); and the
+// Three decoders, fastest first: JSON.parse for JSON; js-yaml for plain YAML (several times
+// faster than the `yaml` package on a large kubectl dump); and the
 // `yaml` package for everything else. js-yaml is used only where it cannot differ from `yaml`
 // (YAML 1.2 core schema, no merge keys) and is refused anything that needs a safety limit
 // (see decodePlainYAML); whatever it rejects goes to `yaml`, which reports each bad document.
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { Composer, Parser } from 'yaml';
+import { isRecord } from '../model/field-reader.ts';
 import type { RawObject } from '../model/inputs.ts';
 
 export interface LoadError {
@@ -115,7 +116,7 @@ function addDocument(content: { value: unknown }, source: string, document: numb
   const fail = (reason: string): void => {
     result.errors.push({ source, document, reason, unreadable: false });
   };
-  if (!isObject(value)) {
+  if (!isRecord(value)) {
     fail(`is not an object (got ${Array.isArray(value) ? 'a list' : typeof value})`);
     return;
   }
@@ -146,7 +147,7 @@ function expand(object: Record<string, unknown>, where: string, depth: number, f
   const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
   items.forEach((item: unknown, index) => {
     const itemWhere = `${where}items[${index}]: `;
-    if (!isObject(item)) {
+    if (!isRecord(item)) {
       fail(`${itemWhere}is not an object`);
       return;
     }
@@ -159,9 +160,6 @@ function isList(object: Record<string, unknown>): boolean {
   return typeof object.kind === 'string' && object.kind.endsWith('List') && 'items' in object;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function firstLine(message: string | undefined): string {
   return (message ?? 'unknown error').split('\n')[0] ?? '';

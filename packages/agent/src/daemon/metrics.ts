@@ -2,21 +2,10 @@
 // (pkg/proxy/metrics/metrics.go, and the ip_family labels of the current Kubernetes
 // metrics reference), registered per mode as upstream's RegisterMetrics does, plus
 // kpx's own and the default process metrics. Callers use the typed facade, never names.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+// prom-client's exponentialBuckets and linearBuckets are client_golang's ExponentialBuckets and LinearBuckets.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets, linearBuckets, type Metric } from 'prom-client';
 import type { IPFamily } from '../model/types.ts';
 import type { Clock, ModeName } from '../modes/mode.ts';
-
-/** prometheus.ExponentialBuckets: start, start·factor, … (count values). */
-export function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  const buckets: number[] = [];
-  for (let i = 0, value = start; i < count; i++, value *= factor) buckets.push(value);
-  return buckets;
-}
-
-/** prometheus.LinearBuckets. */
-export function linearBuckets(start: number, width: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => start + i * width);
-}
 
 /** component-base's MergeBuckets, which starts with a 0 bucket. */
 function mergeBuckets(...lists: number[][]): number[] {

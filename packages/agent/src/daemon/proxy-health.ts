@@ -2,6 +2,7 @@
 // (pkg/proxy/healthcheck/proxy_health.go): per IP family, when the rules were last
 // updated and when the oldest change not yet applied was queued. A family is unhealthy
 // once such a change has waited healthTimeoutMs (kube-proxy: 2 × syncPeriod).
+import { isRecord } from '../model/field-reader.ts';
 import type { RawObject } from '../model/inputs.ts';
 import type { IPFamily } from '../model/types.ts';
 import type { Clock } from '../modes/mode.ts';
@@ -44,10 +45,6 @@ export function isNodeEligible(node: RawObject | undefined): boolean {
   const taints = isRecord(spec) ? spec['taints'] : undefined;
   if (Array.isArray(taints) && taints.some((taint) => isRecord(taint) && taint['key'] === TO_BE_DELETED_TAINT)) return false;
   return true;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export interface ProxyHealthTracker {

@@ -25,13 +25,10 @@ import { applyOomScoreAdj } from './oom-score.ts';
 import { startProxier, type ProxierParts } from './start-proxier.ts';
 import { createProxyHealthTracker, healthTimeoutForSyncPeriod, type ProxyHealthTracker } from './proxy-health.ts';
 import { splitHostPort } from './host-port.ts';
+import { EXIT } from '../exit-codes.ts';
 
 /** How long kpx waits for its Node object before going on without it (kube-proxy retries for about 30 s). */
 export const NODE_WAIT_MS = 30_000;
-/** Exit statuses the daemon ends with (the CLI's table: 0 ok, 3 runtime failure). */
-const EXIT_OK = 0;
-const EXIT_BAD_CONFIGURATION = 2;
-const EXIT_RUNTIME_FAILURE = 3;
 
 export interface DaemonDeps {
   readonly exec: Exec;
@@ -81,7 +78,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
   };
   const fail = (error: unknown, message: string): void => {
     log.error({ err: error }, message);
-    void end(EXIT_RUNTIME_FAILURE, message);
+    void end(EXIT.runtimeFailure, message);
   };
 
   try {
@@ -89,7 +86,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
     if (options.configFile !== '') {
       parts.configWatch = await watchConfigFile(options.configFile, (reason) => {
         log.error({ file: options.configFile, reason }, 'configuration file changed: exiting so that the new one is loaded');
-        void end(EXIT_RUNTIME_FAILURE, reason);
+        void end(EXIT.runtimeFailure, reason);
       });
     }
     const oomProblem = await applyOomScoreAdj(config.oomScoreAdj);
@@ -133,9 +130,9 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
   } catch (error) {
     // A configuration that cannot work (no API server given, a bind address in use) is the operator's to fix.
     log.error({ err: error }, 'could not start');
-    void end(isKpxError(error, 'KPX_ERR_CONFIG') ? EXIT_BAD_CONFIGURATION : EXIT_RUNTIME_FAILURE, 'could not start');
+    void end(isKpxError(error, 'KPX_ERR_CONFIG') ? EXIT.badArguments : EXIT.runtimeFailure, 'could not start');
   }
-  return { finished, stop: (reason) => end(EXIT_OK, reason) };
+  return { finished, stop: (reason) => end(EXIT.ok, reason) };
 }
 
 async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () => Snapshot['node'], mode: Mode<unknown>): Promise<void> {

@@ -9,7 +9,8 @@ export interface FieldError {
   readonly reason: string;
 }
 
-export function isRecord(value: unknown): value is RawObject {
+/** A JSON object: not null, not an array. The one such check in kpx. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

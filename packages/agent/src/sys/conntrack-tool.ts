@@ -83,8 +83,3 @@ export function clearEntriesForPort(exec: Exec, port: number, protocol: Protocol
 export function clearEntriesForNAT(exec: Exec, serviceIP: string, endpointIP: string, protocol: Protocol): Promise<number> {
   return deleteConntrackEntries(exec, { protocol, origDst: serviceIP, replySrc: endpointIP });
 }
-
-/** Entries of flows to node port `port` that were DNATed to the removed `endpointIP` (ClearEntriesForPortNAT). */
-export function clearEntriesForPortNAT(exec: Exec, port: number, endpointIP: string, protocol: Protocol): Promise<number> {
-  return deleteConntrackEntries(exec, { protocol, dport: port, replySrc: endpointIP });
-}

@@ -7,6 +7,10 @@ export interface ExecRequest {
   readonly args: readonly string[];
   readonly stdin?: string;
   readonly timeoutMs?: number;
+  /** The working directory; kpx's own when absent. */
+  readonly cwd?: string;
+  /** Variables set on top of the inherited environment. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ExecResult {
@@ -24,6 +28,8 @@ export const realExec: Exec = async (request) => {
   try {
     const result = await execa(request.file, [...request.args], {
       input: request.stdin ?? '',
+      cwd: request.cwd,
+      env: request.env,
       reject: false,
       timeout: request.timeoutMs ?? 60_000,
       stripFinalNewline: false,

@@ -2,7 +2,7 @@
 // that carry the server's Status (410 Gone becomes KPX_ERR_WATCH_EXPIRED).
 import type { IncomingMessage } from 'node:http';
 import { KpxError } from '../errors.ts';
-import { isRecord } from './watch-decoder.ts';
+import { isRecord } from '../model/field-reader.ts';
 
 /** The parts of a metav1.Status kpx looks at. */
 export interface ApiStatus {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { makeService, makeSlice } from '../../../../test/watch/objects.ts';
+import { makeClusterIPService, makeReadySlice } from '../../../../test/helpers/k8s-builders.ts';
 import { createChangeTracker, owningServiceKey } from './change-tracker.ts';
 
 describe('createChangeTracker', () => {
   it('keeps the arrival time of the oldest pending change per service', () => {
     const tracker = createChangeTracker();
-    const web = makeService('ns', 'web');
+    const web = makeClusterIPService('ns', 'web');
     tracker.serviceChanged({ key: 'ns/web', previous: undefined, current: web }, 100);
     tracker.serviceChanged({ key: 'ns/web', previous: web, current: web }, 200);
-    tracker.endpointSliceChanged({ key: 'ns/web-abc', previous: undefined, current: makeSlice('ns', 'web-abc', 'web') }, 150);
-    tracker.endpointSliceChanged({ key: 'ns/db-abc', previous: undefined, current: makeSlice('ns', 'db-abc', 'db') }, 300);
+    tracker.endpointSliceChanged({ key: 'ns/web-abc', previous: undefined, current: makeReadySlice('ns', 'web-abc', 'web') }, 150);
+    tracker.endpointSliceChanged({ key: 'ns/db-abc', previous: undefined, current: makeReadySlice('ns', 'db-abc', 'db') }, 300);
     expect(tracker.isDirty).toBe(true);
 
     expect(tracker.take()).toEqual({ pendingSince: new Map([['ns/web', 100], ['ns/db', 300]]), generation: 1 });
@@ -21,7 +21,7 @@ describe('createChangeTracker', () => {
   it('counts a relabelled slice for both its old and new service', () => {
     const tracker = createChangeTracker();
     tracker.endpointSliceChanged(
-      { key: 'ns/s', previous: makeSlice('ns', 's', 'old'), current: makeSlice('ns', 's', 'new') },
+      { key: 'ns/s', previous: makeReadySlice('ns', 's', 'old'), current: makeReadySlice('ns', 's', 'new') },
       5,
     );
     expect([...tracker.take().pendingSince]).toEqual([['ns/old', 5], ['ns/new', 5]]);
@@ -38,7 +38,7 @@ describe('createChangeTracker', () => {
 
 describe('owningServiceKey', () => {
   it.each([
-    [makeSlice('ns', 's', 'web'), 'ns/web'],
+    [makeReadySlice('ns', 's', 'web'), 'ns/web'],
     [{ metadata: { namespace: 'ns', name: 's' } }, undefined],
     [{ metadata: { namespace: 'ns', labels: { 'kubernetes.io/service-name': '' } } }, undefined],
     [{ metadata: { labels: { 'kubernetes.io/service-name': 'web' } } }, undefined],

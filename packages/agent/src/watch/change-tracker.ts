@@ -6,7 +6,7 @@
 import type { RawObject } from '../model/inputs.ts';
 import type { ObjectChange } from './object-cache.ts';
 import { LABEL_SERVICE_NAME } from './selectors.ts';
-import { isRecord } from './watch-decoder.ts';
+import { isRecord } from '../model/field-reader.ts';
 
 export interface PendingChanges {
   readonly pendingSince: ReadonlyMap<string, number>;

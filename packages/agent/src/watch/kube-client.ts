@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { KpxError } from '../errors.ts';
-import { isRecord } from './watch-decoder.ts';
+import { isRecord } from '../model/field-reader.ts';
 
 export interface KubeClientOptions {
   /** --kubeconfig. */

@@ -5,7 +5,7 @@ import { parseStatus, readJsonObject, responseError, statusToError } from './api
 import type { ListWatchDeps, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
 import { objectKey } from './object-cache.ts';
 import { listPath } from './request-paths.ts';
-import { isRecord } from './watch-decoder.ts';
+import { isRecord } from '../model/field-reader.ts';
 
 export interface ListResult {
   readonly objects: Map<string, RawObject>;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { makeNode, makeService, withVersion } from '../../../../test/watch/objects.ts';
+import { makeAddressedNode, makeClusterIPService, withVersion } from '../../../../test/helpers/k8s-builders.ts';
 import { createObjectCache, objectKey } from './object-cache.ts';
 
 describe('objectKey', () => {
   it.each([
-    [makeService('ns', 'web'), 'ns/web'],
-    [makeNode('node-a'), 'node-a'],
+    [makeClusterIPService('ns', 'web'), 'ns/web'],
+    [makeAddressedNode('node-a'), 'node-a'],
     [{ metadata: { name: '' } }, undefined],
     [{ metadata: { name: 'x', namespace: 7 } }, undefined],
     [{ metadata: 'nope' }, undefined],
@@ -18,8 +18,8 @@ describe('objectKey', () => {
 describe('createObjectCache', () => {
   it('applies watch events and reports previous and current objects', () => {
     const cache = createObjectCache();
-    const v1 = withVersion(makeService('ns', 'web'), '1');
-    const v2 = withVersion(makeService('ns', 'web', { port: 81 }), '2');
+    const v1 = withVersion(makeClusterIPService('ns', 'web'), '1');
+    const v2 = withVersion(makeClusterIPService('ns', 'web', { port: 81 }), '2');
     expect(cache.apply('ADDED', v1)).toEqual({ key: 'ns/web', previous: undefined, current: v1 });
     expect(cache.apply('MODIFIED', v2)).toEqual({ key: 'ns/web', previous: v1, current: v2 });
     expect(cache.values()).toEqual([v2]);
@@ -30,11 +30,11 @@ describe('createObjectCache', () => {
 
   it('replaces everything at once and reports only what differs by resourceVersion', () => {
     const cache = createObjectCache();
-    const kept = withVersion(makeService('ns', 'kept'), '1');
-    const changedBefore = withVersion(makeService('ns', 'changed'), '2');
-    const changedAfter = withVersion(makeService('ns', 'changed', { port: 81 }), '5');
-    const gone = withVersion(makeService('ns', 'gone'), '3');
-    const added = withVersion(makeService('ns', 'added'), '6');
+    const kept = withVersion(makeClusterIPService('ns', 'kept'), '1');
+    const changedBefore = withVersion(makeClusterIPService('ns', 'changed'), '2');
+    const changedAfter = withVersion(makeClusterIPService('ns', 'changed', { port: 81 }), '5');
+    const gone = withVersion(makeClusterIPService('ns', 'gone'), '3');
+    const added = withVersion(makeClusterIPService('ns', 'added'), '6');
     cache.replace(new Map([['ns/kept', kept], ['ns/changed', changedBefore], ['ns/gone', gone]]));
 
     const changes = cache.replace(new Map([['ns/kept', kept], ['ns/changed', changedAfter], ['ns/added', added]]));

@@ -2,7 +2,7 @@
 // (`namespace/name`, or `name` for cluster-scoped objects). Objects are kept exactly as
 // the server sent them and must be treated as read-only.
 import type { RawObject } from '../model/inputs.ts';
-import { isRecord } from './watch-decoder.ts';
+import { isRecord } from '../model/field-reader.ts';
 
 export interface ObjectChange {
   readonly key: string;

@@ -5,6 +5,7 @@
 // event with it), every bad line comes out as a DecodeFailure so the loop can count it
 // and re-watch from the last good resourceVersion instead of missing a change.
 import { StringDecoder } from 'node:string_decoder';
+import { isRecord } from '../model/field-reader.ts';
 import type { RawObject } from '../model/inputs.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -67,10 +68,6 @@ export function decodeLine(line: string): DecodedEvent | DecodeFailure {
   if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return failure('unknown event type', line);
   if (!isRecord(object)) return failure('event without an object', line);
   return { type: type as WatchEventType, object };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function failure(reason: string, line: string): DecodeFailure {

@@ -1,12 +1,14 @@
 // The JSON value shapes the patch functions work on. Pure.
+import { isRecord } from '@kpx/agent/model/field-reader.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
   [key: string]: JsonValue;
 }
 
+/** isRecord, typed for JSON values. */
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

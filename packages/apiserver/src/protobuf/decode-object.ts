@@ -1,7 +1,7 @@
 // Decodes a Kubernetes protobuf request body ("k8s\0" + runtime.Unknown envelope) into the
 // JSON object it encodes, for the kinds in schemas.ts. Go's encoder writes empty strings,
 // zeros and empty messages for unset fields; they are dropped, as JSON's omitempty would. Pure.
-import type { JsonObject, JsonValue } from '../patch/json-value.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../patch/json-value.ts';
 import { OBJECT_SCHEMAS, type FieldSchema, type MessageSchema } from './schemas.ts';
 import { decodeFields, WireError, type WireValue } from './wire.ts';
 
@@ -75,7 +75,7 @@ function isEmpty(value: JsonValue | undefined, schema: FieldSchema): boolean {
   if (value === undefined) return true;
   if (schema.keepZero === true) return false;
   if (value === '' || value === 0 || value === false) return true;
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+  return isJsonObject(value) && Object.keys(value).length === 0;
 }
 
 export function decodeMessage(schema: MessageSchema, bytes: Uint8Array): JsonObject {

@@ -1,8 +1,6 @@
 // Port numbers and protocols as the API server validates them.
 import type { Protocol } from '../types.ts';
 
-export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
-
 export function isIntegerInRange(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }

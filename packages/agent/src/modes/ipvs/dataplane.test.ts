@@ -2,7 +2,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { recordingExec } from '../../../../../test/helpers/recording-exec.ts';
-import { makeChangeSet, makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { diffStates } from '../../diff/diff-states.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import { createLogger, silentLogger } from '../../log.ts';
 import { isKpxError } from '../../errors.ts';
 import type { Sysctl } from '../../sys/sysctl.ts';
@@ -76,7 +77,7 @@ describe('ipvs dataplane', () => {
 
     recorder.calls.length = 0;
     const after = web(['10.244.1.2', '10.244.1.3']);
-    const partial = await dataplane.apply(mode.plan(after, makeChangeSet(before, after)));
+    const partial = await dataplane.apply(mode.plan(after, diffStates(before, after)));
     expect(partial.full).toBe(false);
     expect(recorder.calls.map((call) => [call.file, ...call.args].join(' '))).toEqual(['ipvsadm -R']);
     expect(recorder.calls[0]?.stdin).toBe('-a -t 10.96.0.10:80 -r 10.244.1.3:8080 -m -w 1\n');
@@ -92,7 +93,7 @@ describe('ipvs dataplane', () => {
     fail = false;
     recorder.calls.length = 0;
     const next = web(['10.244.1.2', '10.244.1.3']);
-    await dataplane.apply(mode.plan(next, makeChangeSet(state, next)));
+    await dataplane.apply(mode.plan(next, diffStates(state, next)));
     expect(recorder.argv()[0]).toBe('ipvsadm-save -n');
   });
 });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { diffStates } from '../../diff/diff-states.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import type { DesiredState } from '../../model/types.ts';
 import { advanceKernelState } from './advance-state.ts';
 import { DesiredIndex, emptyTouched } from './desired-index.ts';
@@ -163,7 +164,7 @@ describe('one-endpoint change', () => {
     const observed: KernelState = { virtualServers: new Map(), sets: new Map(), addresses: new Set() };
     const first: DiffInput = { desired: index, observed, scope: 'all', ownership, draining: new Map() };
     advanceKernelState(first, diffKernel(first), new Set());
-    const partial = plan(next, makeChangeSet(previous, next));
+    const partial = plan(next, diffStates(previous, next));
     const touched = emptyTouched();
     for (const [name, portPlan] of partial.ports) index.setPort(name, portPlan, touched);
     const batch = diffKernel({ desired: index, observed, scope: touched, ownership, draining: new Map() });

@@ -2,7 +2,6 @@
 // takes it, in a fixed order: ipsets (`ipset restore`), IPVS (`ipvsadm-save -n` form),
 // the kube-ipvs0 addresses, and the iptables part with the jump rules kpx ensures.
 import { describeJumpRule } from '../iptables/render-plan-text.ts';
-import { entryKey } from './desired-index.ts';
 import { addAddressLine } from './address-text.ts';
 import { IPSETS } from './kernel-names.ts';
 import { addEntryLine, createSetLine } from './ipset-text.ts';
@@ -53,9 +52,4 @@ export function formatIpvsPlan(plan: IpvsPlan): string {
   lines.push('# iptables (iptables-restore --noflush input); jump rules kpx ensures in built-in chains:');
   for (const rule of plan.iptables.jumpRules) lines.push(`#   ${describeJumpRule(rule)}`);
   return lines.join('\n') + '\n' + plan.iptables.restoreText;
-}
-
-/** Used by tests: the set entries of a plan as `SET entry` keys. */
-export function planEntryKeys(plan: IpvsPlan): string[] {
-  return [...plan.ports.values()].flatMap((portPlan) => portPlan.setEntries.map(({ set, entry }) => entryKey(set, entry)));
 }

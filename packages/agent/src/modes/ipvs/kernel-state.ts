@@ -20,10 +20,6 @@ export interface KernelState {
   readonly addresses: Set<string>;
 }
 
-export function emptyKernelState(): KernelState {
-  return { virtualServers: new Map(), sets: new Map(), addresses: new Set() };
-}
-
 /** Pure: the three tools' outputs → KernelState. */
 export function parseKernelState(ipvsadmSave: string, ipsetSave: string, deviceAddresses: string, family: IPFamily): KernelState {
   return {

@@ -1,5 +1,4 @@
 // What the IPVS mode takes beyond DesiredState: kube-proxy's `ipvs` configuration section.
-import type { ModeName } from '../mode.ts';
 
 /** Every scheduler the IPVS of a stock kernel ships (ip_vs_<name> modules). */
 export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
@@ -20,7 +19,6 @@ export interface IpvsOptions {
   readonly gracefulTerminationTimeoutMs?: number;
 }
 
-export const IPVS_MODE_NAME: ModeName = 'ipvs';
 export const DEFAULT_SCHEDULER: IpvsScheduler = 'rr';
 export const DEFAULT_GRACEFUL_TERMINATION_TIMEOUT_MS = 15 * 60_000;
 

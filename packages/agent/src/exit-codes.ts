@@ -1,4 +1,4 @@
-/** The CLI's exit statuses, in one table. */
+/** The exit statuses of every kpx command and of the daemon, in one table. */
 export const EXIT = {
   ok: 0,
   /** Some input objects were invalid and skipped; the rest was used. */
