@@ -1,6 +1,14 @@
 import tseslint from 'typescript-eslint';
 
-const PURE_FOLDERS = ['src/model/**', 'src/diff/**', 'src/modes/*/render*.ts', 'src/modes/*/plan*.ts', 'src/modes/*/chain-names.ts'];
+const PURE_FOLDERS = [
+  'src/model/**',
+  'src/diff/**',
+  'src/netfilter/{jump-rule,render-context,restore-text,saved-ruleset,chain-removal}.ts',
+  'src/modes/*/kpx-chains.ts',
+  'src/modes/*/render*.ts',
+  'src/modes/*/plan*.ts',
+  'src/modes/*/chain-names.ts',
+];
 const SIDE_EFFECT_MODULES = ['node:child_process', 'node:net', 'node:dgram', 'node:fs', 'node:fs/promises', 'node:http', 'execa'];
 
 export default tseslint.config(

@@ -27,7 +27,7 @@ import type { ChangeSet } from '../../src/diff/change-set.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
 import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
-import type { IptablesBackend } from '../../src/modes/iptables/backend-detect.ts';
+import type { IptablesBackend } from '../../src/netfilter/backend-detect.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
 import { realExec } from '../../src/sys/exec.ts';
 import { addNetns, deleteNetns } from '../../src/sys/netns.ts';

@@ -7,7 +7,7 @@ import type { DesiredState, ServicePort } from '../../src/model/types.ts';
 import type { Dataplane } from '../../src/modes/mode.ts';
 import { serviceChainNames } from '../../src/modes/iptables/chain-names.ts';
 import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
-import { iptablesTools, type IptablesBackend } from '../../src/modes/iptables/backend-detect.ts';
+import { iptablesTools, type IptablesBackend } from '../../src/netfilter/backend-detect.ts';
 import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
 import { clearEntriesForNAT } from '../../src/sys/conntrack-tool.ts';

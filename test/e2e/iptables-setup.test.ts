@@ -1,7 +1,7 @@
 // Backend detection and the dataplane's sysctls, against real tools in a bare namespace.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
-import { detectIptablesBackend } from '../../src/modes/iptables/backend-detect.ts';
+import { detectIptablesBackend } from '../../src/netfilter/backend-detect.ts';
 import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
 import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
 import { addNetns, deleteNetns, execInNetns } from '../../src/sys/netns.ts';

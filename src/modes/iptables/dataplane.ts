@@ -6,14 +6,15 @@ import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
-import { composeRestorePayload, runRestore, surveyForFullSync } from './apply.ts';
-import type { ChainRemoval } from './chain-removal.ts';
-import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from './backend-detect.ts';
+import { composeRestorePayload, runRestore } from '../../netfilter/restore.ts';
+import type { ChainRemoval } from '../../netfilter/chain-removal.ts';
+import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
 import { cleanupKpxRules } from './cleanup.ts';
-import { ensureJumpRules } from './jump-rules.ts';
+import { surveyForFullSync } from './full-sync-survey.ts';
+import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
 import { observeKpxRules } from './observe.ts';
 import type { IptablesPlan } from './plan-types.ts';
-import { setUpSysctls } from './sysctls.ts';
+import { setUpSysctls } from '../../netfilter/sysctls.ts';
 
 /** What the iptables dataplane needs beyond DataplaneDeps. Every field has kube-proxy's default. */
 export interface IptablesDataplaneOptions {

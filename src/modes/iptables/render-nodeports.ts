@@ -1,7 +1,7 @@
 // The last rule(s) of nat KUBE-SERVICES: hand traffic to a node address over to KUBE-NODEPORTS,
 // honouring --nodeport-addresses and localhost node ports as upstream does.
-import type { LineBuffer } from './restore-text.ts';
-import { nodePortCIDRs, type RenderContext } from './render-context.ts';
+import type { LineBuffer } from '../../netfilter/restore-text.ts';
+import { nodePortCIDRs, type RenderContext } from '../../netfilter/render-context.ts';
 import { cidrContains } from '../../model/cidr-match.ts';
 
 const COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';

@@ -9,9 +9,9 @@ import { clearEntriesForIP, clearEntriesForNAT } from '../../sys/conntrack-tool.
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
-import { runRestore } from '../iptables/apply.ts';
-import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../iptables/backend-detect.ts';
-import { ensureJumpRules } from '../iptables/jump-rules.ts';
+import { runRestore } from '../../netfilter/restore.ts';
+import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
+import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
 import { advanceKernelState, forgetDrained } from './advance-state.ts';
 import { runAddressBatch, runIpsetRestore, runIpvsadmRestore, readServiceConnections } from './apply.ts';

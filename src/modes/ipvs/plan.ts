@@ -2,7 +2,7 @@
 // full plan, the iptables part rendered from which sets end up non-empty.
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, ServicePortName } from '../../model/types.ts';
-import { buildRenderContext } from '../iptables/render-context.ts';
+import { buildRenderContext } from '../../netfilter/render-context.ts';
 import { DesiredIndex } from './desired-index.ts';
 import { effectiveScheduler, type IpvsOptions } from './options.ts';
 import type { IpvsPlan, PortPlan } from './plan-types.ts';

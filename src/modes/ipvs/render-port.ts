@@ -2,7 +2,7 @@
 // per-service body of upstream's IPVS syncProxyRules decides them.
 import type { Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
 import { cidrContains } from '../../model/cidr-match.ts';
-import { nodePortCIDRs } from '../iptables/render-context.ts';
+import { nodePortCIDRs } from '../../netfilter/render-context.ts';
 import {
   KUBE_CLUSTER_IP,
   KUBE_EXTERNAL_IP,

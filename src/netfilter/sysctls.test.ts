@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../log.ts';
-import type { Sysctl } from '../../sys/sysctl.ts';
+import { silentLogger } from '../log.ts';
+import type { Sysctl } from '../sys/sysctl.ts';
 import { nodePortAddressesContainIPv4Loopback, setUpSysctls } from './sysctls.ts';
 
 function memorySysctl(initial: Record<string, string>): Sysctl & { values: Map<string, string> } {

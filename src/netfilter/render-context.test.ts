@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRenderContext, formatMasqueradeMark, nodePortCIDRs } from './render-context.ts';
-import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../test/helpers/state-builders.ts';
-import type { LocalDetector } from '../../model/types.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
+import type { LocalDetector } from '../model/types.ts';
 
 describe('formatMasqueradeMark', () => {
   it.each([

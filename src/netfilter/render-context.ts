@@ -1,7 +1,7 @@
 // Everything about the node that shapes the rules, derived once per plan from NodeContext,
 // as kube-proxy's NewProxier derives it once at start.
-import type { DesiredState, LocalDetector, NodeContext } from '../../model/types.ts';
-import { cidrContains, isIPv4Literal } from '../../model/cidr-match.ts';
+import type { DesiredState, LocalDetector, NodeContext } from '../model/types.ts';
+import { cidrContains, isIPv4Literal } from '../model/cidr-match.ts';
 
 /** Above this many endpoints, per-endpoint comments are dropped (upstream's largeClusterMode). */
 export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;

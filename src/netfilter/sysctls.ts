@@ -1,9 +1,9 @@
 // The kernel settings the iptables proxier needs, as upstream's NewProxier / PrivilegedInit
 // handle them: route_localnet=1 when NodePorts answer on 127.0.0.1, and a warning when
 // bridged pod traffic would bypass iptables (br_netfilter missing or switched off).
-import type { Logger } from '../../log.ts';
-import type { IPFamily } from '../../model/types.ts';
-import { ensureSysctl, type Sysctl } from '../../sys/sysctl.ts';
+import type { Logger } from '../log.ts';
+import type { IPFamily } from '../model/types.ts';
+import { ensureSysctl, type Sysctl } from '../sys/sysctl.ts';
 
 export const SYSCTL_ROUTE_LOCALNET = 'net.ipv4.conf.all.route_localnet';
 export const SYSCTL_BRIDGE_CALL_IPTABLES = 'net.bridge.bridge-nf-call-iptables';
