@@ -26,7 +26,8 @@ import { runIpvsBenchInVm } from './ipvs-in-vm.ts';
 import type { ChangeSet } from '../../src/diff/change-set.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
+import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { dataplaneSettings } from '../../test/helpers/dataplane-settings.ts';
 import type { IptablesBackend } from '../../src/netfilter/backend-detect.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
 import { realExec } from '../../src/sys/exec.ts';
@@ -118,11 +119,10 @@ async function measure(backend: IptablesBackend, services: number): Promise<Row[
   await addNetns(realExec, netns);
   const rows: Row[] = [];
   try {
-    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
-      netns,
-      backend,
-      restoreTimeoutMs: Number(values['restore-timeout-s']) * 1000,
-    });
+    const dataplane = iptablesMode.open(
+      { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend, restoreTimeoutMs: Number(values['restore-timeout-s']) * 1000 }, { netns }),
+    );
     await dataplane.setup();
     const state = buildState(services);
     const sync = async (name: string, next: DesiredState, changed?: ChangeSet): Promise<void> => {

@@ -6,7 +6,8 @@ import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
 import type { Dataplane } from '../../src/modes/mode.ts';
 import { serviceChainNames } from '../../src/modes/iptables/chain-names.ts';
-import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
+import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import { iptablesTools, type IptablesBackend } from '../../src/netfilter/backend-detect.ts';
 import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
@@ -101,10 +102,10 @@ describe.skipIf(!isRoot).each<IptablesBackend>(['legacy', 'nft'])('iptables data
     nodeExec = topology.execIn(topology.node.netns);
     await topology.startEchoServers([ECHO_PORT]);
     await execOk(nodeExec, { file: tools.restore, args: ['--noflush'], stdin: FOREIGN_RULES });
-    dataplane = openIptablesDataplane({ exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
-      netns: topology.node.netns,
-      backend,
-    });
+    dataplane = iptablesMode.open(
+      { exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend }, { netns: topology.node.netns }),
+    );
     await dataplane.setup();
     await apply(desiredState(topology));
   });

@@ -11,7 +11,8 @@ import type { RawObject } from '../../src/model/inputs.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { DesiredState, ServicePort } from '../../src/model/types.ts';
 import type { Dataplane } from '../../src/modes/mode.ts';
-import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
+import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
 import { planIptables } from '../../src/modes/iptables/plan.ts';
 import { execOk, realExec } from '../../src/sys/exec.ts';
@@ -132,10 +133,10 @@ describe.skipIf(!isRoot).each(['legacy', 'nft'] as const)('iptables scenarios wi
       await ip(realExec, '-n', netns, 'route', 'add', '203.0.113.0/24', 'via', topology.node.ip);
     }
     await topology.startEchoServers([ECHO_PORT]);
-    dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
-      netns: topology.node.netns,
-      backend,
-    });
+    dataplane = iptablesMode.open(
+      { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend }, { netns: topology.node.netns }),
+    );
     await dataplane.setup();
     await dataplane.apply(planIptables(desiredState(topology)));
   });

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { detectIptablesBackend } from '../../src/netfilter/backend-detect.ts';
-import { openIptablesDataplane } from '../../src/modes/iptables/dataplane.ts';
+import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
 import { addNetns, deleteNetns, execInNetns } from '../../src/sys/netns.ts';
 import { execSysctl } from '../../src/sys/sysctl.ts';
@@ -40,9 +41,9 @@ describe.skipIf(!isRoot)('iptables set-up in a namespace', () => {
   it('sets route_localnet inside the namespace only when localhost node ports are on', async () => {
     const sysctl = execSysctl(exec);
     const deps = { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() };
-    await openIptablesDataplane(deps, { netns, backend: 'nft', localhostNodePorts: false }).setup();
+    await iptablesMode.open(deps, dataplaneSettings({ backend: 'nft' }, { netns, localhostNodePorts: false })).setup();
     expect(await sysctl.read('net.ipv4.conf.all.route_localnet')).toBe('0');
-    await openIptablesDataplane(deps, { netns, backend: 'nft' }).setup();
+    await iptablesMode.open(deps, dataplaneSettings({ backend: 'nft' }, { netns })).setup();
     expect(await sysctl.read('net.ipv4.conf.all.route_localnet')).toBe('1');
   });
 });

@@ -1,4 +1,5 @@
 // What the IPVS mode takes beyond DesiredState: kube-proxy's `ipvs` configuration section.
+import type { KubeProxyConfig } from '../../config/kube-proxy-config.ts';
 import type { ModeName } from '../mode.ts';
 
 /** Every scheduler the IPVS of a stock kernel ships (ip_vs_<name> modules). */
@@ -26,4 +27,17 @@ export const DEFAULT_GRACEFUL_TERMINATION_TIMEOUT_MS = 15 * 60_000;
 
 export function effectiveScheduler(options: IpvsOptions): IpvsScheduler {
   return options.scheduler === undefined || options.scheduler === '' ? DEFAULT_SCHEDULER : options.scheduler;
+}
+
+/** Pure: kube-proxy's `ipvs` section as the IPVS mode takes it. */
+export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
+  const { ipvs } = config;
+  return {
+    scheduler: ipvs.scheduler as IpvsScheduler | '',
+    strictARP: ipvs.strictARP,
+    excludeCIDRs: ipvs.excludeCIDRs,
+    tcpTimeoutMs: ipvs.tcpTimeoutMs,
+    tcpFinTimeoutMs: ipvs.tcpFinTimeoutMs,
+    udpTimeoutMs: ipvs.udpTimeoutMs,
+  };
 }
