@@ -8,7 +8,7 @@ import { isKpxError } from '../../errors.ts';
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState } from '../../model/types.ts';
 import type { Sysctl } from '../../sys/sysctl.ts';
-import type { DataplaneDeps } from '../mode.ts';
+import type { DataplaneDeps, DataplaneMetrics } from '../mode.ts';
 import { dataplaneSettings } from '../../../test/helpers/dataplane-settings.ts';
 import type { IpvsModeOptions } from './dataplane.ts';
 import { ipvsMode } from './index.ts';
@@ -107,5 +107,24 @@ describe('ipvs dataplane', () => {
     const next = web(['10.244.1.2', '10.244.1.3']);
     await dataplane.apply(mode.plan(next, makeChangeSet(state, next)));
     expect(recorder.argv()[0]).toBe('ipvsadm-save -n');
+  });
+
+  it('counts a failed iptables-restore as upstream does, and no other failure', async () => {
+    const failing = { file: '' };
+    const recorder = recordingExec((request) => (request.file === failing.file ? { exitCode: 1, stderr: 'failed\n' } : undefined));
+    const counted: unknown[] = [];
+    const metrics: DataplaneMetrics = {
+      countRestoreFailure: (restore) => void counted.push(restore),
+      setIptablesRules: () => undefined,
+      countNftablesFailure: () => undefined,
+    };
+    const options = { sysctl: memorySysctl(), backend: 'nft' as const };
+    const dataplane = ipvsMode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger(), metrics }, dataplaneSettings(options));
+    failing.file = 'ipvsadm';
+    expect(isKpxError(await dataplane.apply(ipvsMode.plan(web(['10.244.1.2']), options)).catch((error: unknown) => error), 'KPX_ERR_IPVSADM')).toBe(true);
+    expect(counted).toEqual([]);
+    failing.file = 'iptables-nft-restore';
+    expect(isKpxError(await dataplane.apply(ipvsMode.plan(web(['10.244.1.2']), options)).catch((error: unknown) => error), 'KPX_ERR_RESTORE')).toBe(true);
+    expect(counted).toEqual([{ partial: false }]);
   });
 });
