@@ -1,8 +1,9 @@
-// The one interface every dataplane implements. Everything that plans or programs one (the
-// daemon, `kpx render`, `kpx explain`, `kpx run --cleanup`, the lab's daemons, tests) goes
-// through a Mode: modes/registry.ts maps names to them, each mode reads its own options from
-// the configuration (optionsFromConfig) and takes them back in plan() and open(). Nothing
-// outside a mode's folder knows its files, its options or the figures it reports.
+// The one interface every dataplane implements. The daemon, `kpx render`, `kpx explain` and
+// `kpx run --cleanup` (and so the lab's daemons, which are `kpx run`) speak only this: they
+// take a mode from modes/registry.ts, let it read its own options from the configuration
+// (optionsFromConfig) and hand them back to plan() and open(), the only way to a dataplane.
+// No file in src/ outside a mode's folder imports from it, and none knows a mode's options,
+// files or figures.
 import type { KpxOptions, KubeProxyConfig } from '../config/kube-proxy-config.ts';
 import type { ChangeSet } from '../diff/change-set.ts';
 import type { Logger } from '../log.ts';
