@@ -2,21 +2,21 @@
 // one restore payload), observe, cleanup. Every command goes through deps.exec, wrapped in
 // `ip netns exec` when settings.netns names a namespace (--netns: tests, `kpx lab`). It
 // counts its own restore failures and rule totals (deps.metrics), as upstream's proxier.
-import type { IPFamily, ServicePortName } from '../../model/types.ts';
 import { isKpxError } from '../../errors.ts';
+import type { IPFamily, ServicePortName } from '../../model/types.ts';
+import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
+import type { ChainRemoval } from '../../netfilter/chain-removal.ts';
+import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
+import { composeRestorePayload, runRestore } from '../../netfilter/restore.ts';
+import { setUpSysctls } from '../../netfilter/sysctls.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, Observed } from '../mode.ts';
-import { composeRestorePayload, runRestore } from '../../netfilter/restore.ts';
-import type { ChainRemoval } from '../../netfilter/chain-removal.ts';
-import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
 import { cleanupKpxRules } from './cleanup.ts';
 import { surveyForFullSync } from './full-sync-survey.ts';
-import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
 import { observeKpxRules } from './observe.ts';
 import type { IptablesPlan, IptablesTable } from './plan-types.ts';
-import { setUpSysctls } from '../../netfilter/sysctls.ts';
 
 /** The iptables mode's own options: none come from the configuration; tests set them. */
 export interface IptablesModeOptions {

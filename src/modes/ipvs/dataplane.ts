@@ -5,6 +5,7 @@
 // when the rendered iptables part changed. Commands go through deps.exec, wrapped in
 // `ip netns exec` when settings.netns is set. A failed iptables-restore counts as upstream's
 // IPVS proxier counts it (deps.metrics); nothing else does.
+import { isKpxError } from '../../errors.ts';
 import type { ServicePortName } from '../../model/types.ts';
 import { clearEntriesForIP, clearEntriesForNAT } from '../../sys/conntrack-tool.ts';
 import type { Exec } from '../../sys/exec.ts';
@@ -14,7 +15,6 @@ import { runRestore } from '../../netfilter/restore.ts';
 import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
 import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, Observed } from '../mode.ts';
-import { isKpxError } from '../../errors.ts';
 import { advanceKernelState, forgetDrained } from './advance-state.ts';
 import { runAddressBatch, runIpsetRestore, runIpvsadmRestore, readServiceConnections } from './apply.ts';
 import { cleanupIpvs } from './cleanup.ts';
