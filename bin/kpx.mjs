@@ -15,5 +15,5 @@ const { enableCompileCache } = await import('node:module');
 const { tmpdir } = await import('node:os');
 process.env.NODE_COMPILE_CACHE ??= `${tmpdir()}/kpx-node-compile-cache`;
 enableCompileCache(process.env.NODE_COMPILE_CACHE);
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('../packages/agent/src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

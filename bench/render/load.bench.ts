@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dump } from 'js-yaml';
-import { loadObjects } from '../../src/config/load-objects.ts';
+import { loadObjects } from '@kpx/agent/config/load-objects.ts';
 import { cpuMsSince, median, syntheticCluster } from './synthetic-cluster.ts';
 
 const { values } = parseArgs({

@@ -15,9 +15,9 @@
 import { execFileSync } from 'node:child_process';
 import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildDesiredState } from '../../src/model/build-state.ts';
-import { iptablesMode } from '../../src/modes/iptables/index.ts';
-import type { ClusterObjects, ModelConfig } from '../../src/model/inputs.ts';
+import { buildDesiredState } from '@kpx/agent/model/build-state.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
+import type { ClusterObjects, ModelConfig } from '@kpx/agent/model/inputs.ts';
 import { benchModelConfig, cpuMsSince, median, syntheticCluster } from './synthetic-cluster.ts';
 
 const { values } = parseArgs({

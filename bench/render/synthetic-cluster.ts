@@ -1,7 +1,7 @@
 // Synthetic clusters for the render and load benchmarks: N services (every tenth a NodePort),
 // one EndpointSlice each with E ready endpoints, one of them on the bench node.
-import type { ClusterObjects, RawObject } from '../../src/model/inputs.ts';
-import type { ModelConfig } from '../../src/model/inputs.ts';
+import type { ClusterObjects, RawObject } from '@kpx/agent/model/inputs.ts';
+import type { ModelConfig } from '@kpx/agent/model/inputs.ts';
 import { defaultModelConfig, makeEndpointSlice, makeNode, makeService } from '../../test/helpers/k8s-builders.ts';
 
 export const BENCH_HOSTNAME = 'bench-node';

@@ -5,8 +5,8 @@
 // answer from the new endpoint. Needs root. Issue 4's target: p50 < 150 ms.
 //   node bench/sync/api-to-traffic.bench.ts [--changes 25] [--gap-ms 600] [--backend-wrapper]
 import { parseArgs } from 'node:util';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../../test/helpers/k8s-builders.ts';
 import { buildTopology, CLUSTER_CIDR, uniquePrefix, type TopologyPod } from '../../test/helpers/topology.ts';
 import { freePort } from '../../test/daemon/free-port.ts';

@@ -23,15 +23,15 @@
 // iptables-save) and the external tools' time (iptables-restore, iptables-save, iptables -C).
 import { parseArgs } from 'node:util';
 import { runIpvsBenchInVm } from './ipvs-in-vm.ts';
-import type { ChangeSet } from '../../src/diff/change-set.ts';
-import { silentLogger } from '../../src/log.ts';
-import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
 import { dataplaneSettings } from '../../test/helpers/dataplane-settings.ts';
-import type { IptablesBackend } from '../../src/netfilter/backend-detect.ts';
-import { planIptables } from '../../src/modes/iptables/plan.ts';
-import { realExec } from '../../src/sys/exec.ts';
-import { addNetns, deleteNetns } from '../../src/sys/netns.ts';
+import type { IptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, deleteNetns } from '@kpx/agent/sys/netns.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
 import { uniquePrefix } from '../../test/helpers/topology.ts';
 

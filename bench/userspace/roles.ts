@@ -5,11 +5,11 @@
 //   client TEST HOST PORT [ARG]       one measurement; prints a JSON result line
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
-import { silentLogger } from '../../src/log.ts';
-import { userspaceMode } from '../../src/modes/userspace/index.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { userspaceMode } from '@kpx/agent/modes/userspace/index.ts';
 import { dataplaneSettings } from '../../test/helpers/dataplane-settings.ts';
-import { planUserspace } from '../../src/modes/userspace/plan.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
 
 const [role, ...args] = process.argv.slice(2);

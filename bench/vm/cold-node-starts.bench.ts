@@ -4,8 +4,8 @@
 // WebAssembly path the preload is about); the two kinds alternate in one VM boot.
 //   node bench/vm/cold-node-starts.bench.ts [--starts 32]
 import { parseArgs } from 'node:util';
-import { runCommandsInVm } from '../../src/vm/run-in-vm.ts';
-import type { VmCommand } from '../../src/vm/job-script.ts';
+import { runCommandsInVm } from '@kpx/vm/run-in-vm.ts';
+import type { VmCommand } from '@kpx/vm/job-script.ts';
 import { median } from '../render/synthetic-cluster.ts';
 
 const { values } = parseArgs({ options: { starts: { type: 'string', default: '32' } } });

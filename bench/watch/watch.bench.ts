@@ -7,11 +7,11 @@
 // the server's own work: a conservative figure.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
-import { createKubeClient } from '../../src/watch/kube-client.ts';
-import type { Snapshot } from '../../src/watch/snapshot.ts';
-import { startWatching } from '../../src/watch/watcher.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
+import { createKubeClient } from '@kpx/agent/watch/kube-client.ts';
+import type { Snapshot } from '@kpx/agent/watch/snapshot.ts';
+import { startWatching } from '@kpx/agent/watch/watcher.ts';
 
 const SERVICES = Number(process.env.KPX_BENCH_SERVICES ?? 10_000);
 const ENDPOINTS_PER_SLICE = 10;

@@ -1,6 +1,6 @@
 // Small fetch helpers for the embedded API server's tests: JSON requests and a watch
 // stream reader that collects newline-delimited events.
-import type { RawObject } from '../../src/model/inputs.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 
 export interface JsonResponse {
   readonly status: number;

@@ -1,8 +1,8 @@
 // @kubernetes/client-node 2.0.1, which the watch layer is built on, against the embedded server.
 import { CoreV1Api, DiscoveryV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { endpointSlice, service } from './api-client.ts';
 
 describe('@kubernetes/client-node against the embedded API server', () => {

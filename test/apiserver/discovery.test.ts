@@ -1,7 +1,7 @@
 // Discovery documents through plain fetch, legacy and aggregated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { request } from './api-client.ts';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';

@@ -1,7 +1,7 @@
 // Each fault switch, and stop/restart keeping objects and versions.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { nameAndType, request, service, WatchReader } from './api-client.ts';
 
 describe('faults', () => {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 
 const KUBECTL = '/usr/bin/kubectl';
 

@@ -1,7 +1,7 @@
 // Lists through plain fetch: resourceVersion semantics, paging, selectors, expired continue tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { request, service } from './api-client.ts';
 
 type Meta = { name: string; namespace: string; resourceVersion: string; labels?: Record<string, string> };

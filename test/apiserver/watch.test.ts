@@ -1,7 +1,7 @@
 // Watches through plain fetch: event stream, replay, selectors, bookmarks, timeouts, 410.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { endpointSlice, nameAndType, service, WatchReader } from './api-client.ts';
 
 describe('watch', () => {

@@ -1,7 +1,7 @@
 // Create / update / patch / delete through plain fetch, with upstream-shaped Status bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle } from '../../src/apiserver/types.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { endpointSlice, request, service } from './api-client.ts';
 
 type Meta = Record<string, unknown> & { resourceVersion: string; uid: string; name: string };

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import { EXIT } from '../../src/cli/exit-codes.ts';
-import { FLAGS } from '../../src/config/flag-table.ts';
+import { main } from '@kpx/agent/cli/main.ts';
+import { EXIT } from '@kpx/agent/cli/exit-codes.ts';
+import { FLAGS } from '@kpx/agent/config/flag-table.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const INJECTION = join(FIXTURES, 'injection.yaml');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadObjects } from '../../src/config/load-objects.ts';
-import { formatLoadError } from '../../src/config/parse-objects.ts';
+import { loadObjects } from '@kpx/agent/config/load-objects.ts';
+import { formatLoadError } from '@kpx/agent/config/parse-objects.ts';
 
 let dir = '';
 const service = (name: string): string => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: default}\n`;

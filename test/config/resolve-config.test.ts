@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatConfigError } from '../../src/config/config-error.ts';
-import { defaultKubeProxyConfig } from '../../src/config/kube-proxy-config.ts';
-import { loadCommandLine, loadConfigFile } from '../../src/config/load.ts';
-import { isKpxError } from '../../src/errors.ts';
+import { formatConfigError } from '@kpx/agent/config/config-error.ts';
+import { defaultKubeProxyConfig } from '@kpx/agent/config/kube-proxy-config.ts';
+import { loadCommandLine, loadConfigFile } from '@kpx/agent/config/load.ts';
+import { isKpxError } from '@kpx/agent/errors.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 let dir = '';

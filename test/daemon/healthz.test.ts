@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHealthzServer } from '../../src/daemon/healthz.ts';
-import type { ListeningServer } from '../../src/daemon/http-listen.ts';
-import { createProxyMetrics } from '../../src/daemon/metrics.ts';
-import { createProxyHealthTracker, healthTimeoutForSyncPeriod, TO_BE_DELETED_TAINT } from '../../src/daemon/proxy-health.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
+import { startHealthzServer } from '@kpx/agent/daemon/healthz.ts';
+import type { ListeningServer } from '@kpx/agent/daemon/http-listen.ts';
+import { createProxyMetrics } from '@kpx/agent/daemon/metrics.ts';
+import { createProxyHealthTracker, healthTimeoutForSyncPeriod, TO_BE_DELETED_TAINT } from '@kpx/agent/daemon/proxy-health.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { parsePrometheusText, sampleValue } from './prometheus-text.ts';
 
 const servers: ListeningServer[] = [];

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ListeningServer } from '../../src/daemon/http-listen.ts';
-import { createProxyMetrics, exponentialBuckets, NETWORK_PROGRAMMING_BUCKETS, type ProxyMetrics } from '../../src/daemon/metrics.ts';
-import { CONFIGZ_GROUP, startMetricsServer } from '../../src/daemon/metrics-server.ts';
-import type { ModeName } from '../../src/modes/mode.ts';
+import type { ListeningServer } from '@kpx/agent/daemon/http-listen.ts';
+import { createProxyMetrics, exponentialBuckets, NETWORK_PROGRAMMING_BUCKETS, type ProxyMetrics } from '@kpx/agent/daemon/metrics.ts';
+import { CONFIGZ_GROUP, startMetricsServer } from '@kpx/agent/daemon/metrics-server.ts';
+import type { ModeName } from '@kpx/agent/modes/mode.ts';
 import { parsePrometheusText, sampleValue, type MetricFamily } from './prometheus-text.ts';
 
 const servers: ListeningServer[] = [];

@@ -2,8 +2,8 @@
 // awaitable, its exit awaitable, and an owned network namespace for it to program.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { execOk, realExec } from '../../src/sys/exec.ts';
-import { addNetns, deleteNetns, execInNetns } from '../../src/sys/netns.ts';
+import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
 
 const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));
 

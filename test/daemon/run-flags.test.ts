@@ -7,7 +7,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
 import { makeNode } from '../helpers/k8s-builders.ts';
 import { freePort } from './free-port.ts';
 import { createTestNetns, spawnKpxRun } from './run-daemon-process.ts';

@@ -1,7 +1,7 @@
 import { connect, createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceHealthServers, type HealthCheckService, type ServiceHealthServers } from '../../src/daemon/service-health-servers.ts';
-import { silentLogger } from '../../src/log.ts';
+import { createServiceHealthServers, type HealthCheckService, type ServiceHealthServers } from '@kpx/agent/daemon/service-health-servers.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
 import { freePort } from './free-port.ts';
 
 const managers: ServiceHealthServers[] = [];

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelayMs, createSyncRunner, realTimers, type SyncFailure, type SyncRunnerOptions, type SyncTrigger, type Timers } from '../../src/daemon/sync-runner.ts';
+import { backoffDelayMs, createSyncRunner, realTimers, type SyncFailure, type SyncRunnerOptions, type SyncTrigger, type Timers } from '@kpx/agent/daemon/sync-runner.ts';
 
 // Timers read through the globals vitest fakes; Date.now is faked too.
 const fakeableTimers: Timers = {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeConfigText } from '../../src/config/load.ts';
+import { decodeConfigText } from '@kpx/agent/config/load.ts';
 import { onlyOne, type ConfigMap, type DaemonSet } from './daemon-set-parts.ts';
 import { buildKustomization, hasKubectl } from './kustomize-build.ts';
 

@@ -4,8 +4,8 @@
 // Needs root, iproute2 and iptables.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { createTestNetns, kpxRules, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';

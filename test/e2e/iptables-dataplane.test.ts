@@ -1,18 +1,18 @@
 // The iptables dataplane with the real renderer, in network namespaces, with real traffic,
 // on both iptables backends. Needs root, iproute2, iptables-legacy/-nft and conntrack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKpxError } from '../../src/errors.ts';
-import { silentLogger } from '../../src/log.ts';
-import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import type { Dataplane } from '../../src/modes/mode.ts';
-import { serviceChainNames } from '../../src/modes/iptables/chain-names.ts';
-import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { isKpxError } from '@kpx/agent/errors.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import type { Dataplane } from '@kpx/agent/modes/mode.ts';
+import { serviceChainNames } from '@kpx/agent/modes/iptables/chain-names.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import { iptablesTools, type IptablesBackend } from '../../src/netfilter/backend-detect.ts';
-import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
-import { planIptables } from '../../src/modes/iptables/plan.ts';
-import { clearEntriesForNAT } from '../../src/sys/conntrack-tool.ts';
-import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
+import { iptablesTools, type IptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
+import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
+import { clearEntriesForNAT } from '@kpx/agent/sys/conntrack-tool.ts';
+import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, type Topology, type TopologyPod } from '../helpers/topology.ts';
 

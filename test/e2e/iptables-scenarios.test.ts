@@ -6,17 +6,17 @@
 // Every dataplane scenario runs on both iptables backends. Needs root, iproute2, iptables-legacy and iptables-nft.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
-import { silentLogger } from '../../src/log.ts';
-import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import type { Dataplane } from '../../src/modes/mode.ts';
-import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import type { Dataplane } from '@kpx/agent/modes/mode.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import type { IptablesPlan } from '../../src/modes/iptables/plan-types.ts';
-import { planIptables } from '../../src/modes/iptables/plan.ts';
-import { execOk, realExec } from '../../src/sys/exec.ts';
-import { ip } from '../../src/lab/netns-wiring.ts';
+import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
+import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
+import { ip } from '@kpx/lab/netns-wiring.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { kpxRules, spawnKpxRun, startJsonLinesInNetns, type DaemonProcess, type JsonLinesProcess, type LogLine } from '../daemon/run-daemon-process.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';

@@ -1,12 +1,12 @@
 // Backend detection and the dataplane's sysctls, against real tools in a bare namespace.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.ts';
-import { detectIptablesBackend } from '../../src/netfilter/backend-detect.ts';
-import { iptablesMode } from '../../src/modes/iptables/index.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { detectIptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
-import { addNetns, deleteNetns, execInNetns } from '../../src/sys/netns.ts';
-import { execSysctl } from '../../src/sys/sysctl.ts';
+import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
+import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import { uniquePrefix } from '../helpers/topology.ts';
 
 const isRoot = process.getuid?.() === 0;

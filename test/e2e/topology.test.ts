@@ -1,7 +1,7 @@
 // The namespace topology helper itself: isolation from the host, and clean removal.
 import { describe, expect, it } from 'vitest';
-import { execOk, realExec } from '../../src/sys/exec.ts';
-import { addNetns, listNetns } from '../../src/sys/netns.ts';
+import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, listNetns } from '@kpx/agent/sys/netns.ts';
 import { buildTopology, cleanupLeftovers, uniquePrefix } from '../helpers/topology.ts';
 
 const isRoot = process.getuid?.() === 0;

@@ -7,11 +7,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.ts';
-import type { Endpoint, Protocol, ServicePort } from '../../src/model/types.ts';
-import { openUserspaceDataplane } from '../../src/modes/userspace/dataplane.ts';
-import { planUserspace } from '../../src/modes/userspace/plan.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { Endpoint, Protocol, ServicePort } from '@kpx/agent/model/types.ts';
+import { openUserspaceDataplane } from '@kpx/agent/modes/userspace/dataplane.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const BACKEND_HOST = '127.0.0.1';

@@ -6,7 +6,7 @@
 // Needs root and iproute2.
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NETNS_AGENT_PATH } from '../../src/modes/userspace/remote-dataplane.ts';
+import { NETNS_AGENT_PATH } from '@kpx/agent/modes/userspace/remote-dataplane.ts';
 import { DNS_IP, startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-cluster.ts';
 import { echoSlice } from '../helpers/topology-objects.ts';
 import { CLUSTER_CIDR, type Topology } from '../helpers/topology.ts';

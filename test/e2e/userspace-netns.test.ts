@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import { planUserspace } from '../../src/modes/userspace/plan.ts';
-import { execOk } from '../../src/sys/exec.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { execOk } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 

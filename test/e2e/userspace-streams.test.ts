@@ -5,11 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.ts';
-import type { ServicePort } from '../../src/model/types.ts';
-import { openUserspaceDataplane } from '../../src/modes/userspace/dataplane.ts';
-import { planUserspace } from '../../src/modes/userspace/plan.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { ServicePort } from '@kpx/agent/model/types.ts';
+import { openUserspaceDataplane } from '@kpx/agent/modes/userspace/dataplane.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const SERVICE_IP = '127.10.5.1';

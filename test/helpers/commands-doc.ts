@@ -1,6 +1,6 @@
 // docs/COMMANDS.md is generated from the CLI's own --help output, so the reference can
 // never drift from the code: `npm run docs:commands` rewrites it, a test compares.
-import { commandNames } from '../../src/cli/main.ts';
+import { commandNames } from '@kpx/agent/cli/main.ts';
 import { runCli } from './render-cli.ts';
 
 export async function renderCommandsDoc(): Promise<string> {

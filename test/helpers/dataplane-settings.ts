@@ -1,7 +1,7 @@
 // DataplaneSettings for tests and benches: kube-proxy's defaults (the host, IPv4, node ports on
 // every local address, localhost node ports on), the mode's own options, and what a test changes.
-import { newNodePortAddresses } from '../../src/model/node-port-addresses.ts';
-import type { DataplaneSettings } from '../../src/modes/mode.ts';
+import { newNodePortAddresses } from '@kpx/agent/model/node-port-addresses.ts';
+import type { DataplaneSettings } from '@kpx/agent/modes/mode.ts';
 
 type NodeSettings = Omit<DataplaneSettings<unknown>, 'options'>;
 

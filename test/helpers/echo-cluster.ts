@@ -1,6 +1,6 @@
 // The daemon e2e tests' cluster: the topology (a node, three pods running echo servers) and the
 // embedded API server holding the node, `web` (TCP, every pod) and `dns` (UDP, pod b).
-import { startApiServer } from '../../src/apiserver/server.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
 import { makeNode } from './k8s-builders.ts';
 import { ECHO_PORT, echoService, echoSlice } from './topology-objects.ts';
 import { buildTopology, uniquePrefix, type Topology, type TopologyPod } from './topology.ts';

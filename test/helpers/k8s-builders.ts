@@ -1,7 +1,7 @@
 // Builders of raw Kubernetes objects in upstream's mutator style:
 //   makeService('ns', 'svc', (svc) => { svc.spec.clusterIP = '172.30.0.1'; svc.spec.ports = [...]; })
 // The result is exactly what a decoded YAML/JSON document would be: plain data.
-import type { ModelConfig, RawObject } from '../../src/model/inputs.ts';
+import type { ModelConfig, RawObject } from '@kpx/agent/model/inputs.ts';
 
 /** Loose shapes of the fields kpx reads; anything else can be added through `Record`. */
 export interface TestObjectMeta extends Record<string, unknown> {

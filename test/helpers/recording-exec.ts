@@ -1,5 +1,5 @@
 // An Exec for unit tests: records every request and answers from a responder function.
-import type { Exec, ExecRequest, ExecResult } from '../../src/sys/exec.ts';
+import type { Exec, ExecRequest, ExecResult } from '@kpx/agent/sys/exec.ts';
 
 export interface RecordingExec {
   readonly exec: Exec;

@@ -1,6 +1,6 @@
 // Runs `kpx render …` in-process through the CLI entry point, capturing its streams.
 import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
+import { main } from '@kpx/agent/cli/main.ts';
 
 export interface CliResult {
   readonly exitCode: number;

@@ -8,8 +8,8 @@ import type {
   Endpoint,
   NodeContext,
   ServicePort,
-} from '../../src/model/types.ts';
-import type { ChangeSet } from '../../src/diff/change-set.ts';
+} from '@kpx/agent/model/types.ts';
+import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -1,6 +1,6 @@
 // API objects for services backed by the topology's pod echo servers (namespace ns1), as the
 // daemon e2e tests create them in the embedded API server.
-import type { RawObject } from '../../src/model/inputs.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeEndpointSlice, makeService } from './k8s-builders.ts';
 import type { TopologyPod } from './topology.ts';
 

@@ -12,10 +12,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { addBridge, addVethPair, configureInterface, destroyNamespace, enslave, ip } from '../../src/lab/netns-wiring.ts';
-import { execOk, realExec, type Exec } from '../../src/sys/exec.ts';
-import { addNetns, execInNetns, listNetns } from '../../src/sys/netns.ts';
-import { execSysctl } from '../../src/sys/sysctl.ts';
+import { addBridge, addVethPair, configureInterface, destroyNamespace, enslave, ip } from '@kpx/lab/netns-wiring.ts';
+import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, execInNetns, listNetns } from '@kpx/agent/sys/netns.ts';
+import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import type { Attempt } from './probe-client.ts';
 
 export const CLUSTER_CIDR = '10.244.0.0/16';

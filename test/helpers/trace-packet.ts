@@ -2,8 +2,8 @@
 // follow a synthetic packet through the chains and collect every possible outcome.
 // `-m statistic` and `-m recent --rcheck` are explored both ways, so a ClusterIP packet
 // yields one outcome per endpoint it can reach.
-import { cidrContains } from '../../src/model/cidr-match.ts';
-import type { JumpRule } from '../../src/netfilter/jump-rule.ts';
+import { cidrContains } from '@kpx/agent/model/cidr-match.ts';
+import type { JumpRule } from '@kpx/agent/netfilter/jump-rule.ts';
 import { parseRestore, tokenize, type ParsedRule } from './restore-parse.ts';
 
 export interface Packet {

@@ -2,11 +2,11 @@
 // namespace for N services × E endpoints — a full first sync, a full resync and a
 // one-endpoint partial sync — each split into kpx's own time and the tools' time.
 //   node test/kernel/ipvs-bench.vm-script.ts [sizes=1000,10000] [endpoints=10]
-import { silentLogger } from '../../src/log.ts';
-import type { DesiredState, ServicePort } from '../../src/model/types.ts';
-import { ipvsMode } from '../../src/modes/ipvs/index.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import { ipvsMode } from '@kpx/agent/modes/ipvs/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number);

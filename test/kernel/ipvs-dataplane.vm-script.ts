@@ -2,11 +2,11 @@
 // ipvsadm -R / ipset restore / iptables-restore / ip, and real TCP and UDP traffic from a
 // client namespace goes through a ClusterIP and a NodePort to echo servers in two "pod"
 // namespaces. Prints one JSON object with what it saw; the host test asserts on it.
-import { realExec } from '../../src/sys/exec.ts';
-import { silentLogger } from '../../src/log.ts';
-import { ipvsMode } from '../../src/modes/ipvs/index.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { ipvsMode } from '@kpx/agent/modes/ipvs/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import type { DesiredState } from '../../src/model/types.ts';
+import type { DesiredState } from '@kpx/agent/model/types.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, NODE_IP, sh, type Topology } from './ipvs-topology.ts';
 

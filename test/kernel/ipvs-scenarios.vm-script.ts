@@ -5,14 +5,14 @@
 // client on one endpoint where rr alternates.
 // Prints one JSON object; ipvs-scenarios.test.ts asserts on it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { silentLogger } from '../../src/log.ts';
-import type { DesiredState } from '../../src/model/types.ts';
-import type { Dataplane } from '../../src/modes/mode.ts';
-import { ipvsMode } from '../../src/modes/ipvs/index.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import type { DesiredState } from '@kpx/agent/model/types.ts';
+import type { Dataplane } from '@kpx/agent/modes/mode.ts';
+import { ipvsMode } from '@kpx/agent/modes/ipvs/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import type { IpvsOptions } from '../../src/modes/ipvs/options.ts';
-import type { IpvsPlan } from '../../src/modes/ipvs/plan-types.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import type { IpvsOptions } from '@kpx/agent/modes/ipvs/options.ts';
+import type { IpvsPlan } from '@kpx/agent/modes/ipvs/plan-types.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../helpers/state-builders.ts';
 import { buildTopology, NODE_IP, POD_A_IP, POD_B_IP, sh, type Topology } from './ipvs-topology.ts';
 

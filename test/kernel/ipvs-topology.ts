@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { realExec } from '../../src/sys/exec.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 
 export const NODE_IP = '10.240.3.1';
 export const CLIENT_IP = '10.240.3.2';

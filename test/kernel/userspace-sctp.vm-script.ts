@@ -3,12 +3,12 @@
 // layer. Prints one JSON object with what it saw; test/kernel/userspace-sctp.test.ts asserts.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
-import { createLogger } from '../../src/log.ts';
-import { userspaceMode } from '../../src/modes/userspace/index.ts';
+import { createLogger } from '@kpx/agent/log.ts';
+import { userspaceMode } from '@kpx/agent/modes/userspace/index.ts';
 import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
-import { planUserspace } from '../../src/modes/userspace/plan.ts';
-import { openSctpTransport } from '../../src/modes/userspace/proxy/sctp.ts';
-import { realExec } from '../../src/sys/exec.ts';
+import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
+import { openSctpTransport } from '@kpx/agent/modes/userspace/proxy/sctp.ts';
+import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeServicePort, makeState } from '../helpers/state-builders.ts';
 
 const SERVICE_IP = '127.30.0.1';

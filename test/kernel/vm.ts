@@ -3,12 +3,12 @@
 // commands inside as root, for tests that need IPVS, SCTP or other kernel
 // features the host kernel lacks. See test/kernel/README.md.
 import path from 'node:path';
-import { PINNED_NODE, REPO_ROOT } from '../../src/vm/paths.ts';
+import { PINNED_NODE, REPO_ROOT } from '@kpx/vm/paths.ts';
 
 export { describeInVm, checkVmReadiness, isCi, VM_HOOK_TIMEOUT_MS, type VmReadiness } from './vm/describe-in-vm.ts';
-export { runInVm, runCommandsInVm, prepareVm, type VmOptions, type VmRun, type VmSingleRun, type VmCommandResult } from '../../src/vm/run-in-vm.ts';
-export type { VmCommand } from '../../src/vm/job-script.ts';
-export { VmUnavailableError } from '../../src/vm/prerequisites.ts';
+export { runInVm, runCommandsInVm, prepareVm, type VmOptions, type VmRun, type VmSingleRun, type VmCommandResult } from '@kpx/vm/run-in-vm.ts';
+export type { VmCommand } from '@kpx/vm/job-script.ts';
+export { VmUnavailableError } from '@kpx/vm/prerequisites.ts';
 export { PINNED_NODE, REPO_ROOT };
 
 /** Config for vitest runs inside the VM: it collects `*.vm-test.ts` files, which the host's vitest never does. */

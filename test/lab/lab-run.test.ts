@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabReport, LegReport } from '../../src/lab/report-types.ts';
+import type { LabReport, LegReport } from '@kpx/lab/report-types.ts';
 import { isCi } from '../kernel/vm.ts';
 
 const KPX = fileURLToPath(new URL('../../bin/kpx.mjs', import.meta.url));

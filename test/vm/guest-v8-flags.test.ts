@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultGuestEnv } from '../../src/vm/job-script.ts';
-import { GUEST_V8_FLAGS_PRELOAD, REPO_ROOT } from '../../src/vm/paths.ts';
+import { defaultGuestEnv } from '@kpx/vm/job-script.ts';
+import { GUEST_V8_FLAGS_PRELOAD, REPO_ROOT } from '@kpx/vm/paths.ts';
 
 // The smallest valid WebAssembly module: magic and version.
 const CHECK_SCRIPT = `

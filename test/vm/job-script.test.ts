@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { quote, renderJobFiles } from '../../src/vm/job-script.ts';
+import { quote, renderJobFiles } from '@kpx/vm/job-script.ts';
 
 const MODULES_DIR = '/work/main/.cache/kernel/6.1.0-56-amd64/lib/modules';
 

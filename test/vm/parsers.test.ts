@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseShowDepends } from '../../src/vm/kernel-modules.ts';
-import { parseKernelRelease } from '../../src/vm/kernel-package.ts';
-import { isStaticElf } from '../../src/vm/prerequisites.ts';
-import { findTool } from '../../src/vm/host-tools.ts';
+import { parseShowDepends } from '@kpx/vm/kernel-modules.ts';
+import { parseKernelRelease } from '@kpx/vm/kernel-package.ts';
+import { isStaticElf } from '@kpx/vm/prerequisites.ts';
+import { findTool } from '@kpx/vm/host-tools.ts';
 
 describe('parseKernelRelease', () => {
   it('takes the versioned image that linux-image-amd64 depends on', () => {

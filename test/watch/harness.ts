@@ -1,14 +1,14 @@
 // The embedded API server with kpx's watch layer attached to it through the real client
 // library, recording every snapshot and list/watch event, with short timings so fault
 // tests take seconds.
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { ApiServerHandle, ApiServerOptions } from '../../src/apiserver/types.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
-import { createKubeClient } from '../../src/watch/kube-client.ts';
-import type { ListWatchEvent } from '../../src/watch/list-watch.ts';
-import { objectKey } from '../../src/watch/object-cache.ts';
-import type { Snapshot } from '../../src/watch/snapshot.ts';
-import { startWatching, type WatchOptions, type Watching } from '../../src/watch/watcher.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { ApiServerHandle, ApiServerOptions } from '@kpx/apiserver/types.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
+import { createKubeClient } from '@kpx/agent/watch/kube-client.ts';
+import type { ListWatchEvent } from '@kpx/agent/watch/list-watch.ts';
+import { objectKey } from '@kpx/agent/watch/object-cache.ts';
+import type { Snapshot } from '@kpx/agent/watch/snapshot.ts';
+import { startWatching, type WatchOptions, type Watching } from '@kpx/agent/watch/watcher.ts';
 
 export const NODE_NAME = 'node-a';
 

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKpxError } from '../../src/errors.ts';
-import { createKubeClient, findTokenFile } from '../../src/watch/kube-client.ts';
-import { readBody } from '../../src/watch/api-response.ts';
+import { isKpxError } from '@kpx/agent/errors.ts';
+import { createKubeClient, findTokenFile } from '@kpx/agent/watch/kube-client.ts';
+import { readBody } from '@kpx/agent/watch/api-response.ts';
 
 let server: http.Server;
 let serverUrl: string;
@@ -87,7 +87,7 @@ describe('createKubeClient', () => {
         if (resolved.url.includes('/@kubernetes/client-node/')) loads += 1;
         return resolved;
       } });
-      const { createKubeClient } = await import(${JSON.stringify(new URL('../../src/watch/kube-client.ts', import.meta.url).href)});
+      const { createKubeClient } = await import(${JSON.stringify(new URL('../../packages/agent/src/watch/kube-client.ts', import.meta.url).href)});
       createKubeClient({ masterUrl: 'http://127.0.0.1:1' });
       const afterHttp = loads;
       createKubeClient({ masterUrl: 'https://127.0.0.1:1' });

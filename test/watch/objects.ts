@@ -1,5 +1,5 @@
 // Builders for the raw objects the watch tests create on the embedded API server.
-import type { RawObject } from '../../src/model/inputs.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 
 type Labels = Readonly<Record<string, string>>;
 

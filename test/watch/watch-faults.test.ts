@@ -2,12 +2,12 @@
 // 500s; and its own contract: prompt stop, consumers that throw, the iterable face.
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/apiserver/server.ts';
-import type { RawObject } from '../../src/model/inputs.ts';
-import { createKubeClient } from '../../src/watch/kube-client.ts';
-import { serviceLabelSelector } from '../../src/watch/selectors.ts';
-import type { Snapshot } from '../../src/watch/snapshot.ts';
-import { startWatching } from '../../src/watch/watcher.ts';
+import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
+import { createKubeClient } from '@kpx/agent/watch/kube-client.ts';
+import { serviceLabelSelector } from '@kpx/agent/watch/selectors.ts';
+import type { Snapshot } from '@kpx/agent/watch/snapshot.ts';
+import { startWatching } from '@kpx/agent/watch/watcher.ts';
 import { FAST_TIMING, NODE_NAME, contentOf, delay, serverContent, startHarness, type Harness } from './harness.ts';
 import { makeNode, makeService, makeSlice } from './objects.ts';
 

@@ -2,7 +2,7 @@
 // against the embedded API server, and each snapshot matches `kubectl get -o json`.
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RawObject } from '../../src/model/inputs.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { byKey, contentOf, startHarness, type Harness } from './harness.ts';
 import { makeService, makeSlice } from './objects.ts';
 

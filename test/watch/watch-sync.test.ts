@@ -2,7 +2,7 @@
 // kube-proxy's selectors, and a 10k/10k list paged in.
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serviceLabelSelector } from '../../src/watch/selectors.ts';
+import { serviceLabelSelector } from '@kpx/agent/watch/selectors.ts';
 import { NODE_NAME, contentOf, delay, serverContent, startHarness, type Harness, type Observation } from './harness.ts';
 import { makeNode, makeService, makeSlice } from './objects.ts';
 

@@ -2,7 +2,7 @@
 // run is a skip (with the reason) locally and a failure (with the reason) in CI.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { PINNED_NODE, REPO_ROOT } from '../../../src/vm/paths.ts';
+import { PINNED_NODE, REPO_ROOT } from '@kpx/vm/paths.ts';
 
 const FIXTURE = 'test/kernel/vm/fixtures/missing-module.vm-test.ts';
 

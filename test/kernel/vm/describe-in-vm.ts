@@ -2,9 +2,9 @@
 // run here (no qemu, no kernel package, a module missing) the block is skipped
 // with the reason locally, and fails with the reason in CI (CI=true).
 import { describe, it } from 'vitest';
-import { isInsideKernelVm } from '../../../src/vm/job-script.ts';
-import { VmUnavailableError } from '../../../src/vm/prerequisites.ts';
-import { prepareVm } from '../../../src/vm/run-in-vm.ts';
+import { isInsideKernelVm } from '@kpx/vm/job-script.ts';
+import { VmUnavailableError } from '@kpx/vm/prerequisites.ts';
+import { prepareVm } from '@kpx/vm/run-in-vm.ts';
 
 /** For beforeAll/it around a VM run: covers waiting for the VM slot, the boot and the commands. */
 export const VM_HOOK_TIMEOUT_MS = 10 * 60_000;

@@ -1,0 +1,176 @@
+// `kpx explain service NAMESPACE/NAME [--mode M] [--netns NS] [--client IP] [-f FILE…]
+// [kube-proxy flags]`: the service as kpx sees it, what the mode programs for it now, the
+// conntrack entries towards it, and where a given client can be sent.
+import { hostname as osHostname } from 'node:os';
+import { formatConfigError } from '../config/config-error.ts';
+import { effectiveProxyMode } from '../config/kube-proxy-config.ts';
+import { loadCommandLine, type CommandLine } from '../config/load.ts';
+import { loadObjects } from '../config/load-objects.ts';
+import { formatLoadError } from '../config/parse-objects.ts';
+import { splitClusterObjects } from '../config/split-cluster-objects.ts';
+import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
+import { openDataplane } from '../daemon/open-dataplane.ts';
+import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
+import { isKpxError } from '../errors.ts';
+import { fetchServiceObjects } from '../explain/fetch-service-objects.ts';
+import { formatExplain, type PortObservation } from '../explain/format-explain.ts';
+import { silentLogger } from '../log.ts';
+import { buildDesiredState } from '../model/build-state.ts';
+import type { RawObject } from '../model/inputs.ts';
+import type { ServicePort } from '../model/types.ts';
+import { isParsedIP, parseIP } from '../model/validate/ip.ts';
+import type { Dataplane } from '../modes/mode.ts';
+import { describeUnavailableMode, findMode } from '../modes/registry.ts';
+import { realExec, type Exec } from '../sys/exec.ts';
+import { execInNetns } from '../sys/netns.ts';
+import { EXIT } from './exit-codes.ts';
+import { formatProblem } from './render.ts';
+import type { CommandIO } from './main.ts';
+
+const USAGE = `usage: kpx explain service NAMESPACE/NAME [--mode MODE] [--netns NS] [--client IP] [-f FILE…] [kube-proxy flags]
+
+For one Service: its addresses and endpoints as kpx sees them (from the API server given by
+--master/--kubeconfig, or from -f files as kpx render reads them), the rules or virtual
+servers the mode has programmed for it now (iptables: its KUBE-SVC chain and below, read with
+iptables-save), the live conntrack entries towards it, and with --client which endpoints that
+client can reach under the service's traffic policies. --netns reads a named network
+namespace (a kpx lab node) instead of the host. --mode defaults to --proxy-mode, else iptables.
+Exit status: 0 ok, 1 service not found or skipped as invalid, 2 unusable arguments, 3 runtime failure.`;
+
+const MAX_CONNTRACK_LINES = 20;
+const SERVICE_REF = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/;
+
+interface ExplainArgs {
+  readonly mode: string;
+  readonly client: string | undefined;
+  readonly filenames: readonly string[];
+  readonly rest: readonly string[];
+}
+
+/** Takes out the flags kube-proxy does not have; the rest goes to kpx run's flag parser. */
+function extractOwnFlags(argv: readonly string[]): ExplainArgs | string {
+  let mode = '';
+  let client: string | undefined;
+  const filenames: string[] = [];
+  const rest: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    const match = /^(--mode|--client|--filename|-f)(?:=(.*))?$/.exec(arg);
+    if (match === null) {
+      rest.push(arg);
+      continue;
+    }
+    const value = match[2] ?? argv[++index];
+    if (value === undefined) return `${match[1] ?? arg} needs a value`;
+    if (match[1] === '--mode') mode = value;
+    else if (match[1] === '--client') client = value;
+    else filenames.push(value);
+  }
+  return { mode, client, filenames, rest };
+}
+
+async function readObjects(args: ExplainArgs, commandLine: CommandLine, namespace: string, name: string, nodeName: string, io: CommandIO): Promise<RawObject[] | number> {
+  if (args.filenames.length > 0) {
+    const loaded = await loadObjects(args.filenames, io.stdin);
+    for (const error of loaded.errors) io.stderr.write(`kpx explain: ${formatLoadError(error)}\n`);
+    if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;
+    return loaded.objects;
+  }
+  const { config, options } = commandLine.resolved;
+  const fetched = await fetchServiceObjects(
+    { ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }), ...(options.master === '' ? {} : { masterUrl: options.master }) },
+    namespace,
+    name,
+    nodeName,
+  );
+  if (!fetched.serviceFound) {
+    io.stderr.write(`kpx explain: service ${namespace}/${name} not found\n`);
+    return EXIT.objectsSkipped;
+  }
+  return fetched.objects;
+}
+
+async function conntrackTowards(exec: Exec, port: ServicePort): Promise<string> {
+  const proto = port.protocol.toLowerCase();
+  const queries = [...[port.clusterIP, ...port.externalIPs, ...port.loadBalancerVIPs].filter((ip) => ip !== '').map((ip) => ['-d', ip]), ...(port.nodePort === 0 ? [] : [['--dport', String(port.nodePort)]])];
+  const lines = new Set<string>();
+  for (const query of queries) {
+    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query], timeoutMs: 10_000 }).catch((error: unknown) => ({ exitCode: -1, stdout: '', stderr: String(error) }));
+    if (result.exitCode !== 0 && result.stdout === '') return `(conntrack -L failed: ${result.stderr.trim().split('\n')[0] ?? ''})`;
+    for (const line of result.stdout.split('\n')) if (line.trim() !== '') lines.add(line.trim());
+  }
+  const shown = [...lines];
+  if (shown.length <= MAX_CONNTRACK_LINES) return shown.join('\n');
+  return [...shown.slice(0, MAX_CONNTRACK_LINES), `… ${shown.length - MAX_CONNTRACK_LINES} more`].join('\n');
+}
+
+async function observe(dataplane: Dataplane<unknown>, port: ServicePort): Promise<string> {
+  try {
+    return (await dataplane.observe(port.servicePortName)).text;
+  } catch (error) {
+    return `(could not read: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+export async function runExplain(argv: readonly string[], io: CommandIO): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const args = extractOwnFlags(argv);
+  const fail = (message: string): number => {
+    io.stderr.write(`kpx explain: ${message}\nRun 'kpx explain --help' for usage.\n`);
+    return EXIT.badArguments;
+  };
+  if (typeof args === 'string') return fail(args);
+  let commandLine: CommandLine;
+  try {
+    commandLine = await loadCommandLine(args.rest, 'run');
+  } catch (error) {
+    if (!isKpxError(error)) throw error;
+    return fail(error.message);
+  }
+  if (commandLine.errors.length > 0) return fail(commandLine.errors.map(formatConfigError).join('\n'));
+  const [what, reference, ...extra] = commandLine.positional;
+  const ref = SERVICE_REF.exec(reference ?? '');
+  if (what !== 'service' || ref === null || extra.length > 0) return fail('expected: service NAMESPACE/NAME');
+  const [, namespace = '', , name = ''] = ref;
+  if (args.client !== undefined && !isParsedIP(parseIP(args.client))) return fail(`--client: ${JSON.stringify(args.client)} is not an IP address`);
+  const { config, options } = commandLine.resolved;
+  const modeName = args.mode === '' ? effectiveProxyMode(config) : args.mode;
+  const mode = findMode(modeName);
+  if (mode === undefined) return fail(`--mode: ${describeUnavailableMode(modeName)}`);
+
+  try {
+    const machineHostname = osHostname();
+    const nodeName = resolveNodeName(config, machineHostname);
+    const objects = await readObjects(args, commandLine, namespace, name, nodeName, io);
+    if (typeof objects === 'number') return objects;
+    const cluster = splitClusterObjects(objects, nodeName);
+    const modelConfig = toModelConfig(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
+    const { state, problems } = buildDesiredState(cluster, modelConfig);
+    for (const problem of problems) if (problem.namespace === namespace && problem.name === name) io.stderr.write(`${formatProblem(problem)}\n`);
+    const ports = [...state.servicePorts.values()].filter((port) => port.namespace === namespace && port.name === name);
+    if (ports.length === 0) {
+      io.stderr.write(`kpx explain: kpx has no port of service ${namespace}/${name} (not found, invalid, or without a usable port)\n`);
+      return EXIT.objectsSkipped;
+    }
+    const log = silentLogger();
+    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
+      netns: options.netns,
+      ipFamily: modelConfig.ipFamily,
+      localhostNodePorts: modelConfig.localhostNodePorts,
+      nodePortAddresses: nodePortAddressesOf(state.node),
+    });
+    const hereExec = options.netns === '' ? realExec : execInNetns(realExec, options.netns);
+    const observations: PortObservation[] = [];
+    for (const port of ports) observations.push({ port, rules: await observe(dataplane, port), conntrack: await conntrackTowards(hereExec, port) });
+    await dataplane.close();
+    const where = options.netns === '' ? 'this host' : `network namespace ${options.netns}`;
+    io.stdout.write(formatExplain(state.node, observations, args.client, mode.name, where));
+    return EXIT.ok;
+  } catch (error) {
+    io.stderr.write(`kpx explain: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.runtimeFailure;
+  }
+}

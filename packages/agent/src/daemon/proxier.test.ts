@@ -1,0 +1,152 @@
+// The proxier's sync rules with a recording dataplane and a controlled clock: full at start,
+// partial for a change, full again after a failure and once the syncPeriod has passed,
+// nothing applied when nothing changed; health and programming latency follow.
+import { describe, expect, it } from 'vitest';
+import type { ChangeSet } from '../diff/change-set.ts';
+import { silentLogger } from '../log.ts';
+import type { RawObject } from '../model/inputs.ts';
+import type { DesiredState } from '../model/types.ts';
+import type { Dataplane, Mode } from '../modes/mode.ts';
+import type { Exec } from '../sys/exec.ts';
+import type { Snapshot } from '../watch/snapshot.ts';
+import { defaultModelConfig, makeEndpointSlice, makeService } from '../../../../test/helpers/k8s-builders.ts';
+import { parsePrometheusText } from '../../../../test/daemon/prometheus-text.ts';
+import { createProxyMetrics } from './metrics.ts';
+import { createProxier } from './proxier.ts';
+import { createProxyHealthTracker } from './proxy-health.ts';
+import type { ServiceHealthServers } from './service-health-servers.ts';
+import type { SyncTrigger } from './sync-runner.ts';
+
+interface Plan {
+  readonly full: boolean;
+  readonly changed: readonly string[];
+}
+
+function service(name: string, version: string, clusterIP: string): RawObject {
+  return makeService('ns1', name, (svc) => {
+    svc.metadata.uid = `uid-${name}`;
+    svc.metadata.resourceVersion = version;
+    svc.spec.clusterIP = clusterIP;
+    svc.spec.ports = [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }];
+  });
+}
+
+function slice(name: string, version: string, ips: readonly string[]): RawObject {
+  return makeEndpointSlice('ns1', `${name}-1`, name, (s) => {
+    s.metadata.uid = `uid-slice-${name}`;
+    s.metadata.resourceVersion = version;
+    s.endpoints = ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } }));
+    s.ports = [{ name: 'http', port: 8080, protocol: 'TCP' }];
+  });
+}
+
+const trigger = (fields: Partial<SyncTrigger> = {}): SyncTrigger => ({ requested: true, periodic: false, retry: false, consecutiveFailures: 0, ...fields });
+
+function setUp() {
+  let now = 1_000_000;
+  const clock = { now: () => now };
+  const applied: Plan[] = [];
+  let failNext = false;
+  const mode: Mode<Plan, Record<string, never>> = {
+    name: 'iptables',
+    optionsFromConfig: () => ({}),
+    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({ full: changed === undefined, changed: changed === undefined ? [] : [...changed.changed] }),
+    format: () => '',
+    open: () => dataplane,
+  };
+  const dataplane: Dataplane<Plan> = {
+    setup: async () => undefined,
+    apply: async (plan) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('restore failed');
+      }
+      applied.push(plan);
+      return { full: plan.full, toolMs: 1, figures: {} };
+    },
+    observe: async () => ({ text: '' }),
+    cleanup: async () => undefined,
+    close: async () => undefined,
+  };
+  const serviceHealth: ServiceHealthServers = { sync: async () => ({ opened: 0, closed: 0, failed: [] }), ports: () => new Map(), close: async () => undefined };
+  const noConntrack: Exec = async () => ({ exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
+  const metrics = createProxyMetrics({ mode: 'iptables', clock, processMetrics: false });
+  const tracker = createProxyHealthTracker({ healthTimeoutMs: 60_000, clock });
+  tracker.updated('IPv4');
+  const proxier = createProxier({
+    mode, modeOptions: {}, dataplane, modelConfig: defaultModelConfig(), syncPeriodMs: 30_000, metrics, tracker, serviceHealth,
+    conntrackExec: noConntrack, log: silentLogger(), clock, monotonicNow: () => now,
+  });
+  let generation = 0;
+  const feed = (services: RawObject[], slices: RawObject[], pendingSince: Map<string, number> = new Map()): void => {
+    generation += 1;
+    const snapshot: Snapshot = { services, endpointSlices: slices, node: undefined, pendingSince, generation };
+    proxier.acceptSnapshot(snapshot);
+  };
+  return {
+    proxier, applied, metrics, tracker, feed,
+    advance: (ms: number) => (now += ms),
+    failNextApply: () => (failNext = true),
+    now: () => now,
+  };
+}
+
+describe('proxier', () => {
+  it('does nothing before the first snapshot (the synced gate)', async () => {
+    const { proxier, applied } = setUp();
+    await proxier.sync(trigger());
+    expect(applied).toEqual([]);
+    expect(proxier.hasSynced).toBe(false);
+  });
+
+  it('syncs fully first, then partially for a one-service change, and skips an apply when nothing changed', async () => {
+    const { proxier, applied, feed, advance } = setUp();
+    feed([service('a', '1', '10.96.0.1'), service('b', '1', '10.96.0.2')], [slice('a', '1', ['10.0.0.1'])]);
+    await proxier.sync(trigger());
+    feed([service('a', '1', '10.96.0.1'), service('b', '1', '10.96.0.2')], [slice('a', '2', ['10.0.0.1', '10.0.0.2'])]);
+    advance(1_000);
+    await proxier.sync(trigger());
+    advance(1_000);
+    await proxier.sync(trigger());
+    expect(applied).toEqual([
+      { full: true, changed: [] },
+      { full: false, changed: ['ns1/a:http'] },
+    ]);
+  });
+
+  it('retries with a full plan of the newest state after a failed apply, keeping nothing half-applied', async () => {
+    const { proxier, applied, feed, failNextApply, advance, tracker } = setUp();
+    feed([service('a', '1', '10.96.0.1')], []);
+    await proxier.sync(trigger());
+    feed([service('a', '2', '10.96.0.9')], []);
+    failNextApply();
+    await expect(proxier.sync(trigger())).rejects.toThrow('restore failed');
+    advance(61_000);
+    expect(tracker.health().healthy).toBe(false);
+    await proxier.sync(trigger({ retry: true, requested: false, consecutiveFailures: 1 }));
+    expect(applied.map((plan) => plan.full)).toEqual([true, true]);
+    expect(tracker.health().healthy).toBe(true);
+  });
+
+  it('makes a sync full once the syncPeriod has passed since the last full one', async () => {
+    const { proxier, applied, feed, advance } = setUp();
+    feed([service('a', '1', '10.96.0.1')], []);
+    await proxier.sync(trigger());
+    feed([service('a', '2', '10.96.0.2')], []);
+    advance(31_000);
+    await proxier.sync(trigger());
+    expect(applied.map((plan) => plan.full)).toEqual([true, true]);
+  });
+
+  it('observes network programming latency from the snapshot times and counts changes', async () => {
+    const { proxier, feed, advance, metrics, now } = setUp();
+    feed([service('a', '1', '10.96.0.1')], [], new Map([['ns1/a', now()]]));
+    advance(2_500);
+    await proxier.sync(trigger());
+    const families = parsePrometheusText((await metrics.scrape()).body);
+    const programming = families.get('kubeproxy_network_programming_duration_seconds');
+    expect(programming?.samples.find((sample) => sample.name.endsWith('_sum'))?.value).toBeCloseTo(2.5);
+    expect(families.get('kubeproxy_sync_proxy_rules_service_changes_total')?.samples[0]?.value).toBe(1);
+    expect(families.get('kubeproxy_sync_proxy_rules_service_changes_pending')?.samples[0]?.value).toBe(0);
+  });
+});
