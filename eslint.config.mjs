@@ -25,7 +25,8 @@ const PURE_FILES = [
   `${AGENT}/modes/ipvs/graceful-termination.ts`,
   `${AGENT}/modes/ipvs/kernel-names.ts`,
   `${AGENT}/modes/userspace/pick-endpoint.ts`,
-  `${AGENT}/netfilter/*-text.ts`,
+  `${AGENT}/netfilter/{jump-rule,render-context,restore-text,saved-ruleset,chain-removal}.ts`,
+  `${AGENT}/modes/*/kpx-chains.ts`,
   `${AGENT}/explain/format-explain.ts`,
   `${AGENT}/explain/reachable-endpoints.ts`,
 ];

@@ -55,7 +55,7 @@ function renderOnce(cluster: ClusterObjects, config: ModelConfig): Timing {
   const buildCpuMs = cpuMsSince(cpu);
   if (problems.length > 0) throw new Error(`synthetic cluster has problems: ${JSON.stringify(problems[0])}`);
   cpu = process.cpuUsage();
-  const text = iptablesMode.format(iptablesMode.plan(state));
+  const text = iptablesMode.format(iptablesMode.plan(state, {}));
   // Written out as `kpx render` writes it to stdout: encoding to bytes is part of the cost,
   // in time and in peak memory.
   const bytes = writeSync(devNull, text);

@@ -26,8 +26,9 @@ import { runIpvsBenchInVm } from './ipvs-in-vm.ts';
 import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
-import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
-import type { IptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
+import { dataplaneSettings } from '../../test/helpers/dataplane-settings.ts';
+import type { IptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
 import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, deleteNetns } from '@kpx/agent/sys/netns.ts';
@@ -118,11 +119,10 @@ async function measure(backend: IptablesBackend, services: number): Promise<Row[
   await addNetns(realExec, netns);
   const rows: Row[] = [];
   try {
-    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
-      netns,
-      backend,
-      restoreTimeoutMs: Number(values['restore-timeout-s']) * 1000,
-    });
+    const dataplane = iptablesMode.open(
+      { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend, restoreTimeoutMs: Number(values['restore-timeout-s']) * 1000 }, { netns }),
+    );
     await dataplane.setup();
     const state = buildState(services);
     const sync = async (name: string, next: DesiredState, changed?: ChangeSet): Promise<void> => {

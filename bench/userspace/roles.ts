@@ -6,7 +6,8 @@
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Socket } from 'node:net';
 import { silentLogger } from '@kpx/agent/log.ts';
-import { openUserspaceDataplane } from '@kpx/agent/modes/userspace/dataplane.ts';
+import { userspaceMode } from '@kpx/agent/modes/userspace/index.ts';
+import { dataplaneSettings } from '../../test/helpers/dataplane-settings.ts';
 import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
@@ -41,7 +42,10 @@ function serveBackend(port: number): void {
 }
 
 async function serveKpx(listenIP: string, port: number, backendPort: number): Promise<void> {
-  const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, { manageAddresses: false, udpIdleTimeoutMs: 30_000 });
+  const dataplane = userspaceMode.open(
+    { exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() },
+    dataplaneSettings({ manageAddresses: false, udpIdleTimeoutMs: 30_000 }),
+  );
   const ports = (['TCP', 'UDP'] as const).map((protocol) =>
     makeServicePort('bench', 'relay', protocol.toLowerCase(), (sp) => {
       sp.protocol = protocol;

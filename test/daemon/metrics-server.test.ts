@@ -117,6 +117,23 @@ describe('metrics over HTTP', () => {
     expect(sampleValue(nft, 'kpx_mode', { mode: 'nftables' })).toBe(1);
   });
 
+  it("hands each dataplane a handle bound to its family, counting under the mode's own names", async () => {
+    const nftables = await serve('nftables');
+    nftables.metrics.forDataplane('IPv6').countNftablesFailure('sync');
+    const nft = await scrape(nftables.base);
+    expect(sampleValue(nft, 'kubeproxy_sync_proxy_rules_nftables_sync_failures_total', { ip_family: 'IPv6' })).toBe(1);
+    expect(sampleValue(nft, 'kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', { ip_family: 'IPv6' })).toBeUndefined();
+    const iptables = await serve('iptables');
+    const handle = iptables.metrics.forDataplane('IPv6');
+    handle.countRestoreFailure({ partial: true });
+    handle.setIptablesRules('filter', { total: 9, lastSync: 4 });
+    const ipt = await scrape(iptables.base);
+    expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total', { ip_family: 'IPv6' })).toBe(1);
+    expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total', { ip_family: 'IPv6' })).toBe(1);
+    expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_total', { ip_family: 'IPv6', table: 'filter' })).toBe(9);
+    expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_last', { ip_family: 'IPv6', table: 'filter' })).toBe(4);
+  });
+
   it('uses upstream buckets: exponential 1ms×2^n for syncs, the merged 0…300s set for programming latency', async () => {
     const { metrics, base } = await serve('iptables');
     exercise(metrics);

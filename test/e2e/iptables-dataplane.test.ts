@@ -6,8 +6,9 @@ import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
 import type { Dataplane } from '@kpx/agent/modes/mode.ts';
 import { serviceChainNames } from '@kpx/agent/modes/iptables/chain-names.ts';
-import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
-import { iptablesTools, type IptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
+import { iptablesTools, type IptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
 import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
 import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
 import { clearEntriesForNAT } from '@kpx/agent/sys/conntrack-tool.ts';
@@ -103,10 +104,10 @@ describeAsRoot.each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on t
     nodeExec = topology.execIn(topology.node.netns);
     await topology.startEchoServers([ECHO_PORT]);
     await execOk(nodeExec, { file: tools.restore, args: ['--noflush'], stdin: FOREIGN_RULES });
-    dataplane = openIptablesDataplane({ exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
-      netns: topology.node.netns,
-      backend,
-    });
+    dataplane = iptablesMode.open(
+      { exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend }, { netns: topology.node.netns }),
+    );
     await dataplane.setup();
     await apply(desiredState(topology));
   });

@@ -11,7 +11,8 @@ import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
 import type { Dataplane } from '@kpx/agent/modes/mode.ts';
-import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import type { IptablesPlan } from '@kpx/agent/modes/iptables/plan-types.ts';
 import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
 import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
@@ -133,10 +134,10 @@ describeAsRoot.each(['legacy', 'nft'] as const)('iptables scenarios with real tr
       await ip(realExec, '-n', netns, 'route', 'add', '203.0.113.0/24', 'via', topology.node.ip);
     }
     await topology.startEchoServers([ECHO_PORT]);
-    dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, {
-      netns: topology.node.netns,
-      backend,
-    });
+    dataplane = iptablesMode.open(
+      { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend }, { netns: topology.node.netns }),
+    );
     await dataplane.setup();
     await dataplane.apply(planIptables(desiredState(topology)));
   });

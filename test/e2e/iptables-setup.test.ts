@@ -1,8 +1,9 @@
 // Backend detection and the dataplane's sysctls, against real tools in a bare namespace.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { silentLogger } from '@kpx/agent/log.ts';
-import { detectIptablesBackend } from '@kpx/agent/modes/iptables/backend-detect.ts';
-import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import { detectIptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
+import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
 import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
@@ -41,9 +42,9 @@ describeAsRoot('iptables set-up in a namespace', () => {
   it('sets route_localnet inside the namespace only when localhost node ports are on', async () => {
     const sysctl = execSysctl(exec);
     const deps = { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() };
-    await openIptablesDataplane(deps, { netns, backend: 'nft', localhostNodePorts: false }).setup();
+    await iptablesMode.open(deps, dataplaneSettings({ backend: 'nft' }, { netns, localhostNodePorts: false })).setup();
     expect(await sysctl.read('net.ipv4.conf.all.route_localnet')).toBe('0');
-    await openIptablesDataplane(deps, { netns, backend: 'nft' }).setup();
+    await iptablesMode.open(deps, dataplaneSettings({ backend: 'nft' }, { netns })).setup();
     expect(await sysctl.read('net.ipv4.conf.all.route_localnet')).toBe('1');
   });
 });

@@ -28,10 +28,11 @@ const WEB_NODE_PORT = 30080;
 const CHILD_SCRIPT = `
 import { createInterface } from 'node:readline';
 const root = process.argv[1];
-const { openUserspaceDataplane } = await import(root + '/packages/agent/src/modes/userspace/dataplane.ts');
+const { userspaceMode } = await import(root + '/packages/agent/src/modes/userspace/index.ts');
+const { dataplaneSettings } = await import(root + '/test/helpers/dataplane-settings.ts');
 const { realExec } = await import(root + '/packages/agent/src/sys/exec.ts');
 const { silentLogger } = await import(root + '/packages/agent/src/log.ts');
-const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, JSON.parse(process.argv[2]));
+const dataplane = userspaceMode.open({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, dataplaneSettings(JSON.parse(process.argv[2])));
 const reply = (message) => process.stdout.write(JSON.stringify(message) + '\\n');
 await dataplane.setup();
 reply({ ok: true, ready: true });

@@ -1,6 +1,6 @@
 // `kpx render --mode iptables` prints the jump rules it ensures in built-in chains as
 // comment lines (`#   -t nat -I PREROUTING … -j KUBE-SERVICES`); this reads them back.
-import type { JumpRule } from '@kpx/agent/modes/iptables/plan-types.ts';
+import type { JumpRule } from '@kpx/agent/netfilter/jump-rule.ts';
 import { tokenize } from './restore-parse.ts';
 
 const JUMP_LINE = /^#\s+(-t (?:nat|filter) -[IA] .*)$/;

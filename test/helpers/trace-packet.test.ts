@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeFlow, describeOutcome, traceFlow, tracePacket, type Packet } from './trace-packet.ts';
-import type { JumpRule } from '@kpx/agent/modes/iptables/plan-types.ts';
+import type { JumpRule } from '@kpx/agent/netfilter/jump-rule.ts';
 
 const rules = `*filter
 :KUBE-SERVICES - [0:0]

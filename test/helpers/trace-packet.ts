@@ -3,7 +3,7 @@
 // `-m statistic` and `-m recent --rcheck` are explored both ways, so a ClusterIP packet
 // yields one outcome per endpoint it can reach.
 import { cidrContains } from '@kpx/agent/model/cidr-match.ts';
-import type { JumpRule } from '@kpx/agent/modes/iptables/plan-types.ts';
+import type { JumpRule } from '@kpx/agent/netfilter/jump-rule.ts';
 import { parseRestore, tokenize, type ParsedRule } from './restore-parse.ts';
 
 export interface Packet {

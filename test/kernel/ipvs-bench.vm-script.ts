@@ -4,7 +4,8 @@
 //   node test/kernel/ipvs-bench.vm-script.ts [sizes=1000,10000] [endpoints=10]
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
-import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { ipvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
 import { diffStates } from '@kpx/agent/diff/diff-states.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
@@ -43,15 +44,14 @@ for (const size of sizes) {
   const netns = `kpxbench${process.pid}`;
   await realExec({ file: 'ip', args: ['netns', 'add', netns] });
   try {
-    const mode = createIpvsMode({}, { netns });
-    const dataplane = mode.open({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() });
+    const dataplane = ipvsMode.open({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, dataplaneSettings({}, { netns }));
     await dataplane.setup();
     const state = buildState(size);
-    await measure(`${size} services: first full`, async () => dataplane.apply(mode.plan(state)));
-    await measure(`${size} services: full resync`, async () => dataplane.apply(mode.plan(state)));
+    await measure(`${size} services: first full`, async () => dataplane.apply(ipvsMode.plan(state, {})));
+    await measure(`${size} services: full resync`, async () => dataplane.apply(ipvsMode.plan(state, {})));
     const next = buildState(size, ['10.200.0.1']);
     const changed = diffStates(state, next);
-    await measure(`${size} services: one endpoint`, async () => dataplane.apply(mode.plan(next, changed)));
+    await measure(`${size} services: one endpoint`, async () => dataplane.apply(ipvsMode.plan(next, {}, changed)));
   } finally {
     await realExec({ file: 'ip', args: ['netns', 'del', netns] });
   }

@@ -4,7 +4,8 @@
 // namespaces. Prints one JSON object with what it saw; the host test asserts on it.
 import { realExec } from '@kpx/agent/sys/exec.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
-import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { ipvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import type { DesiredState } from '@kpx/agent/model/types.ts';
 import { diffStates } from '@kpx/agent/diff/diff-states.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
@@ -48,12 +49,12 @@ const report: Record<string, unknown> = {};
 async function main(): Promise<void> {
   topology = await buildTopology(`kpxv${process.pid}`);
   NODE_NS = topology.nodeNs;
-  const mode = createIpvsMode({ gracefulTerminationTimeoutMs: 60_000 }, { netns: NODE_NS });
+  const options = { gracefulTerminationTimeoutMs: 60_000 };
   let now = 0;
-  const dataplane = mode.open({ exec: realExec, clock: { now: () => now }, log: silentLogger() });
+  const dataplane = ipvsMode.open({ exec: realExec, clock: { now: () => now }, log: silentLogger() }, dataplaneSettings(options, { netns: NODE_NS }));
   await dataplane.setup();
   const first = desired(false, true);
-  const firstReport = await dataplane.apply(mode.plan(first));
+  const firstReport = await dataplane.apply(ipvsMode.plan(first, options));
   report.fullSync = firstReport.figures;
   report.saveAfterFull = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n');
   report.clusterTcp = await probe('tcp', '10.96.0.10:80', 10);
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   // One endpoint joins the UDP service: one line of ipvsadm-restore input, nothing else.
   const second = desired(true, true);
   const started = performance.now();
-  const secondReport = await dataplane.apply(mode.plan(second, diffStates(first, second)));
+  const secondReport = await dataplane.apply(ipvsMode.plan(second, options, diffStates(first, second)));
   report.oneEndpointMs = performance.now() - started;
   report.oneEndpoint = secondReport.figures;
   report.clusterUdpAfter = await probe('udp', '10.96.0.53:53', 6);
@@ -72,18 +73,18 @@ async function main(): Promise<void> {
   // connections of the probes (TIME_WAIT, InActConn) keep it there until the timeout.
   now = 1000;
   const third = desired(true, false);
-  const thirdReport = await dataplane.apply(mode.plan(third, diffStates(second, third)));
+  const thirdReport = await dataplane.apply(ipvsMode.plan(third, options, diffStates(second, third)));
   report.removal = thirdReport.figures;
   report.saveAfterRemoval = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n');
   report.listAfterRemoval = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm', '-Ln');
   report.clusterTcpAfterRemoval = await probe('tcp', '10.96.0.10:80', 4);
   now = 1000 + 60_000;
-  const drainReport = await dataplane.apply(mode.plan(third, diffStates(third, third)));
+  const drainReport = await dataplane.apply(ipvsMode.plan(third, options, diffStates(third, third)));
   report.drainTimeout = drainReport.figures;
   report.saveAfterDrain = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n');
 
   // A full resync with nothing changed writes nothing to IPVS or ipsets.
-  const resync = await dataplane.apply(mode.plan(third));
+  const resync = await dataplane.apply(ipvsMode.plan(third, options));
   report.resync = resync.figures;
   report.observe = (await dataplane.observe()).text;
   await dataplane.cleanup();

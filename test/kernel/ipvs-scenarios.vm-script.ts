@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState } from '@kpx/agent/model/types.ts';
 import type { Dataplane } from '@kpx/agent/modes/mode.ts';
-import { createIpvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { ipvsMode } from '@kpx/agent/modes/ipvs/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import type { IpvsOptions } from '@kpx/agent/modes/ipvs/options.ts';
 import type { IpvsPlan } from '@kpx/agent/modes/ipvs/plan-types.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
@@ -63,10 +64,9 @@ function desired(): DesiredState {
 }
 
 async function programmed(topology: Topology, options: IpvsOptions): Promise<Dataplane<IpvsPlan>> {
-  const mode = createIpvsMode(options, { netns: topology.nodeNs });
-  const dataplane = mode.open({ exec: realExec, clock: { now: () => 0 }, log: silentLogger() });
+  const dataplane = ipvsMode.open({ exec: realExec, clock: { now: () => 0 }, log: silentLogger() }, dataplaneSettings(options, { netns: topology.nodeNs }));
   await dataplane.setup();
-  await dataplane.apply(mode.plan(desired()));
+  await dataplane.apply(ipvsMode.plan(desired(), options));
   return dataplane;
 }
 

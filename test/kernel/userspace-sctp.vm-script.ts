@@ -4,7 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { createLogger } from '@kpx/agent/log.ts';
-import { openUserspaceDataplane } from '@kpx/agent/modes/userspace/dataplane.ts';
+import { userspaceMode } from '@kpx/agent/modes/userspace/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
 import { planUserspace } from '@kpx/agent/modes/userspace/plan.ts';
 import { openSctpTransport } from '@kpx/agent/modes/userspace/proxy/sctp.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
@@ -90,7 +91,7 @@ const step = (name: string): void => void process.stderr.write(`step ${name}\n`)
 
 await startBackend('a', 9101);
 await startBackend('b', 9102);
-const dataplane = openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log }, { manageAddresses: false });
+const dataplane = userspaceMode.open({ exec: realExec, clock: { now: () => Date.now() }, log }, dataplaneSettings({ manageAddresses: false }));
 const ports = [
   makeServicePort('ns1', 'assoc', '', (sp) => {
     sp.protocol = 'SCTP';

@@ -10,7 +10,7 @@ import { formatLoadError } from '../config/parse-objects.ts';
 import { splitClusterObjects } from '../config/split-cluster-objects.ts';
 import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
 import { openDataplane } from '../daemon/open-dataplane.ts';
-import { configureMode } from '../modes/configure-mode.ts';
+import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
 import { isKpxError } from '../errors.ts';
 import { fetchServiceObjects } from '../explain/fetch-service-objects.ts';
 import { formatExplain, type PortObservation } from '../explain/format-explain.ts';
@@ -138,9 +138,8 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
   if (args.client !== undefined && !isParsedIP(parseIP(args.client))) return fail(`--client: ${JSON.stringify(args.client)} is not an IP address`);
   const { config, options } = commandLine.resolved;
   const modeName = args.mode === '' ? effectiveProxyMode(config) : args.mode;
-  const registered = findMode(modeName);
-  if (registered === undefined) return fail(`--mode: ${describeUnavailableMode(modeName)}`);
-  const mode = configureMode(registered, config);
+  const mode = findMode(modeName);
+  if (mode === undefined) return fail(`--mode: ${describeUnavailableMode(modeName)}`);
 
   try {
     const machineHostname = osHostname();
@@ -157,11 +156,11 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
       return EXIT.objectsSkipped;
     }
     const log = silentLogger();
-    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, config, {
+    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
       netns: options.netns,
       ipFamily: modelConfig.ipFamily,
       localhostNodePorts: modelConfig.localhostNodePorts,
-      nodePortAddresses: modelConfig.nodePortAddresses,
+      nodePortAddresses: nodePortAddressesOf(state.node),
     });
     const hereExec = options.netns === '' ? realExec : execInNetns(realExec, options.netns);
     const observations: PortObservation[] = [];

@@ -12,9 +12,8 @@ import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
 import { isKpxError } from '../errors.ts';
 import { buildDesiredState } from '../model/build-state.ts';
 import type { Problem } from '../model/types.ts';
-import type { Mode } from '../modes/mode.ts';
+import type { AnyMode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
-import { configureMode } from '../modes/configure-mode.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import type { CommandIO } from './command-table.ts';
 
@@ -35,9 +34,8 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
   const usageError = findUsageError(commandLine);
   if (usageError !== undefined) return failUsage(io, [usageError]);
   const modeName = options.renderMode === '' ? effectiveProxyMode(config) : options.renderMode;
-  const registered = findMode(modeName);
-  if (registered === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
-  const mode = configureMode(registered, config, options);
+  const mode = findMode(modeName);
+  if (mode === undefined) return failUsage(io, [describeUnavailableMode(modeName)]);
 
   try {
     return await renderObjects(commandLine, mode, io);
@@ -48,7 +46,7 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
   }
 }
 
-async function renderObjects(commandLine: CommandLine, mode: Mode<unknown>, io: CommandIO): Promise<ExitCode> {
+async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: CommandIO): Promise<ExitCode> {
   const { config, options } = commandLine.resolved;
   const loaded = await loadObjects(options.filenames, io.stdin, { recursive: options.recursive });
   for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
@@ -58,7 +56,7 @@ async function renderObjects(commandLine: CommandLine, mode: Mode<unknown>, io: 
   const cluster = splitClusterObjects(loaded.objects, resolveNodeName(config, machineHostname));
   const modelConfig = toModelConfig(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
   const { state, problems } = buildDesiredState(cluster, modelConfig);
-  io.stdout.write(mode.format(mode.plan(state)));
+  io.stdout.write(mode.format(mode.plan(state, mode.optionsFromConfig(config, options))));
 
   for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
   if (cluster.ignored.size > 0) io.stderr.write(`${formatIgnored(cluster.ignored)}\n`);

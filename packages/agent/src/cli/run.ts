@@ -7,12 +7,12 @@ import { formatFlagHelp } from '../config/help-text.ts';
 import { effectiveProxyMode } from '../config/kube-proxy-config.ts';
 import { loadCommandLine, type CommandLine } from '../config/load.ts';
 import { primaryIPFamily } from '../config/to-model-config.ts';
+import { newNodePortAddresses } from '../model/node-port-addresses.ts';
 import { openDataplane } from '../daemon/open-dataplane.ts';
-import { configureMode } from '../modes/configure-mode.ts';
 import { startDaemon } from '../daemon/run-daemon.ts';
 import { isKpxError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import type { Mode } from '../modes/mode.ts';
+import type { AnyMode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { realExec } from '../sys/exec.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -52,8 +52,7 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
     ...(commandLine.positional.length > 0 ? [`unexpected arguments: ${commandLine.positional.join(' ')}`] : []),
   ];
   const modeName = effectiveProxyMode(config);
-  const registered = findMode(modeName);
-  const mode = registered === undefined ? undefined : configureMode(registered, config, options);
+  const mode = findMode(modeName);
   if (usageErrors.length === 0 && mode === undefined) usageErrors.push(`--proxy-mode: ${describeUnavailableMode(modeName)}`);
   if (usageErrors.length > 0 || mode === undefined) {
     for (const error of usageErrors) io.stderr.write(`kpx run: ${error}\n`);
@@ -65,14 +64,16 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
   return runUntilStopped(commandLine, mode, log);
 }
 
-async function cleanUp(commandLine: CommandLine, mode: Mode<unknown>, log: Logger): Promise<number> {
+async function cleanUp(commandLine: CommandLine, mode: AnyMode, log: Logger): Promise<number> {
   const { config, options } = commandLine.resolved;
   try {
-    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, config, {
+    const ipFamily = primaryIPFamily(commandLine.resolved, undefined);
+    // Cleanup reads no node setting; without the Node object, `primary` stands for nothing.
+    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
       netns: options.netns,
-      ipFamily: primaryIPFamily(commandLine.resolved, undefined),
+      ipFamily,
       localhostNodePorts: config.iptables.localhostNodePorts,
-      nodePortAddresses: config.nodePortAddresses,
+      nodePortAddresses: newNodePortAddresses(ipFamily, config.nodePortAddresses, undefined),
     });
     await dataplane.cleanup();
     await dataplane.close();
@@ -83,7 +84,7 @@ async function cleanUp(commandLine: CommandLine, mode: Mode<unknown>, log: Logge
   }
 }
 
-async function runUntilStopped(commandLine: CommandLine, mode: Mode<unknown>, log: Logger): Promise<number> {
+async function runUntilStopped(commandLine: CommandLine, mode: AnyMode, log: Logger): Promise<number> {
   const daemon = await startDaemon(commandLine.resolved, mode, { exec: realExec, log, osHostname: osHostname() });
   const onSignal = (signal: NodeJS.Signals): void => {
     log.info({ signal }, 'signal received');

@@ -5,7 +5,7 @@
 // prom-client's exponentialBuckets and linearBuckets are client_golang's ExponentialBuckets and LinearBuckets.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets, linearBuckets, type Metric } from 'prom-client';
 import type { IPFamily } from '../model/types.ts';
-import type { Clock, ModeName } from '../modes/mode.ts';
+import type { Clock, DataplaneMetrics, ModeName } from '../modes/mode.ts';
 
 /** component-base's MergeBuckets, which starts with a 0 bucket. */
 function mergeBuckets(...lists: number[][]): number[] {
@@ -127,7 +127,7 @@ export interface ProxyMetrics {
   observeNetworkProgramming(ipFamily: IPFamily, seconds: number): void;
   setChangesPending(pending: { readonly services: number; readonly endpoints: number }): void;
   countChanges(seen: { readonly services: number; readonly endpoints: number }): void;
-  /** A failed iptables-restore (or ipvs-mode restore); `partial` also counts the partial failure. */
+  /** A failed iptables-restore (the iptables mode's, or the ipvs mode's iptables part); `partial` also counts the partial failure. */
   countRestoreFailure(ipFamily: IPFamily, restore: { readonly partial: boolean }): void;
   setIptablesRules(ipFamily: IPFamily, table: IptablesTable, rules: { readonly total: number; readonly lastSync: number }): void;
   setNoLocalEndpoints(ipFamily: IPFamily, services: { readonly internal: number; readonly external: number }): void;
@@ -137,6 +137,8 @@ export interface ProxyMetrics {
   countWatchRestart(resource: string): void;
   countInvalidObjectsSkipped(kind: string, count: number): void;
   countApplyRetry(ipFamily: IPFamily): void;
+  /** The handle a dataplane of `ipFamily` counts its own failures and rules through. */
+  forDataplane(ipFamily: IPFamily): DataplaneMetrics;
 }
 
 export interface ProxyMetricsOptions {
@@ -158,7 +160,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
   kpx.mode.set({ mode: options.mode }, 1);
   const nowSeconds = (): number => clock.now() / 1000;
 
-  return {
+  const metrics: ProxyMetrics = {
     registry,
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
@@ -199,5 +201,11 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
     countWatchRestart: (resource) => kpx.watchRestarts.inc({ resource }),
     countInvalidObjectsSkipped: (kind, count) => kpx.invalidObjectsSkipped.inc({ kind }, count),
     countApplyRetry: (ipFamily) => kpx.applyRetries.inc({ ip_family: ipFamily }),
+    forDataplane: (ipFamily) => ({
+      countRestoreFailure: (restore) => metrics.countRestoreFailure(ipFamily, restore),
+      setIptablesRules: (table, rules) => metrics.setIptablesRules(ipFamily, table, rules),
+      countNftablesFailure: (step) => metrics.countNftablesFailure(ipFamily, step),
+    }),
   };
+  return metrics;
 }

@@ -47,21 +47,22 @@ function setUp() {
   const clock = { now: () => now };
   const applied: Plan[] = [];
   let failNext = false;
-  const mode: Mode<unknown> = {
+  const mode: Mode<Plan, Record<string, never>> = {
     name: 'iptables',
-    plan: (_state: DesiredState, changed?: ChangeSet): Plan => ({ full: changed === undefined, changed: changed === undefined ? [] : [...changed.changed] }),
+    optionsFromConfig: () => ({}),
+    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({ full: changed === undefined, changed: changed === undefined ? [] : [...changed.changed] }),
     format: () => '',
     open: () => dataplane,
   };
-  const dataplane: Dataplane<unknown> = {
+  const dataplane: Dataplane<Plan> = {
     setup: async () => undefined,
     apply: async (plan) => {
       if (failNext) {
         failNext = false;
         throw new Error('restore failed');
       }
-      applied.push(plan as Plan);
-      return { full: (plan as Plan).full, toolMs: 1, figures: {} };
+      applied.push(plan);
+      return { full: plan.full, toolMs: 1, figures: {} };
     },
     observe: async () => ({ text: '' }),
     cleanup: async () => undefined,
@@ -73,7 +74,7 @@ function setUp() {
   const tracker = createProxyHealthTracker({ healthTimeoutMs: 60_000, clock });
   tracker.updated('IPv4');
   const proxier = createProxier({
-    mode, dataplane, modelConfig: defaultModelConfig(), syncPeriodMs: 30_000, metrics, tracker, serviceHealth,
+    mode, modeOptions: {}, dataplane, modelConfig: defaultModelConfig(), syncPeriodMs: 30_000, metrics, tracker, serviceHealth,
     conntrackExec: noConntrack, log: silentLogger(), clock, monotonicNow: () => now,
   });
   let generation = 0;

@@ -24,9 +24,11 @@ import type { ProxyHealthTracker } from './proxy-health.ts';
 import type { ServiceHealthServers } from './service-health-servers.ts';
 import type { SyncTrigger } from './sync-runner.ts';
 
-export interface ProxierOptions {
-  readonly mode: Mode<unknown>;
-  readonly dataplane: Dataplane<unknown>;
+export interface ProxierOptions<Plan, Options> {
+  readonly mode: Mode<Plan, Options>;
+  /** The mode's own options (its optionsFromConfig), for every plan. */
+  readonly modeOptions: Options;
+  readonly dataplane: Dataplane<Plan>;
   readonly modelConfig: ModelConfig;
   /** A full sync at least this often (kube-proxy's syncPeriod). */
   readonly syncPeriodMs: number;
@@ -64,7 +66,7 @@ function hasChanges(changes: ChangeSet): boolean {
 }
 
 // eslint-disable-next-line max-lines-per-function -- the sync's state (last applied state, pending changes, full-sync due) is shared by the steps of one sync.
-export function createProxier(options: ProxierOptions): Proxier {
+export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Options>): Proxier {
   const { mode, dataplane, metrics, tracker, log, clock } = options;
   const monotonicNow = options.monotonicNow ?? (() => performance.now());
   const ipFamily = options.modelConfig.ipFamily;
@@ -79,7 +81,6 @@ export function createProxier(options: ProxierOptions): Proxier {
   let needsFullSync = true;
   let lastFullSyncAt = Number.NEGATIVE_INFINITY;
   let hasSynced = false;
-  const ruleTotals = { nat: 0, filter: 0 };
 
   const planSync = (current: Snapshot, trigger: SyncTrigger): PlannedSync => {
     const { state, problems: found } = buildState(current, options.modelConfig);
@@ -90,17 +91,9 @@ export function createProxier(options: ProxierOptions): Proxier {
     return { state, changes, full };
   };
 
-  const afterApply = async (planned: PlannedSync, report: ApplyReport | undefined, programmed: ReadonlyMap<string, number>): Promise<Record<string, number>> => {
+  const afterApply = async (planned: PlannedSync, programmed: ReadonlyMap<string, number>): Promise<Record<string, number>> => {
     const now = clock.now();
     for (const since of programmed.values()) metrics.observeNetworkProgramming(ipFamily, Math.max(0, now - since) / 1000);
-    const figures = report?.figures ?? {};
-    for (const [table, figure] of [['nat', 'natRules'], ['filter', 'filterRules']] as const) {
-      const written = figures[figure];
-      if (written === undefined) continue;
-      // A partial plan holds only the rewritten rules: the total is known from full syncs.
-      if (planned.full) ruleTotals[table] = written;
-      metrics.setIptablesRules(ipFamily, table, { total: ruleTotals[table], lastSync: written });
-    }
     metrics.setNoLocalEndpoints(ipFamily, countNoLocalEndpoints(planned.state));
     const health = await options.serviceHealth.sync(healthCheckServicesFromState(planned.state));
     const conntrack = await clearStaleConntrack(planned);
@@ -141,14 +134,13 @@ export function createProxier(options: ProxierOptions): Proxier {
       const planned = planSync(current, trigger);
       let report: ApplyReport | undefined;
       if (planned.full || hasChanges(planned.changes)) {
-        const plan = mode.plan(planned.state, planned.full ? undefined : planned.changes);
+        const plan = mode.plan(planned.state, options.modeOptions, planned.full ? undefined : planned.changes);
         try {
           report = await dataplane.apply(plan);
         } catch (error) {
           needsFullSync = true;
           mergeOldest(pendingSince, programmed);
           metrics.observeSync(ipFamily, { full: planned.full, durationSeconds: (monotonicNow() - started) / 1000 });
-          metrics.countRestoreFailure(ipFamily, { partial: !planned.full });
           if (trigger.consecutiveFailures > 0) metrics.countApplyRetry(ipFamily);
           throw error;
         }
@@ -161,7 +153,7 @@ export function createProxier(options: ProxierOptions): Proxier {
       metrics.setChangesPending(pendingChanges);
       tracker.updated(ipFamily);
       metrics.markSynced(ipFamily);
-      const after = await afterApply(planned, report, programmed);
+      const after = await afterApply(planned, programmed);
       const durationMs = monotonicNow() - started;
       metrics.observeSync(ipFamily, { full: planned.full, durationSeconds: durationMs / 1000 });
       log.info(

@@ -8,7 +8,7 @@ import { resolveNodeName } from '../config/to-model-config.ts';
 import { encodeConfig } from '../config/encode-config.ts';
 import { isKpxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Clock, Mode } from '../modes/mode.ts';
+import type { AnyMode, Clock } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import { createKubeClient } from '../watch/kube-client.ts';
 import type { ListWatchEvent } from '../watch/list-watch-types.ts';
@@ -53,7 +53,7 @@ interface Parts extends ProxierParts {
   configWatch?: ConfigFileWatch;
 }
 
-export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>, deps: DaemonDeps): Promise<RunningDaemon> {
+export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps: DaemonDeps): Promise<RunningDaemon> {
   const { config, options } = resolved;
   const clock = deps.clock ?? { now: () => Date.now() };
   const log = deps.log;
@@ -135,7 +135,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: Mode<unknown>,
   return { finished, stop: (reason) => end(EXIT.ok, reason) };
 }
 
-async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () => Snapshot['node'], mode: Mode<unknown>): Promise<void> {
+async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () => Snapshot['node'], mode: AnyMode): Promise<void> {
   const { config } = resolved;
   const clock = { now: () => Date.now() };
   if (config.healthzBindAddress !== '') {

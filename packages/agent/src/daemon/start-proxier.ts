@@ -7,7 +7,10 @@ import { nodeHostIPs } from '../config/node-addresses.ts';
 import type { ResolvedConfig } from '../config/resolve-config.ts';
 import { toModelConfig } from '../config/to-model-config.ts';
 import type { Logger } from '../log.ts';
-import type { Clock, Dataplane, Mode } from '../modes/mode.ts';
+import { makeNodeContext } from '../model/node-context.ts';
+import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
+import { parseNode } from '../model/parse-node.ts';
+import type { AnyMode, Clock, Dataplane } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
 import { execSysctl, procSysctl } from '../sys/sysctl.ts';
@@ -15,7 +18,6 @@ import type { Snapshot } from '../watch/snapshot.ts';
 import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts';
 import { healthCheckListenAddresses } from './listen-addresses.ts';
 import type { ProxyMetrics } from './metrics.ts';
-import { openDataplane } from './open-dataplane.ts';
 import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
 import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
@@ -23,7 +25,7 @@ import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
 
 export interface ProxierInputs {
   readonly resolved: ResolvedConfig;
-  readonly mode: Mode<unknown>;
+  readonly mode: AnyMode;
   readonly osHostname: string;
   readonly exec: Exec;
   readonly log: Logger;
@@ -50,12 +52,14 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   const { syncPeriodMs, minSyncPeriodMs } = effectiveSyncPeriods(config);
   const modelConfig = toModelConfig(resolved, { osHostname: inputs.osHostname, node });
   const hereExec = options.netns === '' ? exec : execInNetns(exec, options.netns);
-  const dataplane = openDataplane(mode, { exec, clock, log }, config, {
+  const modeOptions = mode.optionsFromConfig(config, options);
+  const nodeContext = makeNodeContext(modelConfig, parseNode(node, modelConfig).node);
+  const dataplane = mode.open({ exec, clock, log, metrics: metrics.forDataplane(modelConfig.ipFamily) }, {
     netns: options.netns,
     ipFamily: modelConfig.ipFamily,
     localhostNodePorts: modelConfig.localhostNodePorts,
-    nodePortAddresses: modelConfig.nodePortAddresses,
-    modeOptions: options,
+    nodePortAddresses: nodePortAddressesOf(nodeContext),
+    options: modeOptions,
   });
   parts.dataplane = dataplane;
   const sysctl = options.netns === '' ? procSysctl() : execSysctl(hereExec);
@@ -67,7 +71,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     log,
   });
   parts.serviceHealth = serviceHealth;
-  const proxier = createProxier({ mode, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec: hereExec, log, clock });
+  const proxier = createProxier({ mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec: hereExec, log, clock });
   const runner = createSyncRunner({
     name: 'sync-runner',
     sync: (trigger) => proxier.sync(trigger),

@@ -1,9 +1,15 @@
-// The one interface every dataplane implements. The daemon, `kpx render` and
-// `kpx explain` speak only this; modes/registry.ts maps names to implementations.
-import type { DesiredState, ServicePortName } from '../model/types.ts';
+// The one interface every dataplane implements. The daemon, `kpx render`, `kpx explain` and
+// `kpx run --cleanup` (and so the lab's daemons, which are `kpx run`) speak only this: they
+// take a mode from modes/registry.ts, let it read its own options from the configuration
+// (optionsFromConfig) and hand them back to plan() and open(), the only way to a dataplane.
+// No file in src/ outside a mode's folder imports from it, and none knows a mode's options,
+// files or figures.
+import type { KpxOptions, KubeProxyConfig } from '../config/kube-proxy-config.ts';
 import type { ChangeSet } from '../diff/change-set.ts';
-import type { Exec } from '../sys/exec.ts';
 import type { Logger } from '../log.ts';
+import type { NodePortAddresses } from '../model/node-port-addresses.ts';
+import type { DesiredState, IPFamily, ServicePortName } from '../model/types.ts';
+import type { Exec } from '../sys/exec.ts';
 
 export type ModeName = 'iptables' | 'ipvs' | 'userspace' | 'nftables';
 
@@ -11,10 +17,41 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * The metrics a dataplane keeps itself, bound to its IP family (daemon/metrics.ts holds the
+ * names). Each mode counts what upstream's proxier of that mode counts, and nothing else.
+ */
+export interface DataplaneMetrics {
+  /** An iptables-restore failed (iptables; ipvs for its iptables part); `partial` on a partial sync. */
+  countRestoreFailure(restore: { readonly partial: boolean }): void;
+  /** The iptables rules kpx owns in `table` after a sync, and how many this sync wrote. */
+  setIptablesRules(table: 'filter' | 'nat', rules: { readonly total: number; readonly lastSync: number }): void;
+  /** An nft transaction failed (the nftables mode). */
+  countNftablesFailure(step: 'sync' | 'cleanup'): void;
+}
+
 export interface DataplaneDeps {
   readonly exec: Exec;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Absent (tests, `kpx explain`, `kpx run --cleanup`): nothing is counted. */
+  readonly metrics?: DataplaneMetrics;
+}
+
+/** kpx's own flags a mode may read: KubeProxyConfiguration has no field for them. */
+export type ModeFlags = Pick<KpxOptions, 'userspaceTcpIdleTimeoutMs' | 'serviceProxyName'>;
+
+/** What every dataplane is opened with: where it runs, the node settings, the mode's own options. */
+export interface DataplaneSettings<Options> {
+  /** '' programs the host; else the named network namespace (--netns). */
+  readonly netns: string;
+  readonly ipFamily: IPFamily;
+  /** --nodeport-addresses of this family (route_localnet, listen addresses). */
+  readonly nodePortAddresses: NodePortAddresses;
+  /** --iptables-localhost-nodeports. */
+  readonly localhostNodePorts: boolean;
+  /** The mode's own options: optionsFromConfig's, or a test's. */
+  readonly options: Options;
 }
 
 export interface ApplyReport {
@@ -22,7 +59,7 @@ export interface ApplyReport {
   readonly full: boolean;
   /** Milliseconds spent inside external tools (iptables-restore, ipvsadm, …). */
   readonly toolMs: number;
-  /** Free-form figures for the sync log line (chains written, rules, …). */
+  /** Free-form figures for the sync log line (chains written, rules, …); metrics never read them. */
   readonly figures: Readonly<Record<string, number>>;
 }
 
@@ -31,14 +68,22 @@ export interface Observed {
   readonly text: string;
 }
 
-export interface Mode<Plan> {
+// Methods (not function-valued properties) on purpose: their parameters are bivariant, so a
+// Mode<IptablesPlan, IptablesModeOptions> is a Mode<unknown, unknown> for the registry.
+export interface Mode<Plan, Options> {
   readonly name: ModeName;
+  /** Pure: this mode's options from KubeProxyConfiguration and kpx's flags. */
+  optionsFromConfig(config: KubeProxyConfig, flags: ModeFlags): Options;
   /** Pure and deterministic. Without `changed`, a full plan. */
-  plan(state: DesiredState, changed?: ChangeSet): Plan;
+  plan(state: DesiredState, options: Options, changed?: ChangeSet): Plan;
   /** Pure: the text `kpx render` prints and golden files hold. */
   format(plan: Plan): string;
-  open(deps: DataplaneDeps): Dataplane<Plan>;
+  /** The only way to a dataplane of this mode. */
+  open(deps: DataplaneDeps, settings: DataplaneSettings<Options>): Dataplane<Plan>;
 }
+
+/** A mode as the registry holds it, whatever its plan and options. */
+export type AnyMode = Mode<unknown, unknown>;
 
 export interface Dataplane<Plan> {
   /** Sysctls, base chains, interfaces: whatever must exist before the first apply. */

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { availableModeNames, describeUnavailableMode, findMode, PLANNED_MODES } from './registry.ts';
 import { makeUpstreamOverallScenario } from '../../../../test/helpers/state-builders.ts';
+import { defaultKubeProxyConfig } from '../config/kube-proxy-config.ts';
+
+const NO_FLAGS = { userspaceTcpIdleTimeoutMs: 0, serviceProxyName: '' };
 
 describe('mode registry', () => {
   it('finds the iptables mode, whose plan formats to restore text', () => {
     const mode = findMode('iptables');
     expect(mode?.name).toBe('iptables');
-    const text = mode!.format(mode!.plan(makeUpstreamOverallScenario()));
+    const text = mode!.format(mode!.plan(makeUpstreamOverallScenario(), mode!.optionsFromConfig(defaultKubeProxyConfig(), NO_FLAGS)));
     expect(text).toContain('\n*filter\n');
     expect(text).toMatch(/COMMIT\n$/);
   });
@@ -14,7 +17,8 @@ describe('mode registry', () => {
   it.each(['ipvs', 'userspace', 'nftables'])('offers the %s mode, whose plan formats to text', (name) => {
     const mode = findMode(name);
     expect(mode?.name).toBe(name);
-    expect(mode!.format(mode!.plan(makeUpstreamOverallScenario())).length).toBeGreaterThan(0);
+    const options = mode!.optionsFromConfig(defaultKubeProxyConfig(), NO_FLAGS);
+    expect(mode!.format(mode!.plan(makeUpstreamOverallScenario(), options)).length).toBeGreaterThan(0);
   });
 
   it('has no planned mode left', () => {

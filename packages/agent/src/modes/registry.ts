@@ -1,22 +1,22 @@
 // Every mode kpx knows, by the name `--mode` / `--proxy-mode` takes. A static map: adding a
 // mode is one import and one line here.
-import type { Mode, ModeName } from './mode.ts';
+import type { AnyMode, ModeName } from './mode.ts';
 import { iptablesMode } from './iptables/index.ts';
 import { ipvsMode } from './ipvs/index.ts';
 import { userspaceMode } from './userspace/index.ts';
 import { nftablesMode } from './nftables/index.ts';
 
-const MODES: ReadonlyMap<string, Mode<unknown>> = new Map<string, Mode<unknown>>([
-  ['iptables', iptablesMode as Mode<unknown>],
-  ['ipvs', ipvsMode as Mode<unknown>],
-  ['userspace', userspaceMode as Mode<unknown>],
-  ['nftables', nftablesMode as Mode<unknown>],
+const MODES: ReadonlyMap<string, AnyMode> = new Map<string, AnyMode>([
+  ['iptables', iptablesMode],
+  ['ipvs', ipvsMode],
+  ['userspace', userspaceMode],
+  ['nftables', nftablesMode],
 ]);
 
 /** Modes the Mode interface is shaped for but that kpx does not implement yet. */
-export const PLANNED_MODES: ReadonlySet<ModeName> = new Set<ModeName>([]);
+export const PLANNED_MODES: ReadonlySet<string> = new Set<ModeName>([]);
 
-export function findMode(name: string): Mode<unknown> | undefined {
+export function findMode(name: string): AnyMode | undefined {
   return MODES.get(name);
 }
 
@@ -27,6 +27,6 @@ export function availableModeNames(): string[] {
 
 /** Why `name` cannot be used: planned but not implemented, or not a mode at all. */
 export function describeUnavailableMode(name: string): string {
-  if (PLANNED_MODES.has(name as ModeName)) return `mode "${name}" is not implemented yet (available: ${availableModeNames().join(', ')})`;
+  if (PLANNED_MODES.has(name)) return `mode "${name}" is not implemented yet (available: ${availableModeNames().join(', ')})`;
   return `unknown mode "${name}" (available: ${availableModeNames().join(', ')})`;
 }

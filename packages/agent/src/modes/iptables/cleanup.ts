@@ -3,11 +3,12 @@
 // upstream's CleanupLeftovers, chains kpx fills but shares with kubelet (KUBE-FIREWALL)
 // stay: only kube-proxy's own chain names count (isKpxChain without extras).
 import type { Exec } from '../../sys/exec.ts';
-import { runRestore, saveTable } from './apply.ts';
-import type { IptablesTools } from './backend-detect.ts';
-import { isEmptyRemoval, planChainRemoval, removalHeadLines, removalTailLines, type ChainRemoval } from './chain-removal.ts';
+import { runRestore, saveTable } from '../../netfilter/restore.ts';
+import type { IptablesTools } from '../../netfilter/backend-detect.ts';
+import { cleanupPayload, planChainRemoval } from '../../netfilter/chain-removal.ts';
 import type { IptablesTable } from './plan-types.ts';
-import { emptyTable, isKpxChain, parseSaveText } from './saved-ruleset.ts';
+import { emptyTable, parseSaveText } from '../../netfilter/saved-ruleset.ts';
+import { isKpxChain } from './kpx-chains.ts';
 
 const TABLES: readonly IptablesTable[] = ['filter', 'nat'];
 
@@ -17,12 +18,6 @@ export interface CleanupReport {
   /** kpx chains left because another program's chain still jumps to them. */
   readonly keptChains: readonly { readonly table: string; readonly chain: string; readonly referencedFrom: string }[];
   readonly toolMs: number;
-}
-
-/** Pure: the restore payload removing `removal` from `table` ('' when there is nothing to do). */
-export function cleanupPayload(table: string, removal: ChainRemoval): string {
-  if (isEmptyRemoval(removal)) return '';
-  return [`*${table}`, ...removalHeadLines(removal), ...removalTailLines(removal), 'COMMIT', ''].join('\n');
 }
 
 export async function cleanupKpxRules(exec: Exec, tools: IptablesTools): Promise<CleanupReport> {

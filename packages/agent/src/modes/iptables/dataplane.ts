@@ -1,52 +1,48 @@
 // The iptables dataplane: setup (backend, sysctls), apply (on full syncs the jump rules, then
 // one restore payload), observe, cleanup. Every command goes through deps.exec, wrapped in
-// `ip netns exec` when options.netns names a namespace (tests, `kpx lab`).
+// `ip netns exec` when settings.netns names a namespace (--netns: tests, `kpx lab`). It
+// counts its own restore failures and rule totals (deps.metrics), as upstream's proxier.
+import { isKpxError } from '../../errors.ts';
 import type { IPFamily, ServicePortName } from '../../model/types.ts';
+import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
+import type { ChainRemoval } from '../../netfilter/chain-removal.ts';
+import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
+import { composeRestorePayload, runRestore } from '../../netfilter/restore.ts';
+import { setUpSysctls } from '../../netfilter/sysctls.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
-import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
-import { composeRestorePayload, runRestore, surveyForFullSync } from './apply.ts';
-import type { ChainRemoval } from './chain-removal.ts';
-import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from './backend-detect.ts';
+import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, Observed } from '../mode.ts';
 import { cleanupKpxRules } from './cleanup.ts';
-import { ensureJumpRules } from './jump-rules.ts';
+import { surveyForFullSync } from './full-sync-survey.ts';
 import { observeKpxRules } from './observe.ts';
-import type { IptablesPlan } from './plan-types.ts';
-import { setUpSysctls } from './sysctls.ts';
+import type { IptablesPlan, IptablesTable } from './plan-types.ts';
 
-/** What the iptables dataplane needs beyond DataplaneDeps. Every field has kube-proxy's default. */
-export interface IptablesDataplaneOptions {
-  /** Run every command inside this network namespace. */
-  readonly netns?: string;
+/** The iptables mode's own options: none come from the configuration; tests set them. */
+export interface IptablesModeOptions {
   /** `auto` detects as kube-proxy's image does (default). */
   readonly backend?: IptablesBackendChoice;
-  /** The family this instance programs (iptables or ip6tables); default IPv4. */
-  readonly ipFamily?: IPFamily;
-  /** kube-proxy's --iptables-localhost-nodeports (default true). */
-  readonly localhostNodePorts?: boolean;
-  /** kube-proxy's --nodeport-addresses (default: all local addresses). */
-  readonly nodePortAddresses?: readonly string[];
-  /** Where sysctls are read and written; default /proc/sys, or the `sysctl` tool inside `netns`. */
+  /** Where sysctls are read and written; default /proc/sys, or the `sysctl` tool inside the netns. */
   readonly sysctl?: Sysctl;
   readonly restoreTimeoutMs?: number;
 }
+
+const RULE_FIGURES: ReadonlyArray<readonly [IptablesTable, string]> = [['nat', 'natRules'], ['filter', 'filterRules']];
 
 interface State {
   tools: IptablesTools | undefined;
   /** Every chain a plan applied by this instance declared as kpx's: observe shows them too. */
   readonly ownedSeen: Set<string>;
+  /** Rules per table after the last full sync: a partial plan holds only those it rewrites. */
+  readonly ruleTotals: Map<IptablesTable, number>;
 }
 
-export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
-  deps: DataplaneDeps,
-  options: IptablesDataplaneOptions = {},
-): Dataplane<Plan> {
-  const exec: Exec = options.netns === undefined ? deps.exec : execInNetns(deps.exec, options.netns);
-  const sysctl = options.sysctl ?? (options.netns === undefined ? procSysctl() : execSysctl(exec));
-  const ipFamily = options.ipFamily ?? 'IPv4';
-  const log = deps.log.child({ mode: 'iptables', ipFamily, ...(options.netns === undefined ? {} : { netns: options.netns }) });
-  const state: State = { tools: undefined, ownedSeen: new Set() };
+export function openIptablesDataplane(deps: DataplaneDeps, settings: DataplaneSettings<IptablesModeOptions>): Dataplane<IptablesPlan> {
+  const { netns, ipFamily, options } = settings;
+  const exec: Exec = netns === '' ? deps.exec : execInNetns(deps.exec, netns);
+  const sysctl = options.sysctl ?? (netns === '' ? procSysctl() : execSysctl(exec));
+  const log = deps.log.child({ mode: 'iptables', ipFamily, ...(netns === '' ? {} : { netns }) });
+  const state: State = { tools: undefined, ownedSeen: new Set(), ruleTotals: new Map() };
 
   async function toolsFor(family: IPFamily): Promise<IptablesTools> {
     if (state.tools === undefined) {
@@ -57,7 +53,7 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
     return family === ipFamily ? state.tools : iptablesTools(state.tools.backend, family);
   }
 
-  async function apply(plan: Plan): Promise<ApplyReport> {
+  async function apply(plan: IptablesPlan): Promise<ApplyReport> {
     const tools = await toolsFor(plan.ipFamily);
     for (const chains of Object.values(plan.ownedChains)) for (const chain of chains) state.ownedSeen.add(chain);
     // Tool time is the sum of what every command took; the rest of the sync is kpx's own.
@@ -72,7 +68,14 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
     const payload = composeRestorePayload(plan.restoreText, removals);
     // Jump rules first, as upstream: their chains are created empty if need be, and the restore fills them.
     const jumpRulesAdded = survey === undefined ? 0 : await ensureJumpRules(timedExec, tools, plan.jumpRules, survey);
-    const restoreMs = await runRestore(timedExec, tools, payload, options.restoreTimeoutMs);
+    let restoreMs: number;
+    try {
+      restoreMs = await runRestore(timedExec, tools, payload, options.restoreTimeoutMs);
+    } catch (error) {
+      if (isKpxError(error, 'KPX_ERR_RESTORE')) deps.metrics?.countRestoreFailure({ partial: !plan.full });
+      throw error;
+    }
+    countRules(plan);
     let staleChainsDeleted = 0;
     for (const [table, removal] of removals) {
       staleChainsDeleted += removal.chains.length;
@@ -81,14 +84,19 @@ export function openIptablesDataplane<Plan extends IptablesPlan = IptablesPlan>(
     return { full: plan.full, toolMs, figures: { ...plan.figures, restoreMs, staleChainsDeleted, jumpRulesAdded } };
   }
 
+  function countRules(plan: IptablesPlan): void {
+    for (const [table, figure] of RULE_FIGURES) {
+      const written = plan.figures[figure];
+      if (written === undefined) continue;
+      if (plan.full) state.ruleTotals.set(table, written);
+      deps.metrics?.setIptablesRules(table, { total: state.ruleTotals.get(table) ?? 0, lastSync: written });
+    }
+  }
+
   return {
     async setup() {
       await toolsFor(ipFamily);
-      await setUpSysctls(
-        sysctl,
-        { ipFamily, localhostNodePorts: options.localhostNodePorts ?? true, nodePortAddresses: options.nodePortAddresses ?? [] },
-        log,
-      );
+      await setUpSysctls(sysctl, { ipFamily, localhostNodePorts: settings.localhostNodePorts, nodePortAddresses: settings.nodePortAddresses }, log);
     },
     apply,
     async observe(servicePortName?: ServicePortName): Promise<Observed> {

@@ -1,14 +1,16 @@
 // The iptables mode: a pure planner and formatter over DesiredState, and the dataplane that
 // applies plans with iptables-restore.
 import type { Mode } from '../mode.ts';
+import { openIptablesDataplane, type IptablesModeOptions } from './dataplane.ts';
 import type { IptablesPlan } from './plan-types.ts';
 import { planIptables } from './plan.ts';
 import { formatIptablesPlan } from './render-plan-text.ts';
-import { openIptablesDataplane } from './dataplane.ts';
 
-export const iptablesMode: Mode<IptablesPlan> = {
+export const iptablesMode: Mode<IptablesPlan, IptablesModeOptions> = {
   name: 'iptables',
-  plan: planIptables,
+  // Everything the iptables proxier reads from the configuration is in DesiredState already.
+  optionsFromConfig: () => ({}),
+  plan: (state, _options, changed) => planIptables(state, changed),
   format: formatIptablesPlan,
-  open: (deps) => openIptablesDataplane(deps),
+  open: openIptablesDataplane,
 };

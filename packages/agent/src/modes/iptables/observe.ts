@@ -2,11 +2,12 @@
 // kpx's chains and the jump rules into them, or to one service port's chains.
 import type { ServicePortName } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
-import { saveTable } from './apply.ts';
-import type { IptablesTools } from './backend-detect.ts';
+import { saveTable } from '../../netfilter/restore.ts';
+import type { IptablesTools } from '../../netfilter/backend-detect.ts';
 import type { IptablesTable } from './plan-types.ts';
 import { isServiceChainName } from './chain-names.ts';
-import { BUILTIN_CHAINS, isKpxChain, parseSaveText, ruleComment, type SavedRule } from './saved-ruleset.ts';
+import { BUILTIN_CHAINS, parseSaveText, ruleComment, type SavedRule } from '../../netfilter/saved-ruleset.ts';
+import { isKpxChain } from './kpx-chains.ts';
 
 const TABLES: readonly IptablesTable[] = ['filter', 'nat'];
 

@@ -1,24 +1,8 @@
 // The contract between the iptables renderer (pure) and the iptables dataplane (I/O).
 import type { IPFamily } from '../../model/types.ts';
 
-export type IptablesTable = 'nat' | 'filter';
-
-/**
- * A rule in a built-in chain that jumps into kpx's chains (e.g. nat PREROUTING →
- * KUBE-SERVICES). These cannot live in an `iptables-restore --noflush` payload without
- * duplicating on every sync, so the dataplane ensures them (`-C`, then `-I`/`-A`) as
- * kube-proxy does.
- */
-export interface JumpRule {
-  readonly table: IptablesTable;
-  /** The built-in chain: PREROUTING, OUTPUT, POSTROUTING, INPUT, FORWARD. */
-  readonly chain: string;
-  /** The kpx chain jumped to. */
-  readonly target: string;
-  /** Match arguments placed before `-j target` (includes the `-m comment` part). */
-  readonly args: readonly string[];
-  readonly position: 'prepend' | 'append';
-}
+export type { IptablesTable, JumpRule } from '../../netfilter/jump-rule.ts';
+import type { IptablesTable, JumpRule } from '../../netfilter/jump-rule.ts';
 
 export interface IptablesPlan {
   /** True when every kpx chain is rewritten; false for a partial sync. */

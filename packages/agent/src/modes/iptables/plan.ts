@@ -3,7 +3,7 @@
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, ServicePortName } from '../../model/types.ts';
 import type { IptablesPlan } from './plan-types.ts';
-import { chainLine, joinTables, LineBuffer } from './restore-text.ts';
+import { chainLine, joinTables, LineBuffer } from '../../netfilter/restore-text.ts';
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -14,7 +14,7 @@ import {
   KUBE_PROXY_FIREWALL,
   KUBE_SERVICES,
 } from './chain-names.ts';
-import { buildRenderContext, type RenderContext } from './render-context.ts';
+import { buildRenderContext, type RenderContext } from '../../netfilter/render-context.ts';
 import {
   declareChains,
   filterTopLevelChains,

@@ -1,7 +1,7 @@
 // The chains and rules that do not depend on any service: the top-level chain declarations,
 // the masquerade machinery, KUBE-FORWARD and kubelet's localnet firewall.
-import { chainLine, type LineBuffer } from './restore-text.ts';
-import type { RenderContext } from './render-context.ts';
+import { chainLine, type LineBuffer } from '../../netfilter/restore-text.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,

@@ -2,8 +2,8 @@
 // per-endpoint KUBE-SEP- chains that masquerade hairpin traffic and DNAT.
 import assert from 'node:assert/strict';
 import type { Endpoint } from '../../model/types.ts';
-import type { LineBuffer } from './restore-text.ts';
-import type { RenderContext } from './render-context.ts';
+import type { LineBuffer } from '../../netfilter/restore-text.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 import type { ChainBuffers } from './chain-buffers.ts';
 

@@ -1,7 +1,7 @@
 // KUBE-FW-: loadBalancerSourceRanges. Allowed sources continue to KUBE-EXT-; the rest falls
 // off the end un-DNATed and is dropped by the matching KUBE-PROXY-FIREWALL rule in filter.
-import { chainLine } from './restore-text.ts';
-import type { RenderContext } from './render-context.ts';
+import { chainLine } from '../../netfilter/restore-text.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 import type { ChainBuffers } from './chain-buffers.ts';
 import { cidrContains } from '../../model/cidr-match.ts';

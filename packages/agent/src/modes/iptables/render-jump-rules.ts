@@ -2,7 +2,7 @@
 // iptablesKubeletJumpChains). The dataplane ensures them with -C / -I, as kube-proxy's
 // EnsureRule(Prepend, …) does, in this order.
 import type { JumpRule } from './plan-types.ts';
-import type { RenderContext } from './render-context.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
 import { usesLocalnetFirewall } from './render-base-chains.ts';
 
 const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'] as const;

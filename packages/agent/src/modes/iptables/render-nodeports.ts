@@ -1,20 +1,19 @@
 // The last rule(s) of nat KUBE-SERVICES: hand traffic to a node address over to KUBE-NODEPORTS,
 // honouring --nodeport-addresses and localhost node ports as upstream does.
-import type { LineBuffer } from './restore-text.ts';
-import { nodePortCIDRs, type RenderContext } from './render-context.ts';
-import { cidrContains } from '../../model/cidr-match.ts';
+import type { LineBuffer } from '../../netfilter/restore-text.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
+import { nodeIPsIn } from '../../model/node-port-addresses.ts';
 
 const COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
 
 export function renderNodePortsJump(context: RenderContext, out: LineBuffer): void {
-  const cidrs = nodePortCIDRs(context.node);
-  if (cidrs === undefined) {
+  if (context.nodePortAddresses.matchAll) {
     // Block localhost node ports unless they are supported: never on IPv6, on IPv4 only with route_localnet.
     const exclude = context.isIPv6 ? ' ! -d ::1/128' : context.localhostNodePorts ? '' : ' ! -d 127.0.0.0/8';
     out.writeLine(`-A KUBE-SERVICES -m comment --comment ${COMMENT} -m addrtype --dst-type LOCAL${exclude} -j KUBE-NODEPORTS`);
     return;
   }
-  for (const ip of nodePortAddresses(context, cidrs)) {
+  for (const ip of nodePortAddresses(context)) {
     out.writeLine(`-A KUBE-SERVICES -m comment --comment ${COMMENT} -d ${ip} -j KUBE-NODEPORTS`);
   }
 }
@@ -23,14 +22,9 @@ export function renderNodePortsJump(context: RenderContext, out: LineBuffer): vo
  * The node's addresses inside the node port CIDRs. Upstream enumerates the interfaces; a pure
  * plan knows the node IPs and the loopback address, which covers `primary` and node CIDRs.
  */
-export function nodePortAddresses(context: RenderContext, cidrs: readonly string[]): string[] {
+function nodePortAddresses(context: RenderContext): string[] {
   const loopback = context.isIPv6 ? '::1' : '127.0.0.1';
-  const addresses: string[] = [];
-  for (const ip of [loopback, ...context.node.nodeIPs]) {
-    if (addresses.includes(ip) || !cidrs.some((cidr) => cidrContains(cidr, ip))) continue;
-    // Loopback node ports never work on IPv6 and need route_localnet on IPv4.
-    if (ip === loopback && (context.isIPv6 || !context.localhostNodePorts)) continue;
-    addresses.push(ip);
-  }
-  return addresses;
+  // Loopback node ports never work on IPv6 and need route_localnet on IPv4.
+  const usesLoopback = !context.isIPv6 && context.localhostNodePorts;
+  return nodeIPsIn(context.nodePortAddresses, [loopback, ...context.node.nodeIPs]).filter((ip) => ip !== loopback || usesLoopback);
 }

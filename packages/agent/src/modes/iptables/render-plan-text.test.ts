@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeJumpRule, formatIptablesPlan } from './render-plan-text.ts';
+import { formatIptablesPlan } from './render-plan-text.ts';
 import { planIptables } from './plan.ts';
 import { makeUpstreamOverallScenario } from '../../../../../test/helpers/state-builders.ts';
 import { checkChains } from '../../../../../test/helpers/check-chains.ts';
@@ -22,19 +22,5 @@ describe('formatIptablesPlan', () => {
 
   it('is deterministic', () => {
     expect(formatIptablesPlan(planIptables(makeUpstreamOverallScenario()))).toBe(text);
-  });
-});
-
-describe('describeJumpRule', () => {
-  it('quotes arguments with spaces', () => {
-    expect(
-      describeJumpRule({
-        table: 'filter',
-        chain: 'FORWARD',
-        target: 'KUBE-FORWARD',
-        args: ['-m', 'comment', '--comment', 'kubernetes forwarding rules'],
-        position: 'append',
-      }),
-    ).toBe('-t filter -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
   });
 });

@@ -2,7 +2,8 @@
 // ensures in built-in chains (as comments, since they are not part of the payload), then the
 // iptables-restore payload itself. `#` lines are comments to iptables-restore, so the output
 // can still be fed to `iptables-restore --test`.
-import type { IptablesPlan, JumpRule } from './plan-types.ts';
+import { describeJumpRule } from '../../netfilter/jump-rule.ts';
+import type { IptablesPlan } from './plan-types.ts';
 
 export function formatIptablesPlan(plan: IptablesPlan): string {
   const sync = plan.full ? 'full sync' : 'partial sync';
@@ -12,10 +13,4 @@ export function formatIptablesPlan(plan: IptablesPlan): string {
     ...plan.jumpRules.map((rule) => `#   ${describeJumpRule(rule)}`),
   ];
   return header.join('\n') + '\n' + plan.restoreText;
-}
-
-export function describeJumpRule(rule: JumpRule): string {
-  const operation = rule.position === 'prepend' ? '-I' : '-A';
-  const args = rule.args.map((arg) => (/[\s"]/.test(arg) ? `"${arg}"` : arg));
-  return ['-t', rule.table, operation, rule.chain, ...args, '-j', rule.target].join(' ');
 }

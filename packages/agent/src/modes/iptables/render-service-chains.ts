@@ -1,8 +1,8 @@
 // One service port's own nat chains: KUBE-EXT-, KUBE-FW-, KUBE-SVC-, KUBE-SVL- and its
 // KUBE-SEP- chains, declared and filled. Skipped on a partial sync for unchanged ports.
 import type { ChainBuffers } from './chain-buffers.ts';
-import { chainLine, type LineBuffer } from './restore-text.ts';
-import type { RenderContext } from './render-context.ts';
+import { chainLine, type LineBuffer } from '../../netfilter/restore-text.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 import { renderEndpointChains, renderPolicyChainEndpoints } from './render-endpoint-chains.ts';
 import { renderFirewallChain } from './render-firewall.ts';

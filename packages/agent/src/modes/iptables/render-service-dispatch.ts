@@ -2,7 +2,7 @@
 // KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL). Upstream rewrites these on every sync; kpx
 // leaves a chain out of a partial sync when no changed port's rules in it differ (see
 // render-dispatch-changes.ts), and otherwise renders it for every port.
-import { LineBuffer } from './restore-text.ts';
+import { LineBuffer } from '../../netfilter/restore-text.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 
 /** The top-level chains' rule buffers, one per (table, chain). */

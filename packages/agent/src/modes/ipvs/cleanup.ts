@@ -2,11 +2,10 @@
 // kube-ipvs0 device, kpx's iptables chains and jumps, then kpx's ipsets (once no rule uses them).
 import type { IPFamily } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
-import { runRestore, saveTable } from '../iptables/apply.ts';
-import type { IptablesTools } from '../iptables/backend-detect.ts';
-import { cleanupPayload } from '../iptables/cleanup.ts';
-import { planChainRemoval } from '../iptables/chain-removal.ts';
-import { emptyTable, parseSaveText } from '../iptables/saved-ruleset.ts';
+import { runRestore, saveTable } from '../../netfilter/restore.ts';
+import type { IptablesTools } from '../../netfilter/backend-detect.ts';
+import { cleanupPayload, planChainRemoval } from '../../netfilter/chain-removal.ts';
+import { emptyTable, parseSaveText } from '../../netfilter/saved-ruleset.ts';
 import { runIpsetRestore, runIpvsadmRestore } from './apply.ts';
 import { deleteServiceLine } from './ipvsadm-text.ts';
 import { DUMMY_DEVICE, FILTER_CHAINS, IPSETS, kernelSetName, NAT_CHAINS } from './kernel-names.ts';

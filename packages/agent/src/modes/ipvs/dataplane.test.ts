@@ -6,8 +6,21 @@ import { diffStates } from '../../diff/diff-states.ts';
 import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import { createLogger, silentLogger } from '../../log.ts';
 import { isKpxError } from '../../errors.ts';
+import type { ChangeSet } from '../../diff/change-set.ts';
+import type { DesiredState } from '../../model/types.ts';
 import type { Sysctl } from '../../sys/sysctl.ts';
-import { createIpvsMode } from './index.ts';
+import type { DataplaneDeps, DataplaneMetrics } from '../mode.ts';
+import { dataplaneSettings } from '../../../../../test/helpers/dataplane-settings.ts';
+import type { IpvsModeOptions } from './dataplane.ts';
+import { ipvsMode } from './index.ts';
+
+/** The IPVS mode planning and opening with the same options, as the daemon does. */
+function modeWith(options: IpvsModeOptions) {
+  return {
+    plan: (state: DesiredState, changed?: ChangeSet) => ipvsMode.plan(state, options, changed),
+    open: (deps: DataplaneDeps) => ipvsMode.open(deps, dataplaneSettings(options)),
+  };
+}
 
 function memorySysctl(initial: Record<string, string> = {}): Sysctl & { values: Map<string, string> } {
   const values = new Map<string, string>(Object.entries(initial));
@@ -28,7 +41,7 @@ describe('ipvs dataplane', () => {
     const recorder = recordingExec((request) =>
       request.file === 'ipvsadm' ? { exitCode: 2, stderr: "Can't initialize ipvs: Protocol not available\n" } : undefined,
     );
-    const dataplane = createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
+    const dataplane = modeWith({ sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
     const failure = await dataplane.setup().catch((error: unknown) => error);
     expect(isKpxError(failure, 'KPX_ERR_UNSUPPORTED')).toBe(true);
   });
@@ -36,7 +49,7 @@ describe('ipvs dataplane', () => {
   it('sets upstream’s sysctls (strict ARP when asked), IPVS timeouts, kube-ipvs0 and every set', async () => {
     const recorder = recordingExec();
     const sysctl = memorySysctl();
-    const mode = createIpvsMode({ strictARP: true, tcpTimeoutMs: 900_000, udpTimeoutMs: 0 }, { sysctl, backend: 'nft' });
+    const mode = modeWith({ strictARP: true, tcpTimeoutMs: 900_000, udpTimeoutMs: 0, sysctl, backend: 'nft' });
     await mode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() }).setup();
     expect(Object.fromEntries(sysctl.values)).toEqual({
       'net.ipv4.vs.conntrack': '1',
@@ -57,15 +70,15 @@ describe('ipvs dataplane', () => {
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
     const log = createLogger({ destination });
-    await createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
-    await createIpvsMode({}, { sysctl: memorySysctl({ 'net.bridge.bridge-nf-call-iptables': '1' }), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
+    await modeWith({ sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
+    await modeWith({ sysctl: memorySysctl({ 'net.bridge.bridge-nf-call-iptables': '1' }), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
     const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level === 40);
     expect(warnings.map((line) => line.msg)).toEqual(['Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not work as intended']);
   });
 
   it('applies a full sync from what it read, then a one-endpoint change as one `ipvsadm -R` line without reading again', async () => {
     const recorder = recordingExec();
-    const mode = createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' });
+    const mode = modeWith({ sysctl: memorySysctl(), backend: 'nft' });
     const dataplane = mode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
     const before = web(['10.244.1.2']);
     const full = await dataplane.apply(mode.plan(before));
@@ -86,7 +99,7 @@ describe('ipvs dataplane', () => {
   it('reports an ipvsadm -R failure as KPX_ERR_IPVSADM and re-reads the kernel on the next sync', async () => {
     let fail = true;
     const recorder = recordingExec((request) => (request.file === 'ipvsadm' && request.args[0] === '-R' && fail ? { exitCode: 1, stderr: 'Memory allocation problem\n' } : undefined));
-    const mode = createIpvsMode({}, { sysctl: memorySysctl(), backend: 'nft' });
+    const mode = modeWith({ sysctl: memorySysctl(), backend: 'nft' });
     const dataplane = mode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
     const state = web(['10.244.1.2']);
     expect(isKpxError(await dataplane.apply(mode.plan(state)).catch((error: unknown) => error), 'KPX_ERR_IPVSADM')).toBe(true);
@@ -95,5 +108,24 @@ describe('ipvs dataplane', () => {
     const next = web(['10.244.1.2', '10.244.1.3']);
     await dataplane.apply(mode.plan(next, diffStates(state, next)));
     expect(recorder.argv()[0]).toBe('ipvsadm-save -n');
+  });
+
+  it('counts a failed iptables-restore as upstream does, and no other failure', async () => {
+    const failing = { file: '' };
+    const recorder = recordingExec((request) => (request.file === failing.file ? { exitCode: 1, stderr: 'failed\n' } : undefined));
+    const counted: unknown[] = [];
+    const metrics: DataplaneMetrics = {
+      countRestoreFailure: (restore) => void counted.push(restore),
+      setIptablesRules: () => undefined,
+      countNftablesFailure: () => undefined,
+    };
+    const options = { sysctl: memorySysctl(), backend: 'nft' as const };
+    const dataplane = ipvsMode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger(), metrics }, dataplaneSettings(options));
+    failing.file = 'ipvsadm';
+    expect(isKpxError(await dataplane.apply(ipvsMode.plan(web(['10.244.1.2']), options)).catch((error: unknown) => error), 'KPX_ERR_IPVSADM')).toBe(true);
+    expect(counted).toEqual([]);
+    failing.file = 'iptables-nft-restore';
+    expect(isKpxError(await dataplane.apply(ipvsMode.plan(web(['10.244.1.2']), options)).catch((error: unknown) => error), 'KPX_ERR_RESTORE')).toBe(true);
+    expect(counted).toEqual([{ partial: false }]);
   });
 });

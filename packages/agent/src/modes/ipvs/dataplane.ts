@@ -3,16 +3,18 @@
 // keys the changed ports touch against what kpx knows it wrote. Each part is one batch:
 // `ip -batch` (addresses), `ipvsadm -R`, `ipset restore`, then iptables-restore only
 // when the rendered iptables part changed. Commands go through deps.exec, wrapped in
-// `ip netns exec` when options.netns is set.
-import type { IPFamily, ServicePortName } from '../../model/types.ts';
+// `ip netns exec` when settings.netns is set. A failed iptables-restore counts as upstream's
+// IPVS proxier counts it (deps.metrics); nothing else does.
+import { isKpxError } from '../../errors.ts';
+import type { ServicePortName } from '../../model/types.ts';
 import { clearEntriesForIP, clearEntriesForNAT } from '../../sys/conntrack-tool.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
-import { runRestore } from '../iptables/apply.ts';
-import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../iptables/backend-detect.ts';
-import { ensureJumpRules } from '../iptables/jump-rules.ts';
-import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
+import { runRestore } from '../../netfilter/restore.ts';
+import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
+import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
+import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, Observed } from '../mode.ts';
 import { advanceKernelState, forgetDrained } from './advance-state.ts';
 import { runAddressBatch, runIpsetRestore, runIpvsadmRestore, readServiceConnections } from './apply.ts';
 import { cleanupIpvs } from './cleanup.ts';
@@ -27,9 +29,8 @@ import type { IpvsPlan } from './plan-types.ts';
 import { renderIpvsIptables } from './render-iptables.ts';
 import { setUpIpvs } from './setup.ts';
 
-export interface IpvsDataplaneOptions extends IpvsOptions {
-  readonly netns?: string;
-  readonly ipFamily?: IPFamily;
+/** The IPVS mode's options: kube-proxy's `ipvs` section, and what tests set. */
+export interface IpvsModeOptions extends IpvsOptions {
   readonly backend?: IptablesBackendChoice;
   readonly sysctl?: Sysctl;
 }
@@ -44,13 +45,14 @@ interface State {
 }
 
 // eslint-disable-next-line max-lines-per-function -- the dataplane's observed kernel state and drain list are shared by its methods.
-export function openIpvsDataplane(deps: DataplaneDeps, options: IpvsDataplaneOptions = {}): Dataplane<IpvsPlan> {
-  const exec: Exec = options.netns === undefined ? deps.exec : execInNetns(deps.exec, options.netns);
-  const sysctl = options.sysctl ?? (options.netns === undefined ? procSysctl() : execSysctl(exec));
-  const family = options.ipFamily ?? 'IPv4';
+export function openIpvsDataplane(deps: DataplaneDeps, settings: DataplaneSettings<IpvsModeOptions>): Dataplane<IpvsPlan> {
+  const { netns, options } = settings;
+  const exec: Exec = netns === '' ? deps.exec : execInNetns(deps.exec, netns);
+  const sysctl = options.sysctl ?? (netns === '' ? procSysctl() : execSysctl(exec));
+  const family = settings.ipFamily;
   const ownership: Ownership = { family, excludeCIDRs: options.excludeCIDRs ?? [] };
   const drainTimeoutMs = options.gracefulTerminationTimeoutMs ?? DEFAULT_GRACEFUL_TERMINATION_TIMEOUT_MS;
-  const log = deps.log.child({ mode: 'ipvs', ipFamily: family, ...(options.netns === undefined ? {} : { netns: options.netns }) });
+  const log = deps.log.child({ mode: 'ipvs', ipFamily: family, ...(netns === '' ? {} : { netns }) });
   const state: State = { tools: undefined, index: new DesiredIndex(), kernel: undefined, draining: new Map(), appliedIptables: undefined };
 
   async function tools(): Promise<IptablesTools> {
@@ -121,7 +123,12 @@ export function openIpvsDataplane(deps: DataplaneDeps, options: IpvsDataplaneOpt
     if (!full && part.restoreText === state.appliedIptables) return false;
     const iptables = await tools();
     state.appliedIptables = undefined;
-    await runRestore(timedExec, iptables, part.restoreText);
+    try {
+      await runRestore(timedExec, iptables, part.restoreText);
+    } catch (error) {
+      if (isKpxError(error, 'KPX_ERR_RESTORE')) deps.metrics?.countRestoreFailure({ partial: false });
+      throw error;
+    }
     if (full) await ensureJumpRules(timedExec, iptables, part.jumpRules);
     state.appliedIptables = part.restoreText;
     return true;

@@ -9,10 +9,11 @@ import { DesiredIndex, emptyTouched } from './desired-index.ts';
 import { diffKernel, type DiffInput } from './diff.ts';
 import { parseIpvsadmSave } from './ipvsadm-text.ts';
 import { parseKernelState, type KernelState } from './kernel-state.ts';
-import { createIpvsPlanner } from './plan.ts';
+import type { ChangeSet } from '../../diff/change-set.ts';
+import { planIpvs } from './plan.ts';
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'testdata', name), 'utf8');
-const plan = createIpvsPlanner();
+const plan = (state: DesiredState, changed?: ChangeSet) => planIpvs(state, changed, 'rr');
 const ownership = { family: 'IPv4' as const, excludeCIDRs: [] };
 const node = makeNodeContext((n) => void (n.nodeIPs = ['172.18.0.5']));
 

@@ -1,7 +1,7 @@
 // What `kpx render --mode ipvs` prints: four sections, each in the syntax of the tool that
 // takes it, in a fixed order: ipsets (`ipset restore`), IPVS (`ipvsadm-save -n` form),
 // the kube-ipvs0 addresses, and the iptables part with the jump rules kpx ensures.
-import { describeJumpRule } from '../iptables/render-plan-text.ts';
+import { describeJumpRule } from '../../netfilter/jump-rule.ts';
 import { addAddressLine } from './address-text.ts';
 import { IPSETS } from './kernel-names.ts';
 import { addEntryLine, createSetLine } from './ipset-text.ts';

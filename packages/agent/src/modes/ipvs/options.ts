@@ -1,4 +1,5 @@
 // What the IPVS mode takes beyond DesiredState: kube-proxy's `ipvs` configuration section.
+import type { KubeProxyConfig } from '../../config/kube-proxy-config.ts';
 
 /** Every scheduler the IPVS of a stock kernel ships (ip_vs_<name> modules). */
 export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
@@ -24,4 +25,17 @@ export const DEFAULT_GRACEFUL_TERMINATION_TIMEOUT_MS = 15 * 60_000;
 
 export function effectiveScheduler(options: IpvsOptions): IpvsScheduler {
   return options.scheduler === undefined || options.scheduler === '' ? DEFAULT_SCHEDULER : options.scheduler;
+}
+
+/** Pure: kube-proxy's `ipvs` section as the IPVS mode takes it. */
+export function ipvsOptionsFromConfig(config: KubeProxyConfig): IpvsOptions {
+  const { ipvs } = config;
+  return {
+    scheduler: ipvs.scheduler as IpvsScheduler | '',
+    strictARP: ipvs.strictARP,
+    excludeCIDRs: ipvs.excludeCIDRs,
+    tcpTimeoutMs: ipvs.tcpTimeoutMs,
+    tcpFinTimeoutMs: ipvs.tcpFinTimeoutMs,
+    udpTimeoutMs: ipvs.udpTimeoutMs,
+  };
 }

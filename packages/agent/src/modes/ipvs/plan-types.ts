@@ -1,7 +1,7 @@
 // The contract between the IPVS planner (pure) and the IPVS dataplane (I/O).
 import type { IPFamily, Protocol, ServicePortName } from '../../model/types.ts';
-import type { JumpRule } from '../iptables/plan-types.ts';
-import type { RenderContext } from '../iptables/render-context.ts';
+import type { JumpRule } from '../../netfilter/jump-rule.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
 
 export interface RealServer {
   readonly address: string;

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState, type ServicePortDraft } from '../../../../../test/helpers/state-builders.ts';
-import { createIpvsPlanner } from './plan.ts';
+import type { ChangeSet } from '../../diff/change-set.ts';
+import type { DesiredState } from '../../model/types.ts';
+import { planIpvs } from './plan.ts';
 import { serviceSpec } from './ipvsadm-text.ts';
 import { entryKey } from './desired-index.ts';
 import type { IpvsPlan } from './plan-types.ts';
 
-const plan = createIpvsPlanner();
+const plan = (state: DesiredState, changed?: ChangeSet): IpvsPlan => planIpvs(state, changed, 'rr');
 
 function planOne(mutate: (draft: ServicePortDraft) => void, planner = plan): IpvsPlan {
   return planner(makeState([makeServicePort('ns1', 'svc1', 'p80', mutate)]));
@@ -172,9 +174,9 @@ describe('planIpvs: one service port', () => {
   });
 
   it('uses the configured scheduler, and mh with its source-port flag', () => {
-    const withSh = planOne((sp) => void sp.endpoints.push(remote), createIpvsPlanner({ scheduler: 'sh' }));
+    const withSh = planOne((sp) => void sp.endpoints.push(remote), (state: DesiredState) => planIpvs(state, undefined, 'sh'));
     expect([...withSh.ports.values()][0]?.virtualServers[0]).toMatchObject({ scheduler: 'sh', schedulerFlags: undefined });
-    const withMh = planOne((sp) => void sp.endpoints.push(remote), createIpvsPlanner({ scheduler: 'mh' }));
+    const withMh = planOne((sp) => void sp.endpoints.push(remote), (state: DesiredState) => planIpvs(state, undefined, 'mh'));
     expect([...withMh.ports.values()][0]?.virtualServers[0]).toMatchObject({ scheduler: 'mh', schedulerFlags: 'mh-port' });
   });
 

@@ -2,21 +2,13 @@
 // full plan, the iptables part rendered from which sets end up non-empty.
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, ServicePortName } from '../../model/types.ts';
-import { buildRenderContext } from '../iptables/render-context.ts';
+import { buildRenderContext } from '../../netfilter/render-context.ts';
 import { DesiredIndex } from './desired-index.ts';
-import { effectiveScheduler, type IpvsOptions } from './options.ts';
 import type { IpvsPlan, PortPlan } from './plan-types.ts';
 import { renderIpvsIptables } from './render-iptables.ts';
 import { nodePortVirtualServerAddresses, renderPort, type PortRenderSettings } from './render-port.ts';
 
-export type IpvsPlanner = (state: DesiredState, changed?: ChangeSet) => IpvsPlan;
-
-export function createIpvsPlanner(options: IpvsOptions = {}): IpvsPlanner {
-  const scheduler = effectiveScheduler(options);
-  return (state, changed) => planIpvs(state, changed, scheduler);
-}
-
-function planIpvs(state: DesiredState, changed: ChangeSet | undefined, scheduler: string): IpvsPlan {
+export function planIpvs(state: DesiredState, changed: ChangeSet | undefined, scheduler: string): IpvsPlan {
   const context = buildRenderContext(state);
   const settings: PortRenderSettings = { scheduler, nodePortAddresses: nodePortVirtualServerAddresses(state.node) };
   const partial = changed !== undefined && !changed.full ? changed : undefined;

@@ -1,9 +1,9 @@
 // The small iptables ruleset of IPVS mode (upstream's writeIptablesRules): rules matching
 // kpx's ipsets for masquerade, node ports, load balancers and source ranges, the
 // KUBE-IPVS-FILTER guard, and the jumps from the built-in chains (iptablesJumpChain).
-import type { JumpRule } from '../iptables/plan-types.ts';
-import type { RenderContext } from '../iptables/render-context.ts';
-import { chainLine, joinTables, LineBuffer } from '../iptables/restore-text.ts';
+import type { JumpRule } from '../../netfilter/jump-rule.ts';
+import type { RenderContext } from '../../netfilter/render-context.ts';
+import { chainLine, joinTables, LineBuffer } from '../../netfilter/restore-text.ts';
 import {
   FILTER_CHAINS,
   ipsetInfo,

@@ -2,7 +2,7 @@
 // per-service body of upstream's IPVS syncProxyRules decides them.
 import type { Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
 import { cidrContains } from '../../model/cidr-match.ts';
-import { nodePortCIDRs } from '../iptables/render-context.ts';
+import { nodeIPsIn, nodePortAddressesOf } from '../../model/node-port-addresses.ts';
 import {
   KUBE_CLUSTER_IP,
   KUBE_EXTERNAL_IP,
@@ -39,9 +39,9 @@ const LOOPBACK = /^(127\.|::1$)/;
  * addresses of this family, which is what the host has on a real node.
  */
 export function nodePortVirtualServerAddresses(node: NodeContext): string[] {
-  const cidrs = nodePortCIDRs(node);
-  if (cidrs === undefined) return [...node.nodeIPs];
-  return node.nodeIPs.filter((ip) => !LOOPBACK.test(ip) && cidrs.some((cidr) => cidrContains(cidr, ip)));
+  const addresses = nodePortAddressesOf(node);
+  if (addresses.matchAll) return [...node.nodeIPs];
+  return nodeIPsIn(addresses, node.nodeIPs).filter((ip) => !LOOPBACK.test(ip));
 }
 
 /** upstream syncEndpoint: node-local endpoints when the policy is Local and some exist, else cluster ones. */

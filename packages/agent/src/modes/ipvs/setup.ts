@@ -5,7 +5,7 @@ import type { Logger } from '../../log.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { ensureSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import type { IPFamily } from '../../model/types.ts';
-import { checkBridgeNetfilter } from '../iptables/sysctls.ts';
+import { checkBridgeNetfilter } from '../../netfilter/sysctls.ts';
 import { runIpsetRestore } from './apply.ts';
 import { createSetLine } from './ipset-text.ts';
 import { DUMMY_DEVICE, IPSETS } from './kernel-names.ts';

@@ -7,14 +7,30 @@ import { formatNftablesPlan } from './format.ts';
 import { openNftablesDataplane } from './dataplane.ts';
 import { DEFAULT_TABLE } from './names.ts';
 
-export function createNftablesMode(options: NftablesModeOptions = {}): Mode<NftablesPlan> {
-  const tableName = options.tableName === undefined || options.tableName === '' ? DEFAULT_TABLE : options.tableName;
-  return {
-    name: 'nftables',
-    plan: createNftablesPlanner(options),
-    format: formatNftablesPlan,
-    open: (deps) => openNftablesDataplane(deps, { ipFamily: 'IPv4', tableName }),
-  };
+type Planner = ReturnType<typeof createNftablesPlanner>;
+
+/** One planner per options object: it memoizes the render context of each node context. */
+const planners = new WeakMap<NftablesModeOptions, Planner>();
+
+function plannerFor(options: NftablesModeOptions): Planner {
+  let planner = planners.get(options);
+  if (planner === undefined) {
+    planner = createNftablesPlanner(options);
+    planners.set(options, planner);
+  }
+  return planner;
 }
 
-export const nftablesMode: Mode<NftablesPlan> = createNftablesMode();
+export const nftablesMode: Mode<NftablesPlan, NftablesModeOptions> = {
+  name: 'nftables',
+  // --service-proxy-name names the table, so that kpx beside kube-proxy never touches `kube-proxy`.
+  optionsFromConfig: (config, flags) => ({ tableName: flags.serviceProxyName === '' ? DEFAULT_TABLE : flags.serviceProxyName, tcpBeLiberal: config.conntrack.tcpBeLiberal }),
+  plan: (state, options, changed) => plannerFor(options)(state, changed),
+  format: formatNftablesPlan,
+  open: (deps, settings) =>
+    openNftablesDataplane(deps, {
+      ...(settings.netns === '' ? {} : { netns: settings.netns }),
+      ipFamily: settings.ipFamily,
+      tableName: settings.options.tableName === undefined || settings.options.tableName === '' ? DEFAULT_TABLE : settings.options.tableName,
+    }),
+};

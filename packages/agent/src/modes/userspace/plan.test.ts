@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import { formatUserspacePlan } from './format.ts';
-import { nodePortAddresses, planUserspace } from './plan.ts';
+import { planUserspace } from './plan.ts';
 
 const local = (ip: string) => makeEndpoint(ip, 8080, (e) => (e.isLocal = true));
 const remote = (ip: string) => makeEndpoint(ip, 8080);
@@ -85,19 +85,6 @@ describe('planUserspace', () => {
     );
     expect(plan.listeners.map((l) => l.key)).toEqual(['TCP/172.30.0.10:53', 'UDP/172.30.0.10:53']);
     expect(plan.conflicts).toEqual([]);
-  });
-});
-
-describe('nodePortAddresses', () => {
-  it.each([
-    [[], ['192.168.0.2', '10.250.0.10']],
-    [['primary'], ['192.168.0.2']],
-    [['10.250.0.0/24'], ['10.250.0.10']],
-    [['fd00::/64'], ['192.168.0.2', '10.250.0.10']],
-    [['172.16.0.0/12'], []],
-  ])('%j', (cidrs, expected) => {
-    const node = makeNodeContext((n) => { n.nodeIPs = ['192.168.0.2', '10.250.0.10']; n.nodePortAddresses = cidrs; });
-    expect(nodePortAddresses(node)).toEqual(expected);
   });
 });
 

@@ -3,7 +3,7 @@
 // iptables proxier sends that kind of traffic to. Pure.
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
-import { cidrContains } from '../../model/cidr-match.ts';
+import { nodeIPsIn, nodePortAddressesOf } from '../../model/node-port-addresses.ts';
 import type { ListenerConflict, ListenerKind, UpstreamEndpoint, UserspaceListener, UserspacePlan } from './plan-types.ts';
 
 export function listenerKey(protocol: string, address: string, port: number): string {
@@ -20,22 +20,11 @@ function endpointsFor(servicePort: ServicePort, kind: ListenerKind): UpstreamEnd
   return toUpstream(usesLocal ? servicePort.endpoints.local : servicePort.endpoints.cluster);
 }
 
-/**
- * The node addresses node ports answer on: kube-proxy's --nodeport-addresses filter over the
- * node's IPs (`primary` = the first one; no CIDR of this family = all of them).
- */
-export function nodePortAddresses(node: NodeContext): string[] {
-  const wantIPv6 = node.ipFamily === 'IPv6';
-  const cidrs = node.nodePortAddresses.filter((entry) => entry === 'primary' || entry.includes(':') === wantIPv6);
-  if (cidrs.length === 0) return [...node.nodeIPs];
-  return node.nodeIPs.filter((ip, index) => cidrs.some((cidr) => (cidr === 'primary' ? index === 0 : cidrContains(cidr, ip))));
-}
-
 function addressesOf(servicePort: ServicePort, node: NodeContext): Array<readonly [ListenerKind, string, number]> {
   const addresses: Array<readonly [ListenerKind, string, number]> = [];
   if (servicePort.clusterIP !== '') addresses.push(['clusterIP', servicePort.clusterIP, servicePort.port]);
   if (!servicePort.externallyAccessible) return addresses;
-  if (servicePort.nodePort !== 0) for (const ip of nodePortAddresses(node)) addresses.push(['nodePort', ip, servicePort.nodePort]);
+  if (servicePort.nodePort !== 0) for (const ip of nodeIPsIn(nodePortAddressesOf(node), node.nodeIPs)) addresses.push(['nodePort', ip, servicePort.nodePort]);
   for (const ip of servicePort.externalIPs) addresses.push(['externalIP', ip, servicePort.port]);
   for (const ip of servicePort.loadBalancerVIPs) addresses.push(['loadBalancer', ip, servicePort.port]);
   return addresses;

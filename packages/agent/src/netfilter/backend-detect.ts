@@ -3,8 +3,8 @@
 // KUBE-KUBELET-CANARY chain in the mangle table of the backend it uses; look there in
 // nft first (cheap), then in legacy. Without a hint, the v2 wrapper's rule count: the
 // backend holding more rules wins. Otherwise nft, the modern default.
-import type { IPFamily } from '../../model/types.ts';
-import type { Exec } from '../../sys/exec.ts';
+import type { IPFamily } from '../model/types.ts';
+import type { Exec } from '../sys/exec.ts';
 
 export type IptablesBackend = 'nft' | 'legacy';
 export type IptablesBackendChoice = IptablesBackend | 'auto';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildRenderContext, formatMasqueradeMark, nodePortCIDRs } from './render-context.ts';
-import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
-import type { LocalDetector } from '../../model/types.ts';
+import { buildRenderContext, formatMasqueradeMark } from './render-context.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../test/helpers/state-builders.ts';
+import type { LocalDetector } from '../model/types.ts';
 
 describe('formatMasqueradeMark', () => {
   it.each([
@@ -24,23 +24,6 @@ describe('local traffic detection', () => {
   ])('%j', (detectLocal, ifLocal, ifNotLocal) => {
     const context = buildRenderContext(makeState([], makeNodeContext((node) => (node.detectLocal = detectLocal))));
     expect([context.ifLocal, context.ifNotLocal]).toEqual([ifLocal, ifNotLocal]);
-  });
-});
-
-describe('nodePortCIDRs', () => {
-  it.each<[readonly string[], 'IPv4' | 'IPv6', readonly string[] | undefined]>([
-    [[], 'IPv4', undefined],
-    [['0.0.0.0/0'], 'IPv4', undefined],
-    [['primary'], 'IPv4', ['192.168.0.2/32']],
-    [['192.168.0.0/24', 'fd00::/64'], 'IPv4', ['192.168.0.0/24']],
-    [['fd00::/64'], 'IPv4', undefined],
-    [['192.168.0.0/24', '::/0'], 'IPv6', undefined],
-  ])('%j for %s', (addresses, ipFamily, expected) => {
-    const node = makeNodeContext((draft) => {
-      draft.nodePortAddresses = addresses;
-      draft.ipFamily = ipFamily;
-    });
-    expect(nodePortCIDRs(node)).toEqual(expected);
   });
 });
 

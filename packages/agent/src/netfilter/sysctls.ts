@@ -1,40 +1,18 @@
 // The kernel settings the iptables proxier needs, as upstream's NewProxier / PrivilegedInit
 // handle them: route_localnet=1 when NodePorts answer on 127.0.0.1, and a warning when
 // bridged pod traffic would bypass iptables (br_netfilter missing or switched off).
-import type { Logger } from '../../log.ts';
-import type { IPFamily } from '../../model/types.ts';
-import { ensureSysctl, type Sysctl } from '../../sys/sysctl.ts';
+import type { Logger } from '../log.ts';
+import type { NodePortAddresses } from '../model/node-port-addresses.ts';
+import type { IPFamily } from '../model/types.ts';
+import { ensureSysctl, type Sysctl } from '../sys/sysctl.ts';
 
 export const SYSCTL_ROUTE_LOCALNET = 'net.ipv4.conf.all.route_localnet';
 export const SYSCTL_BRIDGE_CALL_IPTABLES = 'net.bridge.bridge-nf-call-iptables';
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-function ipv4CidrContainsLoopback(cidr: string): boolean {
-  const match = IPV4_CIDR.exec(cidr);
-  if (match === null) return false;
-  const octets = match.slice(1, 5).map(Number);
-  const bits = Number(match[5]);
-  if (octets.some((octet) => octet > 255) || bits > 32) return false;
-  const address = octets.reduce((value, octet) => value * 256 + octet, 0);
-  const loopback = 0x7f000001;
-  const size = 2 ** (32 - bits);
-  return Math.floor(address / size) === Math.floor(loopback / size);
-}
-
-/**
- * Pure: upstream's NodePortAddresses.ContainsIPv4Loopback. No addresses means "every local
- * address"; `primary` (the node IP) never is loopback.
- */
-export function nodePortAddressesContainIPv4Loopback(nodePortAddresses: readonly string[]): boolean {
-  if (nodePortAddresses.length === 0) return true;
-  return nodePortAddresses.some(ipv4CidrContainsLoopback);
-}
-
 export interface SysctlSetupOptions {
   readonly ipFamily: IPFamily;
   readonly localhostNodePorts: boolean;
-  readonly nodePortAddresses: readonly string[];
+  readonly nodePortAddresses: NodePortAddresses;
 }
 
 export interface SysctlSetupReport {
@@ -44,7 +22,7 @@ export interface SysctlSetupReport {
 
 export async function setUpSysctls(sysctl: Sysctl, options: SysctlSetupOptions, log: Logger): Promise<SysctlSetupReport> {
   let routeLocalnetSet = false;
-  if (options.ipFamily === 'IPv4' && options.localhostNodePorts && nodePortAddressesContainIPv4Loopback(options.nodePortAddresses)) {
+  if (options.ipFamily === 'IPv4' && options.localhostNodePorts && options.nodePortAddresses.containsIPv4Loopback) {
     log.info(
       { sysctl: SYSCTL_ROUTE_LOCALNET },
       'Setting route_localnet=1 to allow node-ports on localhost; to change this either disable iptables.localhostNodePorts (--iptables-localhost-nodeports) or set nodePortAddresses (--nodeport-addresses) to filter loopback addresses',

@@ -1,7 +1,7 @@
 // Everything about the node that shapes the rules, derived once per plan from NodeContext,
 // as kube-proxy's NewProxier derives it once at start.
-import type { DesiredState, LocalDetector, NodeContext } from '../../model/types.ts';
-import { cidrContains, isIPv4Literal } from '../../model/cidr-match.ts';
+import type { DesiredState, LocalDetector, NodeContext } from '../model/types.ts';
+import { nodePortAddressesOf, type NodePortAddresses } from '../model/node-port-addresses.ts';
 
 /** Above this many endpoints, per-endpoint comments are dropped (upstream's largeClusterMode). */
 export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
@@ -14,6 +14,8 @@ export interface RenderContext {
   /** Match arguments for "from a local pod", or undefined when local traffic cannot be told apart. */
   readonly ifLocal: string | undefined;
   readonly ifNotLocal: string | undefined;
+  /** --nodeport-addresses of this family. */
+  readonly nodePortAddresses: NodePortAddresses;
   /** Effective --iptables-localhost-nodeports (IPv4 only, and only if node port addresses include loopback). */
   readonly localhostNodePorts: boolean;
   /** The primary node IP, used to allow the node itself through loadBalancerSourceRanges. */
@@ -26,6 +28,7 @@ export function buildRenderContext(state: DesiredState): RenderContext {
   const node = state.node;
   const isIPv6 = node.ipFamily === 'IPv6';
   const detector = localDetectorArgs(node.detectLocal);
+  const nodePortAddresses = nodePortAddressesOf(node);
   let totalEndpoints = 0;
   for (const servicePort of state.servicePorts.values()) totalEndpoints += servicePort.endpoints.all.length;
   return {
@@ -34,7 +37,8 @@ export function buildRenderContext(state: DesiredState): RenderContext {
     masqueradeAll: node.masqueradeAll,
     ifLocal: detector?.ifLocal,
     ifNotLocal: detector?.ifNotLocal,
-    localhostNodePorts: !isIPv6 && node.localhostNodePorts && nodePortAddressesContainIPv4Loopback(node),
+    nodePortAddresses,
+    localhostNodePorts: !isIPv6 && node.localhostNodePorts && nodePortAddresses.containsIPv4Loopback,
     primaryNodeIP: node.nodeIPs[0],
     largeClusterMode: totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
     node,
@@ -60,33 +64,4 @@ function localDetectorArgs(detector: LocalDetector): { ifLocal: string; ifNotLoc
     case 'None':
       return undefined;
   }
-}
-
-/**
- * The CIDRs node ports are served on, for this family, as upstream's NewNodePortAddresses:
- * `primary` means the primary node IP; no CIDR of this family (or a zero CIDR) means "all".
- * Returns undefined for "all" (MatchAll).
- */
-export function nodePortCIDRs(node: NodeContext): readonly string[] | undefined {
-  const wantIPv4 = node.ipFamily === 'IPv4';
-  const cidrs: string[] = [];
-  for (const entry of node.nodePortAddresses) {
-    if (entry === 'primary') {
-      const primary = node.nodeIPs[0];
-      if (primary !== undefined) cidrs.push(wantIPv4 ? `${primary}/32` : `${primary}/128`);
-      continue;
-    }
-    const address = entry.split('/')[0] ?? '';
-    if (isIPv4Literal(address) !== wantIPv4) continue;
-    if (entry === '0.0.0.0/0' || entry === '::/0') return undefined;
-    cidrs.push(entry);
-  }
-  return cidrs.length === 0 ? undefined : cidrs;
-}
-
-function nodePortAddressesContainIPv4Loopback(node: NodeContext): boolean {
-  const cidrs = nodePortCIDRs(node);
-  if (cidrs === undefined) return true;
-  // upstream: cidr.IP.IsLoopback() || cidr.Contains(127.0.0.0)
-  return cidrs.some((cidr) => cidrContains('127.0.0.0/8', cidr.split('/')[0] ?? '') || cidrContains(cidr, '127.0.0.0'));
 }

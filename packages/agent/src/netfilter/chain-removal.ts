@@ -64,3 +64,9 @@ export function removalTailLines(removal: ChainRemoval): string[] {
 export function isEmptyRemoval(removal: ChainRemoval): boolean {
   return removal.chains.length === 0 && removal.unlinkRules.length === 0;
 }
+
+/** Pure: the restore payload removing `removal` from `table` ('' when there is nothing to do). */
+export function cleanupPayload(table: string, removal: ChainRemoval): string {
+  if (isEmptyRemoval(removal)) return '';
+  return [`*${table}`, ...removalHeadLines(removal), ...removalTailLines(removal), 'COMMIT', ''].join('\n');
+}

@@ -1,20 +1,18 @@
-// Applying an IptablesPlan: one `iptables-restore -w 5 --noflush --counters` call with the
-// plan's text on stdin (plus, on a full sync, the removal of stale kpx chains in the same
-// payload), then, on a full sync, the jump rules from the built-in chains.
+// iptables-restore and iptables-save, for every mode that writes netfilter rules through
+// them: one `iptables-restore -w 5 --noflush --counters` call with a payload on stdin (into
+// which a removal of stale chains can be spliced), and the save of one table.
 //
 // Each table of the payload commits atomically in the kernel (legacy and nft alike): a
 // rejected line leaves that table, and every table after it, exactly as it was. Tables
 // committed before the failing one are reported in the error so the caller can resync.
-import { KpxError } from '../../errors.ts';
-import type { Exec, ExecResult } from '../../sys/exec.ts';
+import { KpxError } from '../errors.ts';
+import type { Exec, ExecResult } from '../sys/exec.ts';
 import type { IptablesTools } from './backend-detect.ts';
-import { isEmptyRemoval, planChainRemoval, removalHeadLines, removalTailLines, type ChainRemoval } from './chain-removal.ts';
-import type { IptablesPlan, IptablesTable } from './plan-types.ts';
-import { BUILTIN_CHAINS, emptyTable, isKpxChain, parseSaveText } from './saved-ruleset.ts';
+import { isEmptyRemoval, removalHeadLines, removalTailLines, type ChainRemoval } from './chain-removal.ts';
+import type { IptablesTable } from './jump-rule.ts';
 
 export const RESTORE_WAIT_ARGS = ['-w', '5'] as const;
 const RESTORE_ARGS = [...RESTORE_WAIT_ARGS, '--noflush', '--counters'] as const;
-const TABLES: readonly IptablesTable[] = ['filter', 'nat'];
 const CONTEXT_LINES = 3;
 
 export interface RestoreFailure {
@@ -133,35 +131,4 @@ export async function runRestore(exec: Exec, tools: IptablesTools, payload: stri
       stderr: result.stderr.slice(0, 4000),
     },
   });
-}
-
-/** What a full sync found in the kernel before writing: per table, its removal and its built-in rules. */
-export interface FullSyncSurvey {
-  readonly removals: Map<IptablesTable, ChainRemoval>;
-  /** `TABLE -A CHAIN …` for every rule in a built-in chain, to spare `iptables -C` calls. */
-  readonly builtinRules: Set<string>;
-  /** `TABLE CHAIN` for every chain that exists. */
-  readonly chains: Set<string>;
-}
-
-/**
- * Reads both tables and plans the removal of kpx chains the plan no longer needs. The rules
- * of chains the payload flushes are not even parsed: at 10k services they are ~400k lines.
- */
-export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: IptablesPlan): Promise<FullSyncSurvey> {
-  const declared = declaredChains(plan.restoreText);
-  const removals = new Map<IptablesTable, ChainRemoval>();
-  const builtinRules = new Set<string>();
-  const chains = new Set<string>();
-  for (const table of TABLES) {
-    const owned = new Set(plan.ownedChains[table]);
-    const flushed = declared.get(table) ?? new Set<string>();
-    const saved = parseSaveText(await saveTable(exec, tools, table), (chain) => !flushed.has(chain)).get(table) ?? emptyTable(table);
-    // A chain the payload itself declares is the plan's business (e.g. its own `-X` lines).
-    const isStale = (chain: string): boolean => isKpxChain(chain) && !owned.has(chain) && !flushed.has(chain);
-    removals.set(table, planChainRemoval(saved, isStale, flushed));
-    for (const rule of saved.rules) if (BUILTIN_CHAINS.has(rule.chain)) builtinRules.add(`${table} ${rule.line}`);
-    for (const chain of saved.chains) chains.add(`${table} ${chain}`);
-  }
-  return { removals, builtinRules, chains };
 }

@@ -1,30 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKpxChain, parseSaveText, ruleComment, ruleTarget } from './saved-ruleset.ts';
-
-describe('isKpxChain', () => {
-  it.each([
-    ['KUBE-SERVICES', true],
-    ['KUBE-SVC-ABCDEF0123456789', true],
-    ['KUBE-SVL-ABCDEF0123456789', true],
-    ['KUBE-EXT-ABCDEF0123456789', true],
-    ['KUBE-FW-ABCDEF0123456789', true],
-    ['KUBE-SEP-ABCDEF0123456789', true],
-    ['KUBE-PROXY-CANARY', true],
-    ['KUBE-EXTERNAL-SERVICES', true],
-    ['KUBE-FIREWALL', false],
-    ['KUBE-MARK-DROP', false],
-    ['KUBE-KUBELET-CANARY', false],
-    ['KUBE-IPTABLES-HINT', false],
-    ['DOCKER', false],
-    ['CNI-HOSTPORT-DNAT', false],
-  ])('%s → %s', (chain, owned) => {
-    expect(isKpxChain(chain)).toBe(owned);
-  });
-
-  it('also owns chains a plan declared', () => {
-    expect(isKpxChain('KUBE-MARK-DROP', new Set(['KUBE-MARK-DROP']))).toBe(true);
-  });
-});
+import { parseSaveText, ruleComment, ruleTarget } from './saved-ruleset.ts';
 
 describe('ruleTarget and ruleComment', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordingExec } from '../../../../../test/helpers/recording-exec.ts';
+import { recordingExec } from '../../../../test/helpers/recording-exec.ts';
 import { chooseIptablesBackend, countRules, detectIptablesBackend, iptablesTools, type BackendEvidence } from './backend-detect.ts';
 
 const HINT_MANGLE = '*mangle\n:PREROUTING ACCEPT [0:0]\n:KUBE-IPTABLES-HINT - [0:0]\nCOMMIT\n';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isKpxError } from '../../errors.ts';
-import { recordingExec } from '../../../../../test/helpers/recording-exec.ts';
+import { isKpxError } from '../errors.ts';
+import { recordingExec } from '../../../../test/helpers/recording-exec.ts';
 import { iptablesTools } from './backend-detect.ts';
 import { ensureJumpRules, savedJumpRuleKey } from './jump-rules.ts';
-import type { JumpRule } from './plan-types.ts';
+import type { JumpRule } from './jump-rule.ts';
 
 const tools = iptablesTools('legacy', 'IPv4');
 const PORTALS: JumpRule = {

@@ -6,11 +6,11 @@
 // already seen in the full sync's iptables-save output is taken as present; `-C` decides
 // only for the others (a formatting difference costs a call, never a duplicate).
 import assert from 'node:assert';
-import { KpxError } from '../../errors.ts';
-import type { Exec } from '../../sys/exec.ts';
-import { RESTORE_WAIT_ARGS } from './apply.ts';
+import { KpxError } from '../errors.ts';
+import type { Exec } from '../sys/exec.ts';
+import { RESTORE_WAIT_ARGS } from './restore.ts';
 import type { IptablesTools } from './backend-detect.ts';
-import type { JumpRule } from './plan-types.ts';
+import type { JumpRule } from './jump-rule.ts';
 import { BUILTIN_CHAINS } from './saved-ruleset.ts';
 
 /** Pure: the argv of `iptables` for `operation` on `rule`. */

@@ -1,0 +1,32 @@
+// Which chains are kpx's. Pure.
+//
+// kpx owns kube-proxy's fixed chains and every per-service chain (upstream's
+// isServiceChainName prefixes). Kubelet's chains (KUBE-FIREWALL, KUBE-MARK-DROP,
+// KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT) and everything else belong to others.
+import {
+  isServiceChainName,
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_FORWARD,
+  KUBE_MARK_MASQ,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_PROXY_FIREWALL,
+  KUBE_SERVICES,
+} from './chain-names.ts';
+
+export const KPX_FIXED_CHAINS: ReadonlySet<string> = new Set([
+  KUBE_SERVICES,
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_MARK_MASQ,
+  KUBE_FORWARD,
+  KUBE_PROXY_FIREWALL,
+  // kube-proxy's flush detector; kpx does not write it but removes an old kube-proxy's.
+  'KUBE-PROXY-CANARY',
+]);
+
+/** Whether `chain` is one kpx creates (fixed or per service), or one named in `alsoOwned`. */
+export function isKpxChain(chain: string, alsoOwned?: ReadonlySet<string>): boolean {
+  return KPX_FIXED_CHAINS.has(chain) || isServiceChainName(chain) || alsoOwned?.has(chain) === true;
+}
