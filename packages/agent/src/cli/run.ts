@@ -1,19 +1,17 @@
 // `kpx run [kube-proxy flags]`: the daemon, a drop-in kube-proxy. Flags and the --config
-// file resolve as in kube-proxy (flags override the file); `--cleanup` removes kpx's rules
-// and exits; SIGTERM/SIGINT stop it within seconds, leaving the rules in place.
+// file resolve as in kube-proxy (flags override the file); `--cleanup` removes every mode's
+// state and exits; SIGTERM/SIGINT stop it within seconds, leaving the rules in place.
 import { hostname as osHostname } from 'node:os';
 import { formatConfigError } from '../config/config-error.ts';
 import { formatFlagHelp } from '../config/help-text.ts';
 import { effectiveProxyMode } from '../config/kube-proxy-config.ts';
 import { loadCommandLine, type CommandLine } from '../config/load.ts';
-import { primaryIPFamily } from '../config/to-model-config.ts';
-import { newNodePortAddresses } from '../model/node-port-addresses.ts';
-import { openDataplane } from '../daemon/open-dataplane.ts';
+import { cleanUpLeftovers, modesToCleanUp } from '../daemon/leftover-cleanup.ts';
 import { startDaemon } from '../daemon/run-daemon.ts';
 import { isKpxError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { AnyMode } from '../modes/mode.ts';
-import { describeUnavailableMode, findMode } from '../modes/registry.ts';
+import { allModes, describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { realExec } from '../sys/exec.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIO } from './command-table.ts';
@@ -64,20 +62,19 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
   return runUntilStopped(commandLine, mode, log);
 }
 
+/**
+ * Every mode's leftovers, as upstream's --cleanup: iptables (both backends), ipvs, nftables,
+ * the userspace interface, for every family. Beside kube-proxy (--service-proxy-name) only
+ * what is kpx's alone, and the chosen mode's state.
+ */
 async function cleanUp(commandLine: CommandLine, mode: AnyMode, log: Logger): Promise<number> {
-  const { config, options } = commandLine.resolved;
+  const { resolved } = commandLine;
   try {
-    const ipFamily = primaryIPFamily(commandLine.resolved, undefined);
-    // Cleanup reads no node setting; without the Node object, `primary` stands for nothing.
-    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
-      netns: options.netns,
-      ipFamily,
-      localhostNodePorts: config.iptables.localhostNodePorts,
-      nodePortAddresses: newNodePortAddresses(ipFamily, config.nodePortAddresses, undefined),
-    });
-    await dataplane.cleanup();
-    await dataplane.close();
-    return EXIT.ok;
+    const modes = modesToCleanUp(mode, allModes(), resolved.options.serviceProxyName);
+    const failed = await cleanUpLeftovers(modes, { resolved, exec: realExec, log });
+    if (failed === 0) return EXIT.ok;
+    log.error({ failedSteps: failed }, 'cleanup failed');
+    return EXIT.runtimeFailure;
   } catch (error) {
     log.error({ err: error }, 'cleanup failed');
     return EXIT.runtimeFailure;

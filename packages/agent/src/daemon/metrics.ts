@@ -87,6 +87,9 @@ function createKpxMetrics() {
     watchRestarts: counter('kpx_watch_restarts_total', 'List/watch loops restarted after a failure or an expired resourceVersion', ['resource']),
     invalidObjectsSkipped: counter('kpx_invalid_objects_skipped_total', 'Invalid API objects skipped whole, counted once per object version', ['kind']),
     applyRetries: counter('kpx_apply_retries_total', 'Syncs retried after a failed apply', FAMILY),
+    // Upstream counts nothing for its platformCleanup (only the iptables restores inside it).
+    leftoverCleanupFailures: counter(
+      'kpx_leftover_cleanup_failures_total', "Steps of another mode's leftover cleanup that failed at start", ['mode']),
   };
 }
 
@@ -137,6 +140,8 @@ export interface ProxyMetrics {
   countWatchRestart(resource: string): void;
   countInvalidObjectsSkipped(kind: string, count: number): void;
   countApplyRetry(ipFamily: IPFamily): void;
+  /** A step of `mode`'s leftover cleanup failed (at the start of another mode). */
+  countLeftoverCleanupFailure(mode: ModeName): void;
   /** The handle a dataplane of `ipFamily` counts its own failures and rules through. */
   forDataplane(ipFamily: IPFamily): DataplaneMetrics;
 }
@@ -201,6 +206,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
     countWatchRestart: (resource) => kpx.watchRestarts.inc({ resource }),
     countInvalidObjectsSkipped: (kind, count) => kpx.invalidObjectsSkipped.inc({ kind }, count),
     countApplyRetry: (ipFamily) => kpx.applyRetries.inc({ ip_family: ipFamily }),
+    countLeftoverCleanupFailure: (mode) => kpx.leftoverCleanupFailures.inc({ mode }),
     forDataplane: (ipFamily) => ({
       countRestoreFailure: (restore) => metrics.countRestoreFailure(ipFamily, restore),
       setIptablesRules: (table, rules) => metrics.setIptablesRules(ipFamily, table, rules),

@@ -53,6 +53,9 @@ function setUp() {
     plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({ full: changed === undefined, changed: changed === undefined ? [] : [...changed.changed] }),
     format: () => '',
     open: () => dataplane,
+    writes: ['iptables'],
+    hasStateApartFromKubeProxy: false,
+    cleanupLeftovers: async () => ({ removed: {}, failures: [] }),
   };
   const dataplane: Dataplane<Plan> = {
     setup: async () => undefined,

@@ -9,6 +9,7 @@ import { encodeConfig } from '../config/encode-config.ts';
 import { isKpxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AnyMode, Clock } from '../modes/mode.ts';
+import { allModes } from '../modes/registry.ts';
 import type { Exec } from '../sys/exec.ts';
 import { createKubeClient } from '../watch/kube-client.ts';
 import type { ListWatchEvent } from '../watch/list-watch-types.ts';
@@ -16,6 +17,7 @@ import type { Snapshot } from '../watch/snapshot.ts';
 import { startWatching, type Watching } from '../watch/watcher.ts';
 import { watchConfigFile, type ConfigFileWatch } from './config-file-watch.ts';
 import { startHealthzServer } from './healthz.ts';
+import { cleanUpLeftovers, modesToCleanAtStart } from './leftover-cleanup.ts';
 import type { ListeningServer } from './http-listen.ts';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
@@ -100,7 +102,9 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
       else log.warn({ node: nodeName, reason: problem }, 'start-up event not recorded');
     });
 
-    const inputs = { resolved, mode, osHostname: deps.osHostname, exec: deps.exec, log, clock, metrics, tracker };
+    // Beside the watch: the dataplane's setup waits for it (startProxier).
+    const leftoversRemoved = removeOtherModesLeftovers(resolved, mode, deps, metrics);
+    const inputs = { resolved, mode, osHostname: deps.osHostname, exec: deps.exec, log, clock, metrics, tracker, leftoversRemoved };
     parts.nodeGate = createNodeGate({
       waitMs: NODE_WAIT_MS,
       clock,
@@ -133,6 +137,20 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
     void end(isKpxError(error, 'KPX_ERR_CONFIG') ? EXIT.badArguments : EXIT.runtimeFailure, 'could not start');
   }
   return { finished, stop: (reason) => end(EXIT.ok, reason) };
+}
+
+/** What other modes left on the node goes before this mode's setup; never rejects. */
+async function removeOtherModesLeftovers(resolved: ResolvedConfig, mode: AnyMode, deps: DaemonDeps, metrics: ProxyMetrics): Promise<void> {
+  const { serviceProxyName } = resolved.options;
+  if (serviceProxyName !== '') {
+    deps.log.info({ serviceProxyName }, "other modes' leftovers kept: kpx runs beside kube-proxy");
+    return;
+  }
+  try {
+    await cleanUpLeftovers(modesToCleanAtStart(mode, allModes(), serviceProxyName), { resolved, exec: deps.exec, log: deps.log, metrics });
+  } catch (error) {
+    deps.log.warn({ err: error }, "other modes' leftovers not removed");
+  }
 }
 
 async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () => Snapshot['node'], mode: AnyMode): Promise<void> {

@@ -32,6 +32,8 @@ export interface ProxierInputs {
   readonly clock: Clock;
   readonly metrics: ProxyMetrics;
   readonly tracker: ProxyHealthTracker;
+  /** Resolves once other modes' leftovers are gone (or failed to go): setup waits for it. */
+  readonly leftoversRemoved?: Promise<void>;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   const hereExec = options.netns === '' ? exec : execInNetns(exec, options.netns);
   const modeOptions = mode.optionsFromConfig(config, options);
   const nodeContext = makeNodeContext(modelConfig, parseNode(node, modelConfig).node);
+  await inputs.leftoversRemoved;
   const dataplane = mode.open({ exec, clock, log, metrics: metrics.forDataplane(modelConfig.ipFamily) }, {
     netns: options.netns,
     ipFamily: modelConfig.ipFamily,

@@ -68,6 +68,41 @@ export interface Observed {
   readonly text: string;
 }
 
+/**
+ * Kinds of kernel state a mode writes. Two modes that write a kind in common share objects
+ * (iptables and ipvs both fill KUBE-SERVICES): starting one never removes the other's
+ * leftovers, as upstream's platformCleanup keeps iptables and ipvs apart.
+ */
+export type KernelStateKind = 'iptables' | 'ipvs' | 'nftables' | 'service-interface';
+
+/** What a leftover cleanup needs: how to run tools, and counters bound to a family. */
+export interface LeftoverDeps {
+  readonly exec: Exec;
+  readonly log: Logger;
+  /** Absent (`kpx run --cleanup`, tests): nothing is counted. */
+  readonly metricsFor?: (ipFamily: IPFamily) => DataplaneMetrics;
+}
+
+export interface LeftoverSettings<Options> {
+  /** '' cleans the host; else the named network namespace (--netns). */
+  readonly netns: string;
+  /** The mode's own options (the nftables table name, the ipvs excluded CIDRs). */
+  readonly options: Options;
+}
+
+export interface LeftoverFailure {
+  /** Which part failed (`nat IPv4 nft`, `virtual servers`, …). */
+  readonly step: string;
+  readonly error: unknown;
+}
+
+export interface LeftoverReport {
+  /** What was removed, for the log line: chains, tables, virtual servers, … */
+  readonly removed: Readonly<Record<string, number>>;
+  /** Steps that failed; every other step still ran. */
+  readonly failures: readonly LeftoverFailure[];
+}
+
 // Methods (not function-valued properties) on purpose: their parameters are bivariant, so a
 // Mode<IptablesPlan, IptablesModeOptions> is a Mode<unknown, unknown> for the registry.
 export interface Mode<Plan, Options> {
@@ -80,6 +115,21 @@ export interface Mode<Plan, Options> {
   format(plan: Plan): string;
   /** The only way to a dataplane of this mode. */
   open(deps: DataplaneDeps, settings: DataplaneSettings<Options>): Dataplane<Plan>;
+  /** The kinds of kernel state this mode writes. */
+  readonly writes: readonly KernelStateKind[];
+  /**
+   * Whether, with --service-proxy-name set, what this mode writes is kpx's alone (named
+   * after it, or never written by kube-proxy), so that `kpx run --cleanup` beside
+   * kube-proxy may remove it.
+   */
+  readonly hasStateApartFromKubeProxy: boolean;
+  /**
+   * Removes what this mode (kpx's or kube-proxy's) leaves behind, for every IP family, as
+   * upstream's CleanupLeftovers: at the start of another mode and for `kpx run --cleanup`.
+   * Only objects the mode owns; a tool that is not installed (or a kernel without the
+   * feature) means nothing to remove. Never throws: failed steps are reported.
+   */
+  cleanupLeftovers(deps: LeftoverDeps, settings: LeftoverSettings<Options>): Promise<LeftoverReport>;
 }
 
 /** A mode as the registry holds it, whatever its plan and options. */

@@ -16,6 +16,11 @@ const MODES: ReadonlyMap<string, AnyMode> = new Map<string, AnyMode>([
 /** Modes the Mode interface is shaped for but that kpx does not implement yet. */
 export const PLANNED_MODES: ReadonlySet<string> = new Set<ModeName>([]);
 
+/** Every mode, in the registry's order (leftover cleanups run in it). */
+export function allModes(): readonly AnyMode[] {
+  return [...MODES.values()];
+}
+
 export function findMode(name: string): AnyMode | undefined {
   return MODES.get(name);
 }

@@ -63,3 +63,25 @@ export async function execOk(exec: Exec, request: ExecRequest): Promise<ExecResu
   }
   return result;
 }
+
+// `ip netns exec NAME file …` reports a program it cannot find this way (exit status 1 or 255).
+const NOT_FOUND_IN_NETNS = /^exec of "[^"]*" failed: No such file or directory/m;
+
+/**
+ * Runs a command unless its program is not installed (here, or inside the namespace an
+ * execInNetns wrapper names): then resolves undefined. Any other outcome is the result.
+ */
+export async function execIfPresent(exec: Exec, request: ExecRequest): Promise<ExecResult | undefined> {
+  let result: ExecResult;
+  try {
+    result = await exec(request);
+  } catch (error) {
+    if (error instanceof KpxError && error.code === 'KPX_ERR_EXEC' && isNotFound(error.cause)) return undefined;
+    throw error;
+  }
+  return result.exitCode !== 0 && NOT_FOUND_IN_NETNS.test(result.stderr) ? undefined : result;
+}
+
+function isNotFound(cause: unknown): boolean {
+  return typeof cause === 'object' && cause !== null && (cause as NodeJS.ErrnoException).code === 'ENOENT';
+}

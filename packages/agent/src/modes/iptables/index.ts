@@ -2,6 +2,7 @@
 // applies plans with iptables-restore.
 import type { Mode } from '../mode.ts';
 import { openIptablesDataplane, type IptablesModeOptions } from './dataplane.ts';
+import { cleanupIptablesLeftovers } from './leftovers.ts';
 import type { IptablesPlan } from './plan-types.ts';
 import { planIptables } from './plan.ts';
 import { formatIptablesPlan } from './render-plan-text.ts';
@@ -13,4 +14,8 @@ export const iptablesMode: Mode<IptablesPlan, IptablesModeOptions> = {
   plan: (state, _options, changed) => planIptables(state, changed),
   format: formatIptablesPlan,
   open: openIptablesDataplane,
+  writes: ['iptables'],
+  // KUBE-SERVICES and its kin are kube-proxy's names too.
+  hasStateApartFromKubeProxy: false,
+  cleanupLeftovers: cleanupIptablesLeftovers,
 };

@@ -3,6 +3,7 @@
 import type { Mode } from '../mode.ts';
 import { openIpvsDataplane, type IpvsModeOptions } from './dataplane.ts';
 import { formatIpvsPlan } from './format.ts';
+import { cleanupIpvsLeftovers } from './leftovers.ts';
 import { effectiveScheduler, ipvsOptionsFromConfig } from './options.ts';
 import { planIpvs } from './plan.ts';
 import type { IpvsPlan } from './plan-types.ts';
@@ -13,4 +14,7 @@ export const ipvsMode: Mode<IpvsPlan, IpvsModeOptions> = {
   plan: (state, options, changed) => planIpvs(state, changed, effectiveScheduler(options)),
   format: formatIpvsPlan,
   open: openIpvsDataplane,
+  writes: ['ipvs', 'iptables'],
+  hasStateApartFromKubeProxy: false,
+  cleanupLeftovers: cleanupIpvsLeftovers,
 };

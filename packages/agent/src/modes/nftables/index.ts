@@ -6,6 +6,7 @@ import { createNftablesPlanner } from './plan.ts';
 import { formatNftablesPlan } from './format.ts';
 import { openNftablesDataplane } from './dataplane.ts';
 import { DEFAULT_TABLE } from './names.ts';
+import { cleanupNftablesLeftovers } from './leftovers.ts';
 
 type Planner = ReturnType<typeof createNftablesPlanner>;
 
@@ -33,4 +34,8 @@ export const nftablesMode: Mode<NftablesPlan, NftablesModeOptions> = {
       ipFamily: settings.ipFamily,
       tableName: settings.options.tableName === undefined || settings.options.tableName === '' ? DEFAULT_TABLE : settings.options.tableName,
     }),
+  writes: ['nftables'],
+  // With --service-proxy-name, its tables carry that name.
+  hasStateApartFromKubeProxy: true,
+  cleanupLeftovers: cleanupNftablesLeftovers,
 };

@@ -5,6 +5,7 @@
 import type { Dataplane, DataplaneDeps, DataplaneSettings, Mode } from '../mode.ts';
 import { openUserspaceDataplane, type UserspaceDataplaneOptions } from './dataplane.ts';
 import { formatUserspacePlan } from './format.ts';
+import { cleanupUserspaceLeftovers } from './leftovers.ts';
 import type { UserspacePlan } from './plan-types.ts';
 import { planUserspace } from './plan.ts';
 import { openRemoteUserspaceDataplane, spawnNetnsAgent, type AgentOptions } from './remote-dataplane.ts';
@@ -27,4 +28,8 @@ export const userspaceMode: Mode<UserspacePlan, UserspaceDataplaneOptions> = {
   plan: (state, _options, changed) => planUserspace(state, changed),
   format: formatUserspacePlan,
   open: openDataplane,
+  writes: ['service-interface'],
+  // kpx-svc0 is kpx's alone.
+  hasStateApartFromKubeProxy: true,
+  cleanupLeftovers: cleanupUserspaceLeftovers,
 };
