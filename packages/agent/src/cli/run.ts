@@ -75,16 +75,25 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
 async function cleanUp(commandLine: CommandLine, mode: AnyMode, log: Logger): Promise<number> {
   const { config, options } = commandLine.resolved;
   try {
-    const ipFamily = primaryIPFamily(commandLine.resolved, undefined);
-    // Cleanup reads no node setting; without the Node object, `primary` stands for nothing.
-    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
-      netns: options.netns,
-      ipFamily,
-      localhostNodePorts: config.iptables.localhostNodePorts,
-      nodePortAddresses: newNodePortAddresses(ipFamily, config.nodePortAddresses, undefined),
-    });
-    await dataplane.cleanup();
-    await dataplane.close();
+    const primary = primaryIPFamily(commandLine.resolved, undefined);
+    // Both families, as upstream's CleanupLeftovers: a dual-stack run left rules in each.
+    for (const ipFamily of [primary, primary === 'IPv4' ? 'IPv6' : 'IPv4'] as const) {
+      // Cleanup reads no node setting; without the Node object, `primary` stands for nothing.
+      const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
+        netns: options.netns,
+        ipFamily,
+        localhostNodePorts: config.iptables.localhostNodePorts,
+        nodePortAddresses: newNodePortAddresses(ipFamily, config.nodePortAddresses, undefined),
+      });
+      try {
+        await dataplane.cleanup();
+      } catch (error) {
+        if (ipFamily === primary) throw error;
+        log.warn({ err: error, ipFamily }, 'cleanup of the second IP family failed');
+      } finally {
+        await dataplane.close();
+      }
+    }
     return EXIT.ok;
   } catch (error) {
     log.error({ err: error }, 'cleanup failed');
