@@ -3,6 +3,7 @@
 // The output is produced through the CLI entry point itself, so a golden is exactly
 // what a user sees. Rewritten only by `npm run golden:update` (KPX_UPDATE_GOLDEN=1).
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderThroughCli } from '../helpers/render-cli.ts';
@@ -46,7 +47,8 @@ function readTraces(dir: string): TraceCase[] {
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.startsWith('#'))
     .map((line) => {
-      const match = /^(TCP|UDP|SCTP) (\S+) (\S+):(\d+) => (.+)$/.exec(line);
+      // An IPv6 destination is written [ip]:port.
+      const match = /^(TCP|UDP|SCTP) (\S+) \[?([^\s\]]+)\]?:(\d+) => (.+)$/.exec(line);
       if (match === null) throw new Error(`bad trace line in ${path}: ${line}`);
       const [, protocol, sourceIP, destinationIP, port, outcomes] = match as unknown as [string, Packet['protocol'], string, string, string, string];
       const packet: Packet = { protocol, sourceIP, destinationIP, destinationPort: Number(port) };
@@ -54,9 +56,18 @@ function readTraces(dir: string): TraceCase[] {
     });
 }
 
+/** A render's sections by family (`# IPv4` / `# IPv6` headers of a dual-stack render), or the whole text under ''. */
+function familySections(text: string): Map<string, string> {
+  const parts = text.split(/^# (IPv4|IPv6)\n/m);
+  if (parts.length === 1) return new Map([['', text]]);
+  const sections = new Map<string, string>();
+  for (let index = 1; index < parts.length; index += 2) sections.set(parts[index] ?? '', parts[index + 1] ?? '');
+  return sections;
+}
+
 /** The node's own addresses, as `-m addrtype --dst-type LOCAL` sees them. */
 function localAddresses(renderedInput: string): string[] {
-  return [...renderedInput.matchAll(/type: InternalIP\s+address: (\S+)/g)].map((match) => match[1] ?? '');
+  return [...renderedInput.matchAll(/type: InternalIP\s+address: '?([^\s']+)'?/g)].map((match) => match[1] ?? '');
 }
 
 describe.each(scenarios)('golden %s', (scenario) => {
@@ -67,16 +78,19 @@ describe.each(scenarios)('golden %s', (scenario) => {
     expectGolden(join(dir, `${mode}.rules`), result.stdout);
     expectGolden(join(dir, `${mode}.problems.txt`), `exit status ${result.exitCode}\n${result.stderr}`);
     expect(result.exitCode === 0 || result.exitCode === 1, result.stderr).toBe(true);
-    if (mode === 'iptables') expect(checkChains(result.stdout)).toEqual([]);
+    if (mode === 'iptables') for (const section of familySections(result.stdout).values()) expect(checkChains(section)).toEqual([]);
   });
 
   const traces = readTraces(dir);
   if (traces.length > 0) {
     it('packets traced through the iptables rules', async () => {
       const result = await renderThroughCli(['--mode', 'iptables', '-f', inputFile(dir), ...readFlags(dir)]);
-      const plan = { restoreText: result.stdout, jumpRules: parseJumpRuleComments(result.stdout) };
+      const sections = familySections(result.stdout);
       const options = { localAddresses: localAddresses(readFileSync(inputFile(dir), 'utf8')) };
       for (const trace of traces) {
+        // A dual-stack render: the packet meets the rules of its own family only.
+        const section = sections.get(isIP(trace.packet.destinationIP) === 6 ? 'IPv6' : 'IPv4') ?? sections.get('') ?? '';
+        const plan = { restoreText: section, jumpRules: parseJumpRuleComments(section) };
         const outcomes = traceFlow(plan, trace.packet, options).map(describeFlow).sort();
         expect(outcomes, trace.line).toEqual(trace.expected);
       }

@@ -5,7 +5,7 @@
 // [{ reply?: 'NAME PEER_IP', error?: 'ECONNREFUSED' | 'timeout' | …, ms }]. Connected UDP
 // sockets surface ICMP port-unreachable as ECONNREFUSED, as TCP does for a RST.
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
 export interface Attempt {
@@ -57,7 +57,7 @@ function tcpAttempt(): Promise<Attempt> {
 function udpAttempt(): Promise<Attempt> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
+    const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', reuseAddr: true });
     const done = (outcome: { reply?: string; error?: string }): void => {
       clearTimeout(timer);
       socket.close();

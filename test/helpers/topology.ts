@@ -47,8 +47,8 @@ export interface Topology {
   /** Every namespace created, switch included. */
   readonly namespaces: readonly string[];
   execIn(netns: string): Exec;
-  /** Starts an echo server (TCP and UDP on each port) in every pod; resolves when all listen. */
-  startEchoServers(ports: readonly number[]): Promise<void>;
+  /** Starts an echo server (TCP and UDP on each port, on IPv6 too with `ipv6`) in every pod; resolves when all listen. */
+  startEchoServers(ports: readonly number[], options?: { readonly ipv6?: boolean }): Promise<void>;
   /** Runs probe-client.ts inside `netns`. */
   probe(netns: string, options: ProbeOptions): Promise<Attempt[]>;
   teardown(): Promise<void>;
@@ -183,9 +183,10 @@ export async function buildTopology(prefix: string = uniquePrefix(), exec: Exec 
     pods,
     namespaces,
     execIn: (netns) => execInNetns(exec, netns),
-    async startEchoServers(ports) {
+    async startEchoServers(ports, options = {}) {
       const started = pods.map((pod) => {
         const args = ['netns', 'exec', pod.netns, process.execPath, ECHO_SERVER, '--name', pod.name, ...ports.flatMap((port) => ['--port', String(port)])];
+        if (options.ipv6 === true) args.push('--ipv6');
         const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
         children.push(child);
         return waitForReady(child, `echo server in ${pod.netns}`);

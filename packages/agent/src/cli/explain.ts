@@ -8,7 +8,7 @@ import { loadCommandLine, type CommandLine } from '../config/load.ts';
 import { loadObjects } from '../config/load-objects.ts';
 import { formatLoadError } from '../config/parse-objects.ts';
 import { splitClusterObjects } from '../config/split-cluster-objects.ts';
-import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
+import { resolveNodeName, toModelConfigs } from '../config/to-model-config.ts';
 import { openDataplane } from '../daemon/open-dataplane.ts';
 import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
 import { isKpxError } from '../errors.ts';
@@ -17,14 +17,15 @@ import { formatExplain, type PortObservation } from '../explain/format-explain.t
 import { silentLogger } from '../log.ts';
 import { buildDesiredState } from '../model/build-state.ts';
 import type { RawObject } from '../model/inputs.ts';
-import type { ServicePort } from '../model/types.ts';
+import { mergeFamilyProblems } from '../model/problems.ts';
+import type { DesiredState, IPFamily, ServicePort } from '../model/types.ts';
 import { isParsedIP, parseIP } from '../model/validate/ip.ts';
 import type { Dataplane } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { realExec, type Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
 import { EXIT } from '../exit-codes.ts';
-import { formatProblem } from './render.ts';
+import { familyHeader, formatProblem } from './render.ts';
 import type { CommandIO } from './command-table.ts';
 
 const USAGE = `usage: kpx explain service NAMESPACE/NAME [--mode MODE] [--netns NS] [--client IP] [-f FILE…] [kube-proxy flags]
@@ -35,9 +36,15 @@ servers the mode has programmed for it now (iptables: its KUBE-SVC chain and bel
 iptables-save), the live conntrack entries towards it, and with --client which endpoints that
 client can reach under the service's traffic policies. --netns reads a named network
 namespace (a kpx lab node) instead of the host. --mode defaults to --proxy-mode, else iptables.
+On a dual-stack node each IP family is shown in its own section ("# IPv4", "# IPv6").
 Exit status: 0 ok, 1 service not found or skipped as invalid, 2 unusable arguments, 3 runtime failure.`;
 
 const MAX_CONNTRACK_LINES = 20;
+
+function ipFamilyOfIP(ip: string): IPFamily | undefined {
+  const parsed = parseIP(ip);
+  return isParsedIP(parsed) ? parsed.family : undefined;
+}
 const SERVICE_REF = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/;
 
 interface ExplainArgs {
@@ -93,9 +100,11 @@ async function readObjects(args: ExplainArgs, commandLine: CommandLine, namespac
 async function conntrackTowards(exec: Exec, port: ServicePort): Promise<string> {
   const proto = port.protocol.toLowerCase();
   const queries = [...[port.clusterIP, ...port.externalIPs, ...port.loadBalancerVIPs].filter((ip) => ip !== '').map((ip) => ['-d', ip]), ...(port.nodePort === 0 ? [] : [['--dport', String(port.nodePort)]])];
+  // conntrack lists IPv4 unless told otherwise.
+  const family = port.clusterIP.includes(':') ? ['-f', 'ipv6'] : [];
   const lines = new Set<string>();
   for (const query of queries) {
-    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query], timeoutMs: 10_000 }).catch((error: unknown) => ({ exitCode: -1, stdout: '', stderr: String(error) }));
+    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query, ...family], timeoutMs: 10_000 }).catch((error: unknown) => ({ exitCode: -1, stdout: '', stderr: String(error) }));
     if (result.exitCode !== 0 && result.stdout === '') return `(conntrack -L failed: ${result.stderr.trim().split('\n')[0] ?? ''})`;
     for (const line of result.stdout.split('\n')) if (line.trim() !== '') lines.add(line.trim());
   }
@@ -147,27 +156,35 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
     const objects = await readObjects(args, commandLine, namespace, name, nodeName, io);
     if (typeof objects === 'number') return objects;
     const cluster = splitClusterObjects(objects, nodeName);
-    const modelConfig = toModelConfig(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
-    const { state, problems } = buildDesiredState(cluster, modelConfig);
+    const modelConfigs = toModelConfigs(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
+    const builds = modelConfigs.map((modelConfig) => ({ ipFamily: modelConfig.ipFamily, modelConfig, ...buildDesiredState(cluster, modelConfig) }));
+    const problems = builds.length === 1 ? (builds[0]?.problems ?? []) : mergeFamilyProblems(builds);
     for (const problem of problems) if (problem.namespace === namespace && problem.name === name) io.stderr.write(`${formatProblem(problem)}\n`);
-    const ports = [...state.servicePorts.values()].filter((port) => port.namespace === namespace && port.name === name);
-    if (ports.length === 0) {
+    const portsOf = (state: DesiredState): ServicePort[] => [...state.servicePorts.values()].filter((port) => port.namespace === namespace && port.name === name);
+    if (builds.every((build) => portsOf(build.state).length === 0)) {
       io.stderr.write(`kpx explain: kpx has no port of service ${namespace}/${name} (not found, invalid, or without a usable port)\n`);
       return EXIT.objectsSkipped;
     }
     const log = silentLogger();
-    const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
-      netns: options.netns,
-      ipFamily: modelConfig.ipFamily,
-      localhostNodePorts: modelConfig.localhostNodePorts,
-      nodePortAddresses: nodePortAddressesOf(state.node),
-    });
     const hereExec = options.netns === '' ? realExec : execInNetns(realExec, options.netns);
-    const observations: PortObservation[] = [];
-    for (const port of ports) observations.push({ port, rules: await observe(dataplane, port), conntrack: await conntrackTowards(hereExec, port) });
-    await dataplane.close();
     const where = options.netns === '' ? 'this host' : `network namespace ${options.netns}`;
-    io.stdout.write(formatExplain(state.node, observations, args.client, mode.name, where));
+    const clientFamily = args.client === undefined ? undefined : ipFamilyOfIP(args.client);
+    // Dual-stack: one section per family that has a port of the service, under its `# IPv4` / `# IPv6` line.
+    for (const { ipFamily, modelConfig, state } of builds) {
+      const ports = portsOf(state);
+      if (ports.length === 0) continue;
+      const dataplane = openDataplane(mode, { exec: realExec, clock: { now: () => Date.now() }, log }, commandLine.resolved, {
+        netns: options.netns,
+        ipFamily,
+        localhostNodePorts: modelConfig.localhostNodePorts,
+        nodePortAddresses: nodePortAddressesOf(state.node),
+      });
+      const observations: PortObservation[] = [];
+      for (const port of ports) observations.push({ port, rules: await observe(dataplane, port), conntrack: await conntrackTowards(hereExec, port) });
+      await dataplane.close();
+      if (builds.length > 1) io.stdout.write(`${familyHeader(ipFamily)}\n`);
+      io.stdout.write(formatExplain(state.node, observations, clientFamily === ipFamily ? args.client : undefined, mode.name, where));
+    }
     return EXIT.ok;
   } catch (error) {
     io.stderr.write(`kpx explain: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -8,10 +8,11 @@ import { loadCommandLine, type CommandLine } from '../config/load.ts';
 import { loadObjects } from '../config/load-objects.ts';
 import { formatLoadError, type LoadError } from '../config/parse-objects.ts';
 import { splitClusterObjects } from '../config/split-cluster-objects.ts';
-import { resolveNodeName, toModelConfig } from '../config/to-model-config.ts';
+import { resolveNodeName, toModelConfigs } from '../config/to-model-config.ts';
 import { isKpxError } from '../errors.ts';
 import { buildDesiredState } from '../model/build-state.ts';
-import type { Problem } from '../model/types.ts';
+import { mergeFamilyProblems } from '../model/problems.ts';
+import type { IPFamily, Problem } from '../model/types.ts';
 import type { AnyMode } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
@@ -21,6 +22,8 @@ const USAGE = `usage: kpx render --mode iptables -f FILE [-f FILE…] [kube-prox
 
 Prints what a mode would program for the Services, EndpointSlices and Node in FILE(s),
 touching nothing. Invalid objects are reported on stderr and skipped; the rest is rendered.
+A node with IPs of both families (Node addresses, --bind-address, --node-ip IPv4,IPv6) is
+rendered dual-stack: an IPv4 section and an IPv6 section, each under a "# IPv4" / "# IPv6" line.
 Exit status: 0 ok, 1 some objects skipped, 2 unusable arguments, 3 input could not be read.`;
 
 export async function runRender(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -54,13 +57,22 @@ async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: Comman
 
   const machineHostname = osHostname();
   const cluster = splitClusterObjects(loaded.objects, resolveNodeName(config, machineHostname));
-  const modelConfig = toModelConfig(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
-  const { state, problems } = buildDesiredState(cluster, modelConfig);
-  io.stdout.write(mode.format(mode.plan(state, mode.optionsFromConfig(config, options))));
+  const modelConfigs = toModelConfigs(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
+  const modeOptions = mode.optionsFromConfig(config, options);
+  const builds = modelConfigs.map((modelConfig) => ({ ipFamily: modelConfig.ipFamily, ...buildDesiredState(cluster, modelConfig) }));
+  const sections = builds.map(({ state }) => mode.format(mode.plan(state, modeOptions)));
+  // Dual-stack: one section per family, each under its `# IPv4` / `# IPv6` header.
+  io.stdout.write(builds.length === 1 ? (sections[0] ?? '') : builds.map((build, index) => `${familyHeader(build.ipFamily)}\n${sections[index] ?? ''}`).join(''));
+  const problems = builds.length === 1 ? (builds[0]?.problems ?? []) : mergeFamilyProblems(builds);
 
   for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
   if (cluster.ignored.size > 0) io.stderr.write(`${formatIgnored(cluster.ignored)}\n`);
   return exitStatus(loaded.errors, problems);
+}
+
+/** The line each family's section of a dual-stack render starts with. */
+export function familyHeader(ipFamily: IPFamily): string {
+  return `# ${ipFamily}`;
 }
 
 /** The command line, or the exit status when it is unusable. */

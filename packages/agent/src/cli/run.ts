@@ -23,6 +23,14 @@ and this node's Node object, programs the dataplane, and serves healthz
 (--healthz-bind-address: /healthz, /livez) and metrics (--metrics-bind-address: /metrics,
 /healthz, /proxyMode, /configz). Flags given override the --config file's fields.
 
+IP families: a node with IPs of both families (its Node object's addresses, --bind-address,
+or --node-ip IPv4,IPv6) is served dual-stack, as upstream's meta-proxier: one proxier per
+family, each with its own rules (iptables and ip6tables, the ip and ip6 nftables tables, IPVS
+with the KUBE-6-* ipsets, IPv4 and IPv6 listeners on kpx-svc0), sync runner and retries, so one
+family's failures never hold the other back. --cluster-cidr and --nodeport-addresses take
+CIDRs of both families and each family uses its own. A node with IPs of one family (or a
+second family whose dataplane cannot be set up) is served single-stack, that family alone.
+
 SIGTERM or SIGINT: stop watching, close the servers and exit 0 within 5 s, leaving the
 programmed rules in place (a restart converges on them without flushing). kpx exits when
 the --config file changes on disk, so that the kubelet restarts it with the new one.

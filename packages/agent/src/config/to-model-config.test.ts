@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags } from './parse-flags.ts';
 import { flagsFor } from './flag-table.ts';
 import { resolveConfig, type ResolvedConfig } from './resolve-config.ts';
-import { primaryIPFamily, resolveNodeName, toModelConfig } from './to-model-config.ts';
+import { primaryIPFamily, resolveNodeName, servedIPFamilies, toModelConfig, toModelConfigs } from './to-model-config.ts';
 
 function resolved(argv: string[]): ResolvedConfig {
   const flags = parseFlags(argv, flagsFor('render'));
@@ -100,5 +100,39 @@ describe('resolveNodeName', () => {
     const { config } = resolved(['--hostname-override=Node-B']);
     expect(resolveNodeName(config, 'host')).toBe('node-b');
     expect(resolveNodeName(resolved([]).config, ' MyHost ')).toBe('myhost');
+  });
+});
+
+describe('servedIPFamilies / toModelConfigs (dual-stack)', () => {
+  const dual = node([['InternalIP', '10.0.0.5'], ['InternalIP', 'fd00::5']], ['10.244.1.0/24', 'fd00:10:244:1::/64']);
+
+  it('serves both families, primary first, when the Node has an IP of each', () => {
+    expect(servedIPFamilies(resolved([]), dual)).toEqual(['IPv4', 'IPv6']);
+    expect(servedIPFamilies(resolved([]), node([['InternalIP', 'fd00::5'], ['ExternalIP', '192.0.2.5']]))).toEqual(['IPv6', 'IPv4']);
+    expect(servedIPFamilies(resolved([]), node([['InternalIP', '10.0.0.5']]))).toEqual(['IPv4']);
+    expect(servedIPFamilies(resolved([]), undefined)).toEqual(['IPv4']);
+  });
+
+  it('takes a --node-ip pair without a Node, and a specific --bind-address as the primary', () => {
+    expect(servedIPFamilies(resolved(['--node-ip=10.0.0.8,fd00::8']), undefined)).toEqual(['IPv4', 'IPv6']);
+    expect(servedIPFamilies(resolved(['--bind-address=fd00::9']), node([['InternalIP', '10.0.0.5']]))).toEqual(['IPv6', 'IPv4']);
+    expect(servedIPFamilies(resolved(['--node-ip=fd00::8']), node([['InternalIP', '10.0.0.5']]))).toEqual(['IPv4']);
+  });
+
+  it('gives each family its own node IPs, cluster CIDR, pod CIDR and localhost node ports', () => {
+    const [v4, v6] = toModelConfigs(resolved(['--cluster-cidr=10.244.0.0/16,fd00:10:244::/56']), { osHostname: 'n', node: dual });
+    expect(v4).toMatchObject({ ipFamily: 'IPv4', detectLocal: { mode: 'ClusterCIDR', cidrs: ['10.244.0.0/16'] }, localhostNodePorts: true });
+    expect(v6).toMatchObject({ ipFamily: 'IPv6', detectLocal: { mode: 'ClusterCIDR', cidrs: ['fd00:10:244::/56'] }, localhostNodePorts: false });
+    const [, nodeCIDR] = toModelConfigs(resolved(['--detect-local-mode=NodeCIDR']), { osHostname: 'n', node: dual });
+    expect(nodeCIDR?.detectLocal).toEqual({ mode: 'NodeCIDR', cidrs: ['fd00:10:244:1::/64'] });
+    const [bound4, bound6] = toModelConfigs(resolved(['--node-ip=10.0.0.8,fd00::8', '--bind-address=10.0.0.9']), { osHostname: 'n' });
+    expect([bound4?.nodeIPOverride, bound6?.nodeIPOverride]).toEqual([['10.0.0.9'], ['fd00::8']]);
+  });
+
+  it('keeps the single-family config identical to toModelConfig', () => {
+    const flags = resolved(['--cluster-cidr=10.244.0.0/16']);
+    expect(toModelConfigs(flags, { osHostname: 'n', node: node([['InternalIP', '10.0.0.5']]) })).toEqual([
+      toModelConfig(flags, { osHostname: 'n', node: node([['InternalIP', '10.0.0.5']]) }),
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 // From the resolved kube-proxy configuration to what the model needs (ModelConfig), deciding
-// the node name, the one IP family kpx serves and the local-traffic detector as kube-proxy does.
+// the node name, the IP families kpx serves (one ModelConfig each) and the local-traffic
+// detector of each family as kube-proxy does.
 import { cidrFamilyOf, ipFamilyOf } from './checks.ts';
 import type { ResolvedConfig } from './resolve-config.ts';
 import { nodeHostIPs, nodePodCIDRs } from './node-addresses.ts';
@@ -20,16 +21,23 @@ export function resolveNodeName(config: KubeProxyConfig, osHostname: string): st
   return (override === '' ? osHostname.trim() : override).toLowerCase();
 }
 
+/** The ModelConfig of the primary family (upstream's single-stack proxier). */
 export function toModelConfig(resolved: ResolvedConfig, context: ModelConfigContext): ModelConfig {
+  return modelConfigFor(resolved, context, primaryIPFamily(resolved, context.node));
+}
+
+/** One ModelConfig per family served, primary first (upstream's per-family proxiers). */
+export function toModelConfigs(resolved: ResolvedConfig, context: ModelConfigContext): ModelConfig[] {
+  return servedIPFamilies(resolved, context.node).map((ipFamily) => modelConfigFor(resolved, context, ipFamily));
+}
+
+/** The ModelConfig of one family; the node IPs, cluster CIDR and localhost node ports are that family's. */
+export function modelConfigFor(resolved: ResolvedConfig, context: ModelConfigContext, ipFamily: IPFamily): ModelConfig {
   const { config, options } = resolved;
-  const ipFamily = primaryIPFamily(resolved, context.node);
-  // A specific --bind-address overrides the node's primary IP (upstream's detectNodeIPs);
+  // A specific --bind-address overrides the node's IP of its family (upstream's detectNodeIPs);
   // --node-ip stands in for a Node object only when none gives addresses.
-  const override = isSpecificIP(config.bindAddress)
-    ? [config.bindAddress]
-    : nodeHostIPs(context.node).length === 0
-      ? options.nodeIPs
-      : [];
+  const bindFamily = isSpecificIP(config.bindAddress) ? ipFamilyOf(config.bindAddress) : undefined;
+  const override = bindFamily === ipFamily ? [config.bindAddress] : nodeHostIPs(context.node).length === 0 ? options.nodeIPs : [];
   const nodeIPOverride = [...new Set(override)].filter((ip) => ipFamilyOf(ip) === ipFamily);
   const nftables = effectiveProxyMode(config) === 'nftables';
   return {
@@ -43,6 +51,22 @@ export function toModelConfig(resolved: ResolvedConfig, context: ModelConfigCont
     localhostNodePorts: config.iptables.localhostNodePorts && ipFamily === 'IPv4',
     serviceProxyName: options.serviceProxyName,
   };
+}
+
+/**
+ * The families kpx serves, primary first: both when the node has IPs of both (its Node
+ * object's addresses, a specific --bind-address, else --node-ip), else the primary alone.
+ * Upstream runs dual-stack whenever the host supports both families; kpx also asks for a
+ * node IP of each, so that a single-stack node keeps one proxier (the daemon further drops
+ * a family whose dataplane cannot be set up, as upstream's platformCheckSupported).
+ */
+export function servedIPFamilies(resolved: ResolvedConfig, node: RawObject | undefined): IPFamily[] {
+  const { config, options } = resolved;
+  const primary = primaryIPFamily(resolved, node);
+  const fromNode = nodeHostIPs(node);
+  const known = [...(isSpecificIP(config.bindAddress) ? [config.bindAddress] : []), ...(fromNode.length > 0 ? fromNode : options.nodeIPs)];
+  const secondary: IPFamily = primary === 'IPv4' ? 'IPv6' : 'IPv4';
+  return known.some((ip) => ipFamilyOf(ip) === secondary) ? [primary, secondary] : [primary];
 }
 
 /**

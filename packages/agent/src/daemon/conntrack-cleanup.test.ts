@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffStates } from '../diff/diff-states.ts';
 import type { ServicePort } from '../model/types.ts';
-import { makeEndpoint, makeServicePort, makeState } from '../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../test/helpers/state-builders.ts';
 import { staleConntrackFilters } from './conntrack-cleanup.ts';
 
 function dns(endpointIPs: readonly string[], change: { protocol?: 'UDP' | 'TCP'; servingFalse?: string } = {}): ServicePort {
@@ -67,3 +67,25 @@ describe('staleConntrackFilters (upstream detectStaleConntrackEntries + CleanSta
     expect(filtersFor([dns(['10.244.1.10'])], [dns(['10.244.1.10', '10.244.1.11'])])).toEqual([]);
   });
 });
+
+describe('staleConntrackFilters for the IPv6 proxier', () => {
+  it('names the family of a node-port filter, which has no address to tell it', () => {
+    const v6 = (endpointIPs: readonly string[]): ServicePort =>
+      makeServicePort('ns1', 'dns', 'dns', (port) => {
+        port.protocol = 'UDP';
+        port.clusterIP = 'fd00:10:96::a';
+        port.port = 53;
+        port.nodePort = 30053;
+        port.endpoints = endpointIPs.map((ip) => makeEndpoint(ip, 5353));
+      });
+    const next = makeState([v6(['fd00:10:244::5'])], makeNodeContext((node) => {
+      node.ipFamily = 'IPv6';
+      node.nodeIPs = ['fd00:10:240::11'];
+    }));
+    expect(staleConntrackFilters(diffStates(makeState([v6([])], next.node), next), next)).toEqual([
+      { protocol: 'UDP', origDst: 'fd00:10:96::a' },
+      { protocol: 'UDP', dport: 30053, family: 'IPv6' },
+    ]);
+  });
+});
+

@@ -20,6 +20,8 @@ const serviceIPs = (port: ServicePort): string[] => [port.clusterIP, ...port.ext
 /** The deletions a sync from `previous` (via `changes`) to `next` calls for; pure, deduplicated, in a stable order. */
 export function staleConntrackFilters(changes: ChangeSet, next: DesiredState): ConntrackFilter[] {
   const filters = new Map<string, ConntrackFilter>();
+  // A node-port filter names no address: it says its family (`conntrack -f ipv6`).
+  const portFamily = next.node.ipFamily === 'IPv6' ? { family: 'IPv6' as const } : {};
   const add = (filter: ConntrackFilter): void => {
     filters.set(JSON.stringify([filter.protocol, filter.origDst ?? '', filter.dport ?? 0, filter.replySrc ?? '']), filter);
   };
@@ -35,7 +37,7 @@ export function staleConntrackFilters(changes: ChangeSet, next: DesiredState): C
     const servingNow = servingEndpoints(now);
     if (servingBefore.length === 0 && servingNow.length > 0) {
       for (const ip of serviceIPs(now)) add({ protocol: 'UDP', origDst: ip });
-      if (now.nodePort !== 0) add({ protocol: 'UDP', dport: now.nodePort });
+      if (now.nodePort !== 0) add({ protocol: 'UDP', dport: now.nodePort, ...portFamily });
     }
     const stillServing = new Set(servingNow.map((endpoint) => endpoint.endpoint));
     for (const endpoint of servingBefore) {

@@ -11,7 +11,7 @@ import { diffStates } from '../diff/diff-states.ts';
 import type { Logger } from '../log.ts';
 import { createStateBuilder } from '../model/build-state.ts';
 import type { ModelConfig } from '../model/inputs.ts';
-import type { DesiredState } from '../model/types.ts';
+import type { DesiredState, Problem } from '../model/types.ts';
 import type { ApplyReport, Clock, Dataplane, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
@@ -42,6 +42,10 @@ export interface ProxierOptions<Plan, Options> {
   readonly clock: Clock;
   /** Monotonic ms, for durations. */
   readonly monotonicNow?: () => number;
+  /** Beside another family's proxier: which problems this one reports (default all). */
+  readonly reportsProblem?: (problem: Problem) => boolean;
+  /** Whether this proxier counts object changes in the metrics (default true; one of two families does). */
+  readonly countsObjectChanges?: boolean;
 }
 
 export interface Proxier {
@@ -70,6 +74,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   const { mode, dataplane, metrics, tracker, log, clock } = options;
   const monotonicNow = options.monotonicNow ?? (() => performance.now());
   const ipFamily = options.modelConfig.ipFamily;
+  const countsObjectChanges = options.countsObjectChanges ?? true;
   const buildState = createStateBuilder();
   const problems = createProblemReporter(log, metrics);
   let snapshot: Snapshot | undefined;
@@ -84,7 +89,8 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
 
   const planSync = (current: Snapshot, trigger: SyncTrigger): PlannedSync => {
     const { state, problems: found } = buildState(current, options.modelConfig);
-    problems.report(found, current);
+    const reportsProblem = options.reportsProblem;
+    problems.report(reportsProblem === undefined ? found : found.filter(reportsProblem), current);
     const changes = diffStates(applied, state);
     const periodDue = monotonicNow() - lastFullSyncAt >= options.syncPeriodMs;
     const full = needsFullSync || trigger.periodic || periodDue || changes.full;
@@ -117,9 +123,9 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       const nextVersions = objectVersions(next);
       const changed = countObjectChanges(versions, nextVersions);
       versions = nextVersions;
-      metrics.countChanges(changed);
+      if (countsObjectChanges) metrics.countChanges(changed);
       pendingChanges = { services: pendingChanges.services + changed.services, endpoints: pendingChanges.endpoints + changed.endpoints };
-      metrics.setChangesPending(pendingChanges);
+      if (countsObjectChanges) metrics.setChangesPending(pendingChanges);
       tracker.queuedUpdate(ipFamily);
       metrics.markQueued(ipFamily);
     },
@@ -150,7 +156,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       if (planned.full) lastFullSyncAt = started;
       hasSynced = true;
       pendingChanges = { services: pendingChanges.services - changesInSync.services, endpoints: pendingChanges.endpoints - changesInSync.endpoints };
-      metrics.setChangesPending(pendingChanges);
+      if (countsObjectChanges) metrics.setChangesPending(pendingChanges);
       tracker.updated(ipFamily);
       metrics.markSynced(ipFamily);
       const after = await afterApply(planned, programmed);

@@ -1,12 +1,14 @@
-// Once the Node is known (or waited for long enough): the model configuration, the
-// conntrack settings, the dataplane set up, the health-check node-port servers, the
-// proxier and its sync runner, started with an immediate first sync.
+// Once the Node is known (or waited for long enough): the model configuration of each IP
+// family served, the conntrack settings, each family's dataplane set up, the health-check
+// node-port servers, the proxier and sync runner of each family (composed as upstream's
+// meta-proxier when there are two), started with an immediate first sync.
 import { availableParallelism } from 'node:os';
 import { effectiveSyncPeriods } from '../config/kube-proxy-config.ts';
 import { nodeHostIPs } from '../config/node-addresses.ts';
 import type { ResolvedConfig } from '../config/resolve-config.ts';
-import { toModelConfig } from '../config/to-model-config.ts';
+import { toModelConfigs } from '../config/to-model-config.ts';
 import type { Logger } from '../log.ts';
+import type { ModelConfig } from '../model/inputs.ts';
 import { makeNodeContext } from '../model/node-context.ts';
 import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
 import { parseNode } from '../model/parse-node.ts';
@@ -16,6 +18,7 @@ import { execInNetns } from '../sys/netns.ts';
 import { execSysctl, procSysctl } from '../sys/sysctl.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts';
+import { composeClose, composeProxiers, composeRunners, familyReportsProblem, shareServiceHealth, type FamilyProxier } from './dual-stack-proxier.ts';
 import { healthCheckListenAddresses } from './listen-addresses.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { createProxier, type Proxier } from './proxier.ts';
@@ -39,12 +42,18 @@ export interface ProxierInputs {
 /**
  * Filled in as each part comes up, so that a failed setup can still close what opened, and
  * so that the proxier and runner are in place (for the next snapshot) before the first sync.
+ * With both IP families served, the proxier and runner are the per-family ones composed.
  */
 export interface ProxierParts {
-  dataplane?: Dataplane<unknown>;
+  dataplane?: Pick<Dataplane<unknown>, 'close'>;
   serviceHealth?: ServiceHealthServers;
   proxier?: Proxier;
   runner?: SyncRunner;
+}
+
+interface FamilyDataplane {
+  readonly modelConfig: ModelConfig;
+  readonly dataplane: Dataplane<unknown>;
 }
 
 /** Sets everything up and starts syncing `latest()` (the newest snapshot by then). */
@@ -52,44 +61,85 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   const { resolved, mode, exec, log, clock, metrics, tracker } = inputs;
   const { config, options } = resolved;
   const { syncPeriodMs, minSyncPeriodMs } = effectiveSyncPeriods(config);
-  const modelConfig = toModelConfig(resolved, { osHostname: inputs.osHostname, node });
+  const modelConfigs = toModelConfigs(resolved, { osHostname: inputs.osHostname, node });
   const hereExec = options.netns === '' ? exec : execInNetns(exec, options.netns);
   const modeOptions = mode.optionsFromConfig(config, options);
-  const nodeContext = makeNodeContext(modelConfig, parseNode(node, modelConfig).node);
-  await inputs.leftoversRemoved;
-  const dataplane = mode.open({ exec, clock, log, metrics: metrics.forDataplane(modelConfig.ipFamily) }, {
-    netns: options.netns,
-    ipFamily: modelConfig.ipFamily,
-    localhostNodePorts: modelConfig.localhostNodePorts,
-    nodePortAddresses: nodePortAddressesOf(nodeContext),
-    options: modeOptions,
-  });
-  parts.dataplane = dataplane;
   const sysctl = options.netns === '' ? procSysctl() : execSysctl(hereExec);
   await applyConntrackSysctls(sysctl, conntrackSysctls(config.conntrack, availableParallelism(), { includeGlobal: options.netns === '' }), log);
-  await dataplane.setup();
+  // Other modes' leftovers go before this mode's setup writes anything (upstream's platformCleanup).
+  await inputs.leftoversRemoved;
+  const opened = await openFamilies(inputs, modelConfigs, node, modeOptions, parts);
   const serviceHealth = createServiceHealthServers({
-    listenAddresses: healthCheckListenAddresses(modelConfig.nodePortAddresses, [...nodeHostIPs(node), ...modelConfig.nodeIPOverride]),
+    listenAddresses: healthCheckListenAddresses(config.nodePortAddresses, [...nodeHostIPs(node), ...opened.flatMap((family) => family.modelConfig.nodeIPOverride)]),
     isProxyHealthy: () => tracker.health().healthy,
     log,
   });
   parts.serviceHealth = serviceHealth;
-  const proxier = createProxier({ mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec: hereExec, log, clock });
-  const runner = createSyncRunner({
-    name: 'sync-runner',
-    sync: (trigger) => proxier.sync(trigger),
-    minIntervalMs: minSyncPeriodMs,
-    maxIntervalMs: syncPeriodMs,
-    retry: { initialMs: Math.min(1_000, syncPeriodMs), maxMs: syncPeriodMs },
-    onError: (failure) => log.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed'),
+  const isDualStack = opened.length > 1;
+  const sharedHealth = shareServiceHealth(serviceHealth, opened.map((family) => family.modelConfig.ipFamily));
+  const families = opened.map(({ modelConfig, dataplane }, index): FamilyProxier => {
+    const ipFamily = modelConfig.ipFamily;
+    const familyLog = isDualStack ? log.child({ ipFamily }) : log;
+    const familyHealth = isDualStack ? sharedHealth.get(ipFamily)! : serviceHealth;
+    const proxier = createProxier({
+      mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth: familyHealth, conntrackExec: hereExec, log: familyLog, clock,
+      ...(isDualStack ? { reportsProblem: familyReportsProblem(ipFamily, index === 0), countsObjectChanges: index === 0 } : {}),
+    });
+    const runner = createSyncRunner({
+      name: isDualStack ? `sync-runner-${ipFamily}` : 'sync-runner',
+      sync: (trigger) => proxier.sync(trigger),
+      minIntervalMs: minSyncPeriodMs,
+      maxIntervalMs: syncPeriodMs,
+      retry: { initialMs: Math.min(1_000, syncPeriodMs), maxMs: syncPeriodMs },
+      onError: (failure) => familyLog.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed'),
+    });
+    return { ipFamily, proxier, runner };
   });
-  log.info({ ipFamily: modelConfig.ipFamily, mode: mode.name, netns: options.netns || undefined, syncPeriodMs, minSyncPeriodMs }, 'proxier started');
-  tracker.updated(modelConfig.ipFamily);
-  metrics.markQueued(modelConfig.ipFamily);
+  const ipFamilies = families.map((family) => family.ipFamily);
+  log.info({ ipFamily: ipFamilies[0], ipFamilies, mode: mode.name, netns: options.netns || undefined, syncPeriodMs, minSyncPeriodMs }, 'proxier started');
+  for (const ipFamily of ipFamilies) {
+    tracker.updated(ipFamily);
+    metrics.markQueued(ipFamily);
+  }
+  const proxier = families.length === 1 ? families[0]!.proxier : composeProxiers(families);
+  const runner = families.length === 1 ? families[0]!.runner : composeRunners(families);
   parts.proxier = proxier;
   parts.runner = runner;
   proxier.acceptSnapshot(latest());
   // The first sync runs at once: a run() made before start() is not held back.
   runner.run();
   runner.start();
+}
+
+/**
+ * Opens and sets up each family's dataplane, primary first. A secondary family whose
+ * dataplane cannot be set up (no ip6tables, IPv6 disabled) is dropped with a warning and
+ * the node is served single-stack, as upstream's platformCheckSupported decides.
+ */
+async function openFamilies(inputs: ProxierInputs, modelConfigs: readonly ModelConfig[], node: Snapshot['node'], modeOptions: unknown, parts: ProxierParts): Promise<FamilyDataplane[]> {
+  const { resolved, mode, exec, log, clock, metrics } = inputs;
+  const opened: FamilyDataplane[] = [];
+  for (const [index, modelConfig] of modelConfigs.entries()) {
+    const nodeContext = makeNodeContext(modelConfig, parseNode(node, modelConfig).node);
+    const familyLog = modelConfigs.length > 1 ? log.child({ ipFamily: modelConfig.ipFamily }) : log;
+    const dataplane = mode.open({ exec, clock, log: familyLog, metrics: metrics.forDataplane(modelConfig.ipFamily) }, {
+      netns: resolved.options.netns,
+      ipFamily: modelConfig.ipFamily,
+      localhostNodePorts: modelConfig.localhostNodePorts,
+      nodePortAddresses: nodePortAddressesOf(nodeContext),
+      options: modeOptions,
+    });
+    parts.dataplane = composeClose([...opened.map((family) => family.dataplane), dataplane]);
+    try {
+      await dataplane.setup();
+    } catch (error) {
+      if (index === 0) throw error;
+      log.warn({ err: error, ipFamily: modelConfig.ipFamily }, 'no support for this IP family here: serving single-stack');
+      await dataplane.close();
+      parts.dataplane = composeClose(opened.map((family) => family.dataplane));
+      continue;
+    }
+    opened.push({ modelConfig, dataplane });
+  }
+  return opened;
 }

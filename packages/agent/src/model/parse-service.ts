@@ -4,7 +4,7 @@ import { readNumber, readRecord, readString, type FieldError } from './field-rea
 import type { ModelConfig, RawObject } from './inputs.ts';
 import { isSelectedByProxy } from './labels.ts';
 import { readObjectMeta } from './object-meta.ts';
-import { errorProblems, makeProblem, type ObjectRef } from './problems.ts';
+import { errorProblems, makeProblem, noClusterIPOfFamilyReason, type ObjectRef } from './problems.ts';
 import { readServiceAddresses } from './service-addresses.ts';
 import { selectClusterIP } from './service-cluster-ip.ts';
 import { readServiceSpecPorts, type ServiceSpecPort } from './service-spec-ports.ts';
@@ -98,7 +98,7 @@ export function parseService(raw: unknown, config: ServiceParseConfig): ServiceP
   if (errors.length > 0) return rejected(ref, errors);
 
   if (selection.kind !== 'selected' || selection.clusterIP === undefined) {
-    const reason = selection.kind === 'unset' ? 'service has no cluster IP yet' : `service has no ${config.ipFamily} cluster IP`;
+    const reason = selection.kind === 'unset' ? 'service has no cluster IP yet' : noClusterIPOfFamilyReason(config.ipFamily);
     const problem = makeProblem('ignored', ref, { field: 'spec.clusterIPs', value: spec?.['clusterIPs'] ?? spec?.['clusterIP'], reason });
     return { service: undefined, problems: [problem] };
   }

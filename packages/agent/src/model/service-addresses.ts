@@ -2,6 +2,7 @@
 // proxier's family as upstream's newBaseServiceInfo does.
 import { childPath, indexPath, isRecord, readArray, readRecord, readString, readStringArray, type FieldError } from './field-reader.ts';
 import type { RawObject } from './inputs.ts';
+import { otherFamilyReason } from './problems.ts';
 import type { IPFamily } from './types.ts';
 import { isParsedCIDR, parseCIDR } from './validate/cidr.ts';
 import { isParsedIP, parseIP } from './validate/ip.ts';
@@ -21,7 +22,7 @@ interface FamilyFilter {
 
 function keepFamily(filter: FamilyFilter, family: IPFamily, field: string, value: string): boolean {
   if (family === filter.ipFamily) return true;
-  filter.otherFamily ??= { field, value, reason: `${family} is not served by this ${filter.ipFamily} proxier` };
+  filter.otherFamily ??= { field, value, reason: otherFamilyReason(family, filter.ipFamily) };
   return false;
 }
 

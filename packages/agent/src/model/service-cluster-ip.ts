@@ -2,6 +2,7 @@
 // listed IP validated and the other family's noted for an `ignored` Problem.
 import { indexPath, readString, readStringArray, type FieldError } from './field-reader.ts';
 import type { RawObject } from './inputs.ts';
+import { otherFamilyReason } from './problems.ts';
 import type { IPFamily } from './types.ts';
 import { isParsedIP, parseIP } from './validate/ip.ts';
 
@@ -50,7 +51,7 @@ export function selectClusterIP(spec: RawObject | undefined, ipFamily: IPFamily,
     if (seenFamilies.has(parsed.family)) errors.push({ field, value: ip, reason: 'must not repeat an IP family' });
     seenFamilies.add(parsed.family);
     if (parsed.family === ipFamily) selected ??= parsed.ip;
-    else otherFamily ??= { field, value: ip, reason: `${parsed.family} is not served by this ${ipFamily} proxier` };
+    else otherFamily ??= { field, value: ip, reason: otherFamilyReason(parsed.family, ipFamily) };
   });
   return { kind: 'selected', clusterIP: selected, otherFamily };
 }

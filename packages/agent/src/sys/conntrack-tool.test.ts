@@ -9,6 +9,8 @@ describe('conntrackDeleteArgs', () => {
     [{ protocol: 'UDP', dport: 30053 }, '-D -p udp --dport 30053'],
     [{ protocol: 'UDP', origDst: '10.96.0.10', replySrc: '10.244.1.2' }, '-D -p udp --orig-dst 10.96.0.10 --reply-src 10.244.1.2'],
     [{ protocol: 'SCTP', dport: 30000, replySrc: 'fd00::5' }, '-D -p sctp --dport 30000 --reply-src fd00::5 -f ipv6'],
+    [{ protocol: 'UDP', dport: 30053, family: 'IPv6' }, '-D -p udp --dport 30053 -f ipv6'],
+    [{ protocol: 'UDP', dport: 30053, family: 'IPv4' }, '-D -p udp --dport 30053'],
   ] as const)('%o', (filter, argv) => {
     expect(conntrackDeleteArgs(filter).join(' ')).toBe(argv);
   });
@@ -20,6 +22,8 @@ describe('conntrackDeleteArgs', () => {
     [{ protocol: 'UDP', dport: 0 }],
     [{ protocol: 'UDP', dport: 70000 }],
     [{ protocol: 'UDP', origDst: '10.96.0.10', replySrc: 'fd00::1' }],
+    [{ protocol: 'UDP', origDst: '10.96.0.10', family: 'IPv6' }],
+    [{ protocol: 'UDP', origDst: 'fd00::10', family: 'IPv4' }],
   ] as const)('rejects %o', (filter) => {
     expect(() => conntrackDeleteArgs(filter)).toThrow(expect.objectContaining({ code: 'KPX_ERR_CONFIG' }));
   });

@@ -3,7 +3,7 @@
 // SCTP) services, where a flow keeps following its old NAT decision until its entry goes.
 import { isIP } from 'node:net';
 import { KpxError } from '../errors.ts';
-import type { Protocol } from '../model/types.ts';
+import type { IPFamily, Protocol } from '../model/types.ts';
 import type { Exec } from './exec.ts';
 
 const CONNTRACK = 'conntrack';
@@ -20,6 +20,8 @@ export interface ConntrackFilter {
   readonly dport?: number;
   /** Reply source: the endpoint the flow was DNATed to. */
   readonly replySrc?: string;
+  /** The family of a filter without addresses (a node port); the addresses' family otherwise. IPv4 when unsaid. */
+  readonly family?: IPFamily;
 }
 
 function assertIP(ip: string, field: string): void {
@@ -52,7 +54,10 @@ export function conntrackDeleteArgs(filter: ConntrackFilter): string[] {
   const families = new Set(ips.map((ip) => isIP(ip)));
   if (families.size > 1) throw new KpxError('KPX_ERR_CONFIG', 'conntrack filter mixes IPv4 and IPv6', { context: { filter } });
   // conntrack defaults to IPv4; without `-f ipv6` an IPv6 filter is rejected.
-  if (families.has(6)) args.push('-f', 'ipv6');
+  if (families.has(6) ? filter.family === 'IPv4' : families.size > 0 && filter.family === 'IPv6') {
+    throw new KpxError('KPX_ERR_CONFIG', 'conntrack filter family does not match its addresses', { context: { filter } });
+  }
+  if (families.has(6) || filter.family === 'IPv6') args.push('-f', 'ipv6');
   return args;
 }
 

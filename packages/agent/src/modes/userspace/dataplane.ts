@@ -72,7 +72,9 @@ export function openUserspaceDataplane(deps: DataplaneDeps, options: UserspaceDa
       await addresses.change(add, []);
       return add.length;
     }
-    const remove = [...present].filter((address) => !wanted.has(address));
+    // Only this family's: beside the other family's dataplane, kpx-svc0 holds its addresses too.
+    const isIPv6 = plan.ipFamily === 'IPv6';
+    const remove = [...present].filter((address) => !wanted.has(address) && address.includes(':') === isIPv6);
     await addresses.change([], remove);
     return remove.length;
   }
