@@ -20,8 +20,9 @@ import type { CommandIO } from './command-table.ts';
 const USAGE = `usage: kpx render --mode iptables -f FILE [-f FILE…] [kube-proxy flags]
 
 Prints what a mode would program for the Services, EndpointSlices and Node in FILE(s),
-touching nothing. Invalid objects are reported on stderr and skipped; the rest is rendered.
-Exit status: 0 ok, 1 some objects skipped, 2 unusable arguments, 3 input could not be read.`;
+touching nothing. Invalid objects (or invalid endpoints of a slice) are reported on stderr and
+skipped; the rest is rendered.
+Exit status: 0 ok, 1 some objects or endpoints skipped, 2 unusable arguments, 3 input could not be read.`;
 
 export async function runRender(argv: readonly string[], io: CommandIO): Promise<number> {
   const commandLine = await readCommandLine(argv, io);
@@ -93,10 +94,14 @@ function describeLoadError(error: LoadError): string {
   return `${error.unreadable ? 'error' : 'skipped'}: ${formatLoadError(error)}`;
 }
 
-/** `skipped Service default/web: spec.clusterIP "10.0.0.1 -j ACCEPT": must be an IP address`. */
+/**
+ * `skipped Service default/web: spec.clusterIP "10.0.0.1 -j ACCEPT": must be an IP address`.
+ * An invalid part reads the same (`skipped EndpointSlice default/web-1: endpoints[1].addresses[0] …`):
+ * its field path names what was skipped, and the rest of the object was used.
+ */
 export function formatProblem(problem: Problem): string {
   const object = problem.namespace === '' ? problem.name : `${problem.namespace}/${problem.name}`;
-  const label = problem.severity === 'error' ? 'skipped' : 'note: ignored part of';
+  const label = problem.severity === 'ignored' ? 'note: ignored part of' : 'skipped';
   const field = problem.field === '' ? '' : ` ${problem.field}`;
   return `${label} ${problem.kind} ${object}:${field} "${problem.value}": ${problem.reason}`;
 }
@@ -111,6 +116,7 @@ function formatIgnored(ignored: ReadonlyMap<string, number>): string {
 }
 
 function exitStatus(loadErrors: readonly LoadError[], problems: readonly Problem[]): ExitCode {
-  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity === 'error');
+  // An invalid endpoint skipped counts as much as an object skipped: both change what is served.
+  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity !== 'ignored');
   return skipped ? EXIT.objectsSkipped : EXIT.ok;
 }
