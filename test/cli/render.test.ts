@@ -130,6 +130,13 @@ describe('kpx render: unusable arguments exit 2, unreadable input exits 3', () =
     expect(result.stderr).toBe(`error: ${missing}: no such file or directory\n`);
   });
 
+  it('refuses more than a million documents with exit 3 and no output', async () => {
+    const result = await render(['--mode', 'iptables', '-f', '-'], '---\n'.repeat(1_000_001));
+    expect(result.exitCode).toBe(EXIT.runtimeFailure);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('error: stdin: more than 1000000 documents in all, the most kpx reads (empty ones count)\n');
+  });
+
   it('exits 3 when the --config file cannot be read', async () => {
     const result = await render(['-f', INJECTION, `--config=${join(emptyDir, 'nope.yaml')}`]);
     expect(result.exitCode).toBe(EXIT.runtimeFailure);

@@ -49,6 +49,22 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
 
 async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: CommandIO): Promise<ExitCode> {
   const { config, options } = commandLine.resolved;
+  const built = await buildFromInput(commandLine, io);
+  if (typeof built === 'number') return built;
+  const { state, problems, ignored, loadErrors } = built;
+  io.stdout.write(mode.format(mode.plan(state, mode.optionsFromConfig(config, options))));
+
+  for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
+  if (ignored.size > 0) io.stderr.write(`${formatIgnored(ignored)}\n`);
+  return exitStatus(loadErrors, problems);
+}
+
+/**
+ * The desired state of the input, or the exit status when it cannot be read. Its own step so
+ * that the decoded objects are garbage before the plan and its text are made.
+ */
+async function buildFromInput(commandLine: CommandLine, io: CommandIO) {
+  const { config, options } = commandLine.resolved;
   const loaded = await loadObjects(options.filenames, io.stdin, { recursive: options.recursive });
   for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
   if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;
@@ -57,11 +73,7 @@ async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: Comman
   const cluster = splitClusterObjects(loaded.objects, resolveNodeName(config, machineHostname));
   const modelConfig = toModelConfig(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
   const { state, problems } = buildDesiredState(cluster, modelConfig);
-  io.stdout.write(mode.format(mode.plan(state, mode.optionsFromConfig(config, options))));
-
-  for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
-  if (cluster.ignored.size > 0) io.stderr.write(`${formatIgnored(cluster.ignored)}\n`);
-  return exitStatus(loaded.errors, problems);
+  return { state, problems, ignored: cluster.ignored, loadErrors: loaded.errors };
 }
 
 /** The command line, or the exit status when it is unusable. */
