@@ -78,6 +78,25 @@ describe('kpx render: input and output', () => {
     expect(result.stdout).toContain('default/web:http');
   });
 
+  it('skips one endpoint of another family, serves the slice\'s others, and still exits 1', async () => {
+    const slice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { namespace: 'default', name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: [{ addresses: ['10.244.1.2'] }, { addresses: ['fd00::5'] }, { addresses: ['10.244.1.3'] }],
+    };
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, targetPort: 8080 }] } };
+    const result = await render(['--mode', 'iptables', '-f', '-', '--hostname-override=node-a'], JSON.stringify({ kind: 'List', items: [service, slice] }));
+    expect(result.stderr).toBe('skipped EndpointSlice default/web-1: endpoints[1].addresses[0] "fd00::5": must be an IPv4 address (the slice\'s addressType)\n');
+    expect(result.exitCode).toBe(EXIT.objectsSkipped);
+    expect(result.stdout).toContain('--to-destination 10.244.1.2:8080');
+    expect(result.stdout).toContain('--to-destination 10.244.1.3:8080');
+    expect(result.stdout).not.toContain('fd00::5');
+    expect(result.stdout).not.toContain('-j REJECT');
+  });
+
   it('takes the local-traffic CIDR from --config, and a flag over the file', async () => {
     const config = join(FIXTURES, 'kube-proxy-config.yaml');
     const fromFile = await render(['-f', INJECTION, `--config=${config}`]);
@@ -109,6 +128,13 @@ describe('kpx render: unusable arguments exit 2, unreadable input exits 3', () =
     expect(result.exitCode).toBe(EXIT.runtimeFailure);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`error: ${missing}: no such file or directory\n`);
+  });
+
+  it('refuses more than a million documents with exit 3 and no output', async () => {
+    const result = await render(['--mode', 'iptables', '-f', '-'], '---\n'.repeat(1_000_001));
+    expect(result.exitCode).toBe(EXIT.runtimeFailure);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('error: stdin: more than 1000000 documents in all, the most kpx reads (empty ones count)\n');
   });
 
   it('exits 3 when the --config file cannot be read', async () => {

@@ -21,10 +21,11 @@ import type { CommandIO } from './command-table.ts';
 const USAGE = `usage: kpx render --mode iptables -f FILE [-f FILE…] [kube-proxy flags]
 
 Prints what a mode would program for the Services, EndpointSlices and Node in FILE(s),
-touching nothing. Invalid objects are reported on stderr and skipped; the rest is rendered.
+touching nothing. Invalid objects (or invalid endpoints of a slice) are reported on stderr and
+skipped; the rest is rendered.
 A node with IPs of both families (Node addresses, --bind-address, --node-ip IPv4,IPv6) is
 rendered dual-stack: an IPv4 section and an IPv6 section, each under a "# IPv4" / "# IPv6" line.
-Exit status: 0 ok, 1 some objects skipped, 2 unusable arguments, 3 input could not be read.`;
+Exit status: 0 ok, 1 some objects or endpoints skipped, 2 unusable arguments, 3 input could not be read.`;
 
 export async function runRender(argv: readonly string[], io: CommandIO): Promise<number> {
   const commandLine = await readCommandLine(argv, io);
@@ -51,6 +52,25 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
 
 async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: CommandIO): Promise<ExitCode> {
   const { config, options } = commandLine.resolved;
+  const built = await buildFromInput(commandLine, io);
+  if (typeof built === 'number') return built;
+  const { builds, problems, ignored, loadErrors } = built;
+  const modeOptions = mode.optionsFromConfig(config, options);
+  const sections = builds.map(({ state }) => mode.format(mode.plan(state, modeOptions)));
+  // Dual-stack: one section per family, each under its `# IPv4` / `# IPv6` header.
+  io.stdout.write(builds.length === 1 ? (sections[0] ?? '') : builds.map((build, index) => `${familyHeader(build.ipFamily)}\n${sections[index] ?? ''}`).join(''));
+
+  for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
+  if (ignored.size > 0) io.stderr.write(`${formatIgnored(ignored)}\n`);
+  return exitStatus(loadErrors, problems);
+}
+
+/**
+ * The desired state of the input, or the exit status when it cannot be read. Its own step so
+ * that the decoded objects are garbage before the plan and its text are made.
+ */
+async function buildFromInput(commandLine: CommandLine, io: CommandIO) {
+  const { config, options } = commandLine.resolved;
   const loaded = await loadObjects(options.filenames, io.stdin, { recursive: options.recursive });
   for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
   if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;
@@ -58,16 +78,9 @@ async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: Comman
   const machineHostname = osHostname();
   const cluster = splitClusterObjects(loaded.objects, resolveNodeName(config, machineHostname));
   const modelConfigs = toModelConfigs(commandLine.resolved, { osHostname: machineHostname, node: cluster.node });
-  const modeOptions = mode.optionsFromConfig(config, options);
   const builds = modelConfigs.map((modelConfig) => ({ ipFamily: modelConfig.ipFamily, ...buildDesiredState(cluster, modelConfig) }));
-  const sections = builds.map(({ state }) => mode.format(mode.plan(state, modeOptions)));
-  // Dual-stack: one section per family, each under its `# IPv4` / `# IPv6` header.
-  io.stdout.write(builds.length === 1 ? (sections[0] ?? '') : builds.map((build, index) => `${familyHeader(build.ipFamily)}\n${sections[index] ?? ''}`).join(''));
   const problems = builds.length === 1 ? (builds[0]?.problems ?? []) : mergeFamilyProblems(builds);
-
-  for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
-  if (cluster.ignored.size > 0) io.stderr.write(`${formatIgnored(cluster.ignored)}\n`);
-  return exitStatus(loaded.errors, problems);
+  return { builds, problems, ignored: cluster.ignored, loadErrors: loaded.errors };
 }
 
 /** The line each family's section of a dual-stack render starts with. */
@@ -105,10 +118,14 @@ function describeLoadError(error: LoadError): string {
   return `${error.unreadable ? 'error' : 'skipped'}: ${formatLoadError(error)}`;
 }
 
-/** `skipped Service default/web: spec.clusterIP "10.0.0.1 -j ACCEPT": must be an IP address`. */
+/**
+ * `skipped Service default/web: spec.clusterIP "10.0.0.1 -j ACCEPT": must be an IP address`.
+ * An invalid part reads the same (`skipped EndpointSlice default/web-1: endpoints[1].addresses[0] …`):
+ * its field path names what was skipped, and the rest of the object was used.
+ */
 export function formatProblem(problem: Problem): string {
   const object = problem.namespace === '' ? problem.name : `${problem.namespace}/${problem.name}`;
-  const label = problem.severity === 'error' ? 'skipped' : 'note: ignored part of';
+  const label = problem.severity === 'ignored' ? 'note: ignored part of' : 'skipped';
   const field = problem.field === '' ? '' : ` ${problem.field}`;
   return `${label} ${problem.kind} ${object}:${field} "${problem.value}": ${problem.reason}`;
 }
@@ -123,6 +140,7 @@ function formatIgnored(ignored: ReadonlyMap<string, number>): string {
 }
 
 function exitStatus(loadErrors: readonly LoadError[], problems: readonly Problem[]): ExitCode {
-  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity === 'error');
+  // An invalid endpoint skipped counts as much as an object skipped: both change what is served.
+  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity !== 'ignored');
   return skipped ? EXIT.objectsSkipped : EXIT.ok;
 }

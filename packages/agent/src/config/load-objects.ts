@@ -3,11 +3,17 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { RawObject } from '../model/inputs.ts';
-import { parseObjectsText, type LoadError } from './parse-objects.ts';
+import { MAX_DOCUMENTS, parseObjectsText, type DocumentBudget, type LoadError } from './parse-objects.ts';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-/** Far above a 30k-service cluster dump; below what a Node string can hold. */
-export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
+/**
+ * Bytes read in all, every source together. The largest clusters Kubernetes supports dump to
+ * about 100–200 MB of YAML, so this is well above any real input; it stays below V8's longest
+ * string (2^29 − 24 characters), so a JSON dump still decodes as one string; and at kpx's
+ * amplification (peak RSS at most ~10× the input) it keeps a render within a few GiB.
+ */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+const TOO_LARGE = `larger than ${MAX_INPUT_BYTES} bytes (512 MiB) with the sources before it, the most kpx reads`;
 
 export interface LoadOptions {
   /** Read directories recursively (kubectl -R). */
@@ -21,9 +27,11 @@ export async function loadObjects(
 ): Promise<{ objects: RawObject[]; errors: LoadError[] }> {
   const objects: RawObject[] = [];
   const errors: LoadError[] = [];
+  const budget: DocumentBudget = { documents: MAX_DOCUMENTS };
+  const bytes = { left: MAX_INPUT_BYTES };
   let stdinRead = false;
   const addText = (text: string, source: string): void => {
-    const parsed = parseObjectsText(text, source);
+    const parsed = parseObjectsText(text, source, budget);
     for (const object of parsed.objects) objects.push(object);
     errors.push(...parsed.errors);
   };
@@ -38,13 +46,13 @@ export async function loadObjects(
         continue;
       }
       stdinRead = true;
-      const text = await readStream(stdin);
-      if (text === undefined) unreadable('stdin', `larger than ${MAX_SOURCE_BYTES} bytes`);
+      const text = await readStream(stdin, bytes);
+      if (text === undefined) unreadable('stdin', TOO_LARGE);
       else addText(text, 'stdin');
       continue;
     }
     for (const path of await expandSource(source, options.recursive === true, unreadable)) {
-      const text = await readSource(path, unreadable);
+      const text = await readSource(path, bytes, unreadable);
       if (text !== undefined) addText(text, path);
     }
   }
@@ -65,12 +73,14 @@ async function expandSource(source: string, recursive: boolean, unreadable: (sou
   }
 }
 
-async function readSource(path: string, unreadable: (source: string, reason: string) => void): Promise<string | undefined> {
+async function readSource(path: string, bytes: { left: number }, unreadable: (source: string, reason: string) => void): Promise<string | undefined> {
   try {
-    if ((await stat(path)).size > MAX_SOURCE_BYTES) {
-      unreadable(path, `larger than ${MAX_SOURCE_BYTES} bytes`);
+    const size = (await stat(path)).size;
+    if (size > bytes.left) {
+      unreadable(path, TOO_LARGE);
       return undefined;
     }
+    bytes.left -= size;
     return await readFile(path, 'utf8');
   } catch (error) {
     unreadable(path, describeIOError(error));
@@ -78,13 +88,12 @@ async function readSource(path: string, unreadable: (source: string, reason: str
   }
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string | undefined> {
+async function readStream(stream: NodeJS.ReadableStream, bytes: { left: number }): Promise<string | undefined> {
   const chunks: Buffer[] = [];
-  let size = 0;
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    size += buffer.length;
-    if (size > MAX_SOURCE_BYTES) return undefined;
+    if (buffer.length > bytes.left) return undefined;
+    bytes.left -= buffer.length;
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -117,3 +117,32 @@ describe('parseObjectsText', () => {
     expect(parseObjectsText(text, 'in.yaml')).toEqual({ objects: [], errors: [] });
   });
 });
+
+describe('parseObjectsText: the document budget', () => {
+  const service = (name: string) => `kind: Service\nmetadata: {name: ${name}}\n`;
+
+  it.each<[string, string, number, number, string[]]>([
+    ['a cut stream within the budget', `${service('a')}---\n${service('b')}---\n`, 3, 0, ['a', 'b']],
+    ['a cut stream over it: refused before any document is decoded', `${service('a')}---\n${service('b')}`, 1, 1, []],
+    ['a stream not cut (a directive) over it: refused at the first document past it', `%YAML 1.2\n---\n${service('a')}---\n${service('b')}`, 1, 1, ['a']],
+  ])('%s', (_, text, documents, refused, names) => {
+    const budget = { documents };
+    const { objects, errors } = parseObjectsText(text, 'in.yaml', budget);
+    expect(objects.map((object) => (object.metadata as { name: string }).name)).toEqual(names);
+    expect(errors.filter((error) => error.unreadable)).toHaveLength(refused);
+    if (refused > 0) expect(formatLoadError(errors[0]!)).toBe('in.yaml: more than 1000000 documents in all, the most kpx reads (empty ones count)');
+  });
+
+  it('spends the budget across sources, empty documents included', () => {
+    const budget = { documents: 4 };
+    expect(parseObjectsText('---\n---\n---\n', 'a.yaml', budget).errors).toEqual([]);
+    expect(budget.documents).toBe(1);
+    expect(parseObjectsText(`${service('a')}---\n${service('b')}`, 'b.yaml', budget).errors).toEqual([expect.objectContaining({ source: 'b.yaml', unreadable: true })]);
+  });
+
+  it('numbers documents as the whole-stream decoders do, errors included', () => {
+    const text = `# header\n---\n${service('a')}---\n---\nkind: [\n---\n${service('b')}`;
+    expect(parseObjectsText(text, 'in.yaml').objects.map((object) => (object.metadata as { name: string }).name)).toEqual(['a', 'b']);
+    expect(parseObjectsText(text, 'in.yaml').errors.map(formatLoadError)).toEqual([expect.stringMatching(/^in\.yaml: document 3: not valid YAML: /)]);
+  });
+});

@@ -7,10 +7,13 @@
 // `yaml` package for everything else. js-yaml is used only where it cannot differ from `yaml`
 // (YAML 1.2 core schema, no merge keys) and is refused anything that needs a safety limit
 // (see decodePlainYAML); whatever it rejects goes to `yaml`, which reports each bad document.
+// A YAML stream is decoded one document at a time (split-yaml-documents.ts), and at most
+// `budget.documents` documents are read: past that the source is refused, not decoded.
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { Composer, Parser } from 'yaml';
 import { isRecord } from '../model/field-reader.ts';
 import type { RawObject } from '../model/inputs.ts';
+import { canSplitYAMLDocuments, countYAMLDocuments, splitYAMLDocuments } from './split-yaml-documents.ts';
 
 export interface LoadError {
   /** File path, or `stdin`. */
@@ -31,15 +34,56 @@ export interface ParsedObjects {
 export const MAX_ALIAS_COUNT = 100;
 const MAX_LIST_DEPTH = 4;
 
-export function parseObjectsText(text: string, source: string): ParsedObjects {
+/** Documents (empty ones included) still to be read, shared by every source of one command. */
+export interface DocumentBudget {
+  documents: number;
+}
+
+/**
+ * Documents one `kpx render` reads in all. The largest clusters Kubernetes supports (10k
+ * Services, 150k pods in its scalability thresholds) dump to a few hundred thousand objects; a
+ * million documents is well above that, and far below where per-document costs exhaust memory.
+ */
+export const MAX_DOCUMENTS = 1_000_000;
+
+export function parseObjectsText(text: string, source: string, budget: DocumentBudget = { documents: MAX_DOCUMENTS }): ParsedObjects {
   const result: ParsedObjects = { objects: [], errors: [] };
   const json = tryJSON(text);
-  const documents = json === undefined ? (decodePlainYAML(text) ?? parseYAMLDocuments(text)) : [json];
-  documents.forEach((content, index) => {
-    if ('error' in content) result.errors.push({ source, document: content.whole ? undefined : index + 1, reason: content.error, unreadable: false });
-    else addDocument(content, source, index + 1, result);
-  });
+  // Counted before anything is decoded when the stream can be cut: a refused source costs a scan.
+  if (json === undefined && canSplitYAMLDocuments(text) && countYAMLDocuments(text) > budget.documents) budget.documents = 0;
+  let index = 0;
+  for (const content of json === undefined ? decodeYAMLDocuments(text) : [json]) {
+    if (budget.documents-- <= 0) {
+      const reason = `more than ${MAX_DOCUMENTS} documents in all, the most kpx reads (empty ones count)`;
+      result.errors.push({ source, document: undefined, reason, unreadable: true });
+      break;
+    }
+    index++;
+    if ('error' in content) result.errors.push({ source, document: content.whole ? undefined : index, reason: content.error, unreadable: false });
+    else addDocument(content, source, index, result);
+  }
   return result;
+}
+
+/** A `---` line and nothing else: no decoder needed. */
+const EMPTY_DOCUMENT = /^---[ \t]*\r?\n?$/;
+const EMPTY: DocumentContent = Object.freeze({ value: null });
+
+/** Each document decoded as it is reached, so only one document's parse state is alive. */
+function* decodeYAMLDocuments(text: string): Generator<DocumentContent> {
+  if (!canSplitYAMLDocuments(text)) {
+    yield* yamlDocuments(text);
+    return;
+  }
+  for (const document of splitYAMLDocuments(text)) {
+    if (EMPTY_DOCUMENT.test(document)) {
+      yield EMPTY;
+      continue;
+    }
+    const fast = decodePlainYAML(document);
+    if (fast !== undefined && fast.length === 1) yield fast[0]!;
+    else yield* yamlDocuments(document);
+  }
 }
 
 export function formatLoadError(error: LoadError): string {
@@ -90,24 +134,26 @@ export function decodePlainYAML(text: string): DocumentContent[] | undefined {
  * composed one at a time from the token stream, so only one document's syntax tree is alive.
  */
 export function parseYAMLDocuments(text: string): DocumentContent[] {
-  const contents: DocumentContent[] = [];
+  return [...yamlDocuments(text)];
+}
+
+function* yamlDocuments(text: string): Generator<DocumentContent> {
   try {
     const composer = new Composer({ uniqueKeys: true, prettyErrors: false });
     for (const document of composer.compose(new Parser().parse(text))) {
       if (document.errors.length > 0) {
-        contents.push({ error: `not valid YAML: ${firstLine(document.errors[0]?.message)}` });
+        yield { error: `not valid YAML: ${firstLine(document.errors[0]?.message)}` };
         continue;
       }
       try {
-        contents.push({ value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown });
+        yield { value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
       } catch (error) {
-        contents.push({ error: `cannot be decoded: ${firstLine((error as Error).message)}` });
+        yield { error: `cannot be decoded: ${firstLine((error as Error).message)}` };
       }
     }
   } catch (error) {
-    contents.push({ error: `cannot be parsed: ${firstLine((error as Error).message)}`, whole: true });
+    yield { error: `cannot be parsed: ${firstLine((error as Error).message)}`, whole: true };
   }
-  return contents;
 }
 
 function addDocument(content: { value: unknown }, source: string, document: number, result: ParsedObjects): void {

@@ -1,5 +1,7 @@
-// Invalid objects in the daemon: each object version with problems is logged once and
-// counted once (kpx_invalid_objects_skipped_total), however many syncs see it again.
+// Invalid objects in the daemon: each object version with problems is logged once, however
+// many syncs see it again; one skipped whole is counted once (kpx_invalid_objects_skipped_total).
+// An invalid part (one endpoint of a slice) is logged as a warning but not counted: the object
+// itself was used.
 import type { Logger } from '../log.ts';
 import type { RawObject } from '../model/inputs.ts';
 import type { Problem } from '../model/types.ts';
@@ -52,6 +54,8 @@ export function createProblemReporter(log: Logger, metrics: ProxyMetrics): Probl
           const keys = skippedNow.get(problem.kind) ?? new Set<string>();
           keys.add(key);
           skippedNow.set(problem.kind, keys);
+        } else if (problem.severity === 'invalid-part') {
+          log.warn(fields, 'invalid part of an object skipped');
         } else {
           log.debug(fields, 'part of an object ignored');
         }

@@ -1,5 +1,6 @@
 // Every field that can reach a rule, fed bad values (injection attempts included): the object
-// must be skipped whole and reported with the field's path and a printable value.
+// (or, for an endpoint of a slice, that endpoint) must be skipped and reported with the field's
+// path and a printable value.
 import { describe, expect, it } from 'vitest';
 import {
   defaultModelConfig,
@@ -114,30 +115,62 @@ function slice(mutate: (slice: TestEndpointSlice) => void) {
 
 const setSlice = (path: (s: TestEndpointSlice) => void) => path;
 
-describe('invalid EndpointSlices are skipped whole', () => {
+const sliceService = () =>
+  makeService('ns', 'svc', (s) => {
+    s.spec.clusterIP = '172.30.0.10';
+    s.spec.ports = [{ name: 'http', port: 80 }];
+  });
+
+const endpointsOf = (mutate: (s: TestEndpointSlice) => void) => {
+  const { state, problems } = buildDesiredState({ services: [sliceService()], endpointSlices: [slice(mutate)], node: undefined }, defaultModelConfig());
+  return { endpoints: (state.servicePorts.get('ns/svc:http')?.endpoints.all ?? []).map((e) => e.endpoint), problems };
+};
+
+describe('an EndpointSlice with invalid fields of its own is skipped whole', () => {
   it.each<[string, (s: TestEndpointSlice) => void, unknown]>([
-    ['endpoints[1].addresses[0]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = [INJECTION])), INJECTION],
-    ['endpoints[1].addresses[0]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = ['fd00::1'])), 'fd00::1'],
-    ['endpoints[1].addresses[1]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = ['10.1.0.2', '10.1.0.3\n'])), '10.1.0.3\\n'],
-    ['endpoints[1].nodeName', setSlice((s) => ((s.endpoints[1] as { nodeName: string }).nodeName = 'node 2')), 'node 2'],
-    ['endpoints[1].zone', setSlice((s) => ((s.endpoints[1] as { zone: string }).zone = 'zone\na')), 'zone\\na'],
-    ['endpoints[0].conditions.ready', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['conditions'] = { ready: 'yes' })), 'yes'],
-    ['endpoints[0].hints.forZones[0].name', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forZones: [{ name: 'a b' }] })), 'a b'],
-    ['endpoints[0].hints.forNodes[0].name', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forNodes: [{ name: 'Node_1' }] })), 'Node_1'],
     ['ports[0].name', setSlice((s) => (s.ports = [{ name: NEWLINE, port: 8080 }])), 'http\\n-A KUBE-SERVICES -j ACCEPT'],
     ['ports[1].name', setSlice((s) => (s.ports = [{ name: 'http', port: 8080 }, { name: 'http', port: 8081 }])), 'http'],
     ['ports[0].port', setSlice((s) => (s.ports = [{ name: 'http', port: 70000 }])), '70000'],
     ['ports[0].protocol', setSlice((s) => (s.ports = [{ name: 'http', port: 8080, protocol: 'ICMP' }])), 'ICMP'],
     ['addressType', setSlice((s) => (s.addressType = 'IPv4 -j ACCEPT')), 'IPv4 -j ACCEPT'],
     ['metadata.name', setSlice((s) => (s.metadata.name = 'Svc_ABC')), 'Svc_ABC'],
+    ['endpoints', setSlice((s) => ((s as Record<string, unknown>)['endpoints'] = 'all')), 'all'],
   ])('%s = %j', (field, mutate, printedValue) => {
-    const svc = makeService('ns', 'svc', (s) => {
-      s.spec.clusterIP = '172.30.0.10';
-      s.spec.ports = [{ name: 'http', port: 80 }];
-    });
-    const { state, problems } = buildDesiredState({ services: [svc], endpointSlices: [slice(mutate)], node: undefined }, defaultModelConfig());
-    expect(state.servicePorts.get('ns/svc:http')?.endpoints.all).toEqual([]);
+    const { endpoints, problems } = endpointsOf(mutate);
+    expect(endpoints).toEqual([]);
     expect(problems).toContainEqual(expect.objectContaining({ severity: 'error', kind: 'EndpointSlice', name: expect.any(String), field, value: printedValue }));
+  });
+});
+
+describe('an invalid endpoint is skipped alone, the rest of its slice used', () => {
+  it.each<[string, (s: TestEndpointSlice) => void, unknown, string[]]>([
+    ['endpoints[1].addresses[0]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = [INJECTION])), INJECTION, ['10.1.0.1:8080']],
+    ['endpoints[1].addresses[0]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = ['fd00::1'])), 'fd00::1', ['10.1.0.1:8080']],
+    ['endpoints[1].addresses[0]', setSlice((s) => ((s.endpoints[1] as { addresses: unknown[] }).addresses = [7, '10.1.0.3'])), '7', ['10.1.0.1:8080']],
+    ['endpoints[1].addresses', setSlice((s) => ((s.endpoints[1] as Record<string, unknown>)['addresses'] = '10.1.0.2')), '10.1.0.2', ['10.1.0.1:8080']],
+    ['endpoints[1].nodeName', setSlice((s) => ((s.endpoints[1] as { nodeName: string }).nodeName = 'node 2')), 'node 2', ['10.1.0.1:8080']],
+    ['endpoints[1].zone', setSlice((s) => ((s.endpoints[1] as { zone: string }).zone = 'zone\na')), 'zone\\na', ['10.1.0.1:8080']],
+    ['endpoints[0].conditions.ready', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['conditions'] = { ready: 'yes' })), 'yes', ['10.1.0.2:8080']],
+    ['endpoints[0].hints.forZones[0].name', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forZones: [{ name: 'a b' }] })), 'a b', ['10.1.0.2:8080']],
+    ['endpoints[0].hints.forNodes[0].name', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forNodes: [{ name: 'Node_1' }] })), 'Node_1', ['10.1.0.2:8080']],
+    ['endpoints[0]', setSlice((s) => ((s.endpoints as unknown[])[0] = '10.1.0.1')), '10.1.0.1', ['10.1.0.2:8080']],
+    // kube-proxy uses addresses[0] only: a bad later address is reported, the endpoint kept.
+    ['endpoints[1].addresses[1]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = ['10.1.0.2', '10.1.0.3\n'])), '10.1.0.3\\n', ['10.1.0.1:8080', '10.1.0.2:8080']],
+  ])('%s = %j', (field, mutate, printedValue, kept) => {
+    const { endpoints, problems } = endpointsOf(mutate);
+    expect(endpoints).toEqual(kept);
+    expect(problems).toEqual([expect.objectContaining({ severity: 'invalid-part', kind: 'EndpointSlice', name: 'svc-abc', field, value: printedValue })]);
+  });
+
+  it('reports every bad endpoint of a slice, each with its path, in order', () => {
+    const { endpoints, problems } = endpointsOf((s) => {
+      s.endpoints = [{ addresses: ['fd00::5'] }, { addresses: ['10.1.0.2'] }, { addresses: ['10.1.0.3'], nodeName: 'node 3' }];
+    });
+    expect(endpoints).toEqual(['10.1.0.2:8080']);
+    expect(problems.map((p) => [p.severity, p.field])).toEqual([
+      ['invalid-part', 'endpoints[0].addresses[0]'],
+      ['invalid-part', 'endpoints[2].nodeName'],
+    ]);
   });
 });
 

@@ -219,3 +219,40 @@ describe('slices kpx does not use', () => {
     expect(problems).toEqual([expect.objectContaining({ severity: 'ignored', kind: 'EndpointSlice', field })]);
   });
 });
+
+describe('a slice mixing valid and invalid endpoints (the unit skipped is the endpoint)', () => {
+  const mixed = (addressLists: readonly (readonly string[])[], addressType: 'IPv4' | 'IPv6' = 'IPv4') =>
+    webSlice('web-1', (s) => {
+      s.addressType = addressType;
+      s.ports = [{ name: 'http', port: 8080, protocol: 'TCP' }];
+      s.endpoints = addressLists.map((list) => ({ addresses: [...list] }));
+    });
+
+  it.each<[string, readonly (readonly string[])[], Partial<ModelConfig>, string[], string[]]>([
+    ['an IPv6 address between two IPv4 ones', [['10.244.1.2'], ['fd00::5'], ['10.244.1.3']], {}, ['10.244.1.2:8080', '10.244.1.3:8080'], ['endpoints[1].addresses[0]']],
+    ['an unparsable first address', [['10.244.1.2 -j DROP'], ['10.244.1.3']], {}, ['10.244.1.3:8080'], ['endpoints[0].addresses[0]']],
+    ['a bad first address before a good one: no fallback', [['fd00::5', '10.244.1.2'], ['10.244.1.3']], {}, ['10.244.1.3:8080'], ['endpoints[0].addresses[0]']],
+    ['a bad second address: endpoint kept', [['10.244.1.2', 'fd00::5'], ['10.244.1.3']], {}, ['10.244.1.2:8080', '10.244.1.3:8080'], ['endpoints[0].addresses[1]']],
+    ['only bad endpoints: the slice contributes none', [['fd00::5'], ['fd00::6']], {}, [], ['endpoints[0].addresses[0]', 'endpoints[1].addresses[0]']],
+  ])('%s', (_, addressLists, config, kept, fields) => {
+    const { state, problems } = buildDesiredState({ services: [web()], endpointSlices: [mixed(addressLists)], node: undefined }, defaultModelConfig(config));
+    expect(addresses(state.servicePorts.get('ns/web:http')?.endpoints.all ?? [])).toEqual(kept);
+    expect(problems).toEqual(fields.map((field) => expect.objectContaining({ severity: 'invalid-part', kind: 'EndpointSlice', namespace: 'ns', name: 'web-1', field })));
+  });
+
+  it('skips an IPv4 address in an IPv6 slice the same way on an IPv6 proxier', () => {
+    const service = web((svc) => (svc.spec.clusterIP = 'fd00::10'));
+    const slice = mixed([['fd00::1'], ['10.244.1.2']], 'IPv6');
+    const { state, problems } = buildDesiredState({ services: [service], endpointSlices: [slice], node: undefined }, defaultModelConfig({ ipFamily: 'IPv6' }));
+    expect(addresses(state.servicePorts.get('ns/web:http')?.endpoints.all ?? [])).toEqual(['[fd00::1]:8080']);
+    expect(problems).toEqual([expect.objectContaining({ severity: 'invalid-part', field: 'endpoints[1].addresses[0]', value: '10.244.1.2' })]);
+  });
+
+  it('reports an ignored endpoint and an invalid one of the same slice, both', () => {
+    const { problems } = buildDesiredState({ services: [web()], endpointSlices: [mixed([[], ['fd00::5'], ['10.244.1.3']])], node: undefined }, defaultModelConfig());
+    expect(problems.map((p) => [p.severity, p.field])).toEqual([
+      ['ignored', 'endpoints[0].addresses'],
+      ['invalid-part', 'endpoints[1].addresses[0]'],
+    ]);
+  });
+});

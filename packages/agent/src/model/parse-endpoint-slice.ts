@@ -1,5 +1,8 @@
 // One raw EndpointSlice → its endpoints per slice port, for this proxier's family, or
-// nothing (other family / FQDN / filtered by the selector: silently; invalid: Problems).
+// nothing (other family / FQDN / filtered by the selector: silently). The unit rejected is the
+// smallest that leaves the rest meaningful, as endpointslicecache skips one endpoint whose
+// address is not of its family: invalid metadata, addressType, ports or a non-list `endpoints`
+// reject the slice (`error` Problems); an invalid endpoint is skipped alone (`invalid-part`).
 import { indexPath, isRecord, labelValue, readArray, readString, type FieldError } from './field-reader.ts';
 import type { ModelConfig, RawObject } from './inputs.ts';
 import { isSelectedByProxy, LABEL_SERVICE_NAME } from './labels.ts';
@@ -61,7 +64,7 @@ function readSlicePorts(object: RawObject, ignored: FieldError[], errors: FieldE
   return ports;
 }
 
-function readEndpoints(object: RawObject, addressType: IPFamily, ignored: FieldError[], errors: FieldError[]): SliceEndpoint[] {
+function readEndpoints(object: RawObject, addressType: IPFamily, ignored: FieldError[], skipped: FieldError[], errors: FieldError[]): SliceEndpoint[] {
   const endpoints: SliceEndpoint[] = [];
   const entries = readArray(object, 'endpoints', '', errors);
   // Indexed, not forEach/for…of: this runs per endpoint (100k in a large cluster), mostly cold.
@@ -69,10 +72,10 @@ function readEndpoints(object: RawObject, addressType: IPFamily, ignored: FieldE
     const entry = entries[index];
     const path = indexPath('endpoints', index);
     if (!isRecord(entry)) {
-      errors.push({ field: path, value: entry, reason: 'must be an object' });
+      skipped.push({ field: path, value: entry, reason: 'must be an object' });
       continue;
     }
-    const endpoint = readSliceEndpoint(entry, path, addressType, ignored, errors);
+    const endpoint = readSliceEndpoint(entry, path, addressType, ignored, skipped);
     if (endpoint !== undefined) endpoints.push(endpoint);
   }
   return endpoints;
@@ -95,8 +98,9 @@ export function parseEndpointSlice(raw: unknown, config: SliceParseConfig): Slic
   if (addressType !== config.ipFamily) return SKIPPED_SILENTLY;
 
   const ignored: FieldError[] = [];
+  const skipped: FieldError[] = [];
   const ports = readSlicePorts(raw, ignored, errors);
-  const endpoints = readEndpoints(raw, config.ipFamily, ignored, errors);
+  const endpoints = readEndpoints(raw, config.ipFamily, ignored, skipped, errors);
   if (errors.length > 0) return rejected(ref, errors);
   const serviceName = labelValue(labels, LABEL_SERVICE_NAME) ?? '';
   if (serviceName === '') {
@@ -104,6 +108,7 @@ export function parseEndpointSlice(raw: unknown, config: SliceParseConfig): Slic
     ignored.unshift({ field, value: undefined, reason: 'slice without a service name label is ignored' });
   }
   const problems = ignored.map((error) => makeProblem('ignored', ref, error));
+  for (const error of skipped) problems.push(makeProblem('invalid-part', ref, error));
   if (serviceName === '') return { slice: undefined, problems };
   const slice: ParsedSlice = Object.freeze({
     key: `${ref.namespace}/${ref.name}`,

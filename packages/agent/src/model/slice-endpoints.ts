@@ -1,5 +1,6 @@
 // spec of one EndpointSlice endpoint, validated (addresses, conditions, topology), as
 // endpointslicecache reads it: ready nil = true, serving nil = true, terminating nil = false.
+// An invalid endpoint is the unit skipped: the rest of its slice is used.
 import { childPath, indexPath, isRecord, readArray, readBoolean, readRecord, readString, type FieldError } from './field-reader.ts';
 import type { RawObject } from './inputs.ts';
 import type { IPFamily } from './types.ts';
@@ -42,43 +43,59 @@ function readHintNames(hints: RawObject | undefined, key: string, path: string, 
   return names.size === 0 ? NO_HINTS : Object.freeze([...names].sort());
 }
 
-function readAddress(entry: RawObject, path: string, addressType: IPFamily, errors: FieldError[]): string | undefined {
-  const addresses = readArray(entry, 'addresses', path, errors);
-  let first: string | undefined;
+/** addresses[0] failed: the endpoint is skipped (kube-proxy uses no other address in its place). */
+const INVALID_FIRST = Symbol('invalid first address');
+
+/**
+ * Canonical addresses[0], or undefined when there is none. Every bad address is recorded; only
+ * a bad addresses[0] (or a non-list) makes the endpoint unusable, as endpointslicecache skips an
+ * endpoint whose first address is not of the proxier's family and never reads the others.
+ */
+function readAddress(entry: RawObject, path: string, addressType: IPFamily, skipped: FieldError[]): string | undefined | typeof INVALID_FIRST {
+  const before = skipped.length;
+  const addresses = readArray(entry, 'addresses', path, skipped);
+  if (skipped.length > before) return INVALID_FIRST;
+  let first: string | typeof INVALID_FIRST | undefined;
   for (let index = 0; index < addresses.length; index++) {
     const address = addresses[index];
     const parsed = typeof address === 'string' ? parseIP(address) : { error: 'must be a string' };
     const reason = !isParsedIP(parsed) ? parsed.error : parsed.family !== addressType ? `must be an ${addressType} address (the slice's addressType)` : undefined;
-    if (reason !== undefined) errors.push({ field: indexPath(childPath(path, 'addresses'), index), value: address, reason });
-    else if (index === 0 && isParsedIP(parsed)) first = parsed.ip;
+    if (reason !== undefined) skipped.push({ field: indexPath(childPath(path, 'addresses'), index), value: address, reason });
+    if (index === 0) first = isParsedIP(parsed) && reason === undefined ? parsed.ip : INVALID_FIRST;
   }
   return first;
 }
 
-/** Undefined (after recording why in `ignored`) for an endpoint without addresses. */
+/**
+ * One endpoint, or undefined when it cannot be used: without addresses (recorded in `ignored`)
+ * or invalid (every bad field recorded in `skipped`). A bad address after the first is recorded
+ * but the endpoint is kept: kube-proxy never uses it.
+ */
 export function readSliceEndpoint(
   entry: RawObject,
   path: string,
   addressType: IPFamily,
   ignored: FieldError[],
-  errors: FieldError[],
+  skipped: FieldError[],
 ): SliceEndpoint | undefined {
-  const ip = readAddress(entry, path, addressType, errors);
+  const ip = readAddress(entry, path, addressType, skipped);
+  const before = skipped.length;
   const conditionsPath = childPath(path, 'conditions');
-  const conditions = readRecord(entry, 'conditions', path, errors);
-  const ready = readBoolean(conditions, 'ready', conditionsPath, errors) ?? true;
-  const serving = readBoolean(conditions, 'serving', conditionsPath, errors) ?? true;
-  const terminating = readBoolean(conditions, 'terminating', conditionsPath, errors) ?? false;
-  const nodeName = readString(entry, 'nodeName', path, errors);
+  const conditions = readRecord(entry, 'conditions', path, skipped);
+  const ready = readBoolean(conditions, 'ready', conditionsPath, skipped) ?? true;
+  const serving = readBoolean(conditions, 'serving', conditionsPath, skipped) ?? true;
+  const terminating = readBoolean(conditions, 'terminating', conditionsPath, skipped) ?? false;
+  const nodeName = readString(entry, 'nodeName', path, skipped);
   if (nodeName !== undefined && !isDNS1123Subdomain(nodeName)) {
-    errors.push({ field: childPath(path, 'nodeName'), value: nodeName, reason: 'must be a DNS-1123 subdomain' });
+    skipped.push({ field: childPath(path, 'nodeName'), value: nodeName, reason: 'must be a DNS-1123 subdomain' });
   }
-  const zone = readString(entry, 'zone', path, errors);
-  if (zone !== undefined && !isLabelValue(zone)) errors.push({ field: childPath(path, 'zone'), value: zone, reason: 'must be a label value' });
-  const hints = readRecord(entry, 'hints', path, errors);
+  const zone = readString(entry, 'zone', path, skipped);
+  if (zone !== undefined && !isLabelValue(zone)) skipped.push({ field: childPath(path, 'zone'), value: zone, reason: 'must be a label value' });
+  const hints = readRecord(entry, 'hints', path, skipped);
   const hintsPath = hints === undefined ? '' : childPath(path, 'hints');
-  const zoneHints = hints === undefined ? NO_HINTS : readHintNames(hints, 'forZones', hintsPath, isLabelValue, errors);
-  const nodeHints = hints === undefined ? NO_HINTS : readHintNames(hints, 'forNodes', hintsPath, isDNS1123Subdomain, errors);
+  const zoneHints = hints === undefined ? NO_HINTS : readHintNames(hints, 'forZones', hintsPath, isLabelValue, skipped);
+  const nodeHints = hints === undefined ? NO_HINTS : readHintNames(hints, 'forNodes', hintsPath, isDNS1123Subdomain, skipped);
+  if (ip === INVALID_FIRST || skipped.length > before) return undefined;
   if (ip === undefined) {
     ignored.push({ field: childPath(path, 'addresses'), value: entry['addresses'], reason: 'endpoint without addresses is ignored' });
     return undefined;

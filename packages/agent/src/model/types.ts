@@ -100,11 +100,13 @@ export type ObjectKind = 'Service' | 'EndpointSlice' | 'Node';
 
 /**
  * Something wrong with, or deliberately ignored in, one input object.
- * `error`: the object was invalid and skipped whole. `ignored`: a valid part kpx does not
- * serve (e.g. the other IP family of a dual-stack service); the rest was used.
+ * `error`: the object was invalid and skipped whole. `invalid-part`: an invalid part (one
+ * endpoint of a slice, or an unused address of one, named by `field`) was skipped; the rest was
+ * used. `ignored`: a valid part kpx does not serve (e.g. the other IP family of a dual-stack
+ * service); the rest was used.
  */
 export interface Problem {
-  readonly severity: 'error' | 'ignored';
+  readonly severity: 'error' | 'invalid-part' | 'ignored';
   readonly kind: ObjectKind;
   readonly namespace: string;
   readonly name: string;
