@@ -5,6 +5,7 @@ import type { RawObject } from '../model/inputs.ts';
 import type { BackoffOptions, Rng } from './backoff.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { ResourceSelectors } from './selectors.ts';
+import type { DecodeReason } from './watch-decoder.ts';
 import type { WatchClock } from './watch-clock.ts';
 
 export type ResourceName = 'services' | 'endpointslices' | 'node';
@@ -43,10 +44,19 @@ export type ListWatchEventType =
   | 'decode-error'
   | 'error-event';
 
+/**
+ * Why an event or listed object was dropped (label `reason` of kpx_watch_decode_errors_total):
+ * an undecodable line, an event without a kind or of another kind than the watch's, one
+ * without name or resourceVersion, or a listed item without a name.
+ */
+export type DropReason = DecodeReason | 'no-kind' | 'wrong-kind' | 'no-name-or-version' | 'listed-without-name';
+
 export interface ListWatchEvent {
   readonly resource: ResourceName;
   readonly type: ListWatchEventType;
   readonly error?: unknown;
+  /** Set on every 'decode-error'. */
+  readonly reason?: DropReason;
 }
 
 /** Where the loop delivers objects; called synchronously, must not throw. */

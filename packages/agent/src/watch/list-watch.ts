@@ -20,7 +20,7 @@
 //   - one AbortSignal ends everything: sleeps, requests and sockets; the loop never throws.
 import { createBackoff } from './backoff.ts';
 import { listAll } from './list-pages.ts';
-import type { ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
+import type { DropReason, ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
 import { sleep } from './watch-clock.ts';
 import { watchOnce } from './watch-once.ts';
 
@@ -33,9 +33,9 @@ export async function runListWatch(
   signal: AbortSignal,
 ): Promise<void> {
   const backoff = createBackoff(timing.backoff, deps.rng);
-  const report = (type: ListWatchEventType, error?: unknown): void => {
-    if (error !== undefined) deps.log.warn({ resource: resource.name, event: type, err: error }, 'list/watch trouble');
-    deps.onEvent(error === undefined ? { resource: resource.name, type } : { resource: resource.name, type, error });
+  const report = (type: ListWatchEventType, error?: unknown, reason?: DropReason): void => {
+    if (error !== undefined) deps.log.warn({ resource: resource.name, event: type, reason, err: error }, 'list/watch trouble');
+    deps.onEvent({ resource: resource.name, type, ...(error === undefined ? {} : { error }), ...(reason === undefined ? {} : { reason }) });
   };
   let resourceVersion: string | undefined;
   while (!signal.aborted) {

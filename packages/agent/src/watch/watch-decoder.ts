@@ -53,10 +53,13 @@ export function createWatchDecoder(maxLineBytes: number = MAX_LINE_BYTES): Watch
   let held: Buffer[] = [];
   let heldBytes = 0;
   let isSkipping = false;
-  const release = (): Buffer => {
-    const line = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
+  const drop = (): void => {
     held = [];
     heldBytes = 0;
+  };
+  const release = (): Buffer => {
+    const line = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
+    drop();
     return line;
   };
   const hold = (piece: Buffer, out: (DecodedEvent | DecodeFailure)[]): void => {
@@ -67,7 +70,7 @@ export function createWatchDecoder(maxLineBytes: number = MAX_LINE_BYTES): Watch
       return;
     }
     out.push(failure('line-too-long', excerptOf([...held, piece])));
-    release();
+    drop();
     isSkipping = true;
   };
   return {
