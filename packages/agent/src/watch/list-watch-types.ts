@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { RawObject } from '../model/inputs.ts';
 import type { BackoffOptions, Rng } from './backoff.ts';
 import type { KubeClient } from './kube-client.ts';
+import type { PauseEnd } from './outage-pacer.ts';
 import type { ResourceSelectors } from './selectors.ts';
 import type { DecodeReason } from './watch-decoder.ts';
 import type { WatchClock } from './watch-clock.ts';
@@ -31,6 +32,8 @@ export interface ListWatchTiming {
   /** A watch open this long (or that delivered anything) counts as healthy and resets the backoff. */
   readonly healthyWatchMs: number;
   readonly backoff: BackoffOptions;
+  /** During an API server outage, the loops' shared probe runs at most this far apart (outage-pacer.ts). */
+  readonly outageProbeMs?: number;
 }
 
 export type ListWatchEventType =
@@ -72,4 +75,6 @@ export interface ListWatchDeps {
   readonly rng: Rng;
   readonly log: Logger;
   readonly onEvent: (event: ListWatchEvent) => void;
+  /** Waits before a retry; without it, the loop sleeps its own backoff. */
+  readonly pause?: (backoffMs: number, signal: AbortSignal) => Promise<PauseEnd>;
 }

@@ -37,6 +37,12 @@ export async function runListWatch(
     if (error !== undefined) deps.log.warn({ resource: resource.name, event: type, reason, err: error }, 'list/watch trouble');
     deps.onEvent({ resource: resource.name, type, ...(error === undefined ? {} : { error }), ...(reason === undefined ? {} : { reason }) });
   };
+  const pause = async (): Promise<void> => {
+    const delayMs = backoff.next();
+    const end = deps.pause === undefined ? (await sleep(deps.clock, delayMs, signal), 'slept') : await deps.pause(delayMs, signal);
+    // Another loop reached the API again after an outage: this one starts afresh too.
+    if (end === 'recovered') backoff.reset();
+  };
   let resourceVersion: string | undefined;
   while (!signal.aborted) {
     if (resourceVersion === undefined) {
@@ -49,7 +55,7 @@ export async function runListWatch(
       } catch (error) {
         if (signal.aborted) return;
         report('list-failed', error);
-        await sleep(deps.clock, backoff.next(), signal);
+        await pause();
         continue;
       }
     }
@@ -61,11 +67,11 @@ export async function runListWatch(
       resourceVersion = undefined;
       report('relist');
       // The first 410 relists at once; repeated ones without a healthy watch back off.
-      const delayMs = backoff.next();
-      if (backoff.failures > 1) await sleep(deps.clock, delayMs, signal);
+      if (backoff.failures > 0) await pause();
+      else backoff.next();
       continue;
     }
     if (outcome.end === 'closed' && outcome.isHealthy) continue;
-    await sleep(deps.clock, backoff.next(), signal);
+    await pause();
   }
 }
