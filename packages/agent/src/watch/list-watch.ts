@@ -40,8 +40,9 @@ export async function runListWatch(
   const pause = async (): Promise<void> => {
     const delayMs = backoff.next();
     const end = deps.pause === undefined ? (await sleep(deps.clock, delayMs, signal), 'slept') : await deps.pause(delayMs, signal);
-    // Another loop reached the API again after an outage: this one starts afresh too.
-    if (end === 'recovered') backoff.reset();
+    // During an outage the pacer sets the pace; once it ends (this loop's probe or another's
+    // answered), the loop starts afresh rather than sleep a delay grown while the API was away.
+    if (end !== 'slept') backoff.reset();
   };
   let resourceVersion: string | undefined;
   while (!signal.aborted) {
