@@ -66,6 +66,7 @@ const IPTABLES_ONLY: [string, string, string][] = [
 const KPX: [string, string][] = [
   ['kpx_mode', 'gauge'],
   ['kpx_watch_restarts_total', 'counter'],
+  ['kpx_watch_decode_errors_total', 'counter'],
   ['kpx_invalid_objects_skipped_total', 'counter'],
   ['kpx_apply_retries_total', 'counter'],
 ];
@@ -88,6 +89,7 @@ function exercise(metrics: ProxyMetrics): void {
   metrics.countHealthProbe('healthz', 503);
   metrics.countHealthProbe('livez', 200);
   metrics.countWatchRestart('services');
+  metrics.countWatchDecodeError('endpointslices', 'wrong-kind');
   metrics.countInvalidObjectsSkipped('Service', 2);
   metrics.countApplyRetry('IPv4');
 }
@@ -184,6 +186,7 @@ describe('metrics over HTTP', () => {
     expect(v('kubeproxy_proxy_healthz_total', { code: '503' })).toBe(1);
     expect(v('kubeproxy_proxy_livez_total', { code: '200' })).toBe(1);
     expect(v('kpx_watch_restarts_total', { resource: 'services' })).toBe(1);
+    expect(v('kpx_watch_decode_errors_total', { resource: 'endpointslices', reason: 'wrong-kind' })).toBe(1);
     expect(v('kpx_invalid_objects_skipped_total', { kind: 'Service' })).toBe(2);
     expect(v('kpx_apply_retries_total', v4)).toBe(1);
   });

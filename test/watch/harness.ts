@@ -29,6 +29,8 @@ export interface Harness {
   readonly watching: Watching;
   readonly snapshots: Snapshot[];
   readonly observations: Observation[];
+  /** Requests the watch layer has sent (each GET, refused ones included). */
+  readonly requests: { count: number };
   /** Resolves with the first snapshot (from index `from` on) that satisfies `predicate`. */
   waitForSnapshot(predicate: (snapshot: Snapshot) => boolean, options?: { from?: number; timeoutMs?: number }): Promise<Snapshot>;
   countEvents(type: ListWatchEvent['type'], resource?: ListWatchEvent['resource']): number;
@@ -43,8 +45,10 @@ export async function startHarness(
   const snapshots: Snapshot[] = [];
   const observations: Observation[] = [];
   const waiters = new Set<() => void>();
+  const inner = createKubeClient({ masterUrl: server.url });
+  const requests = { count: 0 };
   const watching = startWatching({
-    client: createKubeClient({ masterUrl: server.url }),
+    client: { server: inner.server, get: (path, signal) => ((requests.count += 1), inner.get(path, signal)) },
     nodeName: NODE_NAME,
     coalesceMs: 5,
     ...watchOptions,
@@ -61,6 +65,7 @@ export async function startHarness(
     watching,
     snapshots,
     observations,
+    requests,
     waitForSnapshot(predicate, { from = 0, timeoutMs = 10_000 } = {}) {
       return new Promise((resolve, reject) => {
         const check = (): void => {

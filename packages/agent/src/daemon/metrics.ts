@@ -85,6 +85,8 @@ function createKpxMetrics() {
   return {
     mode: gauge('kpx_mode', 'The proxy mode kpx runs in (value 1)', ['mode']),
     watchRestarts: counter('kpx_watch_restarts_total', 'List/watch loops restarted after a failure or an expired resourceVersion', ['resource']),
+    watchDecodeErrors: counter(
+      'kpx_watch_decode_errors_total', 'Watch events and listed objects dropped: undecodable, of another kind, or without name or resourceVersion', ['resource', 'reason']),
     invalidObjectsSkipped: counter('kpx_invalid_objects_skipped_total', 'Invalid API objects skipped whole, counted once per object version', ['kind']),
     applyRetries: counter('kpx_apply_retries_total', 'Syncs retried after a failed apply', FAMILY),
     // Upstream counts nothing for its platformCleanup (only the iptables restores inside it).
@@ -138,6 +140,8 @@ export interface ProxyMetrics {
   observeConntrackReconcile(ipFamily: IPFamily, run: { readonly durationSeconds: number; readonly deletedEntries: number }): void;
   countHealthProbe(probe: HealthProbe, statusCode: number): void;
   countWatchRestart(resource: string): void;
+  /** A watch event or listed object dropped, and why (a DropReason). */
+  countWatchDecodeError(resource: string, reason: string): void;
   countInvalidObjectsSkipped(kind: string, count: number): void;
   countApplyRetry(ipFamily: IPFamily): void;
   /** A step of `mode`'s leftover cleanup failed (at the start of another mode). */
@@ -204,6 +208,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
     },
     countHealthProbe: (probe, statusCode) => (probe === 'healthz' ? m.healthzTotal : m.livezTotal).inc({ code: String(statusCode) }),
     countWatchRestart: (resource) => kpx.watchRestarts.inc({ resource }),
+    countWatchDecodeError: (resource, reason) => kpx.watchDecodeErrors.inc({ resource, reason }),
     countInvalidObjectsSkipped: (kind, count) => kpx.invalidObjectsSkipped.inc({ kind }, count),
     countApplyRetry: (ipFamily) => kpx.applyRetries.inc({ ip_family: ipFamily }),
     countLeftoverCleanupFailure: (mode) => kpx.leftoverCleanupFailures.inc({ mode }),

@@ -119,7 +119,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
       nodeName,
       serviceProxyName: options.serviceProxyName,
       log,
-      onEvent: (event) => countWatchRestart(metrics, event),
+      onEvent: (event) => countWatchEvent(metrics, event),
       onSnapshot: (snapshot) => {
         latest = snapshot;
         if (parts.proxier === undefined || parts.runner === undefined) {
@@ -170,8 +170,9 @@ async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () 
 
 const RESTART_EVENTS = new Set<ListWatchEvent['type']>(['list-failed', 'relist', 'watch-failed', 'watch-stalled']);
 
-function countWatchRestart(metrics: ProxyMetrics, event: ListWatchEvent): void {
+function countWatchEvent(metrics: ProxyMetrics, event: ListWatchEvent): void {
   if (RESTART_EVENTS.has(event.type)) metrics.countWatchRestart(event.resource);
+  if (event.type === 'decode-error') metrics.countWatchDecodeError(event.resource, event.reason ?? 'unknown');
 }
 
 /** Everything but the rules: the dataplane is closed, never cleaned up. */

@@ -25,7 +25,9 @@ export async function listAll(deps: ListWatchDeps, resource: ResourceDescriptor,
       const object: RawObject = { apiVersion: resource.apiVersion, kind: resource.kind, ...item };
       const key = objectKey(object);
       if (key === undefined) {
-        deps.onEvent({ resource: resource.name, type: 'decode-error', error: new Error('listed object without a name') });
+        const error = new Error('listed object without a name');
+        deps.log.warn({ resource: resource.name, event: 'decode-error', reason: 'listed-without-name', err: error }, 'list/watch trouble');
+        deps.onEvent({ resource: resource.name, type: 'decode-error', error, reason: 'listed-without-name' });
         continue;
       }
       objects.set(key, object);

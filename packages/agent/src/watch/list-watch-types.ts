@@ -4,7 +4,9 @@ import type { Logger } from '../log.ts';
 import type { RawObject } from '../model/inputs.ts';
 import type { BackoffOptions, Rng } from './backoff.ts';
 import type { KubeClient } from './kube-client.ts';
+import type { PauseEnd } from './outage-pacer.ts';
 import type { ResourceSelectors } from './selectors.ts';
+import type { DecodeReason } from './watch-decoder.ts';
 import type { WatchClock } from './watch-clock.ts';
 
 export type ResourceName = 'services' | 'endpointslices' | 'node';
@@ -30,6 +32,8 @@ export interface ListWatchTiming {
   /** A watch open this long (or that delivered anything) counts as healthy and resets the backoff. */
   readonly healthyWatchMs: number;
   readonly backoff: BackoffOptions;
+  /** During an API server outage, the loops' shared probe runs at most this far apart (outage-pacer.ts). */
+  readonly outageProbeMs?: number;
 }
 
 export type ListWatchEventType =
@@ -43,10 +47,19 @@ export type ListWatchEventType =
   | 'decode-error'
   | 'error-event';
 
+/**
+ * Why an event or listed object was dropped (label `reason` of kpx_watch_decode_errors_total):
+ * an undecodable line, an event without a kind or of another kind than the watch's, one
+ * without name or resourceVersion, or a listed item without a name.
+ */
+export type DropReason = DecodeReason | 'no-kind' | 'wrong-kind' | 'no-name-or-version' | 'listed-without-name';
+
 export interface ListWatchEvent {
   readonly resource: ResourceName;
   readonly type: ListWatchEventType;
   readonly error?: unknown;
+  /** Set on every 'decode-error'. */
+  readonly reason?: DropReason;
 }
 
 /** Where the loop delivers objects; called synchronously, must not throw. */
@@ -62,4 +75,6 @@ export interface ListWatchDeps {
   readonly rng: Rng;
   readonly log: Logger;
   readonly onEvent: (event: ListWatchEvent) => void;
+  /** Waits before a retry; without it, the loop sleeps its own backoff. */
+  readonly pause?: (backoffMs: number, signal: AbortSignal) => Promise<PauseEnd>;
 }

@@ -42,7 +42,7 @@ function openWatch(lines: readonly string[]): Reply {
 }
 
 function svc(name: string, resourceVersion: string): Record<string, unknown> {
-  return { metadata: { namespace: 'ns', name, resourceVersion } };
+  return { kind: 'Service', apiVersion: 'v1', metadata: { namespace: 'ns', name, resourceVersion } };
 }
 
 function event(type: string, object: unknown): string {
@@ -68,7 +68,7 @@ async function run(replies: Reply[]): Promise<{ paths: string[]; calls: string[]
     },
   };
   const onEvent = (e: ListWatchEvent): void => {
-    events.push(e.type);
+    events.push(e.reason === undefined ? e.type : `${e.type}:${e.reason}`);
   };
   await runListWatch(
     { client, clock: realWatchClock, rng: () => 0.5, log: silentLogger(), onEvent },
@@ -88,7 +88,7 @@ describe('runListWatch', () => {
     const result = await run([
       reply(200, { metadata: { resourceVersion: '10', continue: 'page2' }, items: [svc('a', '3'), svc('b', '4')] }),
       reply(200, { metadata: { resourceVersion: '10' }, items: [svc('c', '5')] }),
-      openWatch([event('ADDED', svc('d', '11')), event('BOOKMARK', { metadata: { resourceVersion: '15' } }), event('ERROR', { kind: 'Status', code: 410, reason: 'Expired' })]),
+      openWatch([event('ADDED', svc('d', '11')), event('BOOKMARK', { kind: 'Service', apiVersion: 'v1', metadata: { resourceVersion: '15' } }), event('ERROR', { kind: 'Status', code: 410, reason: 'Expired' })]),
       reply(200, { metadata: { resourceVersion: '20' }, items: [svc('a', '3')] }),
     ]);
     expect(result.paths).toEqual([
@@ -113,9 +113,29 @@ describe('runListWatch', () => {
     ]);
     expect(result.paths.map((path) => /resourceVersion=(\d+)/.exec(path)?.[1] ?? 'list')).toEqual(['list', '10', '11', '12', '12', '12', 'list']);
     expect(result.events).toEqual([
-      'listed', 'watch-opened', 'decode-error', 'watch-opened', 'error-event', 'watch-failed', 'watch-opened', 'watch-stalled', 'relist',
+      'listed', 'watch-opened', 'decode-error:not-json', 'watch-opened', 'error-event', 'watch-failed', 'watch-opened', 'watch-stalled', 'relist',
     ]);
     expect(result.calls).toEqual(['replaced ', 'ADDED {"namespace":"ns","name":"a","resourceVersion":"11"}', 'MODIFIED {"namespace":"ns","name":"a","resourceVersion":"12"}']);
+  });
+
+  it('skips an object of another kind with its reason, and re-watches after one without a kind or a version', async () => {
+    const meta = (name: string, resourceVersion?: string): Record<string, unknown> => ({ namespace: 'ns', name, ...(resourceVersion === undefined ? {} : { resourceVersion }) });
+    const result = await run([
+      reply(200, { metadata: { resourceVersion: '10' }, items: [{ metadata: { namespace: 'ns' } }] }),
+      openWatch([
+        event('ADDED', { kind: 'ConfigMap', apiVersion: 'v1', metadata: meta('cm', '11') }),
+        event('ADDED', { kind: 'Service', apiVersion: 'discovery.k8s.io/v1', metadata: meta('odd', '12') }),
+        event('ADDED', svc('a', '13')),
+        event('MODIFIED', { metadata: meta('a', '14') }),
+      ]),
+      openWatch([event('ADDED', { kind: 'Service', apiVersion: 'v1', metadata: meta('b') })]),
+    ]);
+    expect(result.events).toEqual([
+      'decode-error:listed-without-name', 'listed', 'watch-opened', 'decode-error:wrong-kind', 'decode-error:wrong-kind', 'decode-error:no-kind',
+      'watch-opened', 'decode-error:no-name-or-version',
+    ]);
+    expect(result.calls).toEqual(['replaced ', 'ADDED {"namespace":"ns","name":"a","resourceVersion":"13"}']);
+    expect(result.paths.map((path) => /resourceVersion=(\d+)/.exec(path)?.[1] ?? 'list')).toEqual(['list', '10', '13', '13']);
   });
 
   it('treats a list without a resourceVersion or items as a failure', async () => {

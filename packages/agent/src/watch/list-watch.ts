@@ -20,7 +20,7 @@
 //   - one AbortSignal ends everything: sleeps, requests and sockets; the loop never throws.
 import { createBackoff } from './backoff.ts';
 import { listAll } from './list-pages.ts';
-import type { ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
+import type { DropReason, ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
 import { sleep } from './watch-clock.ts';
 import { watchOnce } from './watch-once.ts';
 
@@ -33,9 +33,16 @@ export async function runListWatch(
   signal: AbortSignal,
 ): Promise<void> {
   const backoff = createBackoff(timing.backoff, deps.rng);
-  const report = (type: ListWatchEventType, error?: unknown): void => {
-    if (error !== undefined) deps.log.warn({ resource: resource.name, event: type, err: error }, 'list/watch trouble');
-    deps.onEvent(error === undefined ? { resource: resource.name, type } : { resource: resource.name, type, error });
+  const report = (type: ListWatchEventType, error?: unknown, reason?: DropReason): void => {
+    if (error !== undefined) deps.log.warn({ resource: resource.name, event: type, reason, err: error }, 'list/watch trouble');
+    deps.onEvent({ resource: resource.name, type, ...(error === undefined ? {} : { error }), ...(reason === undefined ? {} : { reason }) });
+  };
+  const pause = async (): Promise<void> => {
+    const delayMs = backoff.next();
+    const end = deps.pause === undefined ? (await sleep(deps.clock, delayMs, signal), 'slept') : await deps.pause(delayMs, signal);
+    // During an outage the pacer sets the pace; once it ends (this loop's probe or another's
+    // answered), the loop starts afresh rather than sleep a delay grown while the API was away.
+    if (end !== 'slept') backoff.reset();
   };
   let resourceVersion: string | undefined;
   while (!signal.aborted) {
@@ -49,7 +56,7 @@ export async function runListWatch(
       } catch (error) {
         if (signal.aborted) return;
         report('list-failed', error);
-        await sleep(deps.clock, backoff.next(), signal);
+        await pause();
         continue;
       }
     }
@@ -61,11 +68,11 @@ export async function runListWatch(
       resourceVersion = undefined;
       report('relist');
       // The first 410 relists at once; repeated ones without a healthy watch back off.
-      const delayMs = backoff.next();
-      if (backoff.failures > 1) await sleep(deps.clock, delayMs, signal);
+      if (backoff.failures > 0) await pause();
+      else backoff.next();
       continue;
     }
     if (outcome.end === 'closed' && outcome.isHealthy) continue;
-    await sleep(deps.clock, backoff.next(), signal);
+    await pause();
   }
 }

@@ -3,7 +3,7 @@
 // ended and the last version it got to; the loop decides what comes next.
 import { isKpxError } from '../errors.ts';
 import { isExpired, parseStatus, responseError, statusToError } from './api-response.ts';
-import type { ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
+import type { DropReason, ListWatchDeps, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceDescriptor } from './list-watch-types.ts';
 import { objectKey, resourceVersionOf } from './object-cache.ts';
 import { watchPath } from './request-paths.ts';
 import { createWatchDecoder, type DecodeFailure, type DecodedEvent } from './watch-decoder.ts';
@@ -18,7 +18,7 @@ export interface WatchOutcome {
   readonly isHealthy: boolean;
 }
 
-export type Report = (type: ListWatchEventType, error?: unknown) => void;
+export type Report = (type: ListWatchEventType, error?: unknown, reason?: DropReason) => void;
 
 export async function watchOnce(
   deps: ListWatchDeps,
@@ -99,7 +99,7 @@ function handleItem(
   report: Report,
 ): WatchEnd | undefined {
   if (item.type === 'DECODE_FAILURE') {
-    report('decode-error', new Error(`${item.reason}: ${item.excerpt}`));
+    report('decode-error', new Error(`${item.reason}: ${item.excerpt}`), item.reason);
     return 'decode-error';
   }
   if (item.type === 'ERROR') {
@@ -108,10 +108,20 @@ function handleItem(
     report('error-event', statusToError(status, { resource: resource.name, resourceVersion: progress.resourceVersion }));
     return 'failed';
   }
+  const { kind, apiVersion } = item.object;
+  if (typeof kind !== 'string') {
+    report('decode-error', new Error(`${item.type} event for an object without a kind`), 'no-kind');
+    return 'decode-error';
+  }
+  if (kind !== resource.kind || (apiVersion !== undefined && apiVersion !== resource.apiVersion)) {
+    // As client-go's reflector does with an object of an unexpected type: skip it, keep watching.
+    report('decode-error', new Error(`${item.type} event for a ${String(apiVersion)} ${kind} in the ${resource.kind} watch`), 'wrong-kind');
+    return undefined;
+  }
   const version = resourceVersionOf(item.object);
   if (item.type !== 'BOOKMARK') {
     if (objectKey(item.object) === undefined || version === undefined) {
-      report('decode-error', new Error(`${item.type} event for an object without name or resourceVersion`));
+      report('decode-error', new Error(`${item.type} event for an object without name or resourceVersion`), 'no-name-or-version');
       return 'decode-error';
     }
     sink.applied(item.type, item.object);

@@ -1,5 +1,6 @@
 // The watch layer's entry point: Services, EndpointSlices and the own Node, each in its
-// own list/watch loop (list-watch.ts), feeding caches and a change tracker. Snapshots come
+// own list/watch loop (list-watch.ts), paced as one through an API server outage
+// (outage-pacer.ts), feeding caches and a change tracker. Snapshots come
 // out once Services and EndpointSlices have both listed (kube-proxy's "synced" gate), one
 // per burst of changes (snapshot-stream.ts). The gate also waits for the Node's first list,
 // up to `nodeWaitMs`, as kube-proxy waits for its Node at startup, so the first snapshot
@@ -13,6 +14,7 @@ import { createChangeTracker } from './change-tracker.ts';
 import type { KubeClient } from './kube-client.ts';
 import { runListWatch } from './list-watch.ts';
 import type { ListWatchEvent, ListWatchEventType, ListWatchSink, ListWatchTiming, ResourceName } from './list-watch-types.ts';
+import { createOutagePacer, DEFAULT_OUTAGE_PROBE_MS } from './outage-pacer.ts';
 import { createObjectCache, type ObjectCache, type ObjectChange } from './object-cache.ts';
 import { isValidLabelValue } from './selectors.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -132,8 +134,17 @@ export function startWatching(options: WatchOptions): Watching {
     endpointslices: makeSink(caches.endpointslices, (change) => tracker.endpointSliceChanged(change, clock.now()), () => (listed.endpointslices = true), stream.notify),
     node: makeSink(caches.node, () => tracker.otherChanged(), () => (listed.node = true), stream.notify),
   };
-  const deps = { client: options.client, clock, rng: options.rng ?? Math.random, log, onEvent };
-  const loops = Object.values(watchedResources(options.nodeName, serviceProxyName)).map((resource) =>
+  const resources = Object.values(watchedResources(options.nodeName, serviceProxyName));
+  const pacer = createOutagePacer({
+    inner: options.client,
+    clock,
+    backoff: timing.backoff,
+    probeIntervalMs: timing.outageProbeMs ?? DEFAULT_OUTAGE_PROBE_MS,
+    loops: resources.length,
+    stopping: stopping.signal,
+  });
+  const deps = { client: pacer.client, clock, rng: options.rng ?? Math.random, log, onEvent, pause: pacer.pause };
+  const loops = resources.map((resource) =>
     runListWatch(deps, resource, timing, sinks[resource.name], stopping.signal),
   );
   if (options.onSnapshot !== undefined) {
