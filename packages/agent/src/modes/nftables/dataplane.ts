@@ -2,15 +2,16 @@
 // The first full sync replaces the table (a clean takeover from kube-proxy or an older kpx);
 // later full syncs flush its rules and keep the dynamic affinity sets, deleting the objects a
 // previous plan created that this one no longer owns. Nothing here lists the whole table
-// except observe() without a name.
+// except observe() without a port (observe.ts reads only what concerns one port).
 import { isKpxError } from '../../errors.ts';
-import type { IPFamily, ServicePortName } from '../../model/types.ts';
+import type { IPFamily, ServicePort, ServicePortName } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
 import { runNftCommand, runNftTransaction } from './apply.ts';
 import { transactionText } from './format.ts';
 import { DEFAULT_TABLE, servicePortChainBase } from './names.ts';
+import { observeServicePort } from './observe.ts';
 import { assertNftName } from './nft-text.ts';
 import type { NftablesPlan, NftObject } from './plan-types.ts';
 import { TABLE_COMMENT } from './statements.ts';
@@ -70,7 +71,8 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       log.info({ table: target }, 'nftables table ready');
     },
     apply,
-    async observe(servicePortName?: ServicePortName): Promise<Observed> {
+    async observe(servicePortName?: ServicePortName, servicePort?: ServicePort): Promise<Observed> {
+      if (servicePort !== undefined) return { text: await observeServicePort(exec, family, table, servicePort) };
       const text = (await runNftCommand(exec, ['list', 'table', family, table])) ?? '';
       return { text: servicePortName === undefined ? text : filterService(text, servicePortName) };
     },
