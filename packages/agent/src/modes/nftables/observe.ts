@@ -2,11 +2,12 @@
 // `nft -j list map` of each map that can hold its elements (nft fetches only that map's
 // elements), and the chains from one `nft -t list table` (terse: no set elements printed; nft
 // 1.0.6 fetches every element for any `list chain` anyway, so one terse listing costs what one
-// chain would and serves them all). The reads run concurrently.
+// chain would and serves them all), then the clients remembered in the affinity sets those
+// chains update (`nft -j list set`). The reads of each step run concurrently.
 import type { ServicePort } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { runNftCommand } from './apply.ts';
-import { chainsFromText, elementsFromJson, formatObservedService, serviceChains, serviceReads, type ListedElement, type MapRead } from './observed-service.ts';
+import { affinitySetsOf, chainsFromText, elementsFromJson, formatObservedService, serviceChains, serviceReads, type ListedElement, type MapRead } from './observed-service.ts';
 
 interface MapResult {
   readonly map: string;
@@ -27,11 +28,17 @@ export async function observeServicePort(exec: Exec, family: 'ip' | 'ip6', table
   const [text, verdictMaps, endpointMaps] = await Promise.all([chainText, verdictResults, endpointResults]);
   if (text === undefined) return `(no table ${family} ${table})\n`;
   const verdicts = verdictMaps.flatMap((result) => result.elements ?? []);
+  const chains = serviceChains(port, verdicts, chainsFromText(text));
+  const affinity = await Promise.all(affinitySetsOf(chains).map(async (set) => {
+    const json = await runNftCommand(exec, ['-j', 'list', 'set', family, table, set]);
+    return json === undefined ? [] : elementsFromJson(set, json);
+  }));
   return formatObservedService({
     table: `${family} ${table}`,
     verdicts,
     endpoints: endpointMaps.flatMap((result) => result.elements ?? []),
-    chains: serviceChains(port, verdicts, chainsFromText(text)),
+    chains,
+    affinity: affinity.flat(),
     missingMaps: [...verdictMaps, ...endpointMaps].filter((result) => result.elements === undefined).map((result) => result.map),
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeEndpoint, makeServicePort } from '../../../../../test/helpers/state-builders.ts';
 import { serviceChainNames } from './names.ts';
-import { chainsFromText, elementsFromJson, formatObservedService, serviceChains, serviceReads } from './observed-service.ts';
+import { affinitySetsOf, chainsFromText, elementsFromJson, formatObservedService, serviceChains, serviceReads } from './observed-service.ts';
 
 const web = makeServicePort('ns1', 'web', 'http', (sp) => {
   sp.clusterIP = '10.96.0.10';
@@ -88,7 +88,7 @@ describe('one service port read back from nft output', () => {
     const endpoints = elementsFromJson('cluster-endpoints-tcp', endpointsJson, ['10.96.0.10 . 80 . ']);
     const chains = serviceChains(web, verdicts, chainsFromText(tableText));
     expect(chains.map((chain) => chain.name)).toEqual(['cluster-endpoints-tcp-1', own.external, own.nodeport, 'local-endpoints-tcp-1']);
-    expect(formatObservedService({ table: 'ip kube-proxy', verdicts, endpoints, chains, missingMaps: [] })).toBe(
+    expect(formatObservedService({ table: 'ip kube-proxy', verdicts, endpoints, chains, affinity: [], missingMaps: [] })).toBe(
       [
         'table ip kube-proxy, verdict map elements:',
         '  service-ips: 10.96.0.10 . tcp . 80 : goto cluster-endpoints-tcp-1',
@@ -115,8 +115,20 @@ describe('one service port read back from nft output', () => {
     );
   });
 
+  it('lists the clients an affinity set remembers, with the seconds they have left', () => {
+    const chains = [{ name: 'endpoint-X', rules: ['update @affinity-X { ip saddr }', 'meta l4proto tcp dnat to 10.244.1.5:8080'] }];
+    expect(affinitySetsOf(chains)).toEqual(['affinity-X']);
+    const json = JSON.stringify({ nftables: [{ set: { name: 'affinity-X', elem: [{ elem: { val: '10.0.0.9', expires: 59 } }] } }] });
+    const affinity = elementsFromJson('affinity-X', json);
+    expect(formatObservedService({ table: 'ip kube-proxy', verdicts: [], endpoints: [], chains: [], affinity, missingMaps: [] }).split('\n').slice(-3)).toEqual([
+      'affinity clients:',
+      '  affinity-X: 10.0.0.9 expires 59s',
+      '',
+    ]);
+  });
+
   it('says what is missing: no element, no chain, a map the table lacks', () => {
-    expect(formatObservedService({ table: 'ip kpx', verdicts: [], endpoints: [], chains: [], missingMaps: ['service-ips'] })).toBe(
+    expect(formatObservedService({ table: 'ip kpx', verdicts: [], endpoints: [], chains: [], affinity: [], missingMaps: ['service-ips'] })).toBe(
       'table ip kpx, verdict map elements:\n  (none)\nendpoint map elements:\n  (none)\nchains:\n  (none)\nmaps missing from the table: service-ips\n',
     );
   });

@@ -33,6 +33,8 @@ export interface ListedElement {
   readonly value: string | undefined;
   readonly comment: string | undefined;
   readonly counter: { readonly packets: number; readonly bytes: number } | undefined;
+  /** Seconds left of a dynamic set's entry (an affinity client). */
+  readonly expires?: number | undefined;
 }
 
 export interface ListedChain {
@@ -70,21 +72,35 @@ function expressionText(expression: unknown): string {
   return JSON.stringify(expression);
 }
 
-/** The elements of `nft -j list map` (or `list set`) output whose key starts with one of `prefixes`. */
-export function elementsFromJson(map: string, json: string, prefixes: readonly string[]): ListedElement[] {
+/** The elements of `nft -j list map` (or `list set`) output whose key starts with one of `prefixes` (every one without). */
+export function elementsFromJson(map: string, json: string, prefixes?: readonly string[]): ListedElement[] {
   const parsed = JSON.parse(json) as { nftables?: unknown[] };
   const out: ListedElement[] = [];
   for (const entry of parsed.nftables ?? []) {
     const set = (entry as { map?: { elem?: unknown[] }; set?: { elem?: unknown[] } }).map ?? (entry as { set?: { elem?: unknown[] } }).set;
     for (const element of set?.elem ?? []) {
       const [rawKey, rawValue] = Array.isArray(element) ? element : [element, undefined];
-      const wrapped = typeof rawKey === 'object' && rawKey !== null && 'elem' in rawKey ? (rawKey as { elem: { val: unknown; comment?: string; counter?: { packets: number; bytes: number } } }).elem : undefined;
+      const wrapped = typeof rawKey === 'object' && rawKey !== null && 'elem' in rawKey ? (rawKey as { elem: WrappedElement }).elem : undefined;
       const key = expressionText(wrapped === undefined ? rawKey : wrapped.val);
-      if (!prefixes.some((prefix) => key === prefix || key.startsWith(prefix.endsWith(' . ') ? prefix : `${prefix} . `))) continue;
-      out.push({ map, key, value: rawValue === undefined ? undefined : expressionText(rawValue), comment: wrapped?.comment, counter: wrapped?.counter });
+      if (prefixes !== undefined && !prefixes.some((prefix) => key === prefix || key.startsWith(prefix.endsWith(' . ') ? prefix : `${prefix} . `))) continue;
+      const value = rawValue === undefined ? undefined : expressionText(rawValue);
+      out.push({ map, key, value, comment: wrapped?.comment, counter: wrapped?.counter, expires: wrapped?.expires });
     }
   }
   return out.sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
+}
+
+interface WrappedElement {
+  readonly val: unknown;
+  readonly comment?: string;
+  readonly counter?: { readonly packets: number; readonly bytes: number };
+  readonly expires?: number;
+}
+
+/** The affinity sets (`@affinity-…`) the chains read or update. */
+export function affinitySetsOf(chains: readonly ListedChain[]): string[] {
+  const names = chains.flatMap((chain) => chain.rules.flatMap((rule) => [...rule.matchAll(/@(affinity-[A-Za-z0-9_./-]+)/g)].map((match) => match[1]!)));
+  return [...new Set(names)];
 }
 
 /** Every chain of `nft list table` text output, with its rules. */
@@ -133,6 +149,8 @@ export interface ObservedService {
   readonly verdicts: readonly ListedElement[];
   readonly endpoints: readonly ListedElement[];
   readonly chains: readonly ListedChain[];
+  /** The clients ClientIP affinity remembers, from the sets the chains update. */
+  readonly affinity: readonly ListedElement[];
   /** Maps the table lacks (none of a kpx table). */
   readonly missingMaps: readonly string[];
 }
@@ -140,7 +158,8 @@ export interface ObservedService {
 function elementLine(element: ListedElement): string {
   const counter = element.counter === undefined ? '' : ` counter packets ${element.counter.packets} bytes ${element.counter.bytes}`;
   const comment = element.comment === undefined ? '' : ` comment ${JSON.stringify(element.comment)}`;
-  return `  ${element.map}: ${element.key}${comment}${element.value === undefined ? '' : ` : ${element.value}`}${counter}`;
+  const expires = element.expires === undefined ? '' : ` expires ${element.expires}s`;
+  return `  ${element.map}: ${element.key}${comment}${element.value === undefined ? '' : ` : ${element.value}`}${expires}${counter}`;
 }
 
 /** `Observed.text` for one port: its verdict map elements, its endpoint map elements, its chains. */
@@ -153,6 +172,7 @@ export function formatObservedService(observed: ObservedService): string {
     ...(observed.endpoints.length === 0 ? none : observed.endpoints.map(elementLine)),
     'chains:',
     ...(observed.chains.length === 0 ? none : observed.chains.flatMap((chain) => [`  chain ${chain.name} {`, ...chain.rules.map((rule) => `    ${rule}`), '  }'])),
+    ...(observed.affinity.length === 0 ? [] : ['affinity clients:', ...observed.affinity.map(elementLine)]),
     ...(observed.missingMaps.length === 0 ? [] : [`maps missing from the table: ${observed.missingMaps.join(', ')}`]),
   ];
   return `${lines.join('\n')}\n`;
