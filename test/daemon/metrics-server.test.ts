@@ -4,6 +4,11 @@ import { exponentialBuckets } from 'prom-client';
 import { createProxyMetrics, NETWORK_PROGRAMMING_BUCKETS, type ProxyMetrics } from '@kpx/agent/daemon/metrics.ts';
 import { CONFIGZ_GROUP, startMetricsServer } from '@kpx/agent/daemon/metrics-server.ts';
 import type { ModeName } from '@kpx/agent/modes/mode.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+import { nftablesMode } from '@kpx/agent/modes/nftables/index.ts';
+import { dataplaneSettings } from '../helpers/dataplane-settings.ts';
+import { recordingExec } from '../helpers/recording-exec.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { parsePrometheusText, sampleValue, type MetricFamily } from './prometheus-text.ts';
 
 const servers: ListeningServer[] = [];
@@ -61,6 +66,13 @@ const IPTABLES_ONLY: [string, string, string][] = [
   ['kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total', 'counter', '[ALPHA] Cumulative proxy iptables partial restore failures'],
   ['kubeproxy_sync_proxy_rules_iptables_total', 'gauge', '[ALPHA] Total number of iptables rules owned by kube-proxy'],
   ['kubeproxy_sync_proxy_rules_iptables_last', 'gauge', '[ALPHA] Number of iptables rules written by kube-proxy in last sync'],
+];
+
+const NFTABLES_ONLY: [string, string, string][] = [
+  ['kubeproxy_sync_full_proxy_rules_duration_seconds', 'histogram', '[ALPHA] SyncProxyRules latency in seconds for full resyncs'],
+  ['kubeproxy_sync_partial_proxy_rules_duration_seconds', 'histogram', '[ALPHA] SyncProxyRules latency in seconds for partial resyncs'],
+  ['kubeproxy_sync_proxy_rules_nftables_sync_failures_total', 'counter', '[ALPHA] Cumulative proxy nftables sync failures'],
+  ['kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', 'counter', '[ALPHA] Cumulative proxy nftables cleanup failures'],
 ];
 
 const KPX: [string, string][] = [
@@ -134,6 +146,24 @@ describe('metrics over HTTP', () => {
     expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total', { ip_family: 'IPv6' })).toBe(1);
     expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_total', { ip_family: 'IPv6', table: 'filter' })).toBe(9);
     expect(sampleValue(ipt, 'kubeproxy_sync_proxy_rules_iptables_last', { ip_family: 'IPv6', table: 'filter' })).toBe(4);
+  });
+
+  it("counts an nftables dataplane's rejected transactions and failed cleanup under upstream's names, types, help and ip_family label", async () => {
+    const { metrics, base } = await serve('nftables');
+    const before = await scrape(base);
+    for (const [name, type, help] of [...CORE, ...NFTABLES_ONLY]) {
+      expect({ name, type: before.get(name)?.type, help: before.get(name)?.help }).toEqual({ name, type, help });
+    }
+    for (const [name] of IPTABLES_ONLY.slice(2)) expect(before.has(name)).toBe(false);
+    const recorder = recordingExec((request) => (request.args[0] === '-f' || request.args[0] === 'delete' ? { exitCode: 1, stderr: 'Error: Could not process rule: Operation not permitted\n' } : undefined));
+    const dataplane = nftablesMode.open({ exec: recorder.exec, clock, log: silentLogger(), metrics: metrics.forDataplane('IPv4') }, dataplaneSettings({}));
+    const state = makeState([makeServicePort('ns', 'web', 'http', (sp) => void sp.endpoints.push(makeEndpoint('10.244.1.2', 8080)))]);
+    for (let attempt = 0; attempt < 2; attempt++) await expect(dataplane.apply(nftablesMode.plan(state, {}))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
+    await expect(dataplane.cleanup()).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
+    const after = await scrape(base);
+    expect(sampleValue(after, 'kubeproxy_sync_proxy_rules_nftables_sync_failures_total', { ip_family: 'IPv4' })).toBe(2);
+    expect(sampleValue(after, 'kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', { ip_family: 'IPv4' })).toBe(1);
+    expect(after.get('kubeproxy_sync_proxy_rules_nftables_sync_failures_total')?.samples.map((sample) => sample.labels)).toEqual([{ ip_family: 'IPv4' }]);
   });
 
   it('uses upstream buckets: exponential 1ms×2^n for syncs, the merged 0…300s set for programming latency', async () => {

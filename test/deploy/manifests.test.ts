@@ -8,7 +8,8 @@ import { decodeConfigText } from '@kpx/agent/config/load.ts';
 import { flagsFor } from '@kpx/agent/config/flag-table.ts';
 import { parseFlags } from '@kpx/agent/config/parse-flags.ts';
 import { resolveConfig, type ResolvedConfig } from '@kpx/agent/config/resolve-config.ts';
-import { effectiveProxyMode } from '@kpx/agent/config/kube-proxy-config.ts';
+import { defaultKubeProxyConfig, effectiveProxyMode } from '@kpx/agent/config/kube-proxy-config.ts';
+import { findMode } from '@kpx/agent/modes/registry.ts';
 import { ipvsSysctls } from '@kpx/agent/modes/ipvs/setup.ts';
 import { watchedResources } from '@kpx/agent/watch/watched-resources.ts';
 import { expandArgs, onlyOne, portOf, type ConfigMap, type Container, type DaemonSet, type PolicyRule } from './daemon-set-parts.ts';
@@ -20,7 +21,7 @@ const NODE_NAME = 'node-a';
 const KUBE_PROXY_PORTS = { healthz: 10256, metrics: 10249 };
 
 interface Expectation {
-  readonly mode: 'iptables' | 'ipvs' | 'userspace';
+  readonly mode: 'iptables' | 'ipvs' | 'nftables' | 'userspace';
   readonly daemonSet: string;
   readonly capabilities: readonly string[];
   readonly initContainers: readonly string[];
@@ -42,6 +43,7 @@ const KUSTOMIZATIONS: Readonly<Record<string, Expectation>> = {
   base: IPTABLES,
   'overlays/iptables': IPTABLES,
   'overlays/ipvs': { ...IPTABLES, mode: 'ipvs', capabilities: ['NET_ADMIN', 'NET_RAW', 'SYS_MODULE'], initContainers: ['ipvs-sysctls'] },
+  'overlays/nftables': { ...IPTABLES, mode: 'nftables' },
   'overlays/userspace': USERSPACE,
   'overlays/beside-kube-proxy': { ...USERSPACE, daemonSet: 'kpx-beside', serviceProxyName: 'kpx', ports: { healthz: 10356, metrics: 10349 } },
 };
@@ -206,6 +208,17 @@ describe.skipIf(!hasKubectl())('kubectl kustomize deploy/', () => {
         expect(script).toContain(`echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`);
       }
     });
+  });
+
+  it("the nftables overlay keeps kube-proxy's nftables defaults, and kpx opens that mode for it", () => {
+    const objects = buildKustomization(join(DEPLOY, 'overlays/nftables'));
+    const daemonSet = onlyOne<DaemonSet>(objects, 'DaemonSet');
+    const container = daemonSet.spec.template.spec.containers.find((candidate) => candidate.name === 'kpx');
+    if (container === undefined) throw new Error('no container named kpx');
+    const { file, resolved } = resolveDaemonConfig(daemonSet, onlyOne<ConfigMap>(objects, 'ConfigMap'), container);
+    expect(['masqueradeBit', 'masqueradeAll', 'syncPeriod', 'minSyncPeriod'].map((field) => file?.values.get(`nftables.${field}`))).toEqual([14, false, 30_000, 1_000]);
+    expect(resolved.config.nftables).toEqual(defaultKubeProxyConfig().nftables);
+    expect(findMode(effectiveProxyMode(resolved.config))?.name).toBe('nftables');
   });
 
   it('beside-kube-proxy shares no object name, pod label or port with kube-proxy or a full kpx install', () => {

@@ -14,6 +14,7 @@ const README = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
 const OVERLAYS: Readonly<Record<string, string>> = {
   iptables: 'base/kube-proxy-config.yaml',
   ipvs: 'overlays/ipvs/kube-proxy-config.yaml',
+  nftables: 'overlays/nftables/kube-proxy-config.yaml',
   userspace: 'overlays/userspace/kube-proxy-config.yaml',
   'beside-kube-proxy': 'overlays/beside-kube-proxy/kube-proxy-config.yaml',
 };

@@ -33,8 +33,9 @@ const USAGE = `usage: kpx explain service NAMESPACE/NAME [--mode MODE] [--netns 
 For one Service: its addresses and endpoints as kpx sees them (from the API server given by
 --master/--kubeconfig, or from -f files as kpx render reads them), the rules or virtual
 servers the mode has programmed for it now (iptables: its KUBE-SVC chain and below, read with
-iptables-save), the live conntrack entries towards it, and with --client which endpoints that
-client can reach under the service's traffic policies. --netns reads a named network
+iptables-save; nftables: its verdict and endpoint map elements and its chains, with any
+counters, read map by map), the live conntrack entries towards it, and with --client which
+endpoints that client can reach under the service's traffic policies. --netns reads a named network
 namespace (a kpx lab node) instead of the host. --mode defaults to --proxy-mode, else iptables.
 On a dual-stack node each IP family is shown in its own section ("# IPv4", "# IPv6").
 Exit status: 0 ok, 1 service not found or skipped as invalid, 2 unusable arguments, 3 runtime failure.`;
@@ -115,7 +116,7 @@ async function conntrackTowards(exec: Exec, port: ServicePort): Promise<string> 
 
 async function observe(dataplane: Dataplane<unknown>, port: ServicePort): Promise<string> {
   try {
-    return (await dataplane.observe(port.servicePortName)).text;
+    return (await dataplane.observe(port.servicePortName, port)).text;
   } catch (error) {
     return `(could not read: ${error instanceof Error ? error.message : String(error)})`;
   }

@@ -8,7 +8,7 @@ import type { KpxOptions, KubeProxyConfig } from '../config/kube-proxy-config.ts
 import type { ChangeSet } from '../diff/change-set.ts';
 import type { Logger } from '../log.ts';
 import type { NodePortAddresses } from '../model/node-port-addresses.ts';
-import type { DesiredState, IPFamily, ServicePortName } from '../model/types.ts';
+import type { DesiredState, IPFamily, ServicePort, ServicePortName } from '../model/types.ts';
 import type { Exec } from '../sys/exec.ts';
 
 export type ModeName = 'iptables' | 'ipvs' | 'userspace' | 'nftables';
@@ -140,7 +140,11 @@ export interface Dataplane<Plan> {
   setup(): Promise<void>;
   /** All-or-nothing; throws KpxError. */
   apply(plan: Plan): Promise<ApplyReport>;
-  observe(servicePortName?: ServicePortName): Promise<Observed>;
+  /**
+   * What the kernel holds: everything, or for one service port. `servicePort` (what kpx wants
+   * for it now) lets a dataplane read only the kernel objects keyed by the port's addresses.
+   */
+  observe(servicePortName?: ServicePortName, servicePort?: ServicePort): Promise<Observed>;
   /** Removes only what kpx owns. */
   cleanup(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isKpxError } from '../../errors.ts';
 import { silentLogger } from '../../log.ts';
+import type { DataplaneMetrics } from '../mode.ts';
 import { openNftablesDataplane } from './dataplane.ts';
 import { parseNftFailure } from './apply.ts';
 import { createNftablesPlanner } from './plan.ts';
@@ -56,6 +57,29 @@ describe('nftables dataplane with a recording exec', () => {
     const error = await dataplane.apply(plan).catch((caught: unknown) => caught);
     expect(isKpxError(error, 'KPX_ERR_NFT')).toBe(true);
     expect((error as { context: { line: number; statement: string } }).context).toMatchObject({ line: 3, statement: recorder.calls[0]!.stdin!.split('\n')[2] });
+  });
+
+  it('counts a rejected sync transaction, full or partial, and a failed cleanup, as upstream does', async () => {
+    const counted: string[] = [];
+    const metrics: DataplaneMetrics = {
+      countRestoreFailure: () => void counted.push('restore'),
+      setIptablesRules: () => void counted.push('rules'),
+      countNftablesFailure: (step) => void counted.push(step),
+    };
+    let failing = false;
+    const recorder = recordingExec(() => (failing ? { exitCode: 1, stderr: 'Error: Could not process rule: Operation not permitted\n' } : undefined));
+    const dataplane = openNftablesDataplane({ ...deps(recorder.exec), metrics }, { ipFamily: 'IPv4' });
+    const plan = createNftablesPlanner({});
+    const before = makeState([port('a', ['10.0.0.1'])]);
+    const after = makeState([port('a', ['10.0.0.1', '10.0.0.3'])]);
+    await dataplane.apply(plan(before));
+    expect(counted).toEqual([]);
+    failing = true;
+    await expect(dataplane.apply(plan(after, makeChangeSet(before, after)))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
+    await expect(dataplane.apply(plan(after))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
+    expect(counted).toEqual(['sync', 'sync']);
+    await expect(dataplane.cleanup()).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
+    expect(counted).toEqual(['sync', 'sync', 'cleanup']);
   });
 
   it('cleanup deletes only kpx tables, missing ones included', async () => {

@@ -2,14 +2,16 @@
 // The first full sync replaces the table (a clean takeover from kube-proxy or an older kpx);
 // later full syncs flush its rules and keep the dynamic affinity sets, deleting the objects a
 // previous plan created that this one no longer owns. Nothing here lists the whole table
-// except observe() without a name.
-import type { IPFamily, ServicePortName } from '../../model/types.ts';
+// except observe() without a port (observe.ts reads only what concerns one port).
+import { isKpxError } from '../../errors.ts';
+import type { IPFamily, ServicePort, ServicePortName } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
 import { runNftCommand, runNftTransaction } from './apply.ts';
 import { transactionText } from './format.ts';
 import { DEFAULT_TABLE, servicePortChainBase } from './names.ts';
+import { observeServicePort } from './observe.ts';
 import { assertNftName } from './nft-text.ts';
 import type { NftablesPlan, NftObject } from './plan-types.ts';
 import { TABLE_COMMENT } from './statements.ts';
@@ -32,6 +34,16 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
   /** What this instance has programmed, by `kind name`; undefined before its first full sync. */
   let known: Map<string, NftObject> | undefined;
 
+  /** One sync transaction; a rejected or unfinished one counts as upstream's nftables sync failure. */
+  async function transact(text: string): Promise<number> {
+    try {
+      return await runNftTransaction(exec, text, settings.timeoutMs);
+    } catch (error) {
+      if (isKpxError(error, 'KPX_ERR_NFT')) deps.metrics?.countNftablesFailure('sync');
+      throw error;
+    }
+  }
+
   async function apply(plan: Plan): Promise<ApplyReport> {
     let text: string;
     if (plan.full) {
@@ -40,12 +52,12 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       // Chains first: a stale chain may name a stale set.
       stale.sort((a, b) => (a.kind === 'chain' ? 0 : 1) - (b.kind === 'chain' ? 0 : 1));
       text = transactionText(plan, known === undefined, stale.map((object) => `delete ${object.kind} ${target} ${object.name}`));
-      const nftMs = await runNftTransaction(exec, text, settings.timeoutMs);
+      const nftMs = await transact(text);
       known = new Map(plan.owned.map((object) => [objectId(object), object]));
       return { full: true, toolMs: nftMs, figures: { ...plan.figures, nftMs, staleObjectsDeleted: stale.length } };
     }
     text = transactionText(plan, false);
-    const nftMs = text === '' ? 0 : await runNftTransaction(exec, text, settings.timeoutMs);
+    const nftMs = text === '' ? 0 : await transact(text);
     if (known !== undefined) {
       for (const object of plan.created) known.set(objectId(object), object);
       for (const object of plan.deleted) known.delete(objectId(object));
@@ -59,12 +71,18 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       log.info({ table: target }, 'nftables table ready');
     },
     apply,
-    async observe(servicePortName?: ServicePortName): Promise<Observed> {
+    async observe(servicePortName?: ServicePortName, servicePort?: ServicePort): Promise<Observed> {
+      if (servicePort !== undefined) return { text: await observeServicePort(exec, family, table, servicePort) };
       const text = (await runNftCommand(exec, ['list', 'table', family, table])) ?? '';
       return { text: servicePortName === undefined ? text : filterService(text, servicePortName) };
     },
     async cleanup() {
-      for (const cleanupFamily of ['ip', 'ip6']) await runNftCommand(exec, ['delete', 'table', cleanupFamily, table]);
+      try {
+        for (const cleanupFamily of ['ip', 'ip6']) await runNftCommand(exec, ['delete', 'table', cleanupFamily, table]);
+      } catch (error) {
+        deps.metrics?.countNftablesFailure('cleanup');
+        throw error;
+      }
       known = undefined;
       log.info({ table }, 'nftables tables removed');
     },
