@@ -1,14 +1,17 @@
 // `kpx run` as a process against the embedded API server, programming a network namespace
-// this file creates: initial sync, rules following the API, partial and periodic full syncs,
-// the start-up Event, SIGTERM leaving the rules, kill -9 and restart converging, --cleanup.
-// Needs root, iproute2 and iptables.
+// this file creates, in iptables and in nftables mode: initial sync, rules following the API,
+// partial and periodic full syncs, the start-up Event, SIGTERM leaving the rules, kill -9 and
+// restart converging, --cleanup. Needs root, iproute2, iptables and nft.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
 import { freePort } from '../daemon/free-port.ts';
-import { createTestNetns, kpxRules, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { realExec, type Exec } from '@kpx/agent/sys/exec.ts';
+import { execInNetns } from '@kpx/agent/sys/netns.ts';
+import { createTestNetns, spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { IPTABLES_NFT, NFTABLES, savedModeRules } from '../daemon/proxy-mode-cases.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
@@ -32,14 +35,18 @@ function slice(service: string, addresses: readonly string[], protocol = 'TCP'):
 
 const isSync = (line: LogLine): boolean => line.msg === 'sync done';
 
-describeAsRoot('kpx run against the embedded API server', () => {
+describeAsRoot.each([IPTABLES_NFT, NFTABLES])('kpx run against the embedded API server ($label)', (modeCase) => {
   let api: Awaited<ReturnType<typeof startApiServer>>;
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
+  let exec: Exec;
   let daemon: DaemonProcess | undefined;
+  /** The mode's rules as lines (iptables: kpx's chains and rules of both backends; nftables: its table). */
+  const rules = (): Promise<string[]> => savedModeRules(exec, modeCase);
 
   beforeAll(async () => {
     api = await startApiServer();
     netns = await createTestNetns(`kpxd-${randomBytes(3).toString('hex')}`);
+    exec = execInNetns(realExec, netns.name);
     await api.create(makeNode(NODE, (node) => (node.status.addresses = [{ type: 'InternalIP', address: '10.250.0.10' }])));
     await api.create(webService('10.96.0.10'));
     await api.create(slice('web', ['10.244.1.10', '10.244.1.11']));
@@ -58,7 +65,7 @@ describeAsRoot('kpx run against the embedded API server', () => {
 
   const start = async (extra: readonly string[] = []): Promise<DaemonProcess> => {
     const args = [
-      '--master', api.url, '--hostname-override', NODE, '--netns', netns.name, '--cluster-cidr', '10.244.0.0/16',
+      '--proxy-mode', modeCase.mode, '--master', api.url, '--hostname-override', NODE, '--netns', netns.name, '--cluster-cidr', '10.244.0.0/16',
       '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
       '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '3s', ...extra,
     ];
@@ -70,22 +77,29 @@ describeAsRoot('kpx run against the embedded API server', () => {
     const kpx = await start();
     const first = await kpx.waitForLog(isSync);
     expect(first).toMatchObject({ full: true, applied: true, servicePorts: 1 });
-    let rules = (await netns.iptablesSave()).split('\n');
-    expect(rules.some((line) => line.includes('ns1/web:http cluster IP') && line.includes('10.96.0.10/32'))).toBe(true);
-    expect(rules.filter((line) => line.startsWith('-A KUBE-SEP-') && line.includes('DNAT'))).toHaveLength(2);
+    let lines = await rules();
+    if (modeCase.mode === 'iptables') {
+      expect(lines.some((line) => line.includes('ns1/web:http cluster IP') && line.includes('10.96.0.10/32'))).toBe(true);
+      expect(lines.filter((line) => line.startsWith('-A KUBE-SEP-') && line.includes('DNAT'))).toHaveLength(2);
+    } else {
+      expect(lines.some((line) => line.includes('10.96.0.10 . tcp . 80'))).toBe(true);
+      for (const endpoint of ['10.244.1.10', '10.244.1.11']) expect(lines.some((line) => line.includes(`${endpoint} . 8080`))).toBe(true);
+    }
 
     const from = kpx.logs.length;
     await api.create(webService('10.96.0.20', 'api'));
     await api.create(slice('api', ['10.244.1.12']));
     const partial = await kpx.waitForLog((line) => isSync(line) && line['servicePorts'] === 2 && line['applied'] === true, { from });
     expect(partial).toMatchObject({ full: false, changed: 1 });
-    rules = (await netns.iptablesSave()).split('\n');
-    expect(rules.some((line) => line.includes('ns1/api:http cluster IP') && line.includes('10.96.0.20/32'))).toBe(true);
+    lines = await rules();
+    expect(lines.some((line) => line.includes(modeCase.mode === 'iptables' ? 'ns1/api:http cluster IP' : '10.96.0.20 . tcp . 80'))).toBe(true);
+    expect(lines.some((line) => line.includes('10.244.1.12'))).toBe(true);
 
     const beforeDelete = kpx.logs.length;
     await api.remove('Service', 'ns1', 'api');
     await kpx.waitForLog((line) => isSync(line) && line['servicePorts'] === 1, { from: beforeDelete });
-    expect((await netns.iptablesSave()).includes('ns1/api:http')).toBe(false);
+    lines = await rules();
+    expect(lines.some((line) => line.includes('10.96.0.20') || line.includes('ns1/api:http'))).toBe(false);
 
     // No change for a whole syncPeriod: a full sync comes anyway.
     const periodic = await kpx.waitForLog((line) => isSync(line) && line['trigger'] === 'period', { from: beforeDelete, timeoutMs: 8_000 });
@@ -104,37 +118,37 @@ describeAsRoot('kpx run against the embedded API server', () => {
   it('leaves the rules in place on SIGTERM and exits 0 within 5 s', async () => {
     const kpx = await start();
     await kpx.waitForLog(isSync);
-    const before = kpxRules(await netns.iptablesSave());
+    const before = await rules();
     expect(before.length).toBeGreaterThan(10);
     const signalled = performance.now();
     kpx.kill('SIGTERM');
     const exit = await kpx.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(performance.now() - signalled).toBeLessThan(5_000);
-    expect(kpxRules(await netns.iptablesSave())).toEqual(before);
+    expect(await rules()).toEqual(before);
   });
 
-  it('converges to the same ruleset after kill -9 and a restart, without flushing', async () => {
+  it('converges to the same ruleset after kill -9 and a restart', async () => {
     const first = await start();
     await first.waitForLog(isSync);
-    const before = kpxRules(await netns.iptablesSave());
+    const before = await rules();
     first.kill('SIGKILL');
     await first.exited;
     const second = await start();
     const sync = await second.waitForLog(isSync);
     expect(sync).toMatchObject({ full: true, applied: true });
-    expect(kpxRules(await netns.iptablesSave())).toEqual(before);
+    expect(await rules()).toEqual(before);
   });
 
-  it('--cleanup removes every kpx chain and exits 0', async () => {
+  it('--cleanup removes every kpx rule and exits 0', async () => {
     const kpx = await start();
     await kpx.waitForLog(isSync);
     kpx.kill('SIGTERM');
     await kpx.exited;
-    expect(kpxRules(await netns.iptablesSave()).length).toBeGreaterThan(0);
-    const cleanup = spawnKpxRun(['--cleanup', '--netns', netns.name]);
+    expect((await rules()).length).toBeGreaterThan(0);
+    const cleanup = spawnKpxRun(['--cleanup', '--proxy-mode', modeCase.mode, '--netns', netns.name]);
     expect((await cleanup.exited).code).toBe(0);
     // KUBE-FIREWALL is shared with the kubelet: cleanup leaves it, as upstream's CleanupLeftovers does.
-    expect(kpxRules(await netns.iptablesSave()).filter((line) => !line.includes('KUBE-FIREWALL'))).toEqual([]);
+    expect((await rules()).filter((line) => !line.includes('KUBE-FIREWALL'))).toEqual([]);
   });
 });

@@ -1,21 +1,21 @@
-// Real traffic through `kpx run`: the daemon programs the topology's node namespace
-// (test/helpers/topology.ts) from the embedded API server, and a client in a pod namespace
-// reaches a ClusterIP service backed by the pods' echo servers. An endpoint removed through
-// the API gets no new connection; a UDP client that keeps its source port follows a replaced
-// endpoint (stale conntrack entries deleted). Needs root, iproute2, iptables and conntrack.
+// Real traffic through `kpx run`, in iptables and in nftables mode: the daemon programs the
+// topology's node namespace (test/helpers/topology.ts) from the embedded API server, and a client
+// in a pod namespace reaches a ClusterIP service backed by the pods' echo servers. An endpoint
+// removed through the API gets no new connection after the one sync that follows; a UDP client
+// that keeps its source port follows a replaced endpoint (its conntrack entry to the old one
+// deleted). Needs root, iproute2, iptables, nft and conntrack.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execOk } from '@kpx/agent/sys/exec.ts';
 import { DNS_IP, startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-cluster.ts';
-import { echoSlice } from '../helpers/topology-objects.ts';
+import { ECHO_PORT, echoSlice } from '../helpers/topology-objects.ts';
 import { CLUSTER_CIDR, type Topology } from '../helpers/topology.ts';
-import { freePort } from '../daemon/free-port.ts';
-import { spawnKpxRun, startProber, waitForSample, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { spawnKpxRun, startProber, waitForSample, type DaemonProcess } from '../daemon/run-daemon-process.ts';
+import { IPTABLES_NFT, isAppliedSync as isSync, NFTABLES, nodeDaemonArgs, plantBackendHint } from '../daemon/proxy-mode-cases.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
 
-const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
-
-describeAsRoot('kpx run carrying traffic in a namespace topology', () => {
+describeAsRoot.each([IPTABLES_NFT, NFTABLES])('kpx run carrying traffic in a namespace topology ($label)', (modeCase) => {
   let topology: Topology;
   let api: EchoCluster['api'];
   let daemon: DaemonProcess;
@@ -23,11 +23,8 @@ describeAsRoot('kpx run carrying traffic in a namespace topology', () => {
 
   beforeAll(async () => {
     ({ topology, api, pods } = await startEchoCluster('kpxt'));
-    daemon = spawnKpxRun([
-      '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
-    ]);
+    await plantBackendHint(topology.execIn(topology.node.netns), modeCase);
+    daemon = spawnKpxRun(await nodeDaemonArgs(api.url, topology.node.netns, modeCase, CLUSTER_CIDR));
     await daemon.waitForLog(isSync);
   });
 
@@ -83,6 +80,9 @@ describeAsRoot('kpx run carrying traffic in a namespace topology', () => {
       await api.update(echoSlice('dns', 'UDP', [pods.c]));
       const sync = await daemon.waitForLog((line) => isSync(line) && line['changed'] === 1, { from });
       expect(sync['conntrackDeleted']).toBeGreaterThanOrEqual(1);
+      // The flow to the old endpoint is gone: no entry to pod b survives the sync.
+      const entries = await execOk(topology.execIn(topology.node.netns), { file: 'conntrack', args: ['-L', '-p', 'udp', '--reply-src', pods.b.ip] });
+      expect(entries.stdout.split('\n').filter((line) => line.includes(`sport=${ECHO_PORT}`))).toEqual([]);
       const first = await waitForSample(prober, replacedAt, (sample) => sample.pod === 'pod-c', 3_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const later = prober.samples.filter((sample) => sample.t > first.t + 50 && sample.pod !== undefined);

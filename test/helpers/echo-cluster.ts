@@ -1,6 +1,8 @@
 // The daemon e2e tests' cluster: the topology (a node, three pods running echo servers) and the
-// embedded API server holding the node, `web` (TCP, every pod) and `dns` (UDP, pod b).
+// embedded API server holding the node and, unless other objects are given, `web` (TCP, every
+// pod) and `dns` (UDP, pod b).
 import { startApiServer } from '@kpx/apiserver/server.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import { makeNode } from './k8s-builders.ts';
 import { ECHO_PORT, echoService, echoSlice } from './topology-objects.ts';
 import { buildTopology, uniquePrefix, type Topology, type TopologyPod } from './topology.ts';
@@ -14,7 +16,16 @@ export interface EchoCluster {
   readonly pods: { readonly a: TopologyPod; readonly b: TopologyPod; readonly c: TopologyPod };
 }
 
-export async function startEchoCluster(prefix: string): Promise<EchoCluster> {
+function webAndDns(topology: Topology): RawObject[] {
+  const [a, b, c] = topology.pods;
+  return [
+    echoService('web', WEB_IP, 'TCP', 80), echoSlice('web', 'TCP', [a!, b!, c!]),
+    echoService('dns', DNS_IP, 'UDP', 53), echoSlice('dns', 'UDP', [b!]),
+  ];
+}
+
+/** `objects` are the Services and slices the API server holds besides the node. */
+export async function startEchoCluster(prefix: string, objects: (topology: Topology) => RawObject[] = webAndDns): Promise<EchoCluster> {
   const topology = await buildTopology(uniquePrefix(prefix));
   const [a, b, c] = topology.pods;
   if (a === undefined || b === undefined || c === undefined) throw new Error('topology without three pods');
@@ -24,9 +35,6 @@ export async function startEchoCluster(prefix: string): Promise<EchoCluster> {
     node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
     node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
   }));
-  await api.create(echoService('web', WEB_IP, 'TCP', 80));
-  await api.create(echoSlice('web', 'TCP', [a, b, c]));
-  await api.create(echoService('dns', DNS_IP, 'UDP', 53));
-  await api.create(echoSlice('dns', 'UDP', [b]));
+  for (const object of objects(topology)) await api.create(object);
   return { topology, api, pods: { a, b, c } };
 }
