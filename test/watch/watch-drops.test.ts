@@ -121,6 +121,9 @@ describe('watch layer: dropped events', () => {
     for (const e of inOrder) expect(['line-too-long', 'not-json']).toContain(e.reason);
     expect(drops(h).length).toBeLessThanOrEqual(3 * 5);
     expect(h.countEvents('relist')).toBe(0);
-    expect(Math.max(...gaps)).toBeLessThan(200);
+    // The quadratic decoder left probes unanswered for seconds (19 s for this line); the event
+    // loop's own figure (tens of ms) is bench/watch/watch-faults.bench.ts's to measure, not a
+    // timed test's: this bound only has to tell the two apart on a loaded CI machine.
+    expect(Math.max(...gaps)).toBeLessThan(1_000);
   });
 });
