@@ -44,7 +44,8 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       known = new Map(plan.owned.map((object) => [objectId(object), object]));
       return { full: true, toolMs: nftMs, figures: { ...plan.figures, nftMs, staleObjectsDeleted: stale.length } };
     }
-    text = transactionText(plan, false);
+    const table = known;
+    text = transactionText(plan, false, [], (chain) => table?.has(objectId({ kind: 'chain', name: chain })) ?? false);
     const nftMs = text === '' ? 0 : await runNftTransaction(exec, text, settings.timeoutMs);
     if (known !== undefined) {
       for (const object of plan.created) known.set(objectId(object), object);

@@ -9,7 +9,7 @@ import { buildNftRenderContext, type NftRenderContext } from './render-context.t
 import { BASE_CHAINS, TOP_LEVEL_CHAINS, baseChainRules, baseSets, dispatchChain } from './render-base.ts';
 import { renderPort } from './render-port.ts';
 import type { NftChain, NftElement, PortObjects } from './port-objects.ts';
-import { HAIRPIN_ENDPOINTS, NODEPORT_IPS, dispatchChainName } from './names.ts';
+import { NODEPORT_IPS, dispatchChainName } from './names.ts';
 import { addChain, addElementBatches, addRules, addSet, elementId } from './statements.ts';
 import { planPartial } from './plan-partial.ts';
 
@@ -56,6 +56,7 @@ export function planFull(state: DesiredState, context: NftRenderContext): Nftabl
     table: context.table,
     body,
     owned,
+    sharedChains: [],
     created: [],
     deleted: [],
     figures: { servicePorts: state.servicePorts.size, chains: owned.filter((o) => o.kind === 'chain').length, elements: elements.length, statements: body.length + 2 },
@@ -84,7 +85,6 @@ function fullElements(context: NftRenderContext, ports: readonly PortObjects[]):
     out.push(element);
   };
   for (const address of context.nodePortAddresses ?? []) push({ container: NODEPORT_IPS, key: address });
-  for (const port of ports) for (const ip of port.hairpinIPs) push({ container: HAIRPIN_ENDPOINTS, key: `${ip} . ${ip}` });
   for (const port of ports) for (const element of port.elements) push(element);
   return out;
 }

@@ -39,8 +39,6 @@ export interface PortObjects {
   readonly chains: readonly NftChain[];
   readonly sets: readonly NftSet[];
   readonly dispatch: readonly DispatchUse[];
-  /** Endpoint IPs that need the hairpin entry (masquerade when a pod reaches itself). */
-  readonly hairpinIPs: readonly string[];
 }
 
 /** The decisions at the top of upstream's per-service loop, made once per port. */
