@@ -1,62 +1,156 @@
 // nftables sync benchmark: the real planner and the real `nft -f -`, in a throwaway network
-// namespace, for N services × E endpoints. Needs root and nft. Prints, per step, kpx's own time
-// (plan + format) and nft's time:
+// namespace, for N services × E endpoints. Needs root and nft (and iptables-legacy-restore for
+// the yardstick). Prints, per step, kpx's own time (plan + text), nft's time and the total:
 //   - a first full sync (the table replaced), a full resync over it (flush + rewrite),
-//   - a partial sync after one endpoint of one service changed,
-//   - a partial sync adding one new service.
+//   - a partial sync after one endpoint of one service went away, and one adding a new service:
+//     each --repeat times, alternating with the reverse change; each forward transaction is
+//     also run once more as a bare `ip netns exec NS nft -f -` on the same table state (the
+//     floor kpx's partial sync is compared with). The first round of "one endpoint less" is
+//     shown apart: it writes the shared dispatch chain for a new endpoint count.
+//   - the yardstick: the same cluster rendered by the iptables mode, restored by
+//     iptables-legacy-restore into a second throwaway namespace (--no-iptables skips it).
+// Peak RSS: kpx's own (this process) and nft's for the full resync.
 //
-//   node bench/sync/nftables.bench.ts [--services 10000] [--endpoints 10]
+//   node bench/sync/nftables.bench.ts [--services 10000] [--endpoints 10] [--repeat 5] [--no-iptables]
 import { parseArgs } from 'node:util';
+import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
-import type { ServicePort } from '@kpx/agent/model/types.ts';
+import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
+import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
+import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
 import { openNftablesDataplane } from '@kpx/agent/modes/nftables/dataplane.ts';
 import { transactionText } from '@kpx/agent/modes/nftables/format.ts';
-import type { NftablesPlan } from '@kpx/agent/modes/nftables/plan-types.ts';
 import { createNftablesPlanner } from '@kpx/agent/modes/nftables/plan.ts';
-import { realExec } from '@kpx/agent/sys/exec.ts';
-import { addNetns, deleteNetns } from '@kpx/agent/sys/netns.ts';
+import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
+import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
 import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, endpoints: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string', default: '10000' },
+    endpoints: { type: 'string', default: '10' },
+    repeat: { type: 'string', default: '5' },
+    'no-iptables': { type: 'boolean', default: false },
+  },
+});
 const services = Number(values.services);
 const endpoints = Number(values.endpoints);
+const repeat = Math.max(2, Number(values.repeat));
+
+const quad = (base: number, index: number): string => `10.${base + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
 
 function servicePort(index: number, endpointCount = endpoints): ServicePort {
   return makeServicePort(`ns${index % 100}`, `svc${index}`, 'http', (port) => {
-    port.clusterIP = `10.${96 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
-    port.endpoints = Array.from({ length: endpointCount }, (_, e) => makeEndpoint(`10.${128 + ((index * endpoints + e) >> 16)}.${((index * endpoints + e) >> 8) & 255}.${(index * endpoints + e) & 255}`, 8080));
+    port.clusterIP = quad(96, index);
+    port.endpoints = Array.from({ length: endpointCount }, (_, e) => makeEndpoint(quad(128, index * endpoints + e), 8080));
   });
 }
 
-const node = makeNodeContext((context) => { context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] }; });
+const node = makeNodeContext((context) => {
+  context.nodeIPs = ['10.250.0.10'];
+  context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] };
+});
 const ports = Array.from({ length: services }, (_, index) => servicePort(index));
 const full = makeState(ports, node);
 const changedPorts = [...ports];
 changedPorts[services >> 1] = servicePort(services >> 1, endpoints - 1);
 const oneEndpointLess = makeState(changedPorts, node);
-const withNew = makeState([...changedPorts, servicePort(services)], node);
+const withNew = makeState([...ports, servicePort(services)], node);
+
+const median = (samples: readonly number[]): number => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
+const ms = (value: number): string => value.toFixed(1).padStart(8);
+const rows: string[][] = [['step', 'kpx ms', 'nft ms', 'total ms', 'bare nft -f ms', 'total / bare', 'statements']];
+const row = (step: string, kpxMs: number, nftMs: number, totalMs: number, bareMs: number | undefined, statements: number): void => {
+  rows.push([step, ms(kpxMs), ms(nftMs), ms(totalMs), bareMs === undefined ? '' : ms(bareMs), bareMs === undefined ? '' : (totalMs / bareMs).toFixed(2), String(statements)]);
+};
 
 const netns = `kpxbench-nft-${process.pid}`;
 await addNetns(realExec, netns);
+let iptablesRestoreMs: number | undefined;
+let nftPeakKb = 0;
+let fullTotalMs = 0;
 try {
-  const dataplane = openNftablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4' });
-  const planner = createNftablesPlanner({});
-  const step = async (label: string, make: () => NftablesPlan): Promise<void> => {
-    const started = performance.now();
-    const plan = make();
-    const text = transactionText(plan, false);
-    const kpxMs = performance.now() - started;
-    const report = await dataplane.apply(plan);
-    console.log(`${label.padEnd(34)} kpx ${kpxMs.toFixed(1).padStart(8)} ms   nft ${report.toolMs.toFixed(1).padStart(8)} ms   ${text.split('\n').length - 1} statements`);
+  const inNetns = execInNetns(realExec, netns);
+  const sent: string[] = [];
+  const recording: Exec = (request) => {
+    if (request.stdin !== undefined) sent.push(request.stdin);
+    return realExec(request);
   };
-  console.log(`${services} services × ${endpoints} endpoints`);
-  await step('full sync (table replaced)', () => planner(full));
-  await step('full resync (flush + rewrite)', () => planner(full));
-  // The ChangeSets come from src/diff in the daemon; the bench's helper builds them outside the timing.
-  const lessChanges = makeChangeSet(full, oneEndpointLess);
-  const newChanges = makeChangeSet(oneEndpointLess, withNew);
-  await step('partial: one endpoint less', () => planner(oneEndpointLess, lessChanges));
-  await step('partial: one new service', () => planner(withNew, newChanges));
+  const dataplane = openNftablesDataplane({ exec: recording, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4' });
+  const planner = createNftablesPlanner({});
+  /** One sync through the dataplane: kpx's time is the whole minus nft's (plan, text, its own bookkeeping). */
+  const sync = async (state: DesiredState, changed?: ChangeSet): Promise<{ kpxMs: number; nftMs: number; totalMs: number; text: string }> => {
+    const started = performance.now();
+    const report = await dataplane.apply(planner(state, changed));
+    const totalMs = performance.now() - started;
+    return { kpxMs: totalMs - report.toolMs, nftMs: report.toolMs, totalMs, text: sent.at(-1) ?? '' };
+  };
+  const bare = async (text: string): Promise<number> => {
+    const started = performance.now();
+    await execOk(inNetns, { file: 'nft', args: ['-f', '-'], stdin: text });
+    return performance.now() - started;
+  };
+  const statements = (text: string): number => text.split('\n').length - 1;
+
+  for (const label of ['full sync (table replaced)', 'full resync (flush + rewrite)']) {
+    const step = await sync(full);
+    row(label, step.kpxMs, step.nftMs, step.totalMs, undefined, statements(step.text));
+    fullTotalMs = Math.max(fullTotalMs, step.totalMs);
+  }
+  const peak = await execOk(realExec, { file: '/usr/bin/time', args: ['-f', '%M', 'ip', 'netns', 'exec', netns, 'nft', '-f', '-'], stdin: transactionText(planner(full), false) });
+  nftPeakKb = Number(peak.stderr.trim().split('\n').at(-1));
+
+  const partial = async (label: string, from: DesiredState, to: DesiredState): Promise<void> => {
+    const forward = makeChangeSet(from, to);
+    const back = makeChangeSet(to, from);
+    const totals: number[] = [];
+    const kpx: number[] = [];
+    const nft: number[] = [];
+    const bares: number[] = [];
+    let text = '';
+    for (let round = 0; round < repeat; round++) {
+      const step = await sync(to, forward);
+      await sync(from, back);
+      const bareMs = await bare(step.text);
+      await sync(from, back);
+      if (round === 0 && label.includes('endpoint')) {
+        row(`${label}, first (new dispatch chain)`, step.kpxMs, step.nftMs, step.totalMs, bareMs, statements(step.text));
+        continue;
+      }
+      totals.push(step.totalMs);
+      kpx.push(step.kpxMs);
+      nft.push(step.nftMs);
+      bares.push(bareMs);
+      text = step.text;
+    }
+    row(`${label} (median of ${totals.length})`, median(kpx), median(nft), median(totals), median(bares), statements(text));
+  };
+  await partial('partial: one endpoint less', full, oneEndpointLess);
+  await partial('partial: one new service', full, withNew);
 } finally {
   await deleteNetns(realExec, netns);
+}
+
+if (!values['no-iptables']) {
+  const iptablesNetns = `kpxbench-ipt-${process.pid}`;
+  await addNetns(realExec, iptablesNetns);
+  try {
+    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns: iptablesNetns, backend: 'legacy', restoreTimeoutMs: 900_000 });
+    await dataplane.setup();
+    const report = await dataplane.apply(planIptables(full));
+    iptablesRestoreMs = report.figures['restoreMs'] ?? report.toolMs;
+  } finally {
+    await deleteNetns(realExec, iptablesNetns);
+  }
+}
+
+const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.trim().length)));
+const line = (cells: readonly string[]): string => `| ${cells.map((cell, column) => cell.trim().padEnd(widths[column]!)).join(' | ')} |`;
+console.log(`${services} services × ${endpoints} endpoints; node ${process.version}\n`);
+console.log(line(rows[0]!));
+console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+for (const cells of rows.slice(1)) console.log(line(cells));
+console.log(`\npeak RSS: kpx ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, nft (full resync) ${(nftPeakKb / 1024).toFixed(0)} MiB`);
+if (iptablesRestoreMs !== undefined) {
+  console.log(`yardstick: iptables-legacy-restore of kpx's iptables output for the same cluster ${iptablesRestoreMs.toFixed(0)} ms; nftables full sync (slower of the two) ${fullTotalMs.toFixed(0)} ms = ${((100 * fullTotalMs) / iptablesRestoreMs).toFixed(0)}%`);
 }
