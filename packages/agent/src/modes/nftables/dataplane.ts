@@ -1,4 +1,5 @@
-// The nftables dataplane: every plan is one `nft -f -` transaction, inside `netns` when set.
+// The nftables dataplane: every plan is one transaction, inside `netns` when set: `nft -f -`,
+// or with `engine` libnftables, through one long-lived in-process nft context (libnftables.ts).
 // The first full sync replaces the table (a clean takeover from kube-proxy or an older kpx);
 // later full syncs flush its rules and keep the dynamic affinity sets, deleting the objects a
 // previous plan created that this one no longer owns. Nothing here lists the whole table
@@ -7,7 +8,9 @@ import type { IPFamily, ServicePortName } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
-import { runNftCommand, runNftTransaction } from './apply.ts';
+import type { Logger } from '../../log.ts';
+import { locateRejection, runNftCommand, runNftTransaction } from './apply.ts';
+import { openNftContext, type NftContext } from './libnftables.ts';
 import { transactionText } from './format.ts';
 import { DEFAULT_TABLE, servicePortChainBase } from './names.ts';
 import { assertNftName } from './nft-text.ts';
@@ -21,7 +24,15 @@ export interface NftablesDataplaneSettings {
   /** `kube-proxy`, or the --service-proxy-name. */
   readonly tableName?: string;
   readonly timeoutMs?: number;
+  /**
+   * How transactions reach the kernel: `nft` (default) runs `nft -f -` per sync; `libnftables`
+   * keeps one in-process context (KPX_ERR_NFT if it cannot be loaded); `auto` uses libnftables
+   * when it loads and `nft -f -` otherwise.
+   */
+  readonly engine?: NftEngine;
 }
+
+export type NftEngine = 'nft' | 'libnftables' | 'auto';
 
 export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(deps: DataplaneDeps, settings: NftablesDataplaneSettings): Dataplane<Plan> {
   const exec: Exec = settings.netns === undefined ? deps.exec : execInNetns(deps.exec, settings.netns);
@@ -31,6 +42,7 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
   const log = deps.log.child({ mode: 'nftables', ipFamily: settings.ipFamily, ...(settings.netns === undefined ? {} : { netns: settings.netns }) });
   /** What this instance has programmed, by `kind name`; undefined before its first full sync. */
   let known: Map<string, NftObject> | undefined;
+  const runner = transactionRunner(exec, settings, log);
 
   async function apply(plan: Plan): Promise<ApplyReport> {
     let text: string;
@@ -40,13 +52,13 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       // Chains first: a stale chain may name a stale set.
       stale.sort((a, b) => (a.kind === 'chain' ? 0 : 1) - (b.kind === 'chain' ? 0 : 1));
       text = transactionText(plan, known === undefined, stale.map((object) => `delete ${object.kind} ${target} ${object.name}`));
-      const nftMs = await runNftTransaction(exec, text, settings.timeoutMs);
+      const nftMs = await runner.run(text);
       known = new Map(plan.owned.map((object) => [objectId(object), object]));
       return { full: true, toolMs: nftMs, figures: { ...plan.figures, nftMs, staleObjectsDeleted: stale.length } };
     }
     const table = known;
     text = transactionText(plan, false, [], (chain) => table?.has(objectId({ kind: 'chain', name: chain })) ?? false);
-    const nftMs = text === '' ? 0 : await runNftTransaction(exec, text, settings.timeoutMs);
+    const nftMs = text === '' ? 0 : await runner.run(text);
     if (known !== undefined) {
       for (const object of plan.created) known.set(objectId(object), object);
       for (const object of plan.deleted) known.delete(objectId(object));
@@ -56,7 +68,7 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
 
   return {
     async setup() {
-      await runNftTransaction(exec, `add table ${target} { comment ${TABLE_COMMENT} ; }\n`, settings.timeoutMs);
+      await runner.run(`add table ${target} { comment ${TABLE_COMMENT} ; }\n`);
       log.info({ table: target }, 'nftables table ready');
     },
     apply,
@@ -71,6 +83,43 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
     },
     async close() {
       known = undefined;
+      await runner.close();
+    },
+  };
+}
+
+interface TransactionRunner {
+  run(text: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Runs transactions with the configured engine; a libnftables context opens on first use. */
+function transactionRunner(exec: Exec, settings: NftablesDataplaneSettings, log: Logger): TransactionRunner {
+  const engine = settings.engine ?? 'nft';
+  const viaNft = (text: string): Promise<number> => runNftTransaction(exec, text, settings.timeoutMs);
+  if (engine === 'nft') return { run: viaNft, close: async () => undefined };
+  let context: Promise<NftContext | undefined> | undefined;
+  const open = (): Promise<NftContext | undefined> =>
+    (context ??= openNftContext(settings.netns).catch((error: unknown) => {
+      if (engine === 'libnftables') {
+        context = undefined;
+        throw error;
+      }
+      log.warn({ err: error }, 'libnftables unavailable: transactions go through nft -f -');
+      return undefined;
+    }));
+  return {
+    async run(text) {
+      const nft = await open();
+      if (nft === undefined) return viaNft(text);
+      const result = await nft.run(text);
+      if (result.ok) return result.ms;
+      throw await locateRejection(exec, text, result.error);
+    },
+    async close() {
+      const nft = await context?.catch(() => undefined);
+      context = undefined;
+      nft?.close();
     },
   };
 }
