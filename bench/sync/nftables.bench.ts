@@ -5,20 +5,23 @@
 //   - a partial sync after one endpoint of one service went away, and one adding a new service:
 //     each --repeat times, alternating with the reverse change; each forward transaction is
 //     also run once more as a bare `ip netns exec NS nft -f -` on the same table state (the
-//     floor kpx's partial sync is compared with). The first round of "one endpoint less" is
+//     floor kpx's partial sync is compared with; the libnftables engine sends no text through a
+//     process, so its rows are compared with the nft engine's bare runs). The first round of "one endpoint less" is
 //     shown apart: it writes the shared dispatch chain for a new endpoint count.
 //   - the yardstick: the same cluster rendered by the iptables mode, restored by
 //     iptables-legacy-restore into a second throwaway namespace (--no-iptables skips it).
 // Peak RSS: kpx's own (this process) and nft's for the full resync.
 //
-//   node bench/sync/nftables.bench.ts [--services 10000] [--endpoints 10] [--repeat 5] [--no-iptables]
+// Each engine (--engines nft,libnftables) runs every step in its own namespace.
+//
+//   node bench/sync/nftables.bench.ts [--services 10000] [--endpoints 10] [--repeat 5] [--engines nft,libnftables] [--no-iptables]
 import { parseArgs } from 'node:util';
 import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
 import { openIptablesDataplane } from '@kpx/agent/modes/iptables/dataplane.ts';
 import { planIptables } from '@kpx/agent/modes/iptables/plan.ts';
-import { openNftablesDataplane } from '@kpx/agent/modes/nftables/dataplane.ts';
+import { openNftablesDataplane, type NftEngine } from '@kpx/agent/modes/nftables/dataplane.ts';
 import { transactionText } from '@kpx/agent/modes/nftables/format.ts';
 import { createNftablesPlanner } from '@kpx/agent/modes/nftables/plan.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     services: { type: 'string', default: '10000' },
     endpoints: { type: 'string', default: '10' },
     repeat: { type: 'string', default: '5' },
+    engines: { type: 'string', default: 'nft,libnftables' },
     'no-iptables': { type: 'boolean', default: false },
   },
 });
@@ -59,16 +63,22 @@ const withNew = makeState([...ports, servicePort(services)], node);
 
 const median = (samples: readonly number[]): number => [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
 const ms = (value: number): string => value.toFixed(1).padStart(8);
-const rows: string[][] = [['step', 'kpx ms', 'nft ms', 'total ms', 'bare nft -f ms', 'total / bare', 'statements']];
+const rows: string[][] = [['engine', 'step', 'kpx ms', 'nft ms', 'total ms', 'bare nft -f ms', 'total / bare', 'statements']];
+let engine: NftEngine = 'nft';
+/** Bare `nft -f` medians by step, from the nft engine's run. */
+const bareByStep = new Map<string, number>();
 const row = (step: string, kpxMs: number, nftMs: number, totalMs: number, bareMs: number | undefined, statements: number): void => {
-  rows.push([step, ms(kpxMs), ms(nftMs), ms(totalMs), bareMs === undefined ? '' : ms(bareMs), bareMs === undefined ? '' : (totalMs / bareMs).toFixed(2), String(statements)]);
+  rows.push([engine, step, ms(kpxMs), ms(nftMs), ms(totalMs), bareMs === undefined ? '' : ms(bareMs), bareMs === undefined ? '' : (totalMs / bareMs).toFixed(2), statements > 0 ? String(statements) : '']);
 };
 
-const netns = `kpxbench-nft-${process.pid}`;
-await addNetns(realExec, netns);
 let iptablesRestoreMs: number | undefined;
 let nftPeakKb = 0;
 let fullTotalMs = 0;
+for (engine of values.engines.split(',') as NftEngine[]) await runEngine();
+
+async function runEngine(): Promise<void> {
+const netns = `kpxbench-nft-${process.pid}`;
+await addNetns(realExec, netns);
 try {
   const inNetns = execInNetns(realExec, netns);
   const sent: string[] = [];
@@ -76,14 +86,14 @@ try {
     if (request.stdin !== undefined) sent.push(request.stdin);
     return realExec(request);
   };
-  const dataplane = openNftablesDataplane({ exec: recording, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4' });
+  const dataplane = openNftablesDataplane({ exec: recording, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4', engine });
   const planner = createNftablesPlanner({});
   /** One sync through the dataplane: kpx's time is the whole minus nft's (plan, text, its own bookkeeping). */
   const sync = async (state: DesiredState, changed?: ChangeSet): Promise<{ kpxMs: number; nftMs: number; totalMs: number; text: string }> => {
     const started = performance.now();
     const report = await dataplane.apply(planner(state, changed));
     const totalMs = performance.now() - started;
-    return { kpxMs: totalMs - report.toolMs, nftMs: report.toolMs, totalMs, text: sent.at(-1) ?? '' };
+    return { kpxMs: totalMs - report.toolMs, nftMs: report.toolMs, totalMs, text: engine === 'nft' ? (sent.at(-1) ?? '') : '' };
   };
   const bare = async (text: string): Promise<number> => {
     const started = performance.now();
@@ -97,8 +107,10 @@ try {
     row(label, step.kpxMs, step.nftMs, step.totalMs, undefined, statements(step.text));
     fullTotalMs = Math.max(fullTotalMs, step.totalMs);
   }
+  if (engine === 'nft') {
   const peak = await execOk(realExec, { file: '/usr/bin/time', args: ['-f', '%M', 'ip', 'netns', 'exec', netns, 'nft', '-f', '-'], stdin: transactionText(planner(full), false) });
   nftPeakKb = Number(peak.stderr.trim().split('\n').at(-1));
+  }
 
   const partial = async (label: string, from: DesiredState, to: DesiredState): Promise<void> => {
     const forward = makeChangeSet(from, to);
@@ -106,15 +118,21 @@ try {
     const totals: number[] = [];
     const kpx: number[] = [];
     const nft: number[] = [];
-    const bares: number[] = [];
+    const bares: (number | undefined)[] = [];
     let text = '';
+    const first = `${label}, round 1${label.includes('endpoint') ? ' (new dispatch chain)' : ''}`;
+    const steady = `${label} (median of rounds 2–${repeat})`;
     for (let round = 0; round < repeat; round++) {
       const step = await sync(to, forward);
       await sync(from, back);
-      const bareMs = await bare(step.text);
-      await sync(from, back);
-      if (round === 0 && label.includes('endpoint')) {
-        row(`${label}, first (new dispatch chain)`, step.kpxMs, step.nftMs, step.totalMs, bareMs, statements(step.text));
+      let bareMs = bareByStep.get(round === 0 ? first : steady);
+      if (engine === 'nft') {
+        bareMs = await bare(step.text);
+        await sync(from, back);
+      }
+      if (round === 0) {
+        if (engine === 'nft') bareByStep.set(first, bareMs!);
+        row(first, step.kpxMs, step.nftMs, step.totalMs, bareMs, statements(step.text));
         continue;
       }
       totals.push(step.totalMs);
@@ -123,12 +141,15 @@ try {
       bares.push(bareMs);
       text = step.text;
     }
-    row(`${label} (median of ${totals.length})`, median(kpx), median(nft), median(totals), median(bares), statements(text));
+    if (engine === 'nft') bareByStep.set(steady, median(bares as number[]));
+    row(steady, median(kpx), median(nft), median(totals), bareByStep.get(steady), statements(text));
   };
   await partial('partial: one endpoint less', full, oneEndpointLess);
   await partial('partial: one new service', full, withNew);
+  await dataplane.close();
 } finally {
   await deleteNetns(realExec, netns);
+}
 }
 
 if (!values['no-iptables']) {

@@ -1,5 +1,6 @@
 // The nftables dataplane: every plan is one transaction, inside `netns` when set: `nft -f -`,
-// or with `engine` libnftables, through one long-lived in-process nft context (libnftables.ts).
+// or, for partial syncs with `engine` libnftables, one long-lived in-process nft context
+// (libnftables.ts).
 // The first full sync replaces the table (a clean takeover from kube-proxy or an older kpx);
 // later full syncs flush its rules and keep the dynamic affinity sets, deleting the objects a
 // previous plan created that this one no longer owns. Nothing here lists the whole table
@@ -25,9 +26,11 @@ export interface NftablesDataplaneSettings {
   readonly tableName?: string;
   readonly timeoutMs?: number;
   /**
-   * How transactions reach the kernel: `nft` (default) runs `nft -f -` per sync; `libnftables`
-   * keeps one in-process context (KPX_ERR_NFT if it cannot be loaded); `auto` uses libnftables
-   * when it loads and `nft -f -` otherwise.
+   * How partial transactions reach the kernel: `nft` (default) runs `nft -f -` per sync;
+   * `libnftables` keeps one in-process context (KPX_ERR_NFT if it cannot be loaded); `auto` uses
+   * libnftables when it loads and `nft -f -` otherwise. Full syncs always run `nft -f -`: at 10k
+   * services one in-process full sync left kpx 500 MiB larger (glibc keeps what nft freed) and
+   * was no faster.
    */
   readonly engine?: NftEngine;
 }
@@ -52,13 +55,13 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       // Chains first: a stale chain may name a stale set.
       stale.sort((a, b) => (a.kind === 'chain' ? 0 : 1) - (b.kind === 'chain' ? 0 : 1));
       text = transactionText(plan, known === undefined, stale.map((object) => `delete ${object.kind} ${target} ${object.name}`));
-      const nftMs = await runner.run(text);
+      const nftMs = await runner.run(text, true);
       known = new Map(plan.owned.map((object) => [objectId(object), object]));
       return { full: true, toolMs: nftMs, figures: { ...plan.figures, nftMs, staleObjectsDeleted: stale.length } };
     }
     const table = known;
     text = transactionText(plan, false, [], (chain) => table?.has(objectId({ kind: 'chain', name: chain })) ?? false);
-    const nftMs = text === '' ? 0 : await runner.run(text);
+    const nftMs = text === '' ? 0 : await runner.run(text, false);
     if (known !== undefined) {
       for (const object of plan.created) known.set(objectId(object), object);
       for (const object of plan.deleted) known.delete(objectId(object));
@@ -68,7 +71,7 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
 
   return {
     async setup() {
-      await runner.run(`add table ${target} { comment ${TABLE_COMMENT} ; }\n`);
+      await runner.run(`add table ${target} { comment ${TABLE_COMMENT} ; }\n`, false);
       log.info({ table: target }, 'nftables table ready');
     },
     apply,
@@ -89,7 +92,8 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
 }
 
 interface TransactionRunner {
-  run(text: string): Promise<number>;
+  /** @param large a full sync's transaction: it goes through `nft -f -` whatever the engine. */
+  run(text: string, large: boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -109,7 +113,8 @@ function transactionRunner(exec: Exec, settings: NftablesDataplaneSettings, log:
       return undefined;
     }));
   return {
-    async run(text) {
+    async run(text, large) {
+      if (large) return viaNft(text);
       const nft = await open();
       if (nft === undefined) return viaNft(text);
       const result = await nft.run(text);
