@@ -10,7 +10,7 @@ import { BASE_CHAINS, TOP_LEVEL_CHAINS, baseChainRules, baseSets, dispatchChain 
 import { renderPort } from './render-port.ts';
 import type { NftChain, NftElement, PortObjects } from './port-objects.ts';
 import { NODEPORT_IPS, dispatchChainName } from './names.ts';
-import { addChain, addElementBatches, addRules, addSet, elementId } from './statements.ts';
+import { addChain, addElementBatches, addRules, addSet } from './statements.ts';
 import { planPartial } from './plan-partial.ts';
 
 /** A planner bound to the mode's options; it keeps one render context per node context. */
@@ -76,12 +76,17 @@ function sortedDispatchChains(context: NftRenderContext, ports: readonly PortObj
 
 /** Every element, first writer winning where two ports claim one key (conflicting input). */
 function fullElements(context: NftRenderContext, ports: readonly PortObjects[]): NftElement[] {
-  const seen = new Set<string>();
+  // Keys by container: no `container key` string per element (120k at 10k services).
+  const seen = new Map<string, Set<string>>();
   const out: NftElement[] = [];
   const push = (element: NftElement): void => {
-    const id = elementId(element);
-    if (seen.has(id)) return;
-    seen.add(id);
+    let keys = seen.get(element.container);
+    if (keys === undefined) {
+      keys = new Set();
+      seen.set(element.container, keys);
+    }
+    if (keys.has(element.key)) return;
+    keys.add(element.key);
     out.push(element);
   };
   for (const address of context.nodePortAddresses ?? []) push({ container: NODEPORT_IPS, key: address });
