@@ -51,6 +51,8 @@ describe('full plan', () => {
     const b = makeServicePort('ns1', 'b', 'http', (port) => { port.clusterIP = '172.30.0.2'; port.externalIPs = ['192.0.2.1']; port.endpoints = [makeEndpoint('10.180.0.2', 80)]; });
     const text = formatNftablesPlan(createNftablesPlanner({})(makeState([a, b])));
     expect(text.match(/192\.0\.2\.1 \. tcp \. 80 : /g)).toHaveLength(1);
+    // The endpoint entry under that IP is the first port's too, not one of each.
+    expect(text.match(/192\.0\.2\.1 \. 80 \. 0 : [0-9.]+ \. 80/g)).toEqual(['192.0.2.1 . 80 . 0 : 10.180.0.1 . 80']);
   });
 });
 

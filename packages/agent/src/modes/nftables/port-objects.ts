@@ -35,7 +35,14 @@ export interface DispatchUse {
 }
 
 export interface PortObjects {
+  /**
+   * The port's cluster IP and dispatch entries (service-ips, no-endpoint-*, firewall-ips,
+   * service-nodeports), then its endpoint map entries. Two ports share an endpoint map key only
+   * if they share a dispatch entry's key (same IP or node port, protocol and port).
+   */
   readonly elements: readonly NftElement[];
+  /** How many of `elements` come first as the cluster IP and dispatch entries. */
+  readonly dispatchCount: number;
   readonly chains: readonly NftChain[];
   readonly sets: readonly NftSet[];
   readonly dispatch: readonly DispatchUse[];

@@ -42,6 +42,7 @@ function computePortObjects(policy: PortPolicy, context: NftRenderContext): Port
   const sets: NftSet[] = [];
   const dispatch: DispatchUse[] = [];
   renderDispatchElements(policy, elements);
+  const dispatchCount = elements.length;
   if (!policy.affinity) renderEndpointElements(policy, elements, dispatch);
   if (policy.servicePort.externalPolicyLocal && policy.usesExternalChain) {
     // With affinity one external chain serves both paths (its targets are the port's own chains).
@@ -50,7 +51,7 @@ function computePortObjects(policy: PortPolicy, context: NftRenderContext): Port
   }
   if (policy.usesFirewall) chains.push(firewallChain(policy, context));
   if (policy.affinity) renderAffinityObjects(policy, context, chains, sets);
-  return { elements, chains, sets, dispatch };
+  return { elements, dispatchCount, chains, sets, dispatch };
 }
 
 function renderDispatchElements(policy: PortPolicy, out: NftElement[]): void {
