@@ -51,6 +51,7 @@ export interface PortObjects {
 /** The decisions at the top of upstream's per-service loop, made once per port. */
 export interface PortPolicy {
   readonly servicePort: ServicePort;
+  /** Computed on first use: only ports with chains of their own need them (a sha256 each). */
   readonly names: ServiceChainNames;
   readonly protocol: string;
   readonly hasEndpoints: boolean;
@@ -66,6 +67,7 @@ export interface PortPolicy {
 }
 
 export function decidePolicy(servicePort: ServicePort): PortPolicy {
+  let names: ServiceChainNames | undefined;
   const { endpoints } = servicePort;
   const hasEndpoints = endpoints.hasAnyEndpoints;
   const usesCluster = endpoints.cluster.length > 0 && (!servicePort.internalPolicyLocal || servicePort.externallyAccessible);
@@ -73,7 +75,10 @@ export function decidePolicy(servicePort: ServicePort): PortPolicy {
     endpoints.local.length > 0 && (servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible));
   return {
     servicePort,
-    names: serviceChainNames(servicePort.servicePortName, servicePort.protocol),
+    get names(): ServiceChainNames {
+      names ??= serviceChainNames(servicePort.servicePortName, servicePort.protocol);
+      return names;
+    },
     protocol: lowerProtocol(servicePort.protocol),
     hasEndpoints,
     usesCluster,
