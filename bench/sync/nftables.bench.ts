@@ -87,6 +87,7 @@ try {
     return realExec(request);
   };
   const dataplane = openNftablesDataplane({ exec: recording, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4', engine });
+  await dataplane.setup();
   const planner = createNftablesPlanner({});
   /** One sync through the dataplane: kpx's time is the whole minus nft's (plan, text, its own bookkeeping). */
   const sync = async (state: DesiredState, changed?: ChangeSet): Promise<{ kpxMs: number; nftMs: number; totalMs: number; text: string }> => {
