@@ -74,13 +74,34 @@ const row = (step: string, kpxMs: number, nftMs: number, totalMs: number, bareMs
 let iptablesRestoreMs: number | undefined;
 let nftPeakKb = 0;
 let fullTotalMs = 0;
-for (engine of values.engines.split(',') as NftEngine[]) await runEngine();
 
-async function runEngine(): Promise<void> {
-const netns = `kpxbench-nft-${process.pid}`;
-await addNetns(realExec, netns);
-try {
-  const inNetns = execInNetns(realExec, netns);
+interface Step {
+  readonly kpxMs: number;
+  readonly nftMs: number;
+  readonly totalMs: number;
+  /** What went to `nft -f -` (the nft engine only). */
+  readonly text: string;
+}
+
+interface Bench {
+  readonly netns: string;
+  readonly planner: ReturnType<typeof createNftablesPlanner>;
+  sync(state: DesiredState, changed?: ChangeSet): Promise<Step>;
+  /** The same text as a bare `ip netns exec NS nft -f -`. */
+  bare(text: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function withNetns(name: string, body: (netns: string) => Promise<void>): Promise<void> {
+  await addNetns(realExec, name);
+  try {
+    await body(name);
+  } finally {
+    await deleteNetns(realExec, name);
+  }
+}
+
+async function openBench(netns: string): Promise<Bench> {
   const sent: string[] = [];
   const recording: Exec = (request) => {
     if (request.stdin !== undefined) sent.push(request.stdin);
@@ -89,81 +110,84 @@ try {
   const dataplane = openNftablesDataplane({ exec: recording, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4', engine });
   await dataplane.setup();
   const planner = createNftablesPlanner({});
-  /** One sync through the dataplane: kpx's time is the whole minus nft's (plan, text, its own bookkeeping). */
-  const sync = async (state: DesiredState, changed?: ChangeSet): Promise<{ kpxMs: number; nftMs: number; totalMs: number; text: string }> => {
-    const started = performance.now();
-    const report = await dataplane.apply(planner(state, changed));
-    const totalMs = performance.now() - started;
-    return { kpxMs: totalMs - report.toolMs, nftMs: report.toolMs, totalMs, text: engine === 'nft' ? (sent.at(-1) ?? '') : '' };
+  const inNetns = execInNetns(realExec, netns);
+  return {
+    netns,
+    planner,
+    // kpx's time is the whole minus nft's: plan, text, the dataplane's bookkeeping.
+    async sync(state, changed) {
+      const started = performance.now();
+      const report = await dataplane.apply(planner(state, changed));
+      const totalMs = performance.now() - started;
+      return { kpxMs: totalMs - report.toolMs, nftMs: report.toolMs, totalMs, text: engine === 'nft' ? (sent.at(-1) ?? '') : '' };
+    },
+    async bare(text) {
+      const started = performance.now();
+      await execOk(inNetns, { file: 'nft', args: ['-f', '-'], stdin: text });
+      return performance.now() - started;
+    },
+    close: () => dataplane.close(),
   };
-  const bare = async (text: string): Promise<number> => {
-    const started = performance.now();
-    await execOk(inNetns, { file: 'nft', args: ['-f', '-'], stdin: text });
-    return performance.now() - started;
-  };
-  const statements = (text: string): number => text.split('\n').length - 1;
+}
 
+const statements = (text: string): number => text.split('\n').length - 1;
+
+async function fullSteps(bench: Bench): Promise<void> {
   for (const label of ['full sync (table replaced)', 'full resync (flush + rewrite)']) {
-    const step = await sync(full);
+    const step = await bench.sync(full);
     row(label, step.kpxMs, step.nftMs, step.totalMs, undefined, statements(step.text));
     fullTotalMs = Math.max(fullTotalMs, step.totalMs);
   }
-  if (engine === 'nft') {
-  const peak = await execOk(realExec, { file: '/usr/bin/time', args: ['-f', '%M', 'ip', 'netns', 'exec', netns, 'nft', '-f', '-'], stdin: transactionText(planner(full), false) });
+  if (engine !== 'nft') return;
+  const text = transactionText(bench.planner(full), false);
+  const peak = await execOk(realExec, { file: '/usr/bin/time', args: ['-f', '%M', 'ip', 'netns', 'exec', bench.netns, 'nft', '-f', '-'], stdin: text });
   nftPeakKb = Number(peak.stderr.trim().split('\n').at(-1));
-  }
-
-  const partial = async (label: string, from: DesiredState, to: DesiredState): Promise<void> => {
-    const forward = makeChangeSet(from, to);
-    const back = makeChangeSet(to, from);
-    const totals: number[] = [];
-    const kpx: number[] = [];
-    const nft: number[] = [];
-    const bares: (number | undefined)[] = [];
-    let text = '';
-    const first = `${label}, round 1${label.includes('endpoint') ? ' (new dispatch chain)' : ''}`;
-    const steady = `${label} (median of rounds 2–${repeat})`;
-    for (let round = 0; round < repeat; round++) {
-      const step = await sync(to, forward);
-      await sync(from, back);
-      let bareMs = bareByStep.get(round === 0 ? first : steady);
-      if (engine === 'nft') {
-        bareMs = await bare(step.text);
-        await sync(from, back);
-      }
-      if (round === 0) {
-        if (engine === 'nft') bareByStep.set(first, bareMs!);
-        row(first, step.kpxMs, step.nftMs, step.totalMs, bareMs, statements(step.text));
-        continue;
-      }
-      totals.push(step.totalMs);
-      kpx.push(step.kpxMs);
-      nft.push(step.nftMs);
-      bares.push(bareMs);
-      text = step.text;
-    }
-    if (engine === 'nft') bareByStep.set(steady, median(bares as number[]));
-    row(steady, median(kpx), median(nft), median(totals), bareByStep.get(steady), statements(text));
-  };
-  await partial('partial: one endpoint less', full, oneEndpointLess);
-  await partial('partial: one new service', full, withNew);
-  await dataplane.close();
-} finally {
-  await deleteNetns(realExec, netns);
 }
+
+/** `repeat` rounds of from → to, each undone; with the nft engine each forward text also runs bare. */
+async function partialSteps(bench: Bench, label: string, from: DesiredState, to: DesiredState): Promise<void> {
+  const forward = makeChangeSet(from, to);
+  const back = makeChangeSet(to, from);
+  const steps: Step[] = [];
+  const bares: number[] = [];
+  const first = `${label}, round 1${label.includes('endpoint') ? ' (new dispatch chain)' : ''}`;
+  const steady = `${label} (median of rounds 2–${repeat})`;
+  for (let round = 0; round < repeat; round++) {
+    const step = await bench.sync(to, forward);
+    await bench.sync(from, back);
+    if (engine === 'nft') {
+      bares.push(await bench.bare(step.text));
+      await bench.sync(from, back);
+    }
+    if (round === 0) {
+      if (engine === 'nft') bareByStep.set(first, bares.pop()!);
+      row(first, step.kpxMs, step.nftMs, step.totalMs, bareByStep.get(first), statements(step.text));
+    } else {
+      steps.push(step);
+    }
+  }
+  if (engine === 'nft') bareByStep.set(steady, median(bares));
+  const pick = (key: 'kpxMs' | 'nftMs' | 'totalMs'): number => median(steps.map((step) => step[key]));
+  row(steady, pick('kpxMs'), pick('nftMs'), pick('totalMs'), bareByStep.get(steady), statements(steps.at(-1)!.text));
+}
+
+for (engine of values.engines.split(',') as NftEngine[]) {
+  await withNetns(`kpxbench-nft-${process.pid}`, async (netns) => {
+    const bench = await openBench(netns);
+    await fullSteps(bench);
+    await partialSteps(bench, 'partial: one endpoint less', full, oneEndpointLess);
+    await partialSteps(bench, 'partial: one new service', full, withNew);
+    await bench.close();
+  });
 }
 
 if (!values['no-iptables']) {
-  const iptablesNetns = `kpxbench-ipt-${process.pid}`;
-  await addNetns(realExec, iptablesNetns);
-  try {
-    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns: iptablesNetns, backend: 'legacy', restoreTimeoutMs: 900_000 });
+  await withNetns(`kpxbench-ipt-${process.pid}`, async (netns) => {
+    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, backend: 'legacy', restoreTimeoutMs: 900_000 });
     await dataplane.setup();
     const report = await dataplane.apply(planIptables(full));
     iptablesRestoreMs = report.figures['restoreMs'] ?? report.toolMs;
-  } finally {
-    await deleteNetns(realExec, iptablesNetns);
-  }
+  });
 }
 
 const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.trim().length)));
