@@ -37,17 +37,32 @@ export async function runNftTransaction(exec: Exec, text: string, timeoutMs = 30
     throw new KpxError('KPX_ERR_NFT', 'nft did not complete', { cause: error, context: { timeoutMs } });
   }
   if (result.exitCode === 0) return result.durationMs;
-  const failure = parseNftFailure(result.stderr, text);
+  throw rejection(result.exitCode, result.stderr, text);
+}
+
+/** KPX_ERR_NFT naming the statement nft's error points at. */
+export function rejection(exitCode: number, stderr: string, text: string): KpxError {
+  const failure = parseNftFailure(stderr, text);
   const where = failure.line === undefined ? '' : ` at line ${failure.line}`;
-  throw new KpxError('KPX_ERR_NFT', `nft rejected the transaction${where}`, {
+  return new KpxError('KPX_ERR_NFT', `nft rejected the transaction${where}`, {
     context: {
-      exitCode: result.exitCode,
+      exitCode,
       line: failure.line,
       statement: failure.statement,
       excerpt: failure.excerpt,
-      stderr: result.stderr.slice(0, 4000),
+      stderr: stderr.slice(0, 4000),
     },
   });
+}
+
+/**
+ * A transaction libnftables rejected, located: its error text names no line for a buffer, so
+ * `nft --check -f -` (nothing committed) reads the same text again and names it.
+ */
+export async function locateRejection(exec: Exec, text: string, libError: string): Promise<KpxError> {
+  const result = await exec({ file: NFT, args: ['--check', '-f', '-'], stdin: text, timeoutMs: 300_000 }).catch(() => undefined);
+  if (result !== undefined && result.exitCode !== 0) return rejection(result.exitCode, result.stderr, text);
+  return rejection(1, libError, text);
 }
 
 /** Runs one nft command (list, delete); a missing object is `undefined`, not an error. */

@@ -50,6 +50,28 @@ describe('nftables dataplane with a recording exec', () => {
     expect(recorder.calls.at(-1)!.stdin).not.toMatch(/table/);
   });
 
+  it('writes a shared dispatch chain only when no earlier plan wrote it', async () => {
+    const port = (name: string, ips: readonly string[]) =>
+      makeServicePort('ns1', name, 'http', (sp) => {
+        sp.clusterIP = name === 'a' ? '172.30.0.1' : '172.30.0.2';
+        sp.endpoints = ips.map((ip) => makeEndpoint(ip, 80));
+      });
+    const recorder = recordingExec();
+    const dataplane = openNftablesDataplane(deps(recorder.exec), { ipFamily: 'IPv4' });
+    const plan = createNftablesPlanner({});
+    const one = makeState([port('a', ['10.0.0.1']), port('b', ['10.0.0.5', '10.0.0.6'])]);
+    const two = makeState([port('a', ['10.0.0.1', '10.0.0.3']), port('b', ['10.0.0.5', '10.0.0.6'])]);
+    const three = makeState([port('a', ['10.0.0.1', '10.0.0.3', '10.0.0.4']), port('b', ['10.0.0.5', '10.0.0.6'])]);
+    await dataplane.apply(plan(one));
+    await dataplane.apply(plan(two, makeChangeSet(one, two)));
+    expect(recorder.calls.at(-1)!.stdin).not.toContain('add chain');
+    await dataplane.apply(plan(three, makeChangeSet(two, three)));
+    expect(recorder.calls.at(-1)!.stdin).toContain('add chain ip kube-proxy cluster-endpoints-tcp-3\nflush chain ip kube-proxy cluster-endpoints-tcp-3\n');
+    await dataplane.apply(plan(two, makeChangeSet(three, two)));
+    await dataplane.apply(plan(three, makeChangeSet(two, three)));
+    expect(recorder.calls.at(-1)!.stdin).not.toContain('add chain');
+  });
+
   it('throws KPX_ERR_NFT with the statement nft named', async () => {
     const recorder = recordingExec(() => ({ exitCode: 1, stderr: '/dev/stdin:3:1-4: Error: syntax error\n' }));
     const dataplane = openNftablesDataplane(deps(recorder.exec), { ipFamily: 'IPv4' });

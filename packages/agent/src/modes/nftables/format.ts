@@ -9,9 +9,13 @@ export function formatNftablesPlan(plan: NftablesPlan): string {
   return `# kpx nftables plan (${plan.ipFamily}, ${sync}): nft -f input for table ${plan.family} ${plan.table}.\n${transactionText(plan, false)}`;
 }
 
-/** @param firstApply a dataplane's first full sync replaces the table (delete, then add) instead of flushing it. */
-export function transactionText(plan: NftablesPlan, firstApply: boolean, trailer: readonly string[] = []): string {
+/**
+ * @param firstApply a dataplane's first full sync replaces the table (delete, then add) instead of flushing it.
+ * @param written whether the table has a shared chain already (it is then left out); by default none is.
+ */
+export function transactionText(plan: NftablesPlan, firstApply: boolean, trailer: readonly string[] = [], written: (chain: string) => boolean = () => false): string {
   const header = plan.full ? tableHeader(`${plan.family} ${plan.table}`, firstApply) : [];
-  const lines = [...header, ...plan.body, ...trailer];
+  const shared = plan.sharedChains.filter((chain) => !written(chain.name)).flatMap((chain) => chain.lines);
+  const lines = [...header, ...shared, ...plan.body, ...trailer];
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -30,8 +30,11 @@ export const FIREWALL_IPS = 'firewall-ips';
 export const FIREWALL_CHECK = 'firewall-check';
 export const MARK_MASQ = 'mark-for-masquerade';
 export const MASQUERADING = 'masquerading';
-/** kpx: `endpoint-ip . endpoint-ip` for every endpoint, so a pod reaching itself through a service is masqueraded. */
-export const HAIRPIN_ENDPOINTS = 'hairpin-endpoints';
+/**
+ * kpx: a dynamic set of `source . source` pairs, one per new DNATed connection, so that the
+ * lookup of `source . destination` matches exactly when a pod reaches itself through a service.
+ */
+export const HAIRPIN_PAIRS = 'hairpin-pairs';
 
 /**
  * kpx's flat endpoint maps: `numgen` index → endpoint, keyed by service IP (or node port) and

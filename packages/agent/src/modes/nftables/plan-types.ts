@@ -15,7 +15,18 @@ export interface NftablesPlan {
   /** A partial plan: objects it creates, and those it deletes (in its body already). */
   readonly created: readonly NftObject[];
   readonly deleted: readonly NftObject[];
+  /**
+   * A partial plan: the shared dispatch chains it points at (empty on a full plan, whose body
+   * writes them all). They go before the body; a dataplane may leave out those it already wrote.
+   */
+  readonly sharedChains: readonly SharedChain[];
   readonly figures: Readonly<Record<string, number>>;
+}
+
+export interface SharedChain {
+  readonly name: string;
+  /** `add chain`, `flush chain`, its rules. */
+  readonly lines: readonly string[];
 }
 
 export interface NftObject {

@@ -51,6 +51,8 @@ describe('full plan', () => {
     const b = makeServicePort('ns1', 'b', 'http', (port) => { port.clusterIP = '172.30.0.2'; port.externalIPs = ['192.0.2.1']; port.endpoints = [makeEndpoint('10.180.0.2', 80)]; });
     const text = formatNftablesPlan(createNftablesPlanner({})(makeState([a, b])));
     expect(text.match(/192\.0\.2\.1 \. tcp \. 80 : /g)).toHaveLength(1);
+    // The endpoint entry under that IP is the first port's too, not one of each.
+    expect(text.match(/192\.0\.2\.1 \. 80 \. 0 : [0-9.]+ \. 80/g)).toEqual(['192.0.2.1 . 80 . 0 : 10.180.0.1 . 80']);
   });
 });
 
@@ -65,7 +67,9 @@ describe('partial plan', () => {
     const text = formatNftablesPlan(partial);
     expect(text).not.toMatch(/^[^#].*table/m);
     expect(text).toContain('delete element ip kube-proxy cluster-endpoints-tcp { 172.30.0.41 . 80 . 2 }');
-    expect(text).toContain('delete element ip kube-proxy hairpin-endpoints { 10.180.0.3 . 10.180.0.3 }');
+    expect(text).not.toContain('hairpin');
+    // The dispatch chain it points at, for a dataplane that lacks it.
+    expect(partial.sharedChains.map((chain) => chain.name)).toEqual(['cluster-endpoints-tcp-2', 'nodeport-external-endpoints-tcp-2']);
     expect(text).toContain('add element ip kube-proxy service-ips { 172.30.0.41 . tcp . 80 : goto cluster-endpoints-tcp-2 }');
     expect(text).not.toContain('10.180.0.9');
   });

@@ -35,17 +35,23 @@ export interface DispatchUse {
 }
 
 export interface PortObjects {
+  /**
+   * The port's cluster IP and dispatch entries (service-ips, no-endpoint-*, firewall-ips,
+   * service-nodeports), then its endpoint map entries. Two ports share an endpoint map key only
+   * if they share a dispatch entry's key (same IP or node port, protocol and port).
+   */
   readonly elements: readonly NftElement[];
+  /** How many of `elements` come first as the cluster IP and dispatch entries. */
+  readonly dispatchCount: number;
   readonly chains: readonly NftChain[];
   readonly sets: readonly NftSet[];
   readonly dispatch: readonly DispatchUse[];
-  /** Endpoint IPs that need the hairpin entry (masquerade when a pod reaches itself). */
-  readonly hairpinIPs: readonly string[];
 }
 
 /** The decisions at the top of upstream's per-service loop, made once per port. */
 export interface PortPolicy {
   readonly servicePort: ServicePort;
+  /** Computed on first use: only ports with chains of their own need them (a sha256 each). */
   readonly names: ServiceChainNames;
   readonly protocol: string;
   readonly hasEndpoints: boolean;
@@ -61,6 +67,7 @@ export interface PortPolicy {
 }
 
 export function decidePolicy(servicePort: ServicePort): PortPolicy {
+  let names: ServiceChainNames | undefined;
   const { endpoints } = servicePort;
   const hasEndpoints = endpoints.hasAnyEndpoints;
   const usesCluster = endpoints.cluster.length > 0 && (!servicePort.internalPolicyLocal || servicePort.externallyAccessible);
@@ -68,7 +75,10 @@ export function decidePolicy(servicePort: ServicePort): PortPolicy {
     endpoints.local.length > 0 && (servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible));
   return {
     servicePort,
-    names: serviceChainNames(servicePort.servicePortName, servicePort.protocol),
+    get names(): ServiceChainNames {
+      names ??= serviceChainNames(servicePort.servicePortName, servicePort.protocol);
+      return names;
+    },
     protocol: lowerProtocol(servicePort.protocol),
     hasEndpoints,
     usesCluster,

@@ -52,6 +52,12 @@ export const TOP_LEVEL_CHAINS: readonly string[] = [
   N.REJECT_CHAIN,
 ];
 
+/**
+ * Pairs live for a second (the lookup is in the same rule as the update); the size bounds the
+ * new DNATed connections from distinct sources per second that the check can tell apart.
+ */
+const HAIRPIN_SET_SIZE = 262144;
+
 export function baseSets(context: NftRenderContext): NftSet[] {
   const { addrType, addr } = context;
   const vipKey = `${addrType} . inet_proto . inet_service`;
@@ -78,7 +84,8 @@ export function baseSets(context: NftRenderContext): NftSet[] {
       sets.push({ kind: 'map', name: endpointMapName(kind, protocol), spec, dynamic: false });
     }
   }
-  sets.push({ kind: 'set', name: N.HAIRPIN_ENDPOINTS, spec: `{ typeof ${addr} saddr . ${addr} daddr ; comment ${quoteComment('endpoints reaching themselves through a service')} ; }`, dynamic: false });
+  const hairpinComment = quoteComment('source . source of new DNATed connections: source . destination matches a pod reaching itself');
+  sets.push({ kind: 'set', name: N.HAIRPIN_PAIRS, spec: `{ typeof ${addr} saddr . ${addr} daddr ; flags dynamic,timeout ; timeout 1s ; size ${HAIRPIN_SET_SIZE} ; comment ${hairpinComment} ; }`, dynamic: true });
   return sets;
 }
 
@@ -94,7 +101,8 @@ export function baseChainRules(context: NftRenderContext): NftChain[] {
   for (const [target, from, match] of JUMPS) add(from, `${match}jump ${target}`);
   const { addr, masqueradeMark: mark } = context;
   add(N.MARK_MASQ, `mark set mark or ${mark}`);
-  add(N.MASQUERADING, `ct status dnat ${addr} saddr . ${addr} daddr @${N.HAIRPIN_ENDPOINTS} jump ${N.MARK_MASQ}`);
+  // nft cannot compare two fields; `s . d` is in a set of `x . x` pairs only when s == d.
+  add(N.MASQUERADING, `ct status dnat update @${N.HAIRPIN_PAIRS} { ${addr} saddr . ${addr} saddr } ${addr} saddr . ${addr} daddr @${N.HAIRPIN_PAIRS} jump ${N.MARK_MASQ}`);
   add(N.MASQUERADING, `mark and ${mark} == 0 return`);
   add(N.MASQUERADING, `mark set mark xor ${mark}`);
   add(N.MASQUERADING, 'masquerade fully-random');

@@ -42,6 +42,7 @@ function computePortObjects(policy: PortPolicy, context: NftRenderContext): Port
   const sets: NftSet[] = [];
   const dispatch: DispatchUse[] = [];
   renderDispatchElements(policy, elements);
+  const dispatchCount = elements.length;
   if (!policy.affinity) renderEndpointElements(policy, elements, dispatch);
   if (policy.servicePort.externalPolicyLocal && policy.usesExternalChain) {
     // With affinity one external chain serves both paths (its targets are the port's own chains).
@@ -50,8 +51,7 @@ function computePortObjects(policy: PortPolicy, context: NftRenderContext): Port
   }
   if (policy.usesFirewall) chains.push(firewallChain(policy, context));
   if (policy.affinity) renderAffinityObjects(policy, context, chains, sets);
-  const hairpinIPs = policy.affinity ? [] : uniqueIPs(policy.servicePort.endpoints.allReachable);
-  return { elements, chains, sets, dispatch, hairpinIPs };
+  return { elements, dispatchCount, chains, sets, dispatch };
 }
 
 function renderDispatchElements(policy: PortPolicy, out: NftElement[]): void {
@@ -163,8 +163,3 @@ function firewallChain(policy: PortPolicy, context: NftRenderContext): NftChain 
   return { name: policy.names.firewall, rules: [`${context.addr} saddr != { ${sources.join(', ')} } drop`] };
 }
 
-function uniqueIPs(endpoints: readonly Endpoint[]): string[] {
-  const ips = new Set<string>();
-  for (let index = 0; index < endpoints.length; index++) ips.add(endpoints[index]!.ip);
-  return [...ips];
-}
