@@ -87,6 +87,7 @@ function createKpxMetrics() {
     watchRestarts: counter('kpx_watch_restarts_total', 'List/watch loops restarted after a failure or an expired resourceVersion', ['resource']),
     invalidObjectsSkipped: counter('kpx_invalid_objects_skipped_total', 'Invalid API objects skipped whole, counted once per object version', ['kind']),
     applyRetries: counter('kpx_apply_retries_total', 'Syncs retried after a failed apply', FAMILY),
+    rulesFlushed: counter('kpx_rules_flushed_total', 'Times kpx found its rules flushed or deleted by someone else (a full sync followed)', FAMILY),
   };
 }
 
@@ -137,6 +138,8 @@ export interface ProxyMetrics {
   countWatchRestart(resource: string): void;
   countInvalidObjectsSkipped(kind: string, count: number): void;
   countApplyRetry(ipFamily: IPFamily): void;
+  /** The dataplane's detectFlush found kpx's rules gone (upstream has no metric for this). */
+  countRulesFlushed(ipFamily: IPFamily): void;
   /** The handle a dataplane of `ipFamily` counts its own failures and rules through. */
   forDataplane(ipFamily: IPFamily): DataplaneMetrics;
 }
@@ -201,6 +204,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
     countWatchRestart: (resource) => kpx.watchRestarts.inc({ resource }),
     countInvalidObjectsSkipped: (kind, count) => kpx.invalidObjectsSkipped.inc({ kind }, count),
     countApplyRetry: (ipFamily) => kpx.applyRetries.inc({ ip_family: ipFamily }),
+    countRulesFlushed: (ipFamily) => kpx.rulesFlushed.inc({ ip_family: ipFamily }),
     forDataplane: (ipFamily) => ({
       countRestoreFailure: (restore) => metrics.countRestoreFailure(ipFamily, restore),
       setIptablesRules: (table, rules) => metrics.setIptablesRules(ipFamily, table, rules),

@@ -11,6 +11,7 @@ import { makeNodeContext } from '../model/node-context.ts';
 import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
 import { parseNode } from '../model/parse-node.ts';
 import type { AnyMode, Clock, Dataplane } from '../modes/mode.ts';
+import type { IPFamily } from '../model/types.ts';
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
 import { execSysctl, procSysctl } from '../sys/sysctl.ts';
@@ -22,6 +23,7 @@ import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
 import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
 import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
+import { startFlushWatch, type FlushWatch } from './flush-watch.ts';
 
 export interface ProxierInputs {
   readonly resolved: ResolvedConfig;
@@ -43,6 +45,7 @@ export interface ProxierParts {
   serviceHealth?: ServiceHealthServers;
   proxier?: Proxier;
   runner?: SyncRunner;
+  flushWatch?: FlushWatch;
 }
 
 /** Sets everything up and starts syncing `latest()` (the newest snapshot by then). */
@@ -71,7 +74,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     log,
   });
   parts.serviceHealth = serviceHealth;
-  const proxier = createProxier({ mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec: hereExec, log, clock });
+  const proxier = createProxier({ mode, modeOptions, dataplane, modelConfig, metrics, tracker, serviceHealth, conntrackExec: hereExec, log, clock });
   const runner = createSyncRunner({
     name: 'sync-runner',
     sync: (trigger) => proxier.sync(trigger),
@@ -89,4 +92,24 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   // The first sync runs at once: a run() made before start() is not held back.
   runner.run();
   runner.start();
+  parts.flushWatch = watchForFlush(dataplane, proxier, runner, inputs, modelConfig.ipFamily);
+}
+
+/** The dataplane's detectFlush, when it has one, polled between syncs; a flush forces a full sync at once. */
+function watchForFlush(dataplane: Dataplane<unknown>, proxier: Proxier, runner: SyncRunner, inputs: ProxierInputs, ipFamily: IPFamily): FlushWatch | undefined {
+  const detect = dataplane.detectFlush?.bind(dataplane);
+  if (detect === undefined) return undefined;
+  const { log, metrics, tracker } = inputs;
+  return startFlushWatch({
+    detect,
+    isIdle: () => proxier.hasSynced && !runner.isRunning && !proxier.isFullSyncDue,
+    onFlush: (detection) => {
+      log.warn({ ipFamily, lost: detection.lost }, 'rules flushed by someone else: running a full sync');
+      metrics.countRulesFlushed(ipFamily);
+      tracker.rulesLost(ipFamily);
+      proxier.requestFullSync('flush');
+      runner.run();
+    },
+    log,
+  });
 }

@@ -3,6 +3,7 @@
 import type { Exec } from '../../sys/exec.ts';
 import type { IptablesTools } from '../../netfilter/backend-detect.ts';
 import { planChainRemoval, type ChainRemoval } from '../../netfilter/chain-removal.ts';
+import { KUBE_PROXY_CANARY } from '../../netfilter/flush-canary.ts';
 import { declaredChains, saveTable } from '../../netfilter/restore.ts';
 import { BUILTIN_CHAINS, emptyTable, parseSaveText } from '../../netfilter/saved-ruleset.ts';
 import { isKpxChain } from './kpx-chains.ts';
@@ -33,7 +34,8 @@ export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: 
     const flushed = declared.get(table) ?? new Set<string>();
     const saved = parseSaveText(await saveTable(exec, tools, table), (chain) => !flushed.has(chain)).get(table) ?? emptyTable(table);
     // A chain the payload itself declares is the plan's business (e.g. its own `-X` lines).
-    const isStale = (chain: string): boolean => isKpxChain(chain) && !owned.has(chain) && !flushed.has(chain);
+    // The canary is the dataplane's, written just before this survey.
+    const isStale = (chain: string): boolean => isKpxChain(chain) && chain !== KUBE_PROXY_CANARY && !owned.has(chain) && !flushed.has(chain);
     removals.set(table, planChainRemoval(saved, isStale, flushed));
     for (const rule of saved.rules) if (BUILTIN_CHAINS.has(rule.chain)) builtinRules.add(`${table} ${rule.line}`);
     for (const chain of saved.chains) chains.add(`${table} ${chain}`);

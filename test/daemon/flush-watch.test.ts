@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startFlushWatch } from '@kpx/agent/daemon/flush-watch.ts';
+import type { Timers } from '@kpx/agent/daemon/sync-runner.ts';
+import type { FlushDetection } from '@kpx/agent/modes/mode.ts';
+import { silentLogger } from '@kpx/agent/log.ts';
+
+const fakeableTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+function setUp(results: (FlushDetection | undefined | Error)[]) {
+  let idle = true;
+  let checks = 0;
+  const flushes: FlushDetection[] = [];
+  const watch = startFlushWatch({
+    intervalMs: 1_000,
+    timers: fakeableTimers,
+    log: silentLogger(),
+    isIdle: () => idle,
+    detect: async () => {
+      const result = results[Math.min(checks, results.length - 1)];
+      checks += 1;
+      if (result instanceof Error) throw result;
+      return result;
+    },
+    onFlush: (detection) => {
+      flushes.push(detection);
+      idle = false; // a full sync is now due
+    },
+  });
+  return { watch, flushes, checks: () => checks, setIdle: (value: boolean) => (idle = value) };
+}
+
+describe('flush watch', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('checks once per interval while idle, and reports a flush once until idle again', async () => {
+    const { watch, flushes, checks, setIdle } = setUp([undefined, { lost: ['nat'] }, { lost: ['nat'] }, undefined]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(checks()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(checks()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(flushes).toEqual([{ lost: ['nat'] }]);
+    // Not idle (a full sync is due or running): no check at all.
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(checks()).toBe(2);
+    setIdle(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(checks()).toBe(3);
+    expect(flushes).toHaveLength(2);
+    await watch.stop();
+  });
+
+  it('drops a result that arrives once a sync has started, and keeps polling after a failed check', async () => {
+    let idle = true;
+    const flushes: FlushDetection[] = [];
+    let checks = 0;
+    const watch = startFlushWatch({
+      intervalMs: 1_000,
+      timers: fakeableTimers,
+      log: silentLogger(),
+      isIdle: () => idle,
+      detect: async () => {
+        checks += 1;
+        if (checks === 1) throw new Error('iptables failed');
+        idle = false; // a sync starts while this check runs
+        return { lost: ['filter'] };
+      },
+      onFlush: (detection) => flushes.push(detection),
+    });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(checks).toBe(2);
+    expect(flushes).toEqual([]);
+    await watch.stop();
+    idle = true;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(checks).toBe(2);
+  });
+});
