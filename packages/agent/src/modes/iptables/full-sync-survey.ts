@@ -18,6 +18,8 @@ export interface FullSyncSurvey {
   readonly builtinRules: Set<string>;
   /** `TABLE CHAIN` for every chain that exists. */
   readonly chains: Set<string>;
+  /** Per `TABLE CHAIN` of a built-in chain, its rules (`TABLE -A CHAIN …`) in order. */
+  readonly builtinOrder: Map<string, string[]>;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: 
   const removals = new Map<IptablesTable, ChainRemoval>();
   const builtinRules = new Set<string>();
   const chains = new Set<string>();
+  const builtinOrder = new Map<string, string[]>();
   for (const table of TABLES) {
     const owned = new Set(plan.ownedChains[table]);
     const flushed = declared.get(table) ?? new Set<string>();
@@ -37,8 +40,13 @@ export async function surveyForFullSync(exec: Exec, tools: IptablesTools, plan: 
     // The canary is the dataplane's, written just before this survey.
     const isStale = (chain: string): boolean => isKpxChain(chain) && chain !== KUBE_PROXY_CANARY && !owned.has(chain) && !flushed.has(chain);
     removals.set(table, planChainRemoval(saved, isStale, flushed));
-    for (const rule of saved.rules) if (BUILTIN_CHAINS.has(rule.chain)) builtinRules.add(`${table} ${rule.line}`);
+    for (const chain of saved.chains) if (BUILTIN_CHAINS.has(chain)) builtinOrder.set(`${table} ${chain}`, []);
+    for (const rule of saved.rules) {
+      if (!BUILTIN_CHAINS.has(rule.chain)) continue;
+      builtinRules.add(`${table} ${rule.line}`);
+      builtinOrder.get(`${table} ${rule.chain}`)?.push(`${table} ${rule.line}`);
+    }
     for (const chain of saved.chains) chains.add(`${table} ${chain}`);
   }
-  return { removals, builtinRules, chains };
+  return { removals, builtinRules, chains, builtinOrder };
 }
