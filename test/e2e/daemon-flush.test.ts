@@ -115,7 +115,9 @@ for (const backend of ['nft', 'legacy'] as const) {
       const startOf = (sample: ProbeSample): number => sample.t - (sample.error === 'timeout' ? PROBE_TIMEOUT_MS : 0);
       const late = prober.samples.filter((sample) => startOf(sample) >= flushedAt + REPAIR_WITHIN_MS);
       expect(late.length).toBeGreaterThan(3);
-      expect(late.filter((sample) => sample.pod === undefined)).toEqual([]);
+      const relative = (sample: ProbeSample): string => `${sample.error ?? sample.pod} ${startOf(sample) - flushedAt}..${sample.t - flushedAt} ms`;
+      const logs = daemon.logs.slice(from).map((line) => `${line.msg} ${JSON.stringify({ ...line, msg: undefined, err: (line['err'] as { message?: string } | undefined)?.message })}`).join('\n');
+      expect(late.filter((sample) => sample.pod === undefined).map(relative), `repaired after ${repairedAt - flushedAt} ms\n${logs}\nall: ${prober.samples.filter((sample) => sample.t >= flushedAt).map(relative).join(', ')}`).toEqual([]);
       const lastFailure = Math.max(flushedAt, ...prober.samples.filter((sample) => sample.pod === undefined).map((sample) => sample.t));
       const back = prober.samples.find((sample) => sample.pod !== undefined && startOf(sample) >= lastFailure);
       console.info(`${backend} ${_name}: detected after ${detectedAt - flushedAt} ms, repaired after ${repairedAt - flushedAt} ms, traffic back after ${(back === undefined ? Number.NaN : startOf(back)) - flushedAt} ms`);

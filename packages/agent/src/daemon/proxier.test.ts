@@ -21,6 +21,7 @@ import type { SyncTrigger } from './sync-runner.ts';
 interface Plan {
   readonly full: boolean;
   readonly changed: readonly string[];
+  readonly periodic?: true;
 }
 
 function service(name: string, version: string, clusterIP: string): RawObject {
@@ -51,7 +52,11 @@ function setUp() {
   const mode: Mode<Plan, Record<string, never>> = {
     name: 'iptables',
     optionsFromConfig: () => ({}),
-    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({ full: changed === undefined, changed: changed === undefined ? [] : [...changed.changed] }),
+    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({
+      full: changed === undefined,
+      changed: changed === undefined ? [] : [...changed.changed],
+      ...(changed?.periodic === true ? { periodic: true as const } : {}),
+    }),
     format: () => '',
     open: () => dataplane,
   };
@@ -136,10 +141,20 @@ describe('proxier', () => {
     feed([service('a', '2', '10.96.0.2')], []);
     advance(31_000);
     await proxier.sync(trigger({ requested: false, periodic: true }));
+    // Nothing changed: a periodic sync still applies (upstream rewrites its top-level chains), partially.
+    advance(30_000);
+    await proxier.sync(trigger({ requested: false, periodic: true }));
+    // Nothing changed and not periodic: nothing to apply.
+    await proxier.sync(trigger());
     feed([service('a', '3', '10.96.0.3')], []);
     advance(FULL_SYNC_PERIOD_MS);
     await proxier.sync(trigger({ requested: false, periodic: true }));
-    expect(applied.map((plan) => plan.full)).toEqual([true, false, true]);
+    expect(applied).toEqual([
+      { full: true, changed: [] },
+      { full: false, changed: ['ns1/a:http'], periodic: true },
+      { full: false, changed: [], periodic: true },
+      { full: true, changed: [] },
+    ]);
   });
 
   it('makes the next sync full on request (a detected flush), and serves a request made during a sync', async () => {

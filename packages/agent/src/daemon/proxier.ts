@@ -159,8 +159,12 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       const changesInSync = pendingChanges;
       const planned = planSync(current);
       let report: ApplyReport | undefined;
-      if (planned.full || hasChanges(planned.changes)) {
-        const plan = mode.plan(planned.state, options.modeOptions, planned.full ? undefined : planned.changes);
+      // A periodic partial sync applies even when nothing changed: upstream's rewrites the
+      // chains every sync rewrites (the mode says which), though not the per-service ones.
+      const periodic = trigger.periodic && !planned.full;
+      if (planned.full || periodic || hasChanges(planned.changes)) {
+        const changes = periodic ? { ...planned.changes, periodic: true } : planned.changes;
+        const plan = mode.plan(planned.state, options.modeOptions, planned.full ? undefined : changes);
         try {
           report = await dataplane.apply(plan);
         } catch (error) {
