@@ -81,3 +81,29 @@ describe('flush watch', () => {
     expect(checks).toBe(2);
   });
 });
+
+describe('flush watch spacing', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('waits ten times as long as a slow check took before the next one', async () => {
+    const started: number[] = [];
+    const t0 = Date.now();
+    const watch = startFlushWatch({
+      intervalMs: 1_000,
+      timers: fakeableTimers,
+      log: silentLogger(),
+      isIdle: () => true,
+      detect: async () => {
+        started.push(Date.now() - t0);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return undefined;
+      },
+      onFlush: () => undefined,
+    });
+    await vi.advanceTimersByTimeAsync(12_600);
+    // Each check takes 500 ms: the next starts 5 s after it ended.
+    expect(started).toEqual([1_000, 6_500, 12_000]);
+    await watch.stop();
+  });
+});

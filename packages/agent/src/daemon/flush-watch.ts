@@ -3,13 +3,19 @@
 // flush costs seconds, not a sync period). A check runs only while the proxier is idle: no
 // sync running and no full sync already due (which would repair whatever was lost, so one
 // flush is reported once). A result that arrives after a sync started is dropped: that sync
-// may have changed what the check saw; the next check looks again.
+// may have changed what the check saw; the next check looks again. A check that is slow (on
+// iptables-legacy any listing fetches the whole table: ~0.8 s at 10k services, see
+// bench/sync/flush-detect.bench.ts) spaces the next one out, so that checking never takes more
+// than a tenth of the time.
 import type { Logger } from '../log.ts';
 import type { FlushDetection } from '../modes/mode.ts';
 import { realTimers, type Timers } from './sync-runner.ts';
 
-/** How often kpx looks for a flush of its rules. */
+/** How often kpx looks for a flush of its rules, at most. */
 export const FLUSH_CHECK_INTERVAL_MS = 1_000;
+
+/** The next check waits at least this many times as long as the last one took. */
+export const FLUSH_CHECK_SPACING = 10;
 
 export interface FlushWatchOptions {
   readonly detect: () => Promise<FlushDetection | undefined>;
@@ -34,6 +40,7 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
   let timer: unknown;
   let checking: Promise<void> | undefined;
   let failing = false;
+  let lastCheckMs = 0;
 
   const check = async (): Promise<void> => {
     try {
@@ -49,6 +56,7 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
   };
 
   const schedule = (): void => {
+    const delayMs = Math.max(intervalMs, FLUSH_CHECK_SPACING * lastCheckMs);
     timer = timers.setTimeout(() => {
       timer = undefined;
       if (stopped) return;
@@ -56,11 +64,13 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
         schedule();
         return;
       }
+      const started = timers.now();
       checking = check().finally(() => {
         checking = undefined;
+        lastCheckMs = timers.now() - started;
         if (!stopped) schedule();
       });
-    }, intervalMs);
+    }, delayMs);
   };
 
   schedule();
