@@ -107,3 +107,44 @@ describe('flush watch spacing', () => {
     await watch.stop();
   });
 });
+
+describe('flush watch on demand', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('checks at once when asked (after a failed sync), then keeps its interval', async () => {
+    const { watch, checks, flushes } = setUp([{ lost: ['nat'] }]);
+    await vi.advanceTimersByTimeAsync(300);
+    watch.checkSoon();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(checks()).toBe(1);
+    expect(flushes).toEqual([{ lost: ['nat'] }]);
+    await watch.stop();
+  });
+});
+
+describe('flush watch pace on a busy machine', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('is set by the fastest of the recent checks, so one slow check does not space the next ones out', async () => {
+    const durations = [50, 400, 50, 50];
+    const started: number[] = [];
+    const t0 = Date.now();
+    const watch = startFlushWatch({
+      intervalMs: 1_000,
+      timers: fakeableTimers,
+      log: silentLogger(),
+      isIdle: () => true,
+      detect: async () => {
+        started.push(Date.now() - t0);
+        await new Promise((resolve) => setTimeout(resolve, durations[started.length - 1] ?? 50));
+        return undefined;
+      },
+      onFlush: () => undefined,
+    });
+    await vi.advanceTimersByTimeAsync(4_700);
+    expect(started).toEqual([1_000, 2_050, 3_450, 4_500]);
+    await watch.stop();
+  });
+});

@@ -1,12 +1,12 @@
 // Polls the dataplane's detectFlush between syncs (upstream's iptables Monitor, which checks
 // its canaries once per syncPeriod; kpx checks about once a second so that someone else's
 // flush costs seconds, not a sync period). A check runs only while the proxier is idle: no
-// sync running and no full sync already due (which would repair whatever was lost, so one
-// flush is reported once). A result that arrives after a sync started is dropped: that sync
+// sync running and no repair of a flush already due (so one flush is reported once). A result that arrives after a sync started is dropped: that sync
 // may have changed what the check saw; the next check looks again. A check that is slow (on
 // iptables-legacy any listing fetches the whole table: ~0.8 s at 10k services, see
-// bench/sync/flush-detect.bench.ts) spaces the next one out, so that checking never takes more
-// than a tenth of the time.
+// bench/sync/flush-detect.bench.ts) spaces the next one out, so that checking takes no more
+// than a tenth of the time. The fastest of the last few checks sets the pace: a table's size
+// makes every check slow, a busy machine only some.
 import type { Logger } from '../log.ts';
 import type { FlushDetection } from '../modes/mode.ts';
 import { realTimers, type Timers } from './sync-runner.ts';
@@ -14,8 +14,9 @@ import { realTimers, type Timers } from './sync-runner.ts';
 /** How often kpx looks for a flush of its rules, at most. */
 export const FLUSH_CHECK_INTERVAL_MS = 1_000;
 
-/** The next check waits at least this many times as long as the last one took. */
+/** The next check waits at least this many times as long as the fastest recent one took. */
 export const FLUSH_CHECK_SPACING = 10;
+const RECENT_CHECKS = 5;
 
 export interface FlushWatchOptions {
   readonly detect: () => Promise<FlushDetection | undefined>;
@@ -29,6 +30,8 @@ export interface FlushWatchOptions {
 }
 
 export interface FlushWatch {
+  /** Checks as soon as the proxier is idle (after a failed sync: the failure may be a flush's). */
+  checkSoon(): void;
   /** Cancels the timer and resolves once a check in flight has finished. */
   stop(): Promise<void>;
 }
@@ -40,7 +43,7 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
   let timer: unknown;
   let checking: Promise<void> | undefined;
   let failing = false;
-  let lastCheckMs = 0;
+  const recentMs: number[] = [];
 
   const check = async (): Promise<void> => {
     try {
@@ -55,8 +58,9 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
     }
   };
 
-  const schedule = (): void => {
-    const delayMs = Math.max(intervalMs, FLUSH_CHECK_SPACING * lastCheckMs);
+  const paceMs = (): number => Math.max(intervalMs, FLUSH_CHECK_SPACING * (recentMs.length === 0 ? 0 : Math.min(...recentMs)));
+
+  const schedule = (delayMs = paceMs()): void => {
     timer = timers.setTimeout(() => {
       timer = undefined;
       if (stopped) return;
@@ -67,7 +71,8 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
       const started = timers.now();
       checking = check().finally(() => {
         checking = undefined;
-        lastCheckMs = timers.now() - started;
+        recentMs.push(timers.now() - started);
+        if (recentMs.length > RECENT_CHECKS) recentMs.shift();
         if (!stopped) schedule();
       });
     }, delayMs);
@@ -75,6 +80,11 @@ export function startFlushWatch(options: FlushWatchOptions): FlushWatch {
 
   schedule();
   return {
+    checkSoon() {
+      if (stopped || checking !== undefined) return;
+      if (timer !== undefined) timers.clearTimeout(timer);
+      schedule(0);
+    },
     async stop() {
       stopped = true;
       if (timer !== undefined) timers.clearTimeout(timer);

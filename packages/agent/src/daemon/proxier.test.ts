@@ -158,21 +158,26 @@ describe('proxier', () => {
   });
 
   it('makes the next sync full on request (a detected flush), and serves a request made during a sync', async () => {
-    const { proxier, applied, feed } = setUp();
+    const { proxier, applied, feed, failNextApply } = setUp();
     feed([service('a', '1', '10.96.0.1')], []);
     await proxier.sync(trigger());
-    expect(proxier.isFullSyncDue).toBe(false);
+    expect(proxier.awaitsFlushRepair).toBe(false);
     proxier.requestFullSync('flush');
-    expect(proxier.isFullSyncDue).toBe(true);
+    expect(proxier.awaitsFlushRepair).toBe(true);
     // A request made while that full sync runs still needs one more after it.
     const running = proxier.sync(trigger());
     proxier.requestFullSync('flush');
     await running;
-    expect(proxier.isFullSyncDue).toBe(true);
+    expect(proxier.awaitsFlushRepair).toBe(true);
     await proxier.sync(trigger());
     await proxier.sync(trigger());
     expect(applied.map((plan) => plan.full)).toEqual([true, true, true]);
-    expect(proxier.isFullSyncDue).toBe(false);
+    expect(proxier.awaitsFlushRepair).toBe(false);
+    // A full sync due after a failure is no flush repair (the flush watch keeps checking).
+    feed([service('a', '2', '10.96.0.2')], []);
+    failNextApply();
+    await expect(proxier.sync(trigger())).rejects.toThrow('restore failed');
+    expect(proxier.awaitsFlushRepair).toBe(false);
   });
 
   it('observes network programming latency from the snapshot times and counts changes', async () => {

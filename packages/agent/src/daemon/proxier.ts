@@ -57,8 +57,8 @@ export interface Proxier {
   readonly hasSynced: boolean;
   /** Makes the next sync full (someone else flushed the rules); the caller asks the runner for it. */
   requestFullSync(reason: FullSyncReason): void;
-  /** Whether the next sync will be full whatever changed (start, failure, requested). */
-  readonly isFullSyncDue: boolean;
+  /** Whether a full sync requested for a flush has not succeeded yet. */
+  readonly awaitsFlushRepair: boolean;
 }
 
 /** Upstream's proxyutil.FullSyncPeriod. */
@@ -96,13 +96,14 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   const fullSyncPeriodMs = options.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS;
   // Requests count up; a full sync serves those made before it planned. Counting (not a
   // flag) keeps a request made while a sync runs for the next one.
-  const fullSync = { requested: 1, served: 0, reason: 'start' as FullSyncReason };
+  const fullSync = { requested: 1, served: 0, reason: 'start' as FullSyncReason, flushRequest: 0 };
   let lastFullSyncAt = Number.NEGATIVE_INFINITY;
   let hasSynced = false;
 
   const requestFullSync = (reason: FullSyncReason): void => {
     fullSync.reason = reason;
     fullSync.requested += 1;
+    if (reason === 'flush') fullSync.flushRequest = fullSync.requested;
   };
 
   const planSync = (current: Snapshot): PlannedSync => {
@@ -212,8 +213,8 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       return hasSynced;
     },
     requestFullSync,
-    get isFullSyncDue() {
-      return fullSync.requested > fullSync.served;
+    get awaitsFlushRepair() {
+      return fullSync.flushRequest > fullSync.served;
     },
   };
 }

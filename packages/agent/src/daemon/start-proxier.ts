@@ -81,7 +81,11 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     minIntervalMs: minSyncPeriodMs,
     maxIntervalMs: syncPeriodMs,
     retry: { initialMs: Math.min(1_000, syncPeriodMs), maxMs: syncPeriodMs },
-    onError: (failure) => log.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed'),
+    onError: (failure) => {
+      log.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed');
+      // A partial sync onto rules someone else flushed fails: look for that at once.
+      parts.flushWatch?.checkSoon();
+    },
   });
   log.info({ ipFamily: modelConfig.ipFamily, mode: mode.name, netns: options.netns || undefined, syncPeriodMs, minSyncPeriodMs }, 'proxier started');
   tracker.updated(modelConfig.ipFamily);
@@ -102,7 +106,8 @@ function watchForFlush(dataplane: Dataplane<unknown>, proxier: Proxier, runner: 
   const { log, metrics, tracker } = inputs;
   return startFlushWatch({
     detect,
-    isIdle: () => proxier.hasSynced && !runner.isRunning && !proxier.isFullSyncDue,
+    // A full sync due after a failure does not stop the checks: the failure may be the flush's.
+    isIdle: () => proxier.hasSynced && !runner.isRunning && !proxier.awaitsFlushRepair,
     onFlush: (detection) => {
       log.warn({ ipFamily, lost: detection.lost }, 'rules flushed by someone else: running a full sync');
       metrics.countRulesFlushed(ipFamily);
