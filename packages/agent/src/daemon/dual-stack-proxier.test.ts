@@ -16,6 +16,8 @@ function fakeProxier(outcome: () => Promise<void>, synced: string[], name: strin
     },
     currentNode: () => undefined,
     hasSynced: true,
+    requestFullSync: () => synced.push(`${name} full sync requested`),
+    awaitsFlushRepair: false,
   };
 }
 

@@ -32,6 +32,11 @@ export function composeProxiers(families: readonly FamilyProxier[]): Proxier {
     get hasSynced() {
       return families.every((family) => family.proxier.hasSynced);
     },
+    // Flush repairs are per family (each watches its own rules); asked of both, both repair.
+    requestFullSync: (reason) => families.forEach((family) => family.proxier.requestFullSync(reason)),
+    get awaitsFlushRepair() {
+      return families.some((family) => family.proxier.awaitsFlushRepair);
+    },
   };
 }
 

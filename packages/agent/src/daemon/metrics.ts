@@ -92,6 +92,7 @@ function createKpxMetrics() {
     // Upstream counts nothing for its platformCleanup (only the iptables restores inside it).
     leftoverCleanupFailures: counter(
       'kpx_leftover_cleanup_failures_total', "Steps of another mode's leftover cleanup that failed at start", ['mode']),
+    rulesFlushed: counter('kpx_rules_flushed_total', 'Times kpx found its rules flushed or deleted by someone else (a full sync followed)', FAMILY),
   };
 }
 
@@ -146,6 +147,8 @@ export interface ProxyMetrics {
   countApplyRetry(ipFamily: IPFamily): void;
   /** A step of `mode`'s leftover cleanup failed (at the start of another mode). */
   countLeftoverCleanupFailure(mode: ModeName): void;
+  /** The dataplane's detectFlush found kpx's rules gone (upstream has no metric for this). */
+  countRulesFlushed(ipFamily: IPFamily): void;
   /** The handle a dataplane of `ipFamily` counts its own failures and rules through. */
   forDataplane(ipFamily: IPFamily): DataplaneMetrics;
 }
@@ -212,6 +215,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
     countInvalidObjectsSkipped: (kind, count) => kpx.invalidObjectsSkipped.inc({ kind }, count),
     countApplyRetry: (ipFamily) => kpx.applyRetries.inc({ ip_family: ipFamily }),
     countLeftoverCleanupFailure: (mode) => kpx.leftoverCleanupFailures.inc({ mode }),
+    countRulesFlushed: (ipFamily) => kpx.rulesFlushed.inc({ ip_family: ipFamily }),
     forDataplane: (ipFamily) => ({
       countRestoreFailure: (restore) => metrics.countRestoreFailure(ipFamily, restore),
       setIptablesRules: (table, rules) => metrics.setIptablesRules(ipFamily, table, rules),

@@ -1,6 +1,7 @@
 // The proxier's sync rules with a recording dataplane and a controlled clock: full at start,
-// partial for a change, full again after a failure and once the syncPeriod has passed,
-// nothing applied when nothing changed; health and programming latency follow.
+// partial for a change and on the periodic syncs, full again after a failure, after a
+// requested one (a detected flush) and once the FullSyncPeriod has passed, nothing applied
+// when nothing changed; health and programming latency follow.
 import { describe, expect, it } from 'vitest';
 import type { ChangeSet } from '../diff/change-set.ts';
 import { silentLogger } from '../log.ts';
@@ -12,7 +13,7 @@ import type { Snapshot } from '../watch/snapshot.ts';
 import { defaultModelConfig, makeEndpointSlice, makeService } from '../../../../test/helpers/k8s-builders.ts';
 import { parsePrometheusText } from '../../../../test/daemon/prometheus-text.ts';
 import { createProxyMetrics } from './metrics.ts';
-import { createProxier } from './proxier.ts';
+import { createProxier, FULL_SYNC_PERIOD_MS } from './proxier.ts';
 import { createProxyHealthTracker } from './proxy-health.ts';
 import type { ServiceHealthServers } from './service-health-servers.ts';
 import type { SyncTrigger } from './sync-runner.ts';
@@ -20,6 +21,7 @@ import type { SyncTrigger } from './sync-runner.ts';
 interface Plan {
   readonly full: boolean;
   readonly changed: readonly string[];
+  readonly periodic?: true;
 }
 
 function service(name: string, version: string, clusterIP: string): RawObject {
@@ -50,7 +52,11 @@ function setUp() {
   const mode: Mode<Plan, Record<string, never>> = {
     name: 'iptables',
     optionsFromConfig: () => ({}),
-    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({ full: changed === undefined, changed: changed === undefined ? [] : [...changed.changed] }),
+    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({
+      full: changed === undefined,
+      changed: changed === undefined ? [] : [...changed.changed],
+      ...(changed?.periodic === true ? { periodic: true as const } : {}),
+    }),
     format: () => '',
     open: () => dataplane,
     writes: ['iptables'],
@@ -77,7 +83,7 @@ function setUp() {
   const tracker = createProxyHealthTracker({ healthTimeoutMs: 60_000, clock });
   tracker.updated('IPv4');
   const proxier = createProxier({
-    mode, modeOptions: {}, dataplane, modelConfig: defaultModelConfig(), syncPeriodMs: 30_000, metrics, tracker, serviceHealth,
+    mode, modeOptions: {}, dataplane, modelConfig: defaultModelConfig(), metrics, tracker, serviceHealth,
     conntrackExec: noConntrack, log: silentLogger(), clock, monotonicNow: () => now,
   });
   let generation = 0;
@@ -131,14 +137,50 @@ describe('proxier', () => {
     expect(tracker.health().healthy).toBe(true);
   });
 
-  it('makes a sync full once the syncPeriod has passed since the last full one', async () => {
+  it('keeps periodic syncs partial, and makes a sync full once the FullSyncPeriod (1 h) has passed', async () => {
     const { proxier, applied, feed, advance } = setUp();
     feed([service('a', '1', '10.96.0.1')], []);
     await proxier.sync(trigger());
     feed([service('a', '2', '10.96.0.2')], []);
     advance(31_000);
+    await proxier.sync(trigger({ requested: false, periodic: true }));
+    // Nothing changed: a periodic sync still applies (upstream rewrites its top-level chains), partially.
+    advance(30_000);
+    await proxier.sync(trigger({ requested: false, periodic: true }));
+    // Nothing changed and not periodic: nothing to apply.
     await proxier.sync(trigger());
-    expect(applied.map((plan) => plan.full)).toEqual([true, true]);
+    feed([service('a', '3', '10.96.0.3')], []);
+    advance(FULL_SYNC_PERIOD_MS);
+    await proxier.sync(trigger({ requested: false, periodic: true }));
+    expect(applied).toEqual([
+      { full: true, changed: [] },
+      { full: false, changed: ['ns1/a:http'], periodic: true },
+      { full: false, changed: [], periodic: true },
+      { full: true, changed: [] },
+    ]);
+  });
+
+  it('makes the next sync full on request (a detected flush), and serves a request made during a sync', async () => {
+    const { proxier, applied, feed, failNextApply } = setUp();
+    feed([service('a', '1', '10.96.0.1')], []);
+    await proxier.sync(trigger());
+    expect(proxier.awaitsFlushRepair).toBe(false);
+    proxier.requestFullSync('flush');
+    expect(proxier.awaitsFlushRepair).toBe(true);
+    // A request made while that full sync runs still needs one more after it.
+    const running = proxier.sync(trigger());
+    proxier.requestFullSync('flush');
+    await running;
+    expect(proxier.awaitsFlushRepair).toBe(true);
+    await proxier.sync(trigger());
+    await proxier.sync(trigger());
+    expect(applied.map((plan) => plan.full)).toEqual([true, true, true]);
+    expect(proxier.awaitsFlushRepair).toBe(false);
+    // A full sync due after a failure is no flush repair (the flush watch keeps checking).
+    feed([service('a', '2', '10.96.0.2')], []);
+    failNextApply();
+    await expect(proxier.sync(trigger())).rejects.toThrow('restore failed');
+    expect(proxier.awaitsFlushRepair).toBe(false);
   });
 
   it('observes network programming latency from the snapshot times and counts changes', async () => {

@@ -2,8 +2,10 @@
 // against what was last applied → mode.plan (partial when allowed) → dataplane.apply, then
 // health, metrics, health-check node ports and stale UDP conntrack entries follow the outcome.
 //
-// kube-proxy's rules for full syncs: the first sync, the first after any failure, and one at
-// least every syncPeriod are full; the rest rewrite only the service ports that changed. The
+// kube-proxy's rules for full syncs: the first sync, the first after any failure, the first
+// after someone else flushed the rules (requestFullSync), one after a node or configuration
+// change (changes.full), and one at least every FullSyncPeriod (an hour) are full; the rest,
+// the periodic syncPeriod ones included, rewrite only the service ports that changed. The
 // diff is always taken against the last state applied successfully, so a failed apply loses
 // nothing: the next sync retries with a full plan built from the newest snapshot.
 import type { ChangeSet } from '../diff/change-set.ts';
@@ -30,8 +32,8 @@ export interface ProxierOptions<Plan, Options> {
   readonly modeOptions: Options;
   readonly dataplane: Dataplane<Plan>;
   readonly modelConfig: ModelConfig;
-  /** A full sync at least this often (kube-proxy's syncPeriod). */
-  readonly syncPeriodMs: number;
+  /** A full sync at least this often; default upstream's FullSyncPeriod. */
+  readonly fullSyncPeriodMs?: number;
   readonly metrics: ProxyMetrics;
   readonly tracker: ProxyHealthTracker;
   readonly serviceHealth: ServiceHealthServers;
@@ -57,12 +59,25 @@ export interface Proxier {
   currentNode(): Snapshot['node'];
   /** Whether a sync has succeeded since start. */
   readonly hasSynced: boolean;
+  /** Makes the next sync full (someone else flushed the rules); the caller asks the runner for it. */
+  requestFullSync(reason: FullSyncReason): void;
+  /** Whether a full sync requested for a flush has not succeeded yet. */
+  readonly awaitsFlushRepair: boolean;
 }
+
+/** Upstream's proxyutil.FullSyncPeriod. */
+export const FULL_SYNC_PERIOD_MS = 3_600_000;
+
+/** Why a sync is full, in the sync log line. */
+export type FullSyncReason = 'start' | 'failure' | 'flush' | 'change' | 'period';
 
 interface PlannedSync {
   readonly state: DesiredState;
   readonly changes: ChangeSet;
   readonly full: boolean;
+  readonly fullReason: FullSyncReason | undefined;
+  /** The full-sync requests this sync serves (when full). */
+  readonly requestsServed: number;
 }
 
 function hasChanges(changes: ChangeSet): boolean {
@@ -83,18 +98,30 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   /** Per service, when its oldest change not yet applied arrived (ms since the epoch). */
   let pendingSince = new Map<string, number>();
   let applied: DesiredState | undefined;
-  let needsFullSync = true;
+  const fullSyncPeriodMs = options.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS;
+  // Requests count up; a full sync serves those made before it planned. Counting (not a
+  // flag) keeps a request made while a sync runs for the next one.
+  const fullSync = { requested: 1, served: 0, reason: 'start' as FullSyncReason, flushRequest: 0 };
   let lastFullSyncAt = Number.NEGATIVE_INFINITY;
   let hasSynced = false;
 
-  const planSync = (current: Snapshot, trigger: SyncTrigger): PlannedSync => {
+  const requestFullSync = (reason: FullSyncReason): void => {
+    fullSync.reason = reason;
+    fullSync.requested += 1;
+    if (reason === 'flush') fullSync.flushRequest = fullSync.requested;
+  };
+
+  const planSync = (current: Snapshot): PlannedSync => {
     const { state, problems: found } = buildState(current, options.modelConfig);
     const reportsProblem = options.reportsProblem;
     problems.report(reportsProblem === undefined ? found : found.filter(reportsProblem), current);
     const changes = diffStates(applied, state);
-    const periodDue = monotonicNow() - lastFullSyncAt >= options.syncPeriodMs;
-    const full = needsFullSync || trigger.periodic || periodDue || changes.full;
-    return { state, changes, full };
+    const requestsServed = fullSync.requested;
+    let fullReason: FullSyncReason | undefined;
+    if (fullSync.requested > fullSync.served) fullReason = fullSync.reason;
+    else if (changes.full) fullReason = 'change';
+    else if (monotonicNow() - lastFullSyncAt >= fullSyncPeriodMs) fullReason = 'period';
+    return { state, changes, full: fullReason !== undefined, fullReason, requestsServed };
   };
 
   const afterApply = async (planned: PlannedSync, programmed: ReadonlyMap<string, number>): Promise<Record<string, number>> => {
@@ -137,14 +164,18 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       const programmed = pendingSince;
       pendingSince = new Map();
       const changesInSync = pendingChanges;
-      const planned = planSync(current, trigger);
+      const planned = planSync(current);
       let report: ApplyReport | undefined;
-      if (planned.full || hasChanges(planned.changes)) {
-        const plan = mode.plan(planned.state, options.modeOptions, planned.full ? undefined : planned.changes);
+      // A periodic partial sync applies even when nothing changed: upstream's rewrites the
+      // chains every sync rewrites (the mode says which), though not the per-service ones.
+      const periodic = trigger.periodic && !planned.full;
+      if (planned.full || periodic || hasChanges(planned.changes)) {
+        const changes = periodic ? { ...planned.changes, periodic: true } : planned.changes;
+        const plan = mode.plan(planned.state, options.modeOptions, planned.full ? undefined : changes);
         try {
           report = await dataplane.apply(plan);
         } catch (error) {
-          needsFullSync = true;
+          requestFullSync('failure');
           mergeOldest(pendingSince, programmed);
           metrics.observeSync(ipFamily, { full: planned.full, durationSeconds: (monotonicNow() - started) / 1000 });
           if (trigger.consecutiveFailures > 0) metrics.countApplyRetry(ipFamily);
@@ -152,8 +183,10 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
         }
       }
       applied = planned.state;
-      needsFullSync = false;
-      if (planned.full) lastFullSyncAt = started;
+      if (planned.full) {
+        fullSync.served = Math.max(fullSync.served, planned.requestsServed);
+        lastFullSyncAt = started;
+      }
       hasSynced = true;
       pendingChanges = { services: pendingChanges.services - changesInSync.services, endpoints: pendingChanges.endpoints - changesInSync.endpoints };
       if (countsObjectChanges) metrics.setChangesPending(pendingChanges);
@@ -165,6 +198,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       log.info(
         {
           full: planned.full,
+          fullReason: planned.fullReason,
           applied: report !== undefined,
           trigger: triggerName(trigger),
           generation: current.generation,
@@ -183,6 +217,10 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
     currentNode: () => snapshot?.node,
     get hasSynced() {
       return hasSynced;
+    },
+    requestFullSync,
+    get awaitsFlushRepair() {
+      return fullSync.flushRequest > fullSync.served;
     },
   };
 }

@@ -34,6 +34,17 @@ describe('proxy health tracker', () => {
     expect(tracker.health()).toMatchObject({ healthy: true, lastUpdatedMs: 65_000 });
   });
 
+  it('is unhealthy from a detected flush until the next update, whatever is queued', () => {
+    const clock = manualClock(0);
+    const tracker = createProxyHealthTracker({ healthTimeoutMs: 60_000, clock });
+    tracker.updated('IPv4');
+    tracker.rulesLost('IPv4');
+    expect(tracker.health().status.get('IPv4')).toEqual({ lastUpdatedMs: 0, healthy: false });
+    clock.advance(500);
+    tracker.updated('IPv4');
+    expect(tracker.health().healthy).toBe(true);
+  });
+
   it('judges each family on its own; one late family makes the proxy unhealthy', () => {
     const clock = manualClock(0);
     const tracker = createProxyHealthTracker({ healthTimeoutMs: 1_000, clock });

@@ -1,7 +1,8 @@
 // The health state behind /healthz and /livez, after upstream's ProxyHealthServer
 // (pkg/proxy/healthcheck/proxy_health.go): per IP family, when the rules were last
 // updated and when the oldest change not yet applied was queued. A family is unhealthy
-// once such a change has waited healthTimeoutMs (kube-proxy: 2 × syncPeriod).
+// once such a change has waited healthTimeoutMs (kube-proxy: 2 × syncPeriod), and (kpx's
+// own) from the moment its rules were found flushed by someone else until they are back.
 import { isRecord } from '../model/field-reader.ts';
 import type { RawObject } from '../model/inputs.ts';
 import type { IPFamily } from '../model/types.ts';
@@ -52,6 +53,8 @@ export interface ProxyHealthTracker {
   queuedUpdate(ipFamily: IPFamily): void;
   /** The rules of this family now reflect every change; call it also when the sync loop starts. */
   updated(ipFamily: IPFamily): void;
+  /** This family's rules were found flushed: unhealthy until the next updated(). */
+  rulesLost(ipFamily: IPFamily): void;
   health(): ProxyHealth;
 }
 
@@ -59,6 +62,7 @@ export function createProxyHealthTracker(options: { readonly healthTimeoutMs: nu
   const { healthTimeoutMs, clock } = options;
   const lastUpdated = new Map<IPFamily, number>();
   const oldestPendingQueued = new Map<IPFamily, number>();
+  const lost = new Set<IPFamily>();
 
   return {
     queuedUpdate(ipFamily) {
@@ -66,7 +70,11 @@ export function createProxyHealthTracker(options: { readonly healthTimeoutMs: nu
     },
     updated(ipFamily) {
       oldestPendingQueued.delete(ipFamily);
+      lost.delete(ipFamily);
       lastUpdated.set(ipFamily, clock.now());
+    },
+    rulesLost(ipFamily) {
+      lost.add(ipFamily);
     },
     health() {
       const currentTimeMs = clock.now();
@@ -77,7 +85,7 @@ export function createProxyHealthTracker(options: { readonly healthTimeoutMs: nu
       for (const [ipFamily, updatedMs] of [...lastUpdated].sort(([a], [b]) => a.localeCompare(b))) {
         if (latest === undefined || updatedMs > latest) latest = updatedMs;
         const queuedMs = oldestPendingQueued.get(ipFamily);
-        const familyHealthy = queuedMs === undefined || currentTimeMs - queuedMs < healthTimeoutMs;
+        const familyHealthy = !lost.has(ipFamily) && (queuedMs === undefined || currentTimeMs - queuedMs < healthTimeoutMs);
         if (!familyHealthy) healthy = false;
         status.set(ipFamily, { lastUpdatedMs: updatedMs, healthy: familyHealthy });
       }

@@ -180,6 +180,7 @@ async function stopParts(parts: Parts, log: Logger): Promise<void> {
   const steps: [string, (() => Promise<void>) | undefined][] = [
     ['config watch', async () => parts.configWatch?.stop()],
     ['node wait', async () => parts.nodeGate?.close()],
+    ...(parts.flushWatches ?? []).map((watch): [string, () => Promise<void>] => ['flush watch', watch.stop]),
     ['sync runner', parts.runner?.stop],
     ['watch', parts.watching?.stop],
     ['servers', async () => void (await Promise.all(parts.servers.map((server) => server.close())))],

@@ -13,6 +13,7 @@ import { makeNodeContext } from '../model/node-context.ts';
 import { nodePortAddressesOf } from '../model/node-port-addresses.ts';
 import { parseNode } from '../model/parse-node.ts';
 import type { AnyMode, Clock, Dataplane } from '../modes/mode.ts';
+import type { IPFamily } from '../model/types.ts';
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
 import { execSysctl, procSysctl } from '../sys/sysctl.ts';
@@ -25,6 +26,7 @@ import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
 import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
 import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
+import { startFlushWatch, type FlushWatch } from './flush-watch.ts';
 
 export interface ProxierInputs {
   readonly resolved: ResolvedConfig;
@@ -49,6 +51,7 @@ export interface ProxierParts {
   serviceHealth?: ServiceHealthServers;
   proxier?: Proxier;
   runner?: SyncRunner;
+  flushWatches?: readonly FlushWatch[];
 }
 
 interface FamilyDataplane {
@@ -77,12 +80,13 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   parts.serviceHealth = serviceHealth;
   const isDualStack = opened.length > 1;
   const sharedHealth = shareServiceHealth(serviceHealth, opened.map((family) => family.modelConfig.ipFamily));
-  const families = opened.map(({ modelConfig, dataplane }, index): FamilyProxier => {
+  const flushWatches = new Map<IPFamily, FlushWatch>();
+  const families = opened.map(({ modelConfig, dataplane }, index): FamilyProxier & { readonly dataplane: Dataplane<unknown> } => {
     const ipFamily = modelConfig.ipFamily;
     const familyLog = isDualStack ? log.child({ ipFamily }) : log;
     const familyHealth = isDualStack ? sharedHealth.get(ipFamily)! : serviceHealth;
     const proxier = createProxier({
-      mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth: familyHealth, conntrackExec: hereExec, log: familyLog, clock,
+      mode, modeOptions, dataplane, modelConfig, metrics, tracker, serviceHealth: familyHealth, conntrackExec: hereExec, log: familyLog, clock,
       ...(isDualStack ? { reportsProblem: familyReportsProblem(ipFamily, index === 0), countsObjectChanges: index === 0 } : {}),
     });
     const runner = createSyncRunner({
@@ -91,9 +95,13 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
       minIntervalMs: minSyncPeriodMs,
       maxIntervalMs: syncPeriodMs,
       retry: { initialMs: Math.min(1_000, syncPeriodMs), maxMs: syncPeriodMs },
-      onError: (failure) => familyLog.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed'),
+      onError: (failure) => {
+        familyLog.error({ err: failure.error, consecutiveFailures: failure.consecutiveFailures, retryInMs: failure.retryInMs }, 'sync failed');
+        // A partial sync onto rules someone else flushed fails: look for that at once.
+        flushWatches.get(ipFamily)?.checkSoon();
+      },
     });
-    return { ipFamily, proxier, runner };
+    return { ipFamily, proxier, runner, dataplane };
   });
   const ipFamilies = families.map((family) => family.ipFamily);
   log.info({ ipFamily: ipFamilies[0], ipFamilies, mode: mode.name, netns: options.netns || undefined, syncPeriodMs, minSyncPeriodMs }, 'proxier started');
@@ -109,6 +117,32 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   // The first sync runs at once: a run() made before start() is not held back.
   runner.run();
   runner.start();
+  // Each family watches its own rules: a flush of one is repaired by that family's full sync.
+  for (const family of families) {
+    const watch = watchForFlush(family.dataplane, family.proxier, family.runner, inputs, family.ipFamily);
+    if (watch !== undefined) flushWatches.set(family.ipFamily, watch);
+  }
+  parts.flushWatches = [...flushWatches.values()];
+}
+
+/** The dataplane's detectFlush, when it has one, polled between syncs; a flush forces a full sync at once. */
+function watchForFlush(dataplane: Dataplane<unknown>, proxier: Proxier, runner: SyncRunner, inputs: ProxierInputs, ipFamily: IPFamily): FlushWatch | undefined {
+  const detect = dataplane.detectFlush?.bind(dataplane);
+  if (detect === undefined) return undefined;
+  const { log, metrics, tracker } = inputs;
+  return startFlushWatch({
+    detect,
+    // A full sync due after a failure does not stop the checks: the failure may be the flush's.
+    isIdle: () => proxier.hasSynced && !runner.isRunning && !proxier.awaitsFlushRepair,
+    onFlush: (detection) => {
+      log.warn({ ipFamily, lost: detection.lost }, 'rules flushed by someone else: running a full sync');
+      metrics.countRulesFlushed(ipFamily);
+      tracker.rulesLost(ipFamily);
+      proxier.requestFullSync('flush');
+      runner.run();
+    },
+    log,
+  });
 }
 
 /**

@@ -13,4 +13,10 @@ export interface ChangeSet {
    * mode can name what it programmed for them before (stale chains, real servers, conntrack).
    */
   readonly previous: ReadonlyMap<ServicePortName, ServicePort>;
+  /**
+   * Set by the proxier on a periodic (syncPeriod) partial sync: a mode also rewrites what
+   * upstream's proxier of that mode rewrites on every sync, changed or not (the iptables
+   * mode: its top-level chains, never the per-service chains nor the jump rules).
+   */
+  readonly periodic?: boolean;
 }

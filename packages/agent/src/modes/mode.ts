@@ -148,4 +148,18 @@ export interface Dataplane<Plan> {
   /** Removes only what kpx owns. */
   cleanup(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: a cheap check, polled about once a second between syncs (daemon/flush-watch.ts),
+   * of whether someone else flushed or deleted what the last full sync wrote (a firewall
+   * reload, `iptables -t nat -F`). Resolves with what was lost, or undefined when all is in
+   * place; throws when it cannot tell. A full sync must make the check pass again. On a
+   * loss the daemon counts it, marks /healthz unhealthy and runs a full sync at once.
+   */
+  detectFlush?(): Promise<FlushDetection | undefined>;
+}
+
+/** What detectFlush found gone. */
+export interface FlushDetection {
+  /** Where (e.g. the iptables tables `nat`, `filter`; an nftables table's name), for the log. */
+  readonly lost: readonly string[];
 }

@@ -5,6 +5,11 @@
 // Each `-C` makes iptables-legacy fetch the whole table (~0.3 s at 10k services), so a rule
 // already seen in the full sync's iptables-save output is taken as present; `-C` decides
 // only for the others (a formatting difference costs a call, never a duplicate).
+// Prepended rules end up in the reverse of their list order, the last one first. When one
+// of them is already there (kubelet's KUBE-FIREWALL jumps, which `--cleanup` leaves as
+// upstream's does), a plain `-I` would put the missing ones in front of it; knowing the
+// chain's order from iptables-save, each goes in right after those that must precede it,
+// so a node that was cleaned up gets the order of a fresh one.
 import assert from 'node:assert';
 import { KpxError } from '../errors.ts';
 import type { Exec } from '../sys/exec.ts';
@@ -14,10 +19,30 @@ import type { JumpRule } from './jump-rule.ts';
 import { BUILTIN_CHAINS } from './saved-ruleset.ts';
 
 /** Pure: the argv of `iptables` for `operation` on `rule`. */
-export function jumpRuleArgs(rule: JumpRule, operation: '-C' | '-I' | '-A' | '-D'): string[] {
+export function jumpRuleArgs(rule: JumpRule, operation: '-C' | '-I' | '-A' | '-D', position?: number): string[] {
   assert(BUILTIN_CHAINS.has(rule.chain), `jump rule from a non-built-in chain ${rule.chain}`);
   assert(/^[A-Z0-9][A-Z0-9_-]*$/.test(rule.target), `jump rule to an invalid chain ${rule.target}`);
-  return [...RESTORE_WAIT_ARGS, '-t', rule.table, operation, rule.chain, ...rule.args, '-j', rule.target];
+  const at = operation === '-I' && position !== undefined && position > 1 ? [String(position)] : [];
+  return [...RESTORE_WAIT_ARGS, '-t', rule.table, operation, rule.chain, ...at, ...rule.args, '-j', rule.target];
+}
+
+/**
+ * Pure: the 1-based `-I` position of `rules[index]` in its chain, whose rules are `order`
+ * (savedJumpRuleKey lines, in chain order): right after the last of the rules prepended
+ * after it in the list (those that end up in front of it), or first.
+ */
+export function prependPosition(rules: readonly JumpRule[], index: number, order: readonly string[]): number {
+  const rule = rules[index];
+  assert(rule !== undefined, 'prependPosition: no rule at index');
+  const ahead = new Set<string>();
+  for (const later of rules.slice(index + 1)) {
+    if (later.position === 'prepend' && later.table === rule.table && later.chain === rule.chain) ahead.add(savedJumpRuleKey(later));
+  }
+  let last = -1;
+  order.forEach((line, at) => {
+    if (ahead.has(line)) last = at;
+  });
+  return last + 2;
 }
 
 function failure(tools: IptablesTools, rule: JumpRule, args: readonly string[], stderr: string, exitCode: number): KpxError {
@@ -50,6 +75,8 @@ export interface KnownRules {
   readonly builtinRules: ReadonlySet<string>;
   /** `TABLE CHAIN` of every existing chain. */
   readonly chains: ReadonlySet<string>;
+  /** Per `TABLE CHAIN` of a built-in chain, its rules' savedJumpRuleKey lines in order; updated as rules go in. */
+  readonly builtinOrder?: Map<string, string[]>;
 }
 
 /**
@@ -65,7 +92,7 @@ export async function ensureJumpRules(
 ): Promise<number> {
   const created = new Set<string>();
   let added = 0;
-  for (const rule of rules) {
+  for (const [index, rule] of rules.entries()) {
     if (known?.builtinRules.has(savedJumpRuleKey(rule)) === true) continue;
     const chainKey = `${rule.table} ${rule.target}`;
     if (known !== undefined && !known.chains.has(chainKey)) {
@@ -75,9 +102,12 @@ export async function ensureJumpRules(
     } else if (await hasJumpRule(exec, tools, rule)) {
       continue;
     }
-    const args = jumpRuleArgs(rule, rule.position === 'prepend' ? '-I' : '-A');
+    const order = known?.builtinOrder?.get(`${rule.table} ${rule.chain}`);
+    const position = rule.position === 'prepend' && order !== undefined ? prependPosition(rules, index, order) : undefined;
+    const args = jumpRuleArgs(rule, rule.position === 'prepend' ? '-I' : '-A', position);
     const result = await exec({ file: tools.iptables, args });
     if (result.exitCode !== 0) throw failure(tools, rule, args, result.stderr, result.exitCode);
+    if (order !== undefined) order.splice(position === undefined ? order.length : position - 1, 0, savedJumpRuleKey(rule));
     added += 1;
   }
   return added;

@@ -1,18 +1,19 @@
-// The iptables dataplane: setup (backend, sysctls), apply (on full syncs the jump rules, then
-// one restore payload), observe, cleanup. Every command goes through deps.exec, wrapped in
+// The iptables dataplane: setup (backend, sysctls), apply (on full syncs the flush canaries
+// and the jump rules, then one restore payload), observe, cleanup, and detectFlush. Every command goes through deps.exec, wrapped in
 // `ip netns exec` when settings.netns names a namespace (--netns: tests, `kpx lab`). It
 // counts its own restore failures and rule totals (deps.metrics), as upstream's proxier.
 import { isKpxError } from '../../errors.ts';
 import type { IPFamily, ServicePortName } from '../../model/types.ts';
 import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
 import type { ChainRemoval } from '../../netfilter/chain-removal.ts';
+import { canaryRestoreText, findFlushedTables } from '../../netfilter/flush-canary.ts';
 import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
 import { composeRestorePayload, runRestore } from '../../netfilter/restore.ts';
 import { setUpSysctls } from '../../netfilter/sysctls.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
-import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, Observed } from '../mode.ts';
+import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, FlushDetection, Observed } from '../mode.ts';
 import { cleanupKpxRules } from './cleanup.ts';
 import { surveyForFullSync } from './full-sync-survey.ts';
 import { observeKpxRules } from './observe.ts';
@@ -63,18 +64,22 @@ export function openIptablesDataplane(deps: DataplaneDeps, settings: DataplaneSe
       toolMs += result.durationMs;
       return result;
     };
+    const restore = async (payload: string): Promise<number> => {
+      try {
+        return await runRestore(timedExec, tools, payload, options.restoreTimeoutMs);
+      } catch (error) {
+        if (isKpxError(error, 'KPX_ERR_RESTORE')) deps.metrics?.countRestoreFailure({ partial: !plan.full });
+        throw error;
+      }
+    };
+    // The canaries first: a flush from here on is seen by the next detectFlush.
+    if (plan.full) await restore(canaryRestoreText());
     const survey = plan.full ? await surveyForFullSync(timedExec, tools, plan) : undefined;
     const removals = survey?.removals ?? new Map<string, ChainRemoval>();
     const payload = composeRestorePayload(plan.restoreText, removals);
     // Jump rules first, as upstream: their chains are created empty if need be, and the restore fills them.
     const jumpRulesAdded = survey === undefined ? 0 : await ensureJumpRules(timedExec, tools, plan.jumpRules, survey);
-    let restoreMs: number;
-    try {
-      restoreMs = await runRestore(timedExec, tools, payload, options.restoreTimeoutMs);
-    } catch (error) {
-      if (isKpxError(error, 'KPX_ERR_RESTORE')) deps.metrics?.countRestoreFailure({ partial: !plan.full });
-      throw error;
-    }
+    const restoreMs = await restore(payload);
     countRules(plan);
     let staleChainsDeleted = 0;
     for (const [table, removal] of removals) {
@@ -109,6 +114,10 @@ export function openIptablesDataplane(deps: DataplaneDeps, settings: DataplaneSe
     },
     async close() {
       state.tools = undefined;
+    },
+    async detectFlush(): Promise<FlushDetection | undefined> {
+      const lost = await findFlushedTables(exec, await toolsFor(ipFamily));
+      return lost.length === 0 ? undefined : { lost };
     },
   };
 }

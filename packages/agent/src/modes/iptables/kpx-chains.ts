@@ -13,6 +13,7 @@ import {
   KUBE_PROXY_FIREWALL,
   KUBE_SERVICES,
 } from './chain-names.ts';
+import { KUBE_PROXY_CANARY } from '../../netfilter/flush-canary.ts';
 
 export const KPX_FIXED_CHAINS: ReadonlySet<string> = new Set([
   KUBE_SERVICES,
@@ -22,8 +23,8 @@ export const KPX_FIXED_CHAINS: ReadonlySet<string> = new Set([
   KUBE_MARK_MASQ,
   KUBE_FORWARD,
   KUBE_PROXY_FIREWALL,
-  // kube-proxy's flush detector; kpx does not write it but removes an old kube-proxy's.
-  'KUBE-PROXY-CANARY',
+  // The flush detector (netfilter/flush-canary.ts): each full sync writes it, cleanup removes it.
+  KUBE_PROXY_CANARY,
 ]);
 
 /** Whether `chain` is one kpx creates (fixed or per service), or one named in `alsoOwned`. */

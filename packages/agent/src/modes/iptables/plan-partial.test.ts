@@ -274,3 +274,26 @@ describe('partial plans leave out the top-level chains that cannot have changed'
     expect(partial.ownedChains).toEqual(planIptables(after).ownedChains);
   });
 });
+
+describe('periodic partial plans (the syncPeriod ones)', () => {
+  it('rewrite every top-level chain, as each of upstream\'s syncs does, and no service chain when nothing changed', () => {
+    const full = planIptables(before);
+    const periodic = planIptables(before, { ...makeChangeSet(before, before), periodic: true });
+    expect(periodic.full).toBe(false);
+    expect(topLevelChainsWritten(periodic.restoreText, 'nat')).toEqual(full.ownedChains.nat.filter((chain) => !/^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain)));
+    expect(topLevelChainsWritten(periodic.restoreText, 'filter')).toEqual(full.ownedChains.filter);
+    expect(declaredChains(periodic.restoreText, 'nat').filter((chain) => /^KUBE-(SVC|SEP)-/.test(chain))).toEqual([]);
+    expect(periodic.jumpRules).toEqual(full.jumpRules);
+    // On a kernel where one top-level chain lost its rules, the periodic plan puts them back.
+    const tampered = kernelAfter(full.restoreText, '*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n');
+    applyRestore(tampered, periodic.restoreText);
+    expect(tampered).toEqual(kernelAfter(full.restoreText));
+  });
+
+  it('still rewrite only the changed ports\' own chains', () => {
+    const after = makeState([port('a', endpoints('10.1.0.1')), b]);
+    const periodic = planIptables(after, { ...makeChangeSet(before, after), periodic: true });
+    expect(declaredChains(periodic.restoreText, 'nat').filter((chain) => /^KUBE-SVC-/.test(chain))).toEqual([serviceChainNames(a.servicePortName, 'TCP').cluster]);
+    expect(kernelAfter(planIptables(before).restoreText, periodic.restoreText)).toEqual(kernelAfter(planIptables(after).restoreText));
+  });
+});

@@ -52,16 +52,20 @@ interface ServicePortRendering {
  * Without `changed` (or with a full ChangeSet), every kpx chain is rewritten. A partial plan
  * writes the changed ports' own chains, and only those top-level chains whose rules differ:
  * the node context is unchanged (else the ChangeSet is full), so the chains that depend on it
- * alone (KUBE-FORWARD, KUBE-POSTROUTING, KUBE-MARK-MASQ, KUBE-FIREWALL) never are.
+ * alone (KUBE-FORWARD, KUBE-POSTROUTING, KUBE-MARK-MASQ, KUBE-FIREWALL) never are. A periodic
+ * partial plan (changed.periodic) writes every top-level chain, as each of upstream's syncs
+ * does, and still only the changed ports' own chains.
  */
 export function planIptables(state: DesiredState, changed?: ChangeSet): IptablesPlan {
   const context = buildRenderContext(state);
   const partial = changed !== undefined && !changed.full ? changed : undefined;
+  // A periodic partial plan rewrites every top-level chain, as each of upstream's syncs does.
+  const everyTopLevel = partial === undefined || partial.periodic === true;
   const dispatchWritten: ReadonlySet<DispatchChain> =
-    partial === undefined ? new Set(DISPATCH_CHAINS) : findChangedDispatchChains(partial, state.servicePorts);
+    everyTopLevel ? new Set(DISPATCH_CHAINS) : findChangedDispatchChains(partial, state.servicePorts);
   const rendering = renderServicePorts(state, context, partial, dispatchWritten.size > 0);
   const stale = partial === undefined ? [] : findStaleChains(partial, rendering.rewritten);
-  const written: WrittenChains = { full: partial === undefined, dispatch: dispatchWritten };
+  const written: WrittenChains = { full: partial === undefined, topLevel: everyTopLevel, dispatch: dispatchWritten };
   const filter = assembleFilter(context, rendering.dispatch, written);
   const nat = assembleNat(context, rendering, stale, written);
   let chainsWritten = 0;
@@ -95,8 +99,10 @@ export function planIptables(state: DesiredState, changed?: ChangeSet): Iptables
 
 /** What a plan writes besides the service chains. */
 interface WrittenChains {
-  /** Every top-level chain (a full plan). */
+  /** Every chain (a full plan). */
   readonly full: boolean;
+  /** Every top-level chain (a full or a periodic plan). */
+  readonly topLevel: boolean;
   /** The dispatch chains written (all of them on a full plan). */
   readonly dispatch: ReadonlySet<DispatchChain>;
 }
@@ -159,10 +165,10 @@ function assembleFilter(context: RenderContext, dispatch: DispatchBuffers, writt
   const byName = new Map<string, TopLevelChain>([
     [KUBE_SERVICES, dispatchChain(KUBE_SERVICES, dispatch, 'filterServices', written)],
     [KUBE_EXTERNAL_SERVICES, dispatchChain(KUBE_EXTERNAL_SERVICES, dispatch, 'filterExternalServices', written)],
-    [KUBE_FORWARD, { name: KUBE_FORWARD, rules: forward, written: written.full }],
+    [KUBE_FORWARD, { name: KUBE_FORWARD, rules: forward, written: written.topLevel }],
     [KUBE_NODEPORTS, dispatchChain(KUBE_NODEPORTS, dispatch, 'filterNodePorts', written)],
     [KUBE_PROXY_FIREWALL, dispatchChain(KUBE_PROXY_FIREWALL, dispatch, 'filterProxyFirewall', written)],
-    [KUBE_FIREWALL, { name: KUBE_FIREWALL, rules: localnet, written: written.full }],
+    [KUBE_FIREWALL, { name: KUBE_FIREWALL, rules: localnet, written: written.topLevel }],
   ]);
   const chains = filterTopLevelChains(context).map((name) => byName.get(name)!);
   return assembleTopLevel(chains, [], []);
@@ -183,8 +189,8 @@ function assembleNat(
   const byName = new Map<string, TopLevelChain>([
     [KUBE_SERVICES, dispatchChain(KUBE_SERVICES, rendering.dispatch, 'natServices', written)],
     [KUBE_NODEPORTS, dispatchChain(KUBE_NODEPORTS, rendering.dispatch, 'natNodePorts', written)],
-    [KUBE_POSTROUTING, { name: KUBE_POSTROUTING, rules: postrouting, written: written.full }],
-    [KUBE_MARK_MASQ, { name: KUBE_MARK_MASQ, rules: markMasq, written: written.full }],
+    [KUBE_POSTROUTING, { name: KUBE_POSTROUTING, rules: postrouting, written: written.topLevel }],
+    [KUBE_MARK_MASQ, { name: KUBE_MARK_MASQ, rules: markMasq, written: written.topLevel }],
   ]);
   const chains = natTopLevelChains().map((name) => byName.get(name)!);
   const declarations = new LineBuffer();

@@ -5,6 +5,7 @@ import type { Exec } from '../../sys/exec.ts';
 import { runRestore, saveTable } from '../../netfilter/restore.ts';
 import type { IptablesTools } from '../../netfilter/backend-detect.ts';
 import { cleanupPayload, planChainRemoval } from '../../netfilter/chain-removal.ts';
+import { KUBE_PROXY_CANARY } from '../../netfilter/flush-canary.ts';
 import { emptyTable, parseSaveText } from '../../netfilter/saved-ruleset.ts';
 import { runIpsetRestore, runIpvsadmRestore } from './apply.ts';
 import { deleteServiceLine } from './ipvsadm-text.ts';
@@ -27,7 +28,7 @@ export async function cleanupIpvs(exec: Exec, tools: IptablesTools, ownership: O
   await exec({ file: 'ip', args: ['link', 'del', DUMMY_DEVICE] });
   let chainsRemoved = 0;
   for (const [table, chains] of [['nat', NAT_CHAINS], ['filter', FILTER_CHAINS]] as const) {
-    const owned = new Set(chains);
+    const owned = new Set<string>([...chains, KUBE_PROXY_CANARY]);
     const saved = parseSaveText(await saveTable(exec, tools, table)).get(table) ?? emptyTable(table);
     const removal = planChainRemoval(saved, (chain) => owned.has(chain));
     const payload = cleanupPayload(table, removal);

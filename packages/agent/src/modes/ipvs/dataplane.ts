@@ -2,9 +2,10 @@
 // diffs it against every port and applies the difference; a partial sync diffs only the
 // keys the changed ports touch against what kpx knows it wrote. Each part is one batch:
 // `ip -batch` (addresses), `ipvsadm -R`, `ipset restore`, then iptables-restore only
-// when the rendered iptables part changed. Commands go through deps.exec, wrapped in
-// `ip netns exec` when settings.netns is set. A failed iptables-restore counts as upstream's
-// IPVS proxier counts it (deps.metrics); nothing else does.
+// when the rendered iptables part changed (on full syncs after the flush canaries, which
+// detectFlush checks). Commands go through deps.exec, wrapped in `ip netns exec` when
+// settings.netns is set. A failed iptables-restore counts as upstream's IPVS proxier
+// counts it (deps.metrics); nothing else does.
 import { isKpxError } from '../../errors.ts';
 import type { ServicePortName } from '../../model/types.ts';
 import { clearEntriesForIP, clearEntriesForNAT } from '../../sys/conntrack-tool.ts';
@@ -13,8 +14,9 @@ import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import { runRestore } from '../../netfilter/restore.ts';
 import { detectIptablesBackend, iptablesTools, type IptablesBackendChoice, type IptablesTools } from '../../netfilter/backend-detect.ts';
+import { canaryRestoreText, findFlushedTables } from '../../netfilter/flush-canary.ts';
 import { ensureJumpRules } from '../../netfilter/jump-rules.ts';
-import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, Observed } from '../mode.ts';
+import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, FlushDetection, Observed } from '../mode.ts';
 import { advanceKernelState, forgetDrained } from './advance-state.ts';
 import { runAddressBatch, runIpsetRestore, runIpvsadmRestore, readServiceConnections } from './apply.ts';
 import { cleanupIpvs } from './cleanup.ts';
@@ -124,6 +126,8 @@ export function openIpvsDataplane(deps: DataplaneDeps, settings: DataplaneSettin
     const iptables = await tools();
     state.appliedIptables = undefined;
     try {
+      // The canaries first: a flush from here on is seen by the next detectFlush.
+      if (full) await runRestore(timedExec, iptables, canaryRestoreText());
       await runRestore(timedExec, iptables, part.restoreText);
     } catch (error) {
       if (isKpxError(error, 'KPX_ERR_RESTORE')) deps.metrics?.countRestoreFailure({ partial: false });
@@ -195,6 +199,11 @@ export function openIpvsDataplane(deps: DataplaneDeps, settings: DataplaneSettin
     },
     async close() {
       state.tools = undefined;
+    },
+    // Only the iptables part: a flush of nat or filter leaves the virtual servers and ipsets.
+    async detectFlush(): Promise<FlushDetection | undefined> {
+      const lost = await findFlushedTables(exec, await tools());
+      return lost.length === 0 ? undefined : { lost };
     },
   };
 }
