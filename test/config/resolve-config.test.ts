@@ -1,5 +1,5 @@
 // The whole command line: defaults, --config file, flags over the file, errors naming fields.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,20 @@ describe('defaults', () => {
   it('zero and null fields of a kubeadm ConfigMap take the defaults, set ones are kept', async () => {
     const { resolved, errors } = await loadCommandLine([`--config=${join(FIXTURES, 'kubeadm-kube-proxy-configmap.yaml')}`], 'run');
     expect(errors.map(formatConfigError)).toEqual([]);
+    expect(resolved.config).toEqual({
+      ...defaultKubeProxyConfig(),
+      clusterCIDR: '10.244.0.0/16',
+      clientConnection: { ...defaultKubeProxyConfig().clientConnection, kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf' },
+    });
+  });
+
+  it("kubeadm 1.34's config.conf with a field from a newer kube-proxy: the defaults, kubeadm's values, one warning naming the field", async () => {
+    const text = await readFile(join(FIXTURES, 'kubeadm-1.34-config.conf'), 'utf8');
+    const path = await writeConfig('kubeadm-future.conf', `${text}futureSetting:\n  enabled: true\n`);
+    const { resolved, errors, strictDecodingErrors, warnings } = await loadCommandLine([`--config=${path}`], 'run');
+    expect(errors.map(formatConfigError)).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(strictDecodingErrors.map((error) => error.name)).toEqual(['futureSetting']);
     expect(resolved.config).toEqual({
       ...defaultKubeProxyConfig(),
       clusterCIDR: '10.244.0.0/16',
@@ -186,9 +200,9 @@ describe('errors name the field or flag and what is allowed', () => {
     ['profiling', 'enableProfiling: true\n', 'enableProfiling (--profiling) ("true"): kpx serves no /debug/pprof: ignored'],
   ])('lenient decoding, as upstream after its strict decoder fails: %s is a warning, the rest applies', async (name, body, message) => {
     const path = await writeConfig(`${name.replaceAll(' ', '-')}.yaml`, `${HEADER}${body}clusterCIDR: 10.9.0.0/16\n`);
-    const { errors, warnings, resolved } = await loadCommandLine([`--config=${path}`], 'run');
+    const { errors, warnings, strictDecodingErrors, resolved } = await loadCommandLine([`--config=${path}`], 'run');
     expect(errors).toEqual([]);
-    expect(warnings.map(formatConfigWarning).join('\n')).toContain(message);
+    expect([...strictDecodingErrors, ...warnings].map(formatConfigWarning).join('\n')).toContain(message);
     expect(resolved.config.clusterCIDR).toBe('10.9.0.0/16');
   });
 

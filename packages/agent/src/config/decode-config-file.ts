@@ -15,7 +15,9 @@ export interface DecodedConfigFile {
   /** `featureGates`, as given. */
   readonly featureGates: Readonly<Record<string, boolean>>;
   readonly errors: readonly ConfigError[];
-  /** What only the strict decoder refuses (unknown and duplicate fields) and fields kpx ignores. */
+  /** What only the strict decoder refuses: unknown and duplicate fields (ignored; the last duplicate wins). */
+  readonly strictErrors: readonly ConfigError[];
+  /** Fields kpx accepts and ignores (e.g. a non-zero portRange). */
   readonly warnings: readonly ConfigError[];
 }
 
@@ -26,7 +28,8 @@ export function decodeConfigFile(document: unknown, source: string, duplicates: 
   const values = new Map<string, FieldValue>();
   const featureGates: Record<string, boolean> = {};
   const errors: ConfigError[] = [];
-  const warnings: ConfigError[] = duplicates.map((path) => ({ name: path, source, value: '', reason: 'duplicate field (the last value is used)' }));
+  const strictErrors: ConfigError[] = duplicates.map((path) => ({ name: path, source, value: '', reason: 'duplicate field (the last value is used)' }));
+  const warnings: ConfigError[] = [];
   const fail = (name: string, value: unknown, reason: string): void => {
     errors.push({ name, source, value: describe(value), reason });
   };
@@ -35,7 +38,7 @@ export function decodeConfigFile(document: unknown, source: string, duplicates: 
   };
   if (!isRecord(document)) {
     fail('(document)', document, `must be a ${CONFIG_KIND} object`);
-    return { values, featureGates, errors, warnings };
+    return { values, featureGates, errors, strictErrors, warnings };
   }
   if (document.apiVersion !== CONFIG_API_VERSION) fail('apiVersion', document.apiVersion, `must be ${CONFIG_API_VERSION}`);
   if (document.kind !== CONFIG_KIND) fail('kind', document.kind, `must be ${CONFIG_KIND}`);
@@ -56,12 +59,12 @@ export function decodeConfigFile(document: unknown, source: string, duplicates: 
         if (isRecord(value)) visit(value, path);
         else fail(path, value, 'must be an object');
       } else {
-        warn(path, '', `unknown field, ignored${suggestionFor(key)} (known here: ${knownNamesUnder(prefix)})`);
+        strictErrors.push({ name: path, source, value: '', reason: `unknown field, ignored${suggestionFor(key)} (known here: ${knownNamesUnder(prefix)})` });
       }
     }
   };
   visit(document, '');
-  return { values, featureGates, errors, warnings };
+  return { values, featureGates, errors, strictErrors, warnings };
 }
 
 type Fail = (name: string, value: unknown, reason: string) => void;

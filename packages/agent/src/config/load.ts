@@ -30,7 +30,7 @@ export function decodeConfigText(text: string, source: string): DecodedConfigFil
 }
 
 function unusable(source: string, reason: string): DecodedConfigFile {
-  return { values: new Map(), featureGates: {}, warnings: [], errors: [{ name: '(document)', source, value: '', reason }] };
+  return { values: new Map(), featureGates: {}, strictErrors: [], warnings: [], errors: [{ name: '(document)', source, value: '', reason }] };
 }
 
 /** The dotted paths of mapping keys given more than once, at any depth of nested mappings. */
@@ -68,7 +68,9 @@ export interface CommandLine {
   readonly positional: readonly string[];
   /** Unusable flags, fields or values: the command should exit with status 2. */
   readonly errors: readonly ConfigError[];
-  /** Tolerated: unknown or duplicate fields, flags the --config file makes ineffective, gates kpx ignores. */
+  /** Unknown or duplicate fields of the --config file: tolerated, as upstream's lenient decoding. */
+  readonly strictDecodingErrors: readonly ConfigError[];
+  /** Tolerated: fields kpx ignores, flags the --config file makes ineffective, gates kpx does not follow. */
   readonly warnings: readonly ConfigError[];
 }
 
@@ -87,6 +89,7 @@ export async function loadCommandLine(argv: readonly string[], command: Command)
     resolved,
     positional: flags.positional,
     errors: inputErrors.length > 0 ? inputErrors : resolveErrors,
+    strictDecodingErrors: file?.strictErrors ?? [],
     warnings: [...(file?.warnings ?? []), ...warnings],
   };
 }
