@@ -5,6 +5,7 @@
 // creates, never at the host's rules.
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,35 @@ describeAsRoot('kpx run configuration at run time', () => {
     } finally {
       kpx.kill('SIGKILL');
       await kpx.exited;
+    }
+  });
+
+  it('a healthz port in use is fatal only with --bind-address-hard-fail, after a FailedToStartProxierHealthcheck Event', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const common = ['--master', api.url, '--hostname-override', 'flags-node', '--netns', netns.name, '--cluster-cidr', '10.100.0.0/16',
+      '--healthz-bind-address', `127.0.0.1:${port}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`];
+    try {
+      const tolerant = spawnKpxRun(common);
+      try {
+        await tolerant.waitForLog((line) => line.msg === 'server failed to start; retrying');
+        await tolerant.waitForLog((line) => line.msg === 'sync done');
+      } finally {
+        tolerant.kill('SIGKILL');
+        await tolerant.exited;
+      }
+      const strict = spawnKpxRun([...common, '--bind-address-hard-fail']);
+      expect((await strict.exited).code).toBe(3);
+      const events = ((await (await fetch(`${api.url}/api/v1/namespaces/default/events`)).json()) as { items: Record<string, unknown>[] }).items;
+      expect(events.find((event) => event['reason'] === 'FailedToStartProxierHealthcheck')).toMatchObject({
+        type: 'Warning',
+        involvedObject: { kind: 'Node', name: 'flags-node' },
+        reportingComponent: 'kpx',
+        message: expect.stringMatching(/^healthz server failed: .*EADDRINUSE/),
+      });
+    } finally {
+      blocker.close();
     }
   });
 

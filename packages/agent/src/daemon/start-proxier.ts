@@ -20,7 +20,7 @@ import { healthCheckListenAddresses } from './listen-addresses.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
-import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
+import { createServiceHealthServers, type HealthCheckListenFailure, type ServiceHealthServers } from './service-health-servers.ts';
 import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
 
 export interface ProxierInputs {
@@ -34,6 +34,8 @@ export interface ProxierInputs {
   readonly tracker: ProxyHealthTracker;
   /** Resolves once other modes' leftovers are gone (or failed to go): setup waits for it. */
   readonly leftoversRemoved?: Promise<void>;
+  /** A Service's health check node port could not be opened (the FailedToStartServiceHealthcheck Event). */
+  readonly onServiceHealthFailure?: (failure: HealthCheckListenFailure) => void;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     listenAddresses: healthCheckListenAddresses(modelConfig.nodePortAddresses, [...nodeHostIPs(node), ...modelConfig.nodeIPOverride]),
     isProxyHealthy: () => tracker.health().healthy,
     log,
+    ...(inputs.onServiceHealthFailure === undefined ? {} : { onListenFailure: inputs.onServiceHealthFailure }),
   });
   parts.serviceHealth = serviceHealth;
   const proxier = createProxier({ mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth, conntrackExec: hereExec, log, clock });
