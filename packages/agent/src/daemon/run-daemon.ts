@@ -23,6 +23,7 @@ import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { eventObject, postEvent, postStartingEvent, type EventSpec } from './node-event.ts';
 import { serveWithRetry, type ServerRetries } from './serve-with-retry.ts';
+import type { HealthCheckListenFailure } from './service-health-servers.ts';
 import type { KubeClient } from '../watch/kube-client.ts';
 import { createNodeGate, type NodeGate } from './node-gate.ts';
 import { applyOomScoreAdj } from './oom-score.ts';
@@ -108,10 +109,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
 
     // Beside the watch: the dataplane's setup waits for it (startProxier).
     const leftoversRemoved = removeOtherModesLeftovers(resolved, mode, deps, metrics);
-    const onServiceHealthFailure = (failure: { namespace: string; name: string; port: number; error: unknown }): void => {
-      const message = `node ${nodeName} failed to start healthcheck "${failure.namespace}/${failure.name}" on port ${failure.port}: ${String((failure.error as Error).message ?? failure.error)}`;
-      void recordEvent({ type: 'Warning', reason: 'FailedToStartServiceHealthcheck', action: 'Listen', message, involved: { kind: 'Service', namespace: failure.namespace, name: failure.name } });
-    };
+    const onServiceHealthFailure = serviceHealthFailureRecorder(nodeName, recordEvent);
     const inputs = { resolved, mode, osHostname: deps.osHostname, exec: deps.exec, log, clock, metrics, tracker, leftoversRemoved, onServiceHealthFailure };
     parts.nodeGate = createNodeGate({
       waitMs: NODE_WAIT_MS,
@@ -169,6 +167,15 @@ function eventRecorder(client: KubeClient, nodeName: string, clock: Clock, log: 
     const problem = await postEvent(client, eventObject(spec, nodeName, clock.now()), 5_000);
     if (problem === undefined) log.info({ reason: spec.reason, kind: spec.involved.kind, name: spec.involved.name }, 'event recorded');
     else log.warn({ reason: spec.reason, problem }, 'event not recorded');
+  };
+}
+
+/** Upstream's FailedToStartServiceHealthcheck, with its message. */
+function serviceHealthFailureRecorder(nodeName: string, recordEvent: RecordEvent): (failure: HealthCheckListenFailure) => void {
+  return (failure) => {
+    const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    const message = `node ${nodeName} failed to start healthcheck "${failure.namespace}/${failure.name}" on port ${failure.port}: ${reason}`;
+    void recordEvent({ type: 'Warning', reason: 'FailedToStartServiceHealthcheck', action: 'Listen', message, involved: { kind: 'Service', namespace: failure.namespace, name: failure.name } });
   };
 }
 
