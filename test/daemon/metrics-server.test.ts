@@ -77,6 +77,7 @@ const NFTABLES_ONLY: [string, string, string][] = [
 
 const KPX: [string, string][] = [
   ['kpx_mode', 'gauge'],
+  ['kpx_build_info', 'gauge'],
   ['kpx_watch_restarts_total', 'counter'],
   ['kpx_watch_decode_errors_total', 'counter'],
   ['kpx_invalid_objects_skipped_total', 'counter'],
@@ -117,6 +118,7 @@ describe('metrics over HTTP', () => {
     expect(families.get('process_cpu_seconds_total')?.type).toBe('counter');
     expect(families.get('process_start_time_seconds')?.type).toBe('gauge');
     expect(sampleValue(families, 'kpx_mode', { mode: 'iptables' })).toBe(1);
+    expect(sampleValue(families, 'kpx_build_info', { major: '0', minor: '1', git_version: 'v0.1.0', kube_proxy_version: 'v1.34', runtime_version: process.version, platform: `${process.platform}/${process.arch}` })).toBe(1);
   });
 
   it('registers only what upstream registers for the mode', async () => {

@@ -1,5 +1,7 @@
 // `kpx run` as a real child process for the daemon tests: its JSON log lines collected and
-// awaitable, its exit awaitable, and an owned network namespace for it to program.
+// awaitable (it runs with --logging-format=json -v=2, so that the per-sync V(2) lines are
+// there; a later -v in `args` wins), its exit awaitable, and an owned network namespace for it
+// to program.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
@@ -12,7 +14,7 @@ export type LogLine = Readonly<Record<string, unknown>> & { readonly msg?: strin
 export interface DaemonProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[];
-  /** Everything written to stdout/stderr that is not a JSON log line. */
+  /** Everything written to stdout/stderr that is not a JSON log line (in stream order per stream). */
   readonly text: () => string;
   /** Resolves with the first log line (after those already seen, from `from`) that matches. */
   waitForLog(predicate: (line: LogLine) => boolean, options?: { timeoutMs?: number; from?: number }): Promise<LogLine>;
@@ -20,35 +22,41 @@ export interface DaemonProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+export const LOG_ARGS: readonly string[] = ['--logging-format=json', '-v=2'];
+
 export function spawnKpxRun(args: readonly string[], env: Readonly<Record<string, string>> = {}): DaemonProcess {
-  const child = spawn(process.execPath, [KPX, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [KPX, 'run', ...LOG_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const logs: LogLine[] = [];
   let text = '';
-  let buffered = '';
   let waiters: (() => void)[] = [];
   const wake = (): void => {
     const current = waiters;
     waiters = [];
     for (const waiter of current) waiter();
   };
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline = buffered.indexOf('\n');
-    while (newline !== -1) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      try {
-        logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        text += `${line}\n`;
+  const collect = (stream: NodeJS.ReadableStream): void => {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline = buffered.indexOf('\n');
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        try {
+          logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          text += `${line}\n`;
+        }
+        newline = buffered.indexOf('\n');
       }
-      newline = buffered.indexOf('\n');
-    }
-    wake();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-  });
+      wake();
+    });
+    stream.on('end', () => {
+      if (buffered !== '') text += buffered;
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       wake();

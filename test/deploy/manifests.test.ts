@@ -11,6 +11,8 @@ import { resolveConfig, type ResolvedConfig } from '@kpx/agent/config/resolve-co
 import { defaultKubeProxyConfig, effectiveProxyMode } from '@kpx/agent/config/kube-proxy-config.ts';
 import { findMode } from '@kpx/agent/modes/registry.ts';
 import { ipvsSysctls } from '@kpx/agent/modes/ipvs/setup.ts';
+import { planInitOnly } from '@kpx/agent/daemon/init-only.ts';
+import { SYSCTL_ROUTE_LOCALNET } from '@kpx/agent/netfilter/sysctls.ts';
 import { watchedResources } from '@kpx/agent/watch/watched-resources.ts';
 import { expandArgs, onlyOne, portOf, type ConfigMap, type Container, type DaemonSet, type PolicyRule } from './daemon-set-parts.ts';
 import { buildKustomization, hasKubectl, type KubeObject } from './kustomize-build.ts';
@@ -33,7 +35,7 @@ const IPTABLES: Expectation = {
   mode: 'iptables',
   daemonSet: 'kpx',
   capabilities: ['NET_ADMIN', 'NET_RAW'],
-  initContainers: [],
+  initContainers: ['kpx-init'],
   serviceProxyName: '',
   ports: KUBE_PROXY_PORTS,
 };
@@ -42,10 +44,10 @@ const USERSPACE: Expectation = { ...IPTABLES, mode: 'userspace', capabilities: [
 const KUSTOMIZATIONS: Readonly<Record<string, Expectation>> = {
   base: IPTABLES,
   'overlays/iptables': IPTABLES,
-  'overlays/ipvs': { ...IPTABLES, mode: 'ipvs', capabilities: ['NET_ADMIN', 'NET_RAW', 'SYS_MODULE'], initContainers: ['ipvs-sysctls'] },
+  'overlays/ipvs': { ...IPTABLES, mode: 'ipvs' },
   'overlays/nftables': { ...IPTABLES, mode: 'nftables' },
   'overlays/userspace': USERSPACE,
-  'overlays/beside-kube-proxy': { ...USERSPACE, daemonSet: 'kpx-beside', serviceProxyName: 'kpx', ports: { healthz: 10356, metrics: 10349 } },
+  'overlays/beside-kube-proxy': { ...USERSPACE, daemonSet: 'kpx-beside', serviceProxyName: 'kpx', ports: { healthz: 10356, metrics: 10349 }, initContainers: [] },
 };
 
 it('covers every overlay under deploy/overlays', () => {
@@ -194,18 +196,30 @@ describe.skipIf(!hasKubectl())('kubectl kustomize deploy/', () => {
       expect(kpx.ports).toContainEqual(expect.objectContaining({ name: 'healthz', containerPort: expected.ports.healthz }));
     });
 
-    it('asks the unprivileged container for no sysctl write (/proc/sys is read-only there)', () => {
-      // iptables mode: route_localnet=1 comes with localhost NodePorts; every mode: conntrack sizing and timeouts.
-      if (effectiveProxyMode(config) === 'iptables') expect(config.iptables.localhostNodePorts).toBe(false);
-      expect(config.conntrack).toMatchObject({ maxPerCore: 0, tcpEstablishedTimeoutMs: 0, tcpCloseWaitTimeoutMs: 0 });
-      if (effectiveProxyMode(config) !== 'ipvs') return;
-      // IPVS mode cannot do without its sysctls: a privileged init container sets them.
-      const init = daemonSet.spec.template.spec.initContainers?.find((container) => container.name === 'ipvs-sysctls');
-      expect(init?.securityContext?.privileged).toBe(true);
-      const script = (init?.command ?? []).join(' ');
-      // Exactly what the ipvs mode ensures at start-up, so that it finds every value set.
-      for (const [key, value] of ipvsSysctls({ strictARP: config.ipvs.strictARP })) {
-        expect(script).toContain(`echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`);
+    it('has every sysctl the unprivileged container needs (/proc/sys is read-only there) written first by a privileged kpx run --init-only', () => {
+      const init = daemonSet.spec.template.spec.initContainers?.find((container) => container.name === 'kpx-init');
+      if (init === undefined) {
+        // Beside kube-proxy: kube-proxy owns the node's sysctls, and the configuration asks for no write.
+        expect(config.conntrack).toMatchObject({ maxPerCore: 0, tcpEstablishedTimeoutMs: 0, tcpCloseWaitTimeoutMs: 0 });
+        expect(effectiveProxyMode(config)).toBe('userspace');
+        return;
+      }
+      expect(init.securityContext?.privileged).toBe(true);
+      expect(init.image).toBe(kpx.image);
+      const initResolved = resolveDaemonConfig(daemonSet, configMap, init);
+      expect(initResolved.flags.errors).toEqual([]);
+      expect(initResolved.flags.positional).toEqual(['run']);
+      expect(initResolved.resolved.options.initOnly).toBe(true);
+      // The same config.conf as the kpx container, so the same mode and values.
+      expect(initResolved.text).toBe(resolved.text);
+      const plan = planInitOnly(initResolved.resolved, effectiveProxyMode(config), 4);
+      const keys = [...plan.conntrack, ...plan.mode].map((setting) => setting.key);
+      // kube-proxy's defaults, kept: conntrack sizing and timeouts, localhost NodePorts.
+      expect(keys).toEqual(expect.arrayContaining(['net.netfilter.nf_conntrack_max', 'net.netfilter.nf_conntrack_tcp_timeout_established']));
+      if (effectiveProxyMode(config) === 'iptables') expect(keys).toContain(SYSCTL_ROUTE_LOCALNET);
+      if (effectiveProxyMode(config) === 'ipvs') {
+        for (const [key] of ipvsSysctls({ strictARP: config.ipvs.strictARP })) expect(keys).toContain(key);
+        expect(plan.modules).toContain('ip_vs');
       }
     });
   });

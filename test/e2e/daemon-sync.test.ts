@@ -113,7 +113,7 @@ describeAsRoot.each([IPTABLES_NFT, NFTABLES])('kpx run against the embedded API 
     const response = await fetch(`${api.url}/api/v1/namespaces/default/events`);
     const events = ((await response.json()) as { items: Record<string, unknown>[] }).items;
     expect(events.some((event) => event['reason'] === 'Starting' && (event['involvedObject'] as Record<string, unknown>)['name'] === NODE
-      && (event['involvedObject'] as Record<string, unknown>)['kind'] === 'Node')).toBe(true);
+      && (event['involvedObject'] as Record<string, unknown>)['kind'] === 'Node' && event['reportingComponent'] === 'kpx')).toBe(true);
   });
 
   it('leaves the rules in place on SIGTERM and exits 0 within 5 s', async () => {

@@ -1,5 +1,5 @@
 // Long-running children of the lab (pod servers, kpx run daemons, probers): argv only, their
-// stdout lines collected, awaitable, and all killed by one call on teardown.
+// stdout and stderr lines collected, awaitable, and all killed by one call on teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lineSplitter } from '@kpx/agent/lines.ts';
 
@@ -37,8 +37,12 @@ export class ProcessGroup {
       splitLines(chunk);
       wake();
     });
+    // kpx run logs on stderr, as kube-proxy: its lines are awaitable too.
+    const splitErrorLines = lineSplitter((line) => lines.push(line));
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 64_000) stderr += chunk.toString();
+      splitErrorLines(chunk.toString());
+      wake();
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.once('exit', wake);

@@ -26,7 +26,8 @@ function syncFlags(mode: string): string[] {
 
 export function kpxRunArgs(mode: string, apiUrl: string, node: LabNode, healthzPort: number, metricsPort: number): string[] {
   return [
-    KPX, 'run', '--proxy-mode', mode, '--master', apiUrl, '--hostname-override', node.name, '--netns', node.netns,
+    // JSON lines at V(2): the per-sync lines the lab measures.
+    KPX, 'run', '--logging-format=json', '-v=2', '--proxy-mode', mode, '--master', apiUrl, '--hostname-override', node.name, '--netns', node.netns,
     '--cluster-cidr', LAB_CLUSTER_CIDR, '--healthz-bind-address', `127.0.0.1:${healthzPort}`, '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
     ...syncFlags(mode),
   ];

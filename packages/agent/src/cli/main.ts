@@ -3,6 +3,7 @@
 // (lab, apiserver), so the agent depends on none of them.
 import type { CommandIO, CommandTable } from './command-table.ts';
 import { EXIT } from '../exit-codes.ts';
+import { asksForVersion, versionText } from '../version.ts';
 
 export const AGENT_COMMANDS = {
   render: {
@@ -26,6 +27,11 @@ function usage(commands: CommandTable): string {
 
 export async function main(argv: readonly string[], io: CommandIO = process, commands: CommandTable = AGENT_COMMANDS): Promise<number> {
   const [command, ...rest] = argv;
+  // Every command, as kube-proxy's verflag: print and exit before anything else runs.
+  if (asksForVersion(argv)) {
+    io.stdout.write(versionText());
+    return EXIT.ok;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(usage(commands));
     return command === undefined ? EXIT.badArguments : EXIT.ok;

@@ -1,11 +1,15 @@
 // `kpx run [kube-proxy flags]`: the daemon, a drop-in kube-proxy. Flags and the --config
-// file resolve as in kube-proxy (flags override the file); `--cleanup` removes every mode's
-// state and exits; SIGTERM/SIGINT stop it within seconds, leaving the rules in place.
+// file resolve as in kube-proxy (with a file, most flags are ignored, each with a warning);
+// `--write-config-to` writes the effective configuration and exits, `--cleanup` removes every
+// mode's state and exits, `--init-only` does the privileged start-up steps and exits;
+// SIGTERM/SIGINT stop it within seconds, leaving the rules in place.
 import { hostname as osHostname } from 'node:os';
-import { formatConfigError } from '../config/config-error.ts';
+import { formatConfigError, formatConfigWarning, type ConfigError } from '../config/config-error.ts';
 import { formatFlagHelp } from '../config/help-text.ts';
 import { effectiveProxyMode } from '../config/kube-proxy-config.ts';
 import { loadCommandLine, type CommandLine } from '../config/load.ts';
+import { writeConfigFile } from '../config/write-config.ts';
+import { runInitOnly } from '../daemon/init-only.ts';
 import { cleanUpLeftovers, modesToCleanUp } from '../daemon/leftover-cleanup.ts';
 import { startDaemon } from '../daemon/run-daemon.ts';
 import { isKpxError } from '../errors.ts';
@@ -21,7 +25,11 @@ const USAGE = `usage: kpx run [flags]
 Runs kpx as the node's service proxy, as kube-proxy does: watches Services, EndpointSlices
 and this node's Node object, programs the dataplane, and serves healthz
 (--healthz-bind-address: /healthz, /livez) and metrics (--metrics-bind-address: /metrics,
-/healthz, /proxyMode, /configz). Flags given override the --config file's fields.
+/healthz, /proxyMode, /configz). With --config, the file's fields win over the flags that
+set them (as kube-proxy), except --hostname-override, -v and --logging-format; each flag
+made ineffective is warned about. Unknown or duplicate fields in the file are warnings
+(kube-proxy's lenient decoding); invalid values exit 2. Logs go to stderr in klog's text
+format, or component-base's JSON with --logging-format=json.
 
 IP families: a node with IPs of both families (its Node object's addresses, --bind-address,
 or --node-ip IPv4,IPv6) is served dual-stack, as upstream's meta-proxier: one proxier per
@@ -34,7 +42,8 @@ second family whose dataplane cannot be set up) is served single-stack, that fam
 SIGTERM or SIGINT: stop watching, close the servers and exit 0 within 5 s, leaving the
 programmed rules in place (a restart converges on them without flushing). kpx exits when
 the --config file changes on disk, so that the kubelet restarts it with the new one.
-Exit status: 0 stopped by a signal or --cleanup done, 2 unusable arguments, 3 runtime failure.`;
+Exit status: 0 stopped by a signal, or --cleanup, --init-only or --write-config-to done;
+2 unusable arguments; 3 runtime failure.`;
 
 /** After a stop signal, the process ends by this deadline whatever is still pending. */
 const STOP_DEADLINE_MS = 4_500;
@@ -65,9 +74,40 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
     io.stderr.write('Run `kpx run --help` for the flags.\n');
     return EXIT.badArguments;
   }
-  const log = createLogger({ verbosity: config.logging.verbosity, destination: io.stdout });
+  const log = createLogger({ verbosity: config.logging.verbosity, destination: io.stderr, format: config.logging.format === 'json' ? 'json' : 'text' });
+  logConfigWarnings(commandLine, log);
+  // In upstream's order (options.go Run): --write-config-to, then --cleanup, then --init-only.
+  if (options.writeConfigTo !== '') return writeConfig(options.writeConfigTo, commandLine, log);
   if (options.cleanup) return cleanUp(commandLine, mode, log);
+  if (options.initOnly) return runInitOnly(commandLine.resolved, mode, { exec: realExec, log });
   return runUntilStopped(commandLine, mode, log);
+}
+
+function logConfigWarnings(commandLine: CommandLine, log: Logger): void {
+  const strict = commandLine.strictDecodingErrors;
+  if (strict.length > 0) {
+    // Upstream: `Using lenient decoding as strict decoding failed` err="strict decoding error: unknown field …".
+    log.warn(
+      { err: `strict decoding error: ${strict.map(describeStrictError).join(', ')}`, fields: strict.map((error) => error.name), file: strict[0]?.source },
+      'Using lenient decoding as strict decoding failed',
+    );
+  }
+  for (const warning of commandLine.warnings) log.warn({ setting: warning.name, reason: formatConfigWarning(warning) }, 'configuration setting ignored');
+}
+
+function describeStrictError(error: ConfigError): string {
+  return `${error.reason.startsWith('duplicate') ? 'duplicate' : 'unknown'} field ${JSON.stringify(error.name)}`;
+}
+
+async function writeConfig(path: string, commandLine: CommandLine, log: Logger): Promise<number> {
+  try {
+    await writeConfigFile(path, commandLine.resolved.config);
+    log.info({ file: path }, 'Wrote configuration');
+    return EXIT.ok;
+  } catch (error) {
+    log.error({ err: error }, 'configuration not written');
+    return EXIT.runtimeFailure;
+  }
 }
 
 /**

@@ -13,3 +13,9 @@ export function formatConfigError(error: ConfigError): string {
   const where = error.source === 'flag' || error.source === 'configuration' ? error.name : `${error.source}: ${error.name}`;
   return error.value === '' ? `${where}: ${error.reason}` : `${where}: invalid value ${JSON.stringify(error.value)}: ${error.reason}`;
 }
+
+/** A tolerated problem (unknown field, ignored flag): no "invalid value" wording. */
+export function formatConfigWarning(warning: ConfigError): string {
+  const where = warning.source === 'flag' || warning.source === 'configuration' ? warning.name : `${warning.source}: ${warning.name}`;
+  return warning.value === '' ? `${where}: ${warning.reason}` : `${where} (${JSON.stringify(warning.value)}): ${warning.reason}`;
+}

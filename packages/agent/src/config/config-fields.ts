@@ -50,6 +50,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: 'healthzBindAddress', target: 'healthzBindAddress', kind: 'string', check: checkHostPort, defaulting: 'zero' },
   { path: 'metricsBindAddress', target: 'metricsBindAddress', kind: 'string', check: checkHostPort, defaulting: 'zero' },
   { path: 'bindAddressHardFail', target: 'bindAddressHardFail', kind: 'bool' },
+  { path: 'enableProfiling', target: 'enableProfiling', kind: 'bool' },
   { path: 'mode', target: 'mode', kind: 'string', check: checkOneOf(PROXY_MODES) },
   { path: 'iptables.masqueradeBit', target: 'iptables.masqueradeBit', kind: 'int', check: checkRange(0, 31), defaulting: 'pointer' },
   { path: 'iptables.masqueradeAll', target: 'iptables.masqueradeAll', kind: 'bool' },
@@ -89,7 +90,6 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: 'conntrack.udpStreamTimeout', target: 'conntrack.udpStreamTimeoutMs', kind: 'duration', check: checkNonNegative },
   { path: 'configSyncPeriod', target: 'configSyncPeriodMs', kind: 'duration', defaulting: 'zero' },
   // Written by `kube-proxy --write-config-to` and kubeadm; kpx has no use for a value other than the zero one.
-  { path: 'enableProfiling', kind: 'bool' },
   { path: 'showHiddenMetricsForVersion', kind: 'string' },
   { path: 'portRange', kind: 'string' },
   { path: 'windowsRunAsService', kind: 'bool' },

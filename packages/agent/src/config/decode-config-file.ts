@@ -1,5 +1,8 @@
-// Decodes a parsed KubeProxyConfiguration document field by field, as kube-proxy's strict
-// decoder does: an unknown field or a value of the wrong type is an error naming its path.
+// Decodes a parsed KubeProxyConfiguration document field by field, as kube-proxy does: its
+// strict decoder first and, when only strictness failed (an unknown or duplicate field), its
+// lenient one. A value of the wrong type or out of range is an error naming its path; an
+// unknown field (a newer kube-proxy's, a typo) or a duplicate one is a warning naming it
+// ("using lenient decoding as strict decoding failed"), and the rest of the file applies.
 import { CONFIG_FIELDS, FIELD_BY_PATH, INERT_SUBTREES, SECTIONS, type FieldSpec, type FieldValue } from './config-fields.ts';
 import { isRecord } from '../model/field-reader.ts';
 import type { ConfigError } from './config-error.ts';
@@ -9,20 +12,33 @@ import { CONFIG_API_VERSION, CONFIG_KIND } from './kube-proxy-config.ts';
 export interface DecodedConfigFile {
   /** Fields present with a non-null value, by file path. */
   readonly values: ReadonlyMap<string, FieldValue>;
+  /** `featureGates`, as given. */
+  readonly featureGates: Readonly<Record<string, boolean>>;
   readonly errors: readonly ConfigError[];
+  /** What only the strict decoder refuses: unknown and duplicate fields (ignored; the last duplicate wins). */
+  readonly strictErrors: readonly ConfigError[];
+  /** Fields kpx accepts and ignores (e.g. a non-zero portRange). */
+  readonly warnings: readonly ConfigError[];
 }
 
 const TYPE_META = new Set(['apiVersion', 'kind']);
 
-export function decodeConfigFile(document: unknown, source: string): DecodedConfigFile {
+/** `duplicates`: the paths of keys given twice (the YAML reader finds them; the last one counts). */
+export function decodeConfigFile(document: unknown, source: string, duplicates: readonly string[] = []): DecodedConfigFile {
   const values = new Map<string, FieldValue>();
+  const featureGates: Record<string, boolean> = {};
   const errors: ConfigError[] = [];
+  const strictErrors: ConfigError[] = duplicates.map((path) => ({ name: path, source, value: '', reason: 'duplicate field (the last value is used)' }));
+  const warnings: ConfigError[] = [];
   const fail = (name: string, value: unknown, reason: string): void => {
     errors.push({ name, source, value: describe(value), reason });
   };
+  const warn = (name: string, value: unknown, reason: string): void => {
+    warnings.push({ name, source, value: describe(value), reason });
+  };
   if (!isRecord(document)) {
     fail('(document)', document, `must be a ${CONFIG_KIND} object`);
-    return { values, errors };
+    return { values, featureGates, errors, strictErrors, warnings };
   }
   if (document.apiVersion !== CONFIG_API_VERSION) fail('apiVersion', document.apiVersion, `must be ${CONFIG_API_VERSION}`);
   if (document.kind !== CONFIG_KIND) fail('kind', document.kind, `must be ${CONFIG_KIND}`);
@@ -32,28 +48,28 @@ export function decodeConfigFile(document: unknown, source: string): DecodedConf
       if (prefix === '' && TYPE_META.has(key)) continue;
       if (INERT_SUBTREES.includes(path)) continue;
       if (path === 'featureGates') {
-        decodeFeatureGates(value, fail);
+        decodeFeatureGates(value, featureGates, fail);
         continue;
       }
       const field = FIELD_BY_PATH.get(path);
       if (field !== undefined) {
-        decodeField(field, value, values, fail);
+        decodeField(field, value, values, fail, warn);
       } else if (SECTIONS.has(path)) {
         if (value === null) continue;
         if (isRecord(value)) visit(value, path);
         else fail(path, value, 'must be an object');
       } else {
-        fail(path, '', `unknown field in ${CONFIG_KIND}${suggestionFor(key)} (kpx accepts here: ${knownNamesUnder(prefix)})`);
+        strictErrors.push({ name: path, source, value: '', reason: `unknown field, ignored${suggestionFor(key)} (known here: ${knownNamesUnder(prefix)})` });
       }
     }
   };
   visit(document, '');
-  return { values, errors };
+  return { values, featureGates, errors, strictErrors, warnings };
 }
 
 type Fail = (name: string, value: unknown, reason: string) => void;
 
-function decodeField(field: FieldSpec, raw: unknown, values: Map<string, FieldValue>, fail: Fail): void {
+function decodeField(field: FieldSpec, raw: unknown, values: Map<string, FieldValue>, fail: Fail, warn: Fail): void {
   if (raw === null) return;
   const value = convert(field, raw);
   if (typeof value === 'object' && value !== null && 'error' in value) {
@@ -61,7 +77,7 @@ function decodeField(field: FieldSpec, raw: unknown, values: Map<string, FieldVa
     return;
   }
   if (field.target === undefined) {
-    if (!isZero(value)) fail(field.path, raw, 'not supported by kpx: only the zero value is accepted');
+    if (!isZero(value)) warn(field.path, raw, 'has no effect in kpx: ignored');
     return;
   }
   const reason = runCheck(field, value);
@@ -106,14 +122,15 @@ export function runCheck(field: FieldSpec, value: FieldValue): string | undefine
   }
 }
 
-function decodeFeatureGates(raw: unknown, fail: Fail): void {
+function decodeFeatureGates(raw: unknown, gates: Record<string, boolean>, fail: Fail): void {
   if (raw === null) return;
   if (!isRecord(raw)) {
     fail('featureGates', raw, 'must be a map of feature names to true/false');
     return;
   }
   for (const [gate, enabled] of Object.entries(raw)) {
-    fail(`featureGates.${gate}`, enabled, 'kpx has no feature gates; remove it');
+    if (typeof enabled === 'boolean') gates[gate] = enabled;
+    else fail(`featureGates.${gate}`, enabled, 'must be true or false');
   }
 }
 
@@ -135,7 +152,6 @@ function knownNamesUnder(prefix: string): string {
   }
   return [...names].sort().join(', ');
 }
-
 
 function describe(value: unknown): string {
   if (value === '') return '';

@@ -6,6 +6,8 @@ import { CONFIG_API_VERSION, CONFIG_KIND, type KubeProxyConfig } from './kube-pr
 
 export function encodeConfig(config: KubeProxyConfig): Record<string, unknown> {
   const document: Record<string, unknown> = { apiVersion: CONFIG_API_VERSION, kind: CONFIG_KIND };
+  // omitempty upstream.
+  if (Object.keys(config.featureGates).length > 0) document['featureGates'] = { ...config.featureGates };
   for (const field of CONFIG_FIELDS) {
     if (field.target === undefined) continue;
     const value = readPath(config, field.target);

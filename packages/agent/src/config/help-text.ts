@@ -1,6 +1,6 @@
 // `--help` text, generated from the flag table and the defaults.
 import { formatGoDuration } from './duration.ts';
-import { fieldOf, flagKind, flagsFor, type Command, type FlagSpec } from './flag-table.ts';
+import { fieldOf, flagKind, flagsFor, isIgnoredWithConfig, type Command, type FlagSpec } from './flag-table.ts';
 import { defaultKubeProxyConfig } from './kube-proxy-config.ts';
 
 const TYPE_WORDS = { bool: '', string: 'string', int: 'int32', float: 'float32', duration: 'duration', list: 'strings' } as const;
@@ -18,7 +18,12 @@ function formatFlag(flag: FlagSpec, command: Command): string[] {
   const typeWord = flag.typeName ?? TYPE_WORDS[flagKind(flag)];
   const head = `  ${names}${typeWord === '' ? '' : ` ${typeWord}`}`;
   const defaultText = defaultOf(flag, typeWord);
-  const ignored = flag.ignoredBy?.includes(command) === true ? ` (accepted and ignored by kpx ${command})` : '';
+  const ignored =
+    flag.ignoredBy?.includes(command) === true
+      ? ` (accepted and ignored by kpx ${command})`
+      : command === 'run' && isIgnoredWithConfig(flag)
+        ? ' (ignored with --config)'
+        : '';
   // A no-break space keeps "(default X)" on one line; wrap() turns it back into a space.
   const text = `${flag.help}${defaultText === undefined ? '' : ` (default\u00a0${defaultText})`}${ignored}`;
   const wrapped = wrap(text, WIDTH - HELP_COLUMN).map((line) => line.replaceAll('\u00a0', ' '));

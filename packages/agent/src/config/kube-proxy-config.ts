@@ -33,6 +33,10 @@ export interface KubeProxyConfig {
   /** '' disables the server. */
   metricsBindAddress: string;
   bindAddressHardFail: boolean;
+  /** Accepted; kpx serves no /debug/pprof (Node has no pprof): a warning says so. */
+  enableProfiling: boolean;
+  /** `featureGates`: name → enabled, as given (see feature-gates.ts for what kpx does with them). */
+  featureGates: Record<string, boolean>;
   mode: ProxyModeSetting;
   iptables: {
     masqueradeBit: number;
@@ -78,6 +82,17 @@ export interface KpxOptions {
   configFile: string;
   master: string;
   cleanup: boolean;
+  /** `--init-only`: the privileged start-up steps (sysctls, kernel modules), then exit. */
+  initOnly: boolean;
+  /** `--write-config-to`: write the effective configuration there and exit. */
+  writeConfigTo: string;
+  /** `--feature-gates` as given (`Name=true` items); applied only without --config, as upstream. */
+  featureGates: string[];
+  /** Deprecated `--healthz-port` / `--metrics-port` (upstream's defaults); applied only without --config. */
+  healthzPort: number;
+  metricsPort: number;
+  /** `--version` (handled by the command dispatcher; listed here so `--help` shows it). */
+  version: boolean;
   /** `--service-proxy-name`: '' serves exactly what kube-proxy would. */
   serviceProxyName: string;
   /** `--node-ip`: the node's addresses when no Node object gives them. */
@@ -117,6 +132,8 @@ export function defaultKubeProxyConfig(): KubeProxyConfig {
     healthzBindAddress: `0.0.0.0:${HEALTHZ_PORT}`,
     metricsBindAddress: `127.0.0.1:${METRICS_PORT}`,
     bindAddressHardFail: false,
+    enableProfiling: false,
+    featureGates: {},
     mode: '',
     iptables: { masqueradeBit: 14, masqueradeAll: false, localhostNodePorts: true, syncPeriodMs: 30_000, minSyncPeriodMs: 1_000 },
     ipvs: {
@@ -154,6 +171,12 @@ export function defaultKpxOptions(): KpxOptions {
     configFile: '',
     master: '',
     cleanup: false,
+    initOnly: false,
+    writeConfigTo: '',
+    featureGates: [],
+    healthzPort: HEALTHZ_PORT,
+    metricsPort: METRICS_PORT,
+    version: false,
     serviceProxyName: '',
     nodeIPs: [],
     renderMode: '',

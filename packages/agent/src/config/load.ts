@@ -1,6 +1,6 @@
 // Reads the --config file (YAML or JSON) and resolves the whole command line.
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { KpxError } from '../errors.ts';
 import type { ConfigError } from './config-error.ts';
 import { decodeConfigFile, type DecodedConfigFile } from './decode-config-file.ts';
@@ -14,18 +14,38 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Parses configuration text; a syntax error becomes a ConfigError. */
 export function decodeConfigText(text: string, source: string): DecodedConfigFile {
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are found below and reported as warnings (upstream's lenient decoder takes the last one).
+  const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   if (document.errors.length > 0) {
     const reasons = document.errors.map((error) => error.message.split('\n')[0]).join('; ');
-    return { values: new Map(), errors: [{ name: '(document)', source, value: '', reason: `not valid YAML or JSON: ${reasons}` }] };
+    return unusable(source, `not valid YAML or JSON: ${reasons}`);
   }
   let content: unknown;
   try {
     content = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    return { values: new Map(), errors: [{ name: '(document)', source, value: '', reason: (error as Error).message }] };
+    return unusable(source, (error as Error).message);
   }
-  return decodeConfigFile(content, source);
+  return decodeConfigFile(content, source, duplicateKeys(document.contents, ''));
+}
+
+function unusable(source: string, reason: string): DecodedConfigFile {
+  return { values: new Map(), featureGates: {}, strictErrors: [], warnings: [], errors: [{ name: '(document)', source, value: '', reason }] };
+}
+
+/** The dotted paths of mapping keys given more than once, at any depth of nested mappings. */
+function duplicateKeys(node: unknown, prefix: string): string[] {
+  if (!isMap(node)) return [];
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const pair of node.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (seen.has(key)) duplicates.push(path);
+    seen.add(key);
+    duplicates.push(...duplicateKeys(pair.value, path));
+  }
+  return duplicates;
 }
 
 /** Throws KPX_ERR_INPUT when the file cannot be read. */
@@ -34,7 +54,7 @@ export async function loadConfigFile(path: string): Promise<DecodedConfigFile> {
   try {
     const buffer = await readFile(path);
     if (buffer.length > MAX_CONFIG_BYTES) {
-      return { values: new Map(), errors: [{ name: '(document)', source: path, value: '', reason: `larger than ${MAX_CONFIG_BYTES} bytes` }] };
+      return unusable(path, `larger than ${MAX_CONFIG_BYTES} bytes`);
     }
     text = buffer.toString('utf8');
   } catch (error) {
@@ -48,6 +68,10 @@ export interface CommandLine {
   readonly positional: readonly string[];
   /** Unusable flags, fields or values: the command should exit with status 2. */
   readonly errors: readonly ConfigError[];
+  /** Unknown or duplicate fields of the --config file: tolerated, as upstream's lenient decoding. */
+  readonly strictDecodingErrors: readonly ConfigError[];
+  /** Tolerated: fields kpx ignores, flags the --config file makes ineffective, gates kpx does not follow. */
+  readonly warnings: readonly ConfigError[];
 }
 
 /**
@@ -58,8 +82,14 @@ export async function loadCommandLine(argv: readonly string[], command: Command)
   const flags = parseFlags(argv, flagsFor(command));
   const configFile = flags.values.get('config');
   const file = typeof configFile === 'string' && configFile !== '' && flags.errors.length === 0 ? await loadConfigFile(configFile) : undefined;
-  const { resolved, errors: resolveErrors } = resolveConfig(file, flags);
+  const { resolved, errors: resolveErrors, warnings } = resolveConfig(file, flags, command);
   const inputErrors = [...flags.errors, ...(file?.errors ?? [])];
   // Cross-field checks on a configuration that already failed to read would only add noise.
-  return { resolved, positional: flags.positional, errors: inputErrors.length > 0 ? inputErrors : resolveErrors };
+  return {
+    resolved,
+    positional: flags.positional,
+    errors: inputErrors.length > 0 ? inputErrors : resolveErrors,
+    strictDecodingErrors: file?.strictErrors ?? [],
+    warnings: [...(file?.warnings ?? []), ...warnings],
+  };
 }

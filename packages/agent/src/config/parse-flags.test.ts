@@ -61,7 +61,7 @@ describe('parseFlags: errors name the flag and the allowed values', () => {
     [['--no-such-flag'], '--no-such-flag: unknown flag'],
     [['--no-such-flag=1'], '--no-such-flag: unknown flag'],
     [['-x'], '-x: unknown shorthand flag in -x'],
-    [['--feature-gates=AllAlpha=true'], '--feature-gates: a kube-proxy flag kpx does not support'],
+    [['--vmodule=x=2'], '--vmodule: a kube-proxy flag kpx does not support'],
     [['--kube-api-qps=fast'], '--kube-api-qps: invalid value "fast": must be a number'],
     [['--proxy-mode=kernelspace'], '--proxy-mode: invalid value "kernelspace": must be one of: "" (default), iptables, ipvs, nftables, userspace'],
     [['--detect-local-mode=Magic'], '--detect-local-mode: invalid value "Magic": must be one of: "" (default), ClusterCIDR, NodeCIDR, BridgeInterface, InterfaceNamePrefix'],

@@ -111,6 +111,6 @@ function checkFlagValue(flag: FlagSpec, value: FieldValue): string | undefined {
   if ('field' in flag) return runCheck(fieldOf(flag), value);
   if (flag.kind === 'string' && typeof value === 'string') return flag.check?.(value);
   if (flag.kind === 'list' && Array.isArray(value)) return flag.check?.(value as readonly string[]);
-  if (flag.kind === 'duration' && typeof value === 'number') return flag.check?.(value);
+  if ((flag.kind === 'duration' || flag.kind === 'int') && typeof value === 'number') return flag.check?.(value);
   return undefined;
 }

@@ -3,6 +3,7 @@
 // each timeout / be_liberal only when configured. nf_conntrack_max is global (read-only
 // outside the initial network namespace), so under --netns only the per-namespace settings
 // are applied.
+import { readFile, writeFile } from 'node:fs/promises';
 import type { KubeProxyConfig } from '../config/kube-proxy-config.ts';
 import type { Logger } from '../log.ts';
 import { ensureSysctl, type Sysctl } from '../sys/sysctl.ts';
@@ -41,4 +42,34 @@ export async function applyConntrackSysctls(sysctl: Sysctl, settings: readonly S
     }
   }
   return failures;
+}
+
+export const CONNTRACK_HASHSIZE_PATH = '/sys/module/nf_conntrack/parameters/hashsize';
+
+/**
+ * Upstream's realConntracker.SetMax, second half: raise the conntrack hash table to max/4
+ * buckets when it is smaller (the file is writable only from the initial network namespace).
+ * A read-only /sys (upstream's errReadOnlySysFS, a known container-runtime issue) is a warning;
+ * false only for another failure.
+ */
+export async function ensureConntrackHashsize(max: number, log: Logger, path = CONNTRACK_HASHSIZE_PATH): Promise<boolean> {
+  const wanted = Math.floor(max / 4);
+  try {
+    const current = Number((await readFile(path, 'utf8')).trim());
+    if (current >= wanted) {
+      log.debug({ conntrackHashsize: current }, 'conntrack hashsize already large enough');
+      return true;
+    }
+    log.info({ conntrackHashsize: wanted }, 'Setting conntrack hashsize');
+    await writeFile(path, `${wanted}\n`);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'ENOENT') {
+      log.warn({ err: error, path }, 'cannot modify conntrack limits, problems may arise later: /sys is read-only or nf_conntrack not loaded');
+      return true;
+    }
+    log.error({ err: error, path }, 'conntrack hashsize not set');
+    return false;
+  }
 }

@@ -195,7 +195,8 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       const after = await afterApply(planned, programmed);
       const durationMs = monotonicNow() - started;
       metrics.observeSync(ipFamily, { full: planned.full, durationSeconds: durationMs / 1000 });
-      log.info(
+      // V(2), as upstream's per-sync lines.
+      log.debug(
         {
           full: planned.full,
           fullReason: planned.fullReason,

@@ -21,7 +21,10 @@ import { cleanUpLeftovers, modesToCleanAtStart } from './leftover-cleanup.ts';
 import type { ListeningServer } from './http-listen.ts';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
-import { postStartingEvent } from './node-event.ts';
+import { eventObject, postEvent, postStartingEvent, type EventSpec } from './node-event.ts';
+import { serveWithRetry, type ServerRetries } from './serve-with-retry.ts';
+import type { HealthCheckListenFailure } from './service-health-servers.ts';
+import type { KubeClient } from '../watch/kube-client.ts';
 import { createNodeGate, type NodeGate } from './node-gate.ts';
 import { applyOomScoreAdj } from './oom-score.ts';
 import { startProxier, type ProxierParts } from './start-proxier.ts';
@@ -50,6 +53,7 @@ interface Parts extends ProxierParts {
   readonly metrics: ProxyMetrics;
   readonly tracker: ProxyHealthTracker;
   readonly servers: ListeningServer[];
+  readonly serverRetries: ServerRetries[];
   watching?: Watching;
   nodeGate?: NodeGate;
   configWatch?: ConfigFileWatch;
@@ -63,7 +67,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
   const { syncPeriodMs } = effectiveSyncPeriods(config);
   const metrics = createProxyMetrics({ mode: mode.name, clock });
   const tracker = createProxyHealthTracker({ healthTimeoutMs: healthTimeoutForSyncPeriod(syncPeriodMs), clock });
-  const parts: Parts = { metrics, tracker, servers: [] };
+  const parts: Parts = { metrics, tracker, servers: [], serverRetries: [] };
   let finish: (status: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let ending: Promise<void> | undefined;
@@ -84,7 +88,12 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
   };
 
   try {
-    await startServers(resolved, parts, () => latest?.node, mode);
+    const client = createKubeClient({
+      ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
+      ...(options.master === '' ? {} : { masterUrl: options.master }),
+    });
+    const recordEvent = eventRecorder(client, nodeName, clock, log);
+    await startServers(resolved, parts, () => latest?.node, mode, { log, recordEvent, nodeName });
     if (options.configFile !== '') {
       parts.configWatch = await watchConfigFile(options.configFile, (reason) => {
         log.error({ file: options.configFile, reason }, 'configuration file changed: exiting so that the new one is loaded');
@@ -93,10 +102,6 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
     }
     const oomProblem = await applyOomScoreAdj(config.oomScoreAdj);
     if (oomProblem !== undefined) log.warn({ oomScoreAdj: config.oomScoreAdj, reason: oomProblem }, 'oom-score-adj not applied');
-    const client = createKubeClient({
-      ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
-      ...(options.master === '' ? {} : { masterUrl: options.master }),
-    });
     void postStartingEvent(client, nodeName, clock.now()).then((problem) => {
       if (problem === undefined) log.info({ node: nodeName }, 'start-up event recorded');
       else log.warn({ node: nodeName, reason: problem }, 'start-up event not recorded');
@@ -104,7 +109,8 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
 
     // Beside the watch: the dataplane's setup waits for it (startProxier).
     const leftoversRemoved = removeOtherModesLeftovers(resolved, mode, deps, metrics);
-    const inputs = { resolved, mode, osHostname: deps.osHostname, exec: deps.exec, log, clock, metrics, tracker, leftoversRemoved };
+    const onServiceHealthFailure = serviceHealthFailureRecorder(nodeName, recordEvent);
+    const inputs = { resolved, mode, osHostname: deps.osHostname, exec: deps.exec, log, clock, metrics, tracker, leftoversRemoved, onServiceHealthFailure };
     parts.nodeGate = createNodeGate({
       waitMs: NODE_WAIT_MS,
       clock,
@@ -153,18 +159,52 @@ async function removeOtherModesLeftovers(resolved: ResolvedConfig, mode: AnyMode
   }
 }
 
-async function startServers(resolved: ResolvedConfig, parts: Parts, getNode: () => Snapshot['node'], mode: AnyMode): Promise<void> {
+type RecordEvent = (spec: EventSpec) => Promise<void>;
+
+/** Posts an Event about this node's proxy; logs the outcome, never rejects. */
+function eventRecorder(client: KubeClient, nodeName: string, clock: Clock, log: Logger): RecordEvent {
+  return async (spec) => {
+    const problem = await postEvent(client, eventObject(spec, nodeName, clock.now()), 5_000);
+    if (problem === undefined) log.info({ reason: spec.reason, kind: spec.involved.kind, name: spec.involved.name }, 'event recorded');
+    else log.warn({ reason: spec.reason, problem }, 'event not recorded');
+  };
+}
+
+/** Upstream's FailedToStartServiceHealthcheck, with its message. */
+function serviceHealthFailureRecorder(nodeName: string, recordEvent: RecordEvent): (failure: HealthCheckListenFailure) => void {
+  return (failure) => {
+    const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    const message = `node ${nodeName} failed to start healthcheck "${failure.namespace}/${failure.name}" on port ${failure.port}: ${reason}`;
+    void recordEvent({ type: 'Warning', reason: 'FailedToStartServiceHealthcheck', action: 'Listen', message, involved: { kind: 'Service', namespace: failure.namespace, name: failure.name } });
+  };
+}
+
+/** healthz and metrics; a bind failure is fatal only with bindAddressHardFail (serve-with-retry.ts). */
+async function startServers(
+  resolved: ResolvedConfig,
+  parts: Parts,
+  getNode: () => Snapshot['node'],
+  mode: AnyMode,
+  context: { readonly log: Logger; readonly recordEvent: RecordEvent; readonly nodeName: string },
+): Promise<void> {
   const { config } = resolved;
   const clock = { now: () => Date.now() };
+  const serve = {
+    hardFail: config.bindAddressHardFail,
+    log: context.log,
+    onListening: (server: ListeningServer) => parts.servers.push(server),
+    recordWarning: (reason: EventSpec['reason'], message: string) =>
+      context.recordEvent({ type: 'Warning', reason, action: 'StartKubeProxy', message, involved: { kind: 'Node', name: context.nodeName } }),
+  };
   if (config.healthzBindAddress !== '') {
     const address = splitHostPort(config.healthzBindAddress);
-    parts.servers.push(
-      await startHealthzServer({ ...address, tracker: parts.tracker, getNode, clock, onProbe: (probe, status) => parts.metrics.countHealthProbe(probe, status) }),
-    );
+    const start = () => startHealthzServer({ ...address, tracker: parts.tracker, getNode, clock, onProbe: (probe, status) => parts.metrics.countHealthProbe(probe, status) });
+    parts.serverRetries.push(await serveWithRetry({ failure: 'healthz server failed', reason: 'FailedToStartProxierHealthcheck', start }, serve));
   }
   if (config.metricsBindAddress !== '') {
     const address = splitHostPort(config.metricsBindAddress);
-    parts.servers.push(await startMetricsServer({ ...address, metrics: parts.metrics, proxyMode: mode.name, getConfig: () => encodeConfig(config) }));
+    const start = () => startMetricsServer({ ...address, metrics: parts.metrics, proxyMode: mode.name, getConfig: () => encodeConfig(config) });
+    parts.serverRetries.push(await serveWithRetry({ failure: 'starting metrics server failed', reason: 'FailedToStartMetricServer', start }, serve));
   }
 }
 
@@ -183,7 +223,10 @@ async function stopParts(parts: Parts, log: Logger): Promise<void> {
     ...(parts.flushWatches ?? []).map((watch): [string, () => Promise<void>] => ['flush watch', watch.stop]),
     ['sync runner', parts.runner?.stop],
     ['watch', parts.watching?.stop],
-    ['servers', async () => void (await Promise.all(parts.servers.map((server) => server.close())))],
+    ['servers', async () => {
+      for (const retries of parts.serverRetries) retries.stop();
+      await Promise.all(parts.servers.map((server) => server.close()));
+    }],
     ['health checks', parts.serviceHealth?.close],
     ['dataplane', parts.dataplane?.close],
   ];

@@ -40,6 +40,8 @@ export interface ServiceHealthServersOptions {
   readonly listenAddresses: readonly string[];
   readonly isProxyHealthy: () => boolean;
   readonly log: Logger;
+  /** Upstream records a FailedToStartServiceHealthcheck Warning Event on the Service. */
+  readonly onListenFailure?: (failure: HealthCheckListenFailure) => void;
 }
 
 interface Instance {
@@ -127,7 +129,9 @@ export function createServiceHealthServers(options: ServiceHealthServersOptions)
         opened += 1;
       } catch (error) {
         options.log.error({ service: key, port: service.healthCheckNodePort, err: error }, 'failed to start service health check');
-        failed.push({ namespace: service.namespace, name: service.name, port: service.healthCheckNodePort, error });
+        const failure = { namespace: service.namespace, name: service.name, port: service.healthCheckNodePort, error };
+        failed.push(failure);
+        options.onListenFailure?.(failure);
       }
     }
     return { opened, closed, failed };

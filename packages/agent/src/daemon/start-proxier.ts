@@ -24,7 +24,7 @@ import { healthCheckListenAddresses } from './listen-addresses.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
-import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
+import { createServiceHealthServers, type HealthCheckListenFailure, type ServiceHealthServers } from './service-health-servers.ts';
 import { createSyncRunner, type SyncRunner } from './sync-runner.ts';
 import { startFlushWatch, type FlushWatch } from './flush-watch.ts';
 
@@ -39,6 +39,8 @@ export interface ProxierInputs {
   readonly tracker: ProxyHealthTracker;
   /** Resolves once other modes' leftovers are gone (or failed to go): setup waits for it. */
   readonly leftoversRemoved?: Promise<void>;
+  /** A Service's health check node port could not be opened (the FailedToStartServiceHealthcheck Event). */
+  readonly onServiceHealthFailure?: (failure: HealthCheckListenFailure) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     listenAddresses: healthCheckListenAddresses(config.nodePortAddresses, [...nodeHostIPs(node), ...opened.flatMap((family) => family.modelConfig.nodeIPOverride)]),
     isProxyHealthy: () => tracker.health().healthy,
     log,
+    ...(inputs.onServiceHealthFailure === undefined ? {} : { onListenFailure: inputs.onServiceHealthFailure }),
   });
   parts.serviceHealth = serviceHealth;
   const isDualStack = opened.length > 1;

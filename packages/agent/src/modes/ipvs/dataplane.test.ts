@@ -69,10 +69,11 @@ describe('ipvs dataplane', () => {
   it('warns, as upstream does, when bridged pod traffic would bypass iptables (no br_netfilter)', async () => {
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
-    const log = createLogger({ destination });
+    const log = createLogger({ destination, format: 'text' });
     await modeWith({ sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
     await modeWith({ sysctl: memorySysctl({ 'net.bridge.bridge-nf-call-iptables': '1' }), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
-    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level === 40);
+    // klog text: warnings are the W lines; the message is the quoted string after the header.
+    const warnings = lines.filter((line) => line.startsWith('W')).map((line) => ({ msg: JSON.parse(/\] ("(?:[^"\\]|\\.)*")/.exec(line)?.[1] ?? '""') as string }));
     expect(warnings.map((line) => line.msg)).toEqual(['Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not work as intended']);
   });
 
