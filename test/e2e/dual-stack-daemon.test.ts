@@ -20,6 +20,7 @@ import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, t
 import { addIPv6, CLUSTER_CIDR_V6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, type DaemonProcess } from '../daemon/run-daemon-process.ts';
+import { runCli } from '../helpers/render-cli.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
@@ -144,6 +145,29 @@ for (const { mode, tool, when, extra } of MODES) {
       for (const attempt of attempts) {
         expect(attempt.error).toBe('ECONNREFUSED');
         expect(attempt.ms).toBeLessThan(2_500);
+      }
+    });
+
+    it('explains a dual-stack Service in one section per family, each with what its family programmed', async () => {
+      const explained = await runCli([
+        'explain', 'service', 'ns1/web', '--mode', mode, '--netns', topology.node.netns, '--master', api.url,
+        '--hostname-override', 'node', '--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+      ]);
+      expect(explained.exitCode, explained.stderr).toBe(0);
+      const [before, ipv4, ipv6] = explained.stdout.split(/^# (?:IPv4|IPv6)\n/m);
+      expect(before).toBe('');
+      expect(explained.stdout.indexOf('# IPv4\n')).toBeLessThan(explained.stdout.indexOf('# IPv6\n'));
+      expect(ipv4).toContain(`clusterIP ${WEB_V4}:80`);
+      expect(ipv6).toContain(`clusterIP ${WEB_V6}:80`);
+      for (const pod of pods) {
+        const [v4Only, v6Only] = [pod.ip, v6.pods.get(pod.name) ?? ''];
+        // Each section lists its family's endpoints and the rules that family's dataplane holds for them.
+        const programmedV4 = ipv4?.slice(ipv4.indexOf('programmed now')) ?? '';
+        const programmedV6 = ipv6?.slice(ipv6.indexOf('programmed now')) ?? '';
+        expect(programmedV4.split('conntrack entries')[0]).toContain(v4Only);
+        expect(programmedV6.split('conntrack entries')[0]).toContain(v6Only);
+        expect(ipv4).not.toContain(v6Only);
+        expect(ipv6).not.toContain(`${v4Only}:`);
       }
     });
 
