@@ -23,9 +23,9 @@ await describeInVm('ipvs mode serving IPv4 and IPv6 in the kernel VM', { modules
   let report: Report;
 
   beforeAll(async () => {
-    const run = await runCommandsInVm([{ argv: nodeCommand('test/kernel/ipvs-dual-stack.vm-script.ts'), timeoutMs: 360_000 }], {
+    const run = await runCommandsInVm([{ argv: nodeCommand('test/kernel/ipvs-dual-stack.vm-script.ts'), timeoutMs: 480_000 }], {
       modules: MODULES,
-      timeoutMs: 480_000,
+      timeoutMs: 570_000,
     });
     result = run.results[0];
     report = JSON.parse(result?.stdout || '{}') as Report;

@@ -61,8 +61,8 @@ async function main(): Promise<void> {
     '--cluster-cidr', '10.240.0.0/16,fd00:10:240::/48', '--ipvs-min-sync-period', '100ms',
     '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
   ]);
-  await daemon.waitForLog(synced('IPv4'), { timeoutMs: 120_000 });
-  await daemon.waitForLog(synced('IPv6'), { timeoutMs: 120_000 });
+  await daemon.waitForLog(synced('IPv4'), { timeoutMs: 300_000 });
+  await daemon.waitForLog(synced('IPv6'), { timeoutMs: 300_000 });
   report.syncedMs = performance.now() - started;
   report.ipFamilies = daemon.logs.find((line) => line.msg === 'proxier started')?.['ipFamilies'];
   const client = topology.clientNs;
