@@ -5,7 +5,7 @@
 // datagram every interval, so every packet shares one conntrack entry. Prints one JSON line
 // per answer: {"t": ms since the epoch, "pod": the answering pod's name} or {"t", "error"}.
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -49,7 +49,7 @@ function tcpOnce(): Promise<void> {
 }
 
 if (values.proto === 'udp') {
-  const socket = createSocket('udp4');
+  const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
   socket.on('message', (message) => report({ pod: podOf(message.toString()) }));
   socket.on('error', (error: NodeJS.ErrnoException) => report({ error: error.code ?? error.message }));
   socket.bind(Number(values['source-port'] ?? 0), () => {

@@ -13,12 +13,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
-import { makeEndpointSlice, makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { familySlice as slice, synced, v6Service } from '../helpers/dual-stack-objects.ts';
 import { ECHO_PORT } from '../helpers/topology-objects.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 import { addIPv6, CLUSTER_CIDR_V6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
 import { freePort } from '../daemon/free-port.ts';
-import { spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-daemon-process.ts';
+import { spawnKpxRun, type DaemonProcess } from '../daemon/run-daemon-process.ts';
+import { runCli } from '../helpers/render-cli.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
@@ -29,8 +31,6 @@ const DNS_V6 = 'fd00:10:96::53';
 const EMPTY_V6 = 'fd00:10:96::30';
 const NODE_PORT = 30080;
 
-const synced = (ipFamily: string) => (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true && line['ipFamily'] === ipFamily;
-
 function webService(): RawObject {
   return makeService('ns1', 'web', (svc) => {
     svc.spec.type = 'NodePort';
@@ -39,27 +39,6 @@ function webService(): RawObject {
     svc.spec.ipFamilies = ['IPv4', 'IPv6'];
     svc.spec['ipFamilyPolicy'] = 'RequireDualStack';
     svc.spec.ports = [{ name: 'p', port: 80, protocol: 'TCP', targetPort: ECHO_PORT, nodePort: NODE_PORT }];
-  });
-}
-
-function v6Service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number): RawObject {
-  return makeService('ns1', name, (svc) => {
-    svc.spec.clusterIP = clusterIP;
-    svc.spec.clusterIPs = [clusterIP];
-    svc.spec.ipFamilies = ['IPv6'];
-    svc.spec.ports = [{ name: 'p', port, protocol, targetPort: ECHO_PORT }];
-  });
-}
-
-function slice(service: string, family: 'IPv4' | 'IPv6', protocol: 'TCP' | 'UDP', pods: readonly TopologyPod[], v6: DualStackAddresses): RawObject {
-  return makeEndpointSlice('ns1', `${service}-${family === 'IPv4' ? 'v4' : 'v6'}`, service, (s) => {
-    s.addressType = family;
-    s.endpoints = pods.map((pod) => ({
-      addresses: [family === 'IPv4' ? pod.ip : (v6.pods.get(pod.name) ?? '')],
-      nodeName: pod.isLocal ? 'node' : 'rnode',
-      conditions: { ready: true },
-    }));
-    s.ports = [{ name: 'p', port: ECHO_PORT, protocol }];
   });
 }
 
@@ -166,6 +145,29 @@ for (const { mode, tool, when, extra } of MODES) {
       for (const attempt of attempts) {
         expect(attempt.error).toBe('ECONNREFUSED');
         expect(attempt.ms).toBeLessThan(2_500);
+      }
+    });
+
+    it('explains a dual-stack Service in one section per family, each with what its family programmed', async () => {
+      const explained = await runCli([
+        'explain', 'service', 'ns1/web', '--mode', mode, '--netns', topology.node.netns, '--master', api.url,
+        '--hostname-override', 'node', '--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+      ]);
+      expect(explained.exitCode, explained.stderr).toBe(0);
+      const [before, ipv4, ipv6] = explained.stdout.split(/^# (?:IPv4|IPv6)\n/m);
+      expect(before).toBe('');
+      expect(explained.stdout.indexOf('# IPv4\n')).toBeLessThan(explained.stdout.indexOf('# IPv6\n'));
+      expect(ipv4).toContain(`clusterIP ${WEB_V4}:80`);
+      expect(ipv6).toContain(`clusterIP ${WEB_V6}:80`);
+      for (const pod of pods) {
+        const [v4Only, v6Only] = [pod.ip, v6.pods.get(pod.name) ?? ''];
+        // Each section lists its family's endpoints and the rules that family's dataplane holds for them.
+        const programmedV4 = ipv4?.slice(ipv4.indexOf('programmed now')) ?? '';
+        const programmedV6 = ipv6?.slice(ipv6.indexOf('programmed now')) ?? '';
+        expect(programmedV4.split('conntrack entries')[0]).toContain(v4Only);
+        expect(programmedV6.split('conntrack entries')[0]).toContain(v6Only);
+        expect(ipv4).not.toContain(v6Only);
+        expect(ipv6).not.toContain(`${v4Only}:`);
       }
     });
 

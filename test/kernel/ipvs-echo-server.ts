@@ -9,6 +9,6 @@ if (name === undefined || address === undefined || tcpPort === undefined || udpP
   process.exit(2);
 }
 net.createServer((socket) => socket.end(name)).listen(Number(tcpPort), address);
-const udp = dgram.createSocket('udp4');
+const udp = dgram.createSocket(net.isIP(address) === 6 ? 'udp6' : 'udp4');
 udp.on('message', (_message, peer) => udp.send(name, peer.port, peer.address));
 udp.bind(Number(udpPort), address, () => console.log(`${name} ready`));
