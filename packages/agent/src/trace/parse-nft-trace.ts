@@ -1,10 +1,11 @@
 // Pure: `nft monitor trace` output as rule hits. Each traced packet has its own trace id;
 // its lines name the family, table and chain, then `packet: …` (the headers, skipped),
-// `rule RULE (verdict V)`, `verdict V` or `policy V`. Packets are numbered in the order their
+// `rule RULE (verdict V)` (`unknown rule handle N (verdict V)` for a rule deleted since),
+// `verdict V` or `policy V`. Packets are numbered in the order their
 // ids first appear.
 import type { RuleHit } from './trace-types.ts';
 
-const LINE = /^trace id ([0-9a-f]+) (\S+) (\S+) (\S+) (rule|verdict|policy|packet:) ?(.*)$/;
+const LINE = /^trace id ([0-9a-f]+) (\S+) (\S+) (\S+) (rule|unknown rule|verdict|policy|packet:) ?(.*)$/;
 const RULE_VERDICT = /^(.*) \(verdict ([^)]*)\)$/;
 
 export function parseNftTrace(text: string): RuleHit[] {
@@ -18,7 +19,7 @@ export function parseNftTrace(text: string): RuleHit[] {
     if (kind === 'packet:') continue;
     const packet = packets.get(id) ?? 0;
     const where = { packet, table: `${family} ${table}`, chain };
-    if (kind === 'rule') {
+    if (kind === 'rule' || kind === 'unknown rule') {
       const ruleMatch = RULE_VERDICT.exec(rest.trim());
       hits.push({ ...where, rule: (ruleMatch?.[1] ?? rest).trim(), verdict: ruleMatch?.[2] ?? '' });
     } else if (kind === 'policy') {

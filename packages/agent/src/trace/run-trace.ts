@@ -46,9 +46,11 @@ function conntrackFilter(flow: Flow): string[] {
 /** The probe's entries: the listed one matching its source port, else the events seen (a refused flow's entry is gone at once). */
 async function readConntrack(exec: Exec, flow: Flow, localPort: number | undefined, events: string): Promise<ConntrackEntry[]> {
   const mine = (entry: ConntrackEntry): boolean => entry.original.dst === flow.destination && (localPort === undefined || entry.original.sport === localPort);
-  const listed = await exec({ file: 'conntrack', args: ['-L', ...conntrackFilter(flow), '-o', 'extended'] }).catch(() => undefined);
-  const entries = parseConntrackOutput(listed?.stdout ?? '').filter(mine);
-  if (entries.length > 0) return entries;
+  if (localPort !== undefined) {
+    const listed = await exec({ file: 'conntrack', args: ['-L', ...conntrackFilter(flow), '--sport', String(localPort), '-o', 'extended'] }).catch(() => undefined);
+    const entries = parseConntrackOutput(listed?.stdout ?? '').filter(mine);
+    if (entries.length > 0) return entries;
+  }
   return parseConntrackOutput(events).filter(mine).filter((entry) => entry.event === 'NEW').slice(0, 1);
 }
 
