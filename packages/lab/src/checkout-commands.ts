@@ -3,7 +3,7 @@
 import type { CommandTable } from '@kpx/agent/cli/command-table.ts';
 import { AGENT_COMMANDS } from '@kpx/agent/cli/main.ts';
 
-const { render, run, explain } = AGENT_COMMANDS;
+const { render, run, explain, trace } = AGENT_COMMANDS;
 
 export const CHECKOUT_COMMANDS: CommandTable = {
   render,
@@ -17,4 +17,5 @@ export const CHECKOUT_COMMANDS: CommandTable = {
     load: async () => (await import('./cli.ts')).runLabCommand,
   },
   explain,
+  trace,
 };

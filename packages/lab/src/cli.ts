@@ -120,6 +120,7 @@ export async function runLabCommand(argv: readonly string[], io: CommandIO): Pro
           `  enter a pod:     ip netns exec ${topology.pods[0]?.netns ?? ''} bash`,
           `  kubectl:         kubectl --server ${apiUrl} get svc,endpointslices -A`,
           `  explain:         npx kpx explain service demo/web --master ${apiUrl} --netns ${topology.nodes[0].netns} --hostname-override ${topology.nodes[0].name} --mode ${mode} --client ${topology.pods[0]?.ip ?? ''}`,
+          `  trace:           npx kpx trace --from ${topology.pods[0]?.ip ?? ''} --to demo/web:80 --master ${apiUrl} --netns ${topology.nodes[0].netns}`,
           'lab is up',
           '',
         ].join('\n'),

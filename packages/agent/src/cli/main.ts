@@ -1,5 +1,5 @@
-// `kpx COMMAND …`: dispatches to one module per command. The node agent has render, run and
-// explain; a checkout passes a larger table that adds the other workspace packages' commands
+// `kpx COMMAND …`: dispatches to one module per command. The node agent has render, run,
+// explain and trace; a checkout passes a larger table that adds the other workspace packages' commands
 // (lab, apiserver), so the agent depends on none of them.
 import type { CommandIO, CommandTable } from './command-table.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -17,6 +17,10 @@ export const AGENT_COMMANDS = {
   explain: {
     summary: 'show a service as kpx sees it, its programmed rules, conntrack entries and reachable endpoints',
     load: async () => (await import('./explain.ts')).runExplain,
+  },
+  trace: {
+    summary: 'send one probe from a pod to a service and show every hop, rule and conntrack entry it went through',
+    load: async () => (await import('./trace.ts')).runTraceCommand,
   },
 } satisfies CommandTable;
 
