@@ -1,13 +1,15 @@
-// What the flush check costs (netfilter/flush-canary.ts: `iptables -t nat|filter -S
-// KUBE-PROXY-CANARY`, run about once a second between syncs), on a table of N services, on
-// each backend: legacy's libiptc fetches the whole table for any listing, so its cost grows
-// with the table; iptables-nft asks the kernel for the one chain. Needs root.
+// What the flush check costs (run about once a second between syncs), on a table of N services,
+// on each iptables backend (netfilter/flush-canary.ts: `iptables -t nat|filter -S
+// KUBE-PROXY-CANARY`) and in the nftables mode (modes/nftables/flush-canary.ts: `nft --check
+// delete chain ip kube-proxy flush-canary`): legacy's libiptc fetches the whole table for any
+// listing, so its cost grows with the table; iptables-nft asks the kernel for the one chain;
+// nft validates one deletion without any cache. Needs root (and nft for `nftables`).
 //
-//   node bench/sync/flush-detect.bench.ts [--backends legacy,nft] [--sizes 10000] [--endpoints 10]
-//     [--checks 30] [--build-up 1000]
+//   node bench/sync/flush-detect.bench.ts [--backends legacy,nft,nftables] [--sizes 10000]
+//     [--endpoints 10] [--checks 30] [--build-up 1000]
 //
-// The table is built by kpx's own iptables dataplane in a throwaway namespace: one full sync on
-// legacy; on nft, whose iptables-nft-restore is superlinear in the payload, a full sync of
+// The table is built by kpx's own dataplane in a throwaway namespace: one full sync on legacy
+// and nftables; on nft, whose iptables-nft-restore is superlinear in the payload, a full sync of
 // --build-up services and partial syncs adding as many each (see sync.bench.ts). Then --checks
 // checks, one after another, each timed (wall time, the spawn of the tool included), the
 // share of time one check per second would take, and the interval the daemon's flush watch
@@ -16,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { silentLogger } from '@kpx/agent/log.ts';
 import type { DesiredState, ServicePort } from '@kpx/agent/model/types.ts';
 import { iptablesMode } from '@kpx/agent/modes/iptables/index.ts';
+import { openNftablesDataplane } from '@kpx/agent/modes/nftables/dataplane.ts';
+import { createNftablesPlanner } from '@kpx/agent/modes/nftables/plan.ts';
 import { iptablesTools, type IptablesBackend } from '@kpx/agent/netfilter/backend-detect.ts';
 import { findFlushedTables } from '@kpx/agent/netfilter/flush-canary.ts';
 import { FLUSH_CHECK_INTERVAL_MS, FLUSH_CHECK_SPACING } from '@kpx/agent/daemon/flush-watch.ts';
@@ -27,7 +31,7 @@ import { uniquePrefix } from '../../test/helpers/topology.ts';
 
 const { values } = parseArgs({
   options: {
-    backends: { type: 'string', default: 'legacy,nft' },
+    backends: { type: 'string', default: 'legacy,nft,nftables' },
     sizes: { type: 'string', default: '10000' },
     endpoints: { type: 'string', default: '10' },
     checks: { type: 'string', default: '30' },
@@ -57,7 +61,7 @@ function buildState(services: number): DesiredState {
 
 /** Fills the namespace's tables with `services` services, as kpx's dataplane writes them. */
 async function buildTable(backend: IptablesBackend, netns: string, services: number): Promise<void> {
-  const dataplane = iptablesMode.open({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, dataplaneSettings({ backend, restoreTimeoutMs: 1_800_000 }, { netns }));
+  const dataplane = iptablesMode.open(deps, dataplaneSettings({ backend, restoreTimeoutMs: 1_800_000 }, { netns }));
   await dataplane.setup();
   const first = backend === 'nft' && buildUpStep > 0 ? Math.min(buildUpStep, services) : services;
   let current = buildState(first);
@@ -70,22 +74,37 @@ async function buildTable(backend: IptablesBackend, netns: string, services: num
   }
 }
 
+type Backend = IptablesBackend | 'nftables';
+const deps = { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() };
+
+/** Builds the table; resolves with one flush check, which names what it found lost. */
+async function buildChecked(backend: Backend, netns: string, services: number): Promise<() => Promise<readonly string[]>> {
+  if (backend === 'nftables') {
+    const dataplane = openNftablesDataplane(deps, { netns, ipFamily: 'IPv4', timeoutMs: 1_800_000 });
+    await dataplane.setup();
+    await dataplane.apply(createNftablesPlanner({})(buildState(services)));
+    return async () => (await dataplane.detectFlush!())?.lost ?? [];
+  }
+  await buildTable(backend, netns, services);
+  const exec = execInNetns(realExec, netns);
+  const tools = iptablesTools(backend, 'IPv4');
+  return () => findFlushedTables(exec, tools);
+}
+
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 
-async function measure(backend: IptablesBackend, services: number): Promise<string> {
+async function measure(backend: Backend, services: number): Promise<string> {
   const netns = `${uniquePrefix('kpxfd')}-bench`;
   await addNetns(realExec, netns);
   try {
     const built = performance.now();
-    await buildTable(backend, netns, services);
+    const check = await buildChecked(backend, netns, services);
     process.stderr.write(`${backend} ${services}: table built in ${((performance.now() - built) / 1000).toFixed(1)} s\n`);
-    const exec = execInNetns(realExec, netns);
-    const tools = iptablesTools(backend, 'IPv4');
     const wall: number[] = [];
     const cpuBefore = process.cpuUsage();
     for (let n = 0; n < checks; n += 1) {
       const started = performance.now();
-      const lost = await findFlushedTables(exec, tools);
+      const lost = await check();
       if (lost.length > 0) throw new Error(`canary missing in ${lost.join(', ')} on an intact table`);
       wall.push(performance.now() - started);
     }
@@ -102,10 +121,10 @@ async function measure(backend: IptablesBackend, services: number): Promise<stri
 }
 
 const rows: string[] = [];
-for (const backend of values.backends.split(',') as IptablesBackend[]) {
+for (const backend of values.backends.split(',') as Backend[]) {
   for (const services of values.sizes.split(',').map(Number)) rows.push(await measure(backend, services));
 }
-console.log(`\n${endpointsPerService} endpoints per service, ${checks} checks (nat + filter each); node ${process.version}\n`);
+console.log(`\n${endpointsPerService} endpoints per service, ${checks} checks (iptables: nat + filter each; nftables: one); node ${process.version}\n`);
 console.log('| backend | services | check p50 ms | check p90 ms | kpx CPU ms/check | wall share at 1 check/s | watch interval |');
 console.log('|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);

@@ -1,8 +1,9 @@
-// Someone else flushing kpx's rules (a firewall reload, `iptables -t nat -F`) while `kpx run`
-// carries traffic, on each iptables backend: a pod's ClusterIP prober (every 200 ms) is back
-// within 2 s, /healthz (every 250 ms) answers 503 only between the flush and its repair, the
-// flush is counted once, and the repair is a full sync, while a periodic sync is partial.
-// Needs root, iproute2 and iptables (legacy and nft).
+// Someone else flushing kpx's rules (a firewall reload, `iptables -t nat -F`, `nft flush
+// ruleset`) while `kpx run` carries traffic, on each iptables backend and in the nftables mode:
+// a pod's ClusterIP prober (every 200 ms) is back within 2 s, /healthz (every 250 ms) answers
+// 503 only between the flush and its repair, the flush is counted once, and the repair is a
+// full sync, while a periodic sync is partial. Needs root, iproute2, iptables (legacy and nft)
+// and nft.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execOk } from '@kpx/agent/sys/exec.ts';
 import type { Exec } from '@kpx/agent/sys/exec.ts';
@@ -46,8 +47,55 @@ function pollHealthz(url: string): { readonly samples: HealthSample[]; stop(): P
   };
 }
 
-for (const backend of ['nft', 'legacy'] as const) {
-  describeAsRoot(`kpx run repairing a flush of its rules (iptables-${backend})`, () => {
+interface FlushCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly stdin?: string;
+}
+
+interface Setup {
+  readonly label: string;
+  readonly args: readonly string[];
+  /** Before kpx starts, in the node's namespace. */
+  prepare(node: Exec): Promise<void>;
+  readonly ready: (line: LogLine) => boolean;
+  readonly flushes: readonly [string, FlushCommand][];
+  /** What the detection names as lost. */
+  readonly lost: string;
+}
+
+const iptablesSetup = (backend: 'nft' | 'legacy'): Setup => ({
+  label: `iptables-${backend}`,
+  args: [],
+  // kubelet's hint chain: kpx (as kube-proxy's image) then picks this backend.
+  prepare: async (node) => void (await execOk(node, { file: `iptables-${backend}`, args: ['-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT'] })),
+  ready: (line) => line.msg === 'iptables backend chosen' && line['backend'] === backend,
+  // The second case in one iptables-restore (no --noflush: every chain of both tables
+  // flushed and every user chain deleted, one atomic commit per table, as a firewall reload
+  // does): separate -F and -X commands would race kpx's repair of the first.
+  flushes: [
+    ['iptables -t nat -F', { file: `iptables-${backend}`, args: ['-w', '5', '-t', 'nat', '-F'] }],
+    ['nat and filter flushed, their chains deleted', { file: `iptables-${backend}-restore`, args: [], stdin: '*nat\nCOMMIT\n*filter\nCOMMIT\n' }],
+  ],
+  lost: 'nat',
+});
+
+const nftablesSetup: Setup = {
+  label: 'nftables',
+  args: ['--proxy-mode', 'nftables'],
+  prepare: async () => undefined,
+  ready: (line) => line.msg === 'nftables table ready',
+  // Rules gone, chains, sets and elements kept; the table gone; every table of the namespace gone.
+  flushes: [
+    ['nft flush table ip kube-proxy', { file: 'nft', args: ['flush', 'table', 'ip', 'kube-proxy'] }],
+    ['nft delete table ip kube-proxy', { file: 'nft', args: ['delete', 'table', 'ip', 'kube-proxy'] }],
+    ['nft flush ruleset', { file: 'nft', args: ['flush', 'ruleset'] }],
+  ],
+  lost: 'ip kube-proxy',
+};
+
+for (const setup of [iptablesSetup('nft'), iptablesSetup('legacy'), nftablesSetup]) {
+  describeAsRoot(`kpx run repairing a flush of its rules (${setup.label})`, () => {
     let cluster: EchoCluster;
     let daemon: DaemonProcess;
     let node: Exec;
@@ -59,8 +107,7 @@ for (const backend of ['nft', 'legacy'] as const) {
     beforeAll(async () => {
       cluster = await startEchoCluster('kpxf');
       node = cluster.topology.execIn(cluster.topology.node.netns);
-      // kubelet's hint chain: kpx (as kube-proxy's image) then picks this backend.
-      await execOk(node, { file: `iptables-${backend}`, args: ['-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT'] });
+      await setup.prepare(node);
       const healthzAddress = `127.0.0.1:${await freePort()}`;
       const metricsAddress = `127.0.0.1:${await freePort()}`;
       healthz = `http://${healthzAddress}/healthz`;
@@ -68,9 +115,9 @@ for (const backend of ['nft', 'legacy'] as const) {
       daemon = spawnKpxRun([
         '--master', cluster.api.url, '--hostname-override', 'node', '--netns', cluster.topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
         '--healthz-bind-address', healthzAddress, '--metrics-bind-address', metricsAddress,
-        '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '3s',
+        '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '3s', ...setup.args,
       ]);
-      await daemon.waitForLog((line) => line.msg === 'iptables backend chosen' && line['backend'] === backend);
+      await daemon.waitForLog(setup.ready);
       await daemon.waitForLog((line) => isSync(line) && line['full'] === true);
       prober = startProber(cluster.pods.a.netns, ['--proto', 'tcp', '--host', WEB_IP, '--port', '80', '--interval-ms', '200']);
       await waitForSample(prober, 0, (sample) => sample.pod !== undefined, 5_000);
@@ -89,20 +136,12 @@ for (const backend of ['nft', 'legacy'] as const) {
       expect(periodic['full']).toBe(false);
     });
 
-    // The second case in one iptables-restore (no --noflush: every chain of both tables
-    // flushed and every user chain deleted, one atomic commit per table, as a firewall reload
-    // does): separate -F and -X commands would race kpx's repair of the first.
-    const flushCases: readonly [string, { readonly args: readonly string[]; readonly stdin?: string }][] = [
-      ['iptables -t nat -F', { args: ['-w', '5', '-t', 'nat', '-F'] }],
-      ['nat and filter flushed, their chains deleted', { args: [], stdin: '*nat\nCOMMIT\n*filter\nCOMMIT\n' }],
-    ];
-    it.each(flushCases)('repairs "%s" within 2 s through a full sync, /healthz 503 only until then', async (_name, flush) => {
+    it.each(setup.flushes)('repairs "%s" within 2 s through a full sync, /healthz 503 only until then', async (_name, flush) => {
       const health = pollHealthz(healthz);
       await new Promise((resolve) => setTimeout(resolve, 600));
       const from = daemon.logs.length;
       const flushedAt = Date.now();
-      const file = flush.stdin === undefined ? `iptables-${backend}` : `iptables-${backend}-restore`;
-      await execOk(node, { file, args: flush.args, ...(flush.stdin === undefined ? {} : { stdin: flush.stdin }) });
+      await execOk(node, { file: flush.file, args: flush.args, ...(flush.stdin === undefined ? {} : { stdin: flush.stdin }) });
       flushes += 1;
       const detected = await daemon.waitForLog((line) => line.msg === 'rules flushed by someone else: running a full sync', { from, timeoutMs: 5_000 });
       const detectedAt = Date.now();
@@ -111,7 +150,7 @@ for (const backend of ['nft', 'legacy'] as const) {
       const repair = await daemon.waitForLog((line) => isSync(line) && line['fullReason'] === 'flush', { from, timeoutMs: 5_000 });
       const repairedAt = Date.now();
       expect(repair['full']).toBe(true);
-      expect(detected['lost']).toContain('nat');
+      expect(detected['lost']).toContain(setup.lost);
       // Long enough to see several probes started after the 2 s mark, and several health checks after the repair.
       await new Promise((resolve) => setTimeout(resolve, Math.max(repairedAt + 1_500, flushedAt + REPAIR_WITHIN_MS + 1_500) - Date.now()));
       await health.stop();
@@ -127,7 +166,7 @@ for (const backend of ['nft', 'legacy'] as const) {
       // The figure: the last probe that failed started this long after the flush (a probe that
       // times out holds the prober for 1 s, so the first answer after it can come later).
       const lastFailedStart = Math.max(0, ...prober.samples.filter((sample) => sample.pod === undefined && sample.t >= flushedAt).map((sample) => startOf(sample) - flushedAt));
-      console.info(`${backend} ${_name}: detected after ${detectedAt - flushedAt} ms, repaired after ${repairedAt - flushedAt} ms, last failing probe started after ${lastFailedStart} ms`);
+      console.info(`${setup.label} ${_name}: detected after ${detectedAt - flushedAt} ms, repaired after ${repairedAt - flushedAt} ms, last failing probe started after ${lastFailedStart} ms`);
       // /healthz: 200 before the flush, 503 in between (at least once), 200 again after the repair.
       const before = health.samples.filter((sample) => sample.t < flushedAt);
       const after = health.samples.filter((sample) => sample.t > repairedAt + 100);

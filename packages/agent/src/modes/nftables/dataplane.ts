@@ -3,17 +3,19 @@
 // (libnftables.ts).
 // The first full sync replaces the table (a clean takeover from kube-proxy or an older kpx);
 // later full syncs flush its rules and keep the dynamic affinity sets, deleting the objects a
-// previous plan created that this one no longer owns. Nothing here lists the whole table
+// previous plan created that this one no longer owns. Every full transaction also writes the
+// flush canary that detectFlush checks (flush-canary.ts). Nothing here lists the whole table
 // except observe() without a port (observe.ts reads only what concerns one port).
 import { isKpxError } from '../../errors.ts';
 import type { IPFamily, ServicePort, ServicePortName } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { execInNetns } from '../../sys/netns.ts';
-import type { ApplyReport, Dataplane, DataplaneDeps, Observed } from '../mode.ts';
+import type { ApplyReport, Dataplane, DataplaneDeps, FlushDetection, Observed } from '../mode.ts';
 import type { Logger } from '../../log.ts';
 import { locateRejection, runNftCommand, runNftTransaction } from './apply.ts';
 import { openNftContext, type NftContext } from './libnftables.ts';
 import { transactionText } from './format.ts';
+import { canaryStatements, checkCanary } from './flush-canary.ts';
 import { DEFAULT_TABLE, servicePortChainBase } from './names.ts';
 import { observeServicePort } from './observe.ts';
 import { assertNftName } from './nft-text.ts';
@@ -66,7 +68,8 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
       const stale = known === undefined ? [] : [...known.values()].filter((object) => !owned.has(objectId(object)));
       // Chains first: a stale chain may name a stale set.
       stale.sort((a, b) => (a.kind === 'chain' ? 0 : 1) - (b.kind === 'chain' ? 0 : 1));
-      text = transactionText(plan, known === undefined, stale.map((object) => `delete ${object.kind} ${target} ${object.name}`));
+      const deletions = stale.map((object) => `delete ${object.kind} ${target} ${object.name}`);
+      text = transactionText(plan, known === undefined, [...deletions, ...canaryStatements(target)]);
       const nftMs = await transact(text, true);
       known = new Map(plan.owned.map((object) => [objectId(object), object]));
       return { full: true, toolMs: nftMs, figures: { ...plan.figures, nftMs, staleObjectsDeleted: stale.length } };
@@ -105,6 +108,12 @@ export function openNftablesDataplane<Plan extends NftablesPlan = NftablesPlan>(
     async close() {
       known = undefined;
       await runner.close();
+    },
+    async detectFlush(): Promise<FlushDetection | undefined> {
+      // Before the first full sync (and after cleanup) there is no canary to look for.
+      if (known === undefined) return undefined;
+      const state = await checkCanary(exec, family, table);
+      return state === 'intact' ? undefined : { lost: [target] };
     },
   };
 }
