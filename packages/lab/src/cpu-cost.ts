@@ -1,7 +1,9 @@
 // What a figure cost: the machine's CPU (user, system, softirq; /proc/stat deltas, % of all
 // CPUs — the lab's nodes share this kernel) and the kpx daemons' (utime+stime deltas from
-// /proc/PID/stat, % of one CPU), with their resident memory sampled halfway through.
-import { readFile } from 'node:fs/promises';
+// /proc/PID/stat, % of one CPU), with their resident memory sampled halfway through. A daemon
+// counts with its descendants: `kpx run --netns` runs the userspace proxy in a child agent
+// inside the namespace.
+import { readdir, readFile } from 'node:fs/promises';
 
 /** USER_HZ: the unit of /proc tick counts on Linux. */
 const TICKS_PER_SECOND = 100;
@@ -41,10 +43,33 @@ export interface FigureCost {
   readonly kpxRssMb: number;
 }
 
+/** The parent pid in /proc/PID/stat (field 4). */
+export function parseParentPid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** `roots` and every process descended from them. */
+export async function withDescendants(roots: readonly number[]): Promise<number[]> {
+  if (roots.length === 0) return [];
+  const parents = new Map<number, number>();
+  for (const name of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (stat !== '') parents.set(Number(name), parseParentPid(stat));
+  }
+  const found = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, parent] of parents) if (!found.has(pid) && found.has(parent)) grew = found.add(pid) !== undefined;
+  }
+  return [...found];
+}
+
 const readProcessTicks = async (pid: number): Promise<number> => parseProcessTicks(await readFile(`/proc/${pid}/stat`, 'utf8'));
 
-export async function readRssMb(pids: readonly number[]): Promise<number> {
-  if (pids.length === 0) return Number.NaN;
+export async function readRssMb(roots: readonly number[]): Promise<number> {
+  if (roots.length === 0) return Number.NaN;
+  const pids = await withDescendants(roots);
   const values = await Promise.all(pids.map(async (pid) => parseRssMb(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))));
   return values.reduce((sum, value) => sum + value, 0);
 }
@@ -55,7 +80,8 @@ async function sumTicks(pids: readonly number[]): Promise<number> {
 }
 
 /** Runs `work` and returns its result with what the machine and `pids` spent meanwhile. */
-export async function withCost<T>(pids: readonly number[], expectedMs: number, work: () => Promise<T>): Promise<{ result: T; cost: FigureCost }> {
+export async function withCost<T>(roots: readonly number[], expectedMs: number, work: () => Promise<T>): Promise<{ result: T; cost: FigureCost }> {
+  const pids = await withDescendants(roots);
   const before = parseProcStat(await readFile('/proc/stat', 'utf8'));
   const ticksBefore = await sumTicks(pids);
   const started = performance.now();

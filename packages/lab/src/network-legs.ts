@@ -54,15 +54,24 @@ async function startPodServers(group: ProcessGroup, topology: LabTopology): Prom
   await Promise.all(servers.map((server) => server.waitForLine((line) => line === 'ready', timeoutMs)));
 }
 
+/** A device's MTU as the kernel has it (not as the lab meant it). */
+async function readMtu(exec: Exec, netns: string, device: string): Promise<number | undefined> {
+  const shown = await exec({ file: 'ip', args: ['-n', netns, '-j', 'link', 'show', device] });
+  const mtu = shown.exitCode === 0 ? (JSON.parse(shown.stdout) as { mtu?: unknown }[])[0]?.mtu : undefined;
+  return typeof mtu === 'number' ? mtu : undefined;
+}
+
 async function describeNetwork(context: NetworkContext, topology: LabTopology): Promise<NetworkReport> {
+  const { exec } = context;
+  const node1 = topology.nodes[0].netns;
   const device = tunnelDevice(topology.network);
-  const base = { name: topology.network, status: 'ok' as const, podMtu: podMtu(topology.network), nodeMtu: NODE_MTU };
+  const base = { name: topology.network, status: 'ok' as const, podMtu: await readMtu(exec, topology.pods[0]?.netns ?? '', 'eth0'), nodeMtu: await readMtu(exec, node1, 'eth0') };
   if (device === undefined) return base;
-  const node1 = (await tunnelCounters(context.exec, topology.nodes[0].netns, device)) ?? null;
+  const counters = (await tunnelCounters(exec, node1, device)) ?? null;
   const isVxlan = topology.network === 'vxlan';
   return {
     ...base,
-    tunnel: { device, mtu: podMtu(topology.network), overheadBytes: NODE_MTU - podMtu(topology.network), node1, ...(isVxlan ? { vni: VXLAN_VNI, udpPort: VXLAN_PORT } : {}) },
+    tunnel: { device, mtu: (await readMtu(exec, node1, device)) ?? Number.NaN, overheadBytes: NODE_MTU - podMtu(topology.network), node1: counters, ...(isVxlan ? { vni: VXLAN_VNI, udpPort: VXLAN_PORT } : {}) },
   };
 }
 

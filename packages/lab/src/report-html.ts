@@ -94,7 +94,7 @@ function renderMatrix(report: LabReport): string {
     if (leg.status !== 'ok') return `<td class="gap" title="${escapeHtml(leg.reason)}">${escapeHtml(leg.status)}</td>`;
     return `<td>${formatFigure(leg.figures.tcpGbit1, 2)} Gbit/s<br>${formatFigure(leg.figures.httpRps, 0)} req/s</td>`;
   };
-  const header = `<tr><th>mode \\ network</th>${networks.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr>`;
+  const header = `<tr><th>mode / network</th>${networks.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr>`;
   const rows = names.map((name) => `<tr><th>${escapeHtml(name)}</th>${networks.map((network) => cell(network, name)).join('')}</tr>`);
   return `<table id="matrix">${header}${rows.join('')}</table>`;
 }
