@@ -38,7 +38,7 @@ function labNamespaces(): string[] {
 /** Tool servers and clients still running inside a lab's namespaces (there must be none after it). */
 function labToolProcesses(): string[] {
   const listed = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return listed.stdout.split('\n').filter((line) => /\b(iperf3 -[sc]|wrk -t|nginx -p \/tmp\/kpxlab-tools-)/.test(line));
+  return listed.stdout.split('\n').filter((line) => /\b(iperf3 -[sc]|wrk -t|nginx -p \/tmp\/kpxlab-)/.test(line));
 }
 
 const legLabel = (leg: LegReport): string => `${leg.network} ${leg.name}`;

@@ -89,7 +89,7 @@ export async function runNetworkLegs(context: NetworkContext, network: LabNetwor
   const bench = topology.pods.find((pod) => pod.name === BENCH_POD);
   const podA = topology.pods[0];
   if (bench === undefined || podA === undefined) throw new Error('the lab has four pods');
-  const tools = await startToolServers(exec, group, bench.netns, { iperf: IPERF_PORT, http: HTTP_PORT });
+  const tools = await startToolServers(exec, group, topology.prefix, bench.netns, { iperf: IPERF_PORT, http: HTTP_PORT });
   cleanups.push(() => tools.stop());
   signal.throwIfAborted();
   const options = (leg: string, kpxPids: readonly number[]): MeasureOptions => ({

@@ -1,13 +1,13 @@
 // The standard tools the lab measures with: an iperf3 server and nginx (serving a small static
-// file) in the bench pod, iperf3 and wrk clients in another. nginx runs as root from a temp
-// prefix, in the foreground (`daemon off`, no master), its pid and error log there too; every
+// file) in the bench pod, iperf3 and wrk clients in another. nginx runs as root from the lab's
+// temp folder (removed with the lab, or with its leftovers), in the foreground (`daemon off`, no master), its pid and error log there too; every
 // process is in the lab's ProcessGroup and namespaces, so teardown and Ctrl-C end them.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execOk, type Exec } from '@kpx/agent/sys/exec.ts';
 import { execInNetns } from '@kpx/agent/sys/netns.ts';
 import type { ProcessGroup } from './lab-process.ts';
+import { labTempDir } from './topology.ts';
 import { parseIperf3Tcp, parseIperf3Udp, parseWrkDone, WRK_SCRIPT, type HttpFigures, type TcpThroughput, type UdpThroughput } from './tool-output.ts';
 
 /** The file wrk fetches: small, so the figure is requests, not bytes. */
@@ -48,9 +48,10 @@ async function waitForListener(exec: Exec, netns: string, port: number, timeoutM
 }
 
 /** iperf3 -s and nginx in `netns`, both listening before this resolves. */
-export async function startToolServers(exec: Exec, group: ProcessGroup, netns: string, ports: { iperf: number; http: number }): Promise<ToolServers> {
-  const prefix = await mkdtemp(join(tmpdir(), 'kpxlab-tools-'));
-  await execOk(exec, { file: 'mkdir', args: ['-p', join(prefix, 'www'), join(prefix, 'body')] });
+export async function startToolServers(exec: Exec, group: ProcessGroup, labPrefix: string, netns: string, ports: { iperf: number; http: number }): Promise<ToolServers> {
+  const prefix = labTempDir(labPrefix);
+  await mkdir(join(prefix, 'www'), { recursive: true });
+  await mkdir(join(prefix, 'body'), { recursive: true });
   await writeFile(join(prefix, 'www', STATIC_FILE), STATIC_BODY);
   await writeFile(join(prefix, 'nginx.conf'), nginxConf(prefix, ports.http));
   const wrkScript = join(prefix, 'summary.lua');

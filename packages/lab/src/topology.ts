@@ -12,6 +12,7 @@
 //   and load-balancer ranges through node1, as through a router.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Exec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, execInNetns, listNetns } from '@kpx/agent/sys/netns.ts';
@@ -60,6 +61,11 @@ export interface LabTopology {
 
 export function newLabPrefix(): string {
   return `${LAB_PREFIX_BASE}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A lab's own folder for its tools' files (nginx's prefix, the wrk script): /tmp/PREFIX. */
+export function labTempDir(prefix: string): string {
+  return join(tmpdir(), prefix);
 }
 
 /** Each running lab records its process id here, so that another lab leaves it alone. */
@@ -121,7 +127,11 @@ export async function cleanupLabLeftovers(exec: Exec, base: string = LAB_PREFIX_
     await destroyNamespace(exec, netns);
     removed.push(netns);
   }
-  for (const [prefix, isRunning] of alive) if (!isRunning) await rm(join(OWNER_DIR, prefix), { force: true });
+  for (const [prefix, isRunning] of alive) {
+    if (isRunning) continue;
+    await rm(join(OWNER_DIR, prefix), { force: true });
+    await rm(labTempDir(prefix), { recursive: true, force: true });
+  }
   if (removed.length > 0) await killOrphanedDaemons(new Set(removed));
   return removed;
 }
