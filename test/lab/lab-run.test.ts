@@ -173,6 +173,9 @@ describeAsRoot('kpx lab, headless', () => {
       // Each chart has drawn bars (paths), axis labels and the legs' names.
       expect((dom.stdout.match(/<path /g) ?? []).length).toBeGreaterThan(20);
       expect(dom.stdout).toContain('TCP throughput');
+      // One topology drawing per network, the vxlan one naming its tunnel.
+      expect(dom.stdout.match(/<figure class="topology"><svg class="topology"/g) ?? []).toHaveLength(2);
+      expect(dom.stdout).toContain('vxlan: flannel.1, VNI 1, UDP 8472, MTU 1450');
       expect(dom.stdout).toMatch(/<table id="matrix">(<tbody>)?<tr><th>mode \/ network<\/th><th>routed<\/th><th>vxlan<\/th><\/tr>/);
       const shot = spawnSync(CHROMIUM ?? 'chromium', [...flags, `--screenshot=${screenshot}`, '--window-size=1280,1400', url], { encoding: 'utf8', timeout: 60_000 });
       expect(shot.status, shot.stderr).toBe(0);

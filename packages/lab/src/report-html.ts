@@ -2,6 +2,7 @@
 // SSR renderer, no script, no external resource) plus the table and the raw JSON.
 import * as echarts from 'echarts';
 import { formatFigure } from './report-table.ts';
+import { renderTopologySvg } from './report-topology.ts';
 import { DIRECT_LEG, type Figure, type LabReport, type LegFigures, type LegReport, type ModeFigures } from './report-types.ts';
 
 interface ChartSpec {
@@ -109,11 +110,12 @@ export function renderReportHtml(report: LabReport, table: string): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kpx lab report</title>
-<style>body{font-family:sans-serif;margin:2em;color:#222}figure.chart{display:inline-block;margin:0.5em;border:1px solid #ddd}pre{background:#f6f6f6;padding:1em;overflow:auto}#matrix{border-collapse:collapse}#matrix td,#matrix th{border:1px solid #ccc;padding:0.3em 0.8em;text-align:right}.gap{color:#999}</style>
+<style>body{font-family:sans-serif;margin:2em;color:#222}figure.chart{display:inline-block;margin:0.5em;border:1px solid #ddd}pre{background:#f6f6f6;padding:1em;overflow:auto}#matrix{border-collapse:collapse}figure.topology{display:inline-block;margin:0.5em}#matrix td,#matrix th{border:1px solid #ccc;padding:0.3em 0.8em;text-align:right}.gap{color:#999}</style>
 </head><body>
 <h1>kpx lab</h1>
 <p>Started ${escapeHtml(report.startedAt)}, took ${report.durationS.toFixed(1)} s. The same traffic (iperf3, wrk against nginx) through a direct pod-to-pod path (baseline) and through each kpx mode, over each pod network. A figure not measured is "—" and no bar.</p>
 <h2>Network × mode</h2>${renderMatrix(report)}
+<h2>Topology</h2><section id="topology">${report.networks.filter((network) => network.status === 'ok').map((network) => `<figure class="topology">${renderTopologySvg(network)}</figure>`).join('\n')}</section>
 ${skipped === '' ? '' : `<ul>${skipped}</ul>`}
 <section id="charts">${charts}</section>
 <h2>Table</h2><pre>${escapeHtml(table)}</pre>
