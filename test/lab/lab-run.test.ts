@@ -190,6 +190,22 @@ describeAsRoot('kpx lab, headless', () => {
   }, 120_000);
 });
 
+// ipip needs the kernel's ipip driver: built where it exists, else skipped saying why (in a second).
+const IPIP_PROBE = `kpxtest-ipip-${process.pid}`;
+const kernelHasIpip = isRoot && spawnSync('sh', ['-c', `ip netns add ${IPIP_PROBE} && ip -n ${IPIP_PROBE} link add t0 type ipip; s=$?; ip netns del ${IPIP_PROBE}; exit $s`], { encoding: 'utf8' }).status === 0;
+
+describeAsRoot('kpx lab --network ipip', () => {
+  it.skipIf(kernelHasIpip)('skips the network with the kernel\'s reason, builds nothing, and exits 0', async () => {
+    const before = labNamespaces();
+    const result = await runLab(['--network', 'ipip', '--modes', 'iptables', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as LabReport;
+    expect(report.networks).toEqual([{ name: 'ipip', status: 'skipped', reason: expect.stringMatching(/^the host kernel cannot create an ipip tunnel \(ip link add … type ipip: .+\)$/) }]);
+    expect(report.legs.map((leg) => [leg.network, leg.status])).toEqual([['ipip', 'skipped']]);
+    expect(labNamespaces().filter((name) => !before.includes(name))).toEqual([]);
+  });
+});
+
 // The kernel VM leg: a lab of its own inside Debian's kernel under qemu (minutes).
 describe.skipIf(!isRoot || hostHasIpvs || !runsKernelVm)('kpx lab --modes ipvs, the leg in the kernel VM', () => {
   let out: string;

@@ -38,7 +38,7 @@ export async function networkUnavailableReason(exec: Exec, network: LabNetwork, 
     const probe = await exec({ file: 'ip', args: ['-n', netns, ...args] });
     if (probe.exitCode === 0) return undefined;
     const why = probe.stderr.trim().split('\n')[0] ?? `exit ${probe.exitCode}`;
-    return `the host kernel cannot create a ${network} device (ip link add … type ${network}: ${why})`;
+    return `the host kernel cannot create ${network === 'vxlan' ? 'a vxlan device' : 'an ipip tunnel'} (ip link add … type ${network}: ${why})`;
   });
 }
 
