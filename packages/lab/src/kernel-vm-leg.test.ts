@@ -42,6 +42,9 @@ describe('the kernel VM leg', () => {
     const table = formatReportTable({ ...innerReport(), host: { ...host, kernel: 'host' }, legs: [hostDirect, ...legs] });
     expect(table).toContain('routed ipvs (kernel VM) vs direct (kernel VM): TCP 1 stream -50.0%, TCP N streams +0.0%, UDP +0.0%, HTTP r/s +0.0%, HTTP p50 +200 µs');
     expect(table).not.toMatch(/ipvs \(kernel VM\) vs direct:/);
+    // With --repeat, a figure shows its spread.
+    const repeated = formatReportTable({ ...innerReport(), legs: [{ ...hostDirect, spread: { tcpGbit1: 0.5 } }] });
+    expect(repeated).toMatch(/^routed +direct +20\.00±0\.50 /m);
     // Not measured is a dash, never 0.
     expect(table.split('\n').find((line) => line.startsWith('routed   direct ') && !line.includes('VM'))).toMatch(/ — /);
     expect(table).toContain("rows marked (kernel VM) ran inside Debian's kernel 6.1.0-56-amd64 under qemu on an emulated CPU (101 s)");

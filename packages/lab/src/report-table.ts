@@ -1,39 +1,45 @@
 // The comparison table `kpx lab` prints: one row per network × leg (the direct baseline first in
 // each network), then each mode against its baseline and each overlay against routed. Pure.
-import { DIRECT_LEG, type Figure, type LabReport, type LegFigures, type LegReport } from './report-types.ts';
+import { DIRECT_LEG, type Figure, type FigureName, type LabReport, type LegFigures, type LegReport } from './report-types.ts';
 
 type OkLeg = Extract<LegReport, { status: 'ok' }>;
-type Column = readonly [header: string, pick: (leg: OkLeg) => Figure | undefined, digits: number];
-
-const mode = (leg: OkLeg): Partial<Record<string, Figure>> => ('checks' in leg ? leg.figures : {});
+type Column = readonly [header: string, figure: FigureName, digits: number];
 
 const COLUMNS: readonly Column[] = [
-  ['TCP1 Gb/s', (l) => l.figures.tcpGbit1, 2],
-  ['retr', (l) => l.figures.tcpRetrans1, 0],
-  ['TCPN Gb/s', (l) => l.figures.tcpGbitN, 2],
-  ['UDP Gb/s', (l) => l.figures.udpGbit, 2],
-  ['loss %', (l) => l.figures.udpLossPct, 1],
-  ['jit ms', (l) => l.figures.udpJitterMs, 3],
-  ['HTTP r/s', (l) => l.figures.httpRps, 0],
-  ['p50 µs', (l) => l.figures.httpP50Us, 0],
-  ['p99 µs', (l) => l.figures.httpP99Us, 0],
-  ['close r/s', (l) => l.figures.httpCloseRps, 0],
-  ['p99 µs', (l) => l.figures.httpCloseP99Us, 0],
-  ['sys %', (l) => l.figures.nodeSystemPct, 0],
-  ['sirq %', (l) => l.figures.nodeSoftirqPct, 0],
-  ['kpx CPU %', (l) => l.figures.kpxCpuPct, 0],
-  ['kpx MB', (l) => l.figures.kpxRssLoadMb, 0],
-  ['API→traffic ms', (l) => mode(l)['apiChangeP50Ms'], 0],
-  ['sync1 ms', (l) => mode(l)['firstSyncMs'], 0],
+  ['TCP1 Gb/s', 'tcpGbit1', 2],
+  ['retr', 'tcpRetrans1', 0],
+  ['TCPN Gb/s', 'tcpGbitN', 2],
+  ['UDP Gb/s', 'udpGbit', 2],
+  ['loss %', 'udpLossPct', 1],
+  ['jit ms', 'udpJitterMs', 3],
+  ['HTTP r/s', 'httpRps', 0],
+  ['p50 µs', 'httpP50Us', 0],
+  ['p99 µs', 'httpP99Us', 0],
+  ['close r/s', 'httpCloseRps', 0],
+  ['p99 µs', 'httpCloseP99Us', 0],
+  ['sys %', 'nodeSystemPct', 0],
+  ['sirq %', 'nodeSoftirqPct', 0],
+  ['kpx CPU %', 'kpxCpuPct', 0],
+  ['kpx MB', 'kpxRssLoadMb', 0],
+  ['API→traffic ms', 'apiChangeP50Ms', 0],
+  ['sync1 ms', 'firstSyncMs', 0],
 ];
 
 export function formatFigure(value: Figure | undefined, digits: number): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits);
 }
 
+/** The mean, and with --repeat its spread (± one standard deviation). */
+function cell(leg: OkLeg, figure: FigureName, digits: number): string {
+  const value = (leg.figures as Partial<Record<FigureName, Figure>>)[figure];
+  const spread = leg.spread[figure];
+  const mean = formatFigure(value, digits);
+  return spread === undefined || spread === null || mean === '—' ? mean : `${mean}±${formatFigure(spread, digits)}`;
+}
+
 function row(leg: LegReport): string[] {
   if (leg.status !== 'ok') return [leg.network, leg.name, `${leg.status}: ${leg.reason}`];
-  return [leg.network, leg.name, ...COLUMNS.map(([, pick, digits]) => formatFigure(pick(leg), digits))];
+  return [leg.network, leg.name, ...COLUMNS.map(([, figure, digits]) => cell(leg, figure, digits))];
 }
 
 const percent = (value: Figure, reference: Figure): Figure => (value === null || reference === null || reference === 0 ? null : ((value - reference) / reference) * 100);
@@ -83,7 +89,7 @@ export function formatReportTable(report: LabReport): string {
       : cells.map((cell, index) => (index < 2 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ');
   const header = line(headers);
   const { settings, host } = report;
-  const about = `${settings.measureSeconds} s per figure × ${settings.repeat}, ${settings.streams} streams for N, ${settings.syntheticServices} synthetic services; ${host.cpus} CPUs (${host.cpuModel}), kernel ${host.kernel}; sys/sirq % of all CPUs, kpx CPU % of one (both daemons)`;
+  const about = `${settings.measureSeconds} s per figure × ${settings.repeat}${settings.repeat > 1 ? ' (mean±standard deviation)' : ''}, ${settings.streams} streams for N, ${settings.syntheticServices} synthetic services; ${host.cpus} CPUs (${host.cpuModel}), kernel ${host.kernel}; sys/sirq % of all CPUs, kpx CPU % of one (both daemons)`;
   const mtus = report.networks.map((n) => (n.status === 'ok' ? `${n.name}: pod MTU ${n.podMtu ?? '?'}${n.tunnel === undefined ? '' : ` (${n.tunnel.device}, ${n.tunnel.overheadBytes} bytes of encapsulation; node1 encapsulated ${n.tunnel.node1?.txPackets ?? '?'} packets)`}` : `${n.name}: skipped: ${n.reason ?? ''}`));
   const vmRun = report.legs.find((leg) => leg.status === 'ok' && leg.kernelVm !== undefined);
   const vmNote =
