@@ -47,7 +47,7 @@ describeAsRoot('kpx lab --keep and kpx explain', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'kpx-lab-keep-'));
-    lab = startLab(['--modes', 'iptables', '--duration', '0.3', '--services', '0', '--keep', '--out', out]);
+    lab = startLab(['--network', 'routed', '--modes', 'iptables', '--duration', '1', '--services', '0', '--keep', '--out', out]);
     await lab.waitFor(/^lab is up$/m, 90_000);
   }, 120_000);
 
@@ -103,15 +103,15 @@ describeAsRoot('kpx lab --keep and kpx explain', () => {
   }, 30_000);
 
   it('cleans up the namespaces and daemons of a lab killed outright on the next run', async () => {
-    const crashed = startLab(['--modes', 'iptables', '--duration', '1', '--services', '0', '--out', out]);
-    await crashed.waitFor(/iptables: traffic through the service VIP/, 60_000);
+    const crashed = startLab(['--network', 'routed', '--modes', 'iptables', '--duration', '1', '--services', '0', '--out', out]);
+    await crashed.waitFor(/iptables: iperf3 and wrk through the service VIP/, 60_000);
     const prefix = /(kpxlab-[0-9a-f]{6})-/.exec(labNamespaces().filter((name) => !before.includes(name)).join(' '))?.[1];
     crashed.child.kill('SIGKILL');
     await crashed.exited;
     expect(prefix).toBeDefined();
     expect(labNamespaces().filter((name) => name.startsWith(`${prefix ?? ''}-`)).length).toBeGreaterThan(0);
 
-    const next = startLab(['--modes', 'iptables', '--duration', '0.2', '--services', '0', '--out', out]);
+    const next = startLab(['--network', 'routed', '--modes', 'iptables', '--duration', '1', '--services', '0', '--out', out]);
     await next.waitFor(/removed \d+ leftover namespaces/, 30_000);
     next.child.kill('SIGINT');
     await next.exited;

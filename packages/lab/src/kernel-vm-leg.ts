@@ -67,7 +67,8 @@ export function adoptKernelVmLegs(inner: LabReport, vm: KernelVmRun): LegReport[
 export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReason: string, progress: Progress, signal: AbortSignal): Promise<LegReport[]> {
   const { mode } = settings;
   const name = `${mode}${KERNEL_VM_SUFFIX}`;
-  if (isInsideKernelVm()) return [{ name: mode, status: 'skipped', reason: hostReason }];
+  const network = 'routed';
+  if (isInsideKernelVm()) return [{ name: mode, network, status: 'skipped', reason: hostReason }];
   progress.step(`${mode}: ${hostReason}; running this leg inside the kernel VM (Debian's kernel under qemu, emulated CPU: slower, compared with the VM's own direct baseline)`);
   const relay = lineSplitter((line) => relayLine(progress, `${name}: `, line));
   let run;
@@ -76,7 +77,7 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
     await prepareVm(KERNEL_VM_MODULES);
     run = await runInVm({
       command: [
-        process.execPath, KPX, 'lab', '--json', '--modes', mode, '--duration', String(settings.measureSeconds),
+        process.execPath, KPX, 'lab', '--json', '--network', network, '--modes', mode, '--duration', String(settings.measureSeconds),
         '--services', String(settings.syntheticServices), '--streams', String(settings.streams),
       ],
       modules: KERNEL_VM_MODULES,
@@ -88,13 +89,13 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
   } catch (error) {
     signal.throwIfAborted();
     const why = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-    if (error instanceof VmUnavailableError) return [{ name: mode, status: 'skipped', reason: `${hostReason}, and the kernel VM cannot run here: ${why}` }];
-    return [{ name, status: 'failed', reason: `the kernel VM run failed: ${why.slice(0, 400)}` }];
+    if (error instanceof VmUnavailableError) return [{ name: mode, network, status: 'skipped', reason: `${hostReason}, and the kernel VM cannot run here: ${why}` }];
+    return [{ name, network, status: 'failed', reason: `the kernel VM run failed: ${why.slice(0, 400)}` }];
   }
   const inner = parseReport(run.stdout);
   if (inner === undefined) {
     const tail = run.stderr.trim().split('\n').slice(-3).join(' | ');
-    return [{ name, status: 'failed', reason: `kpx lab inside the kernel VM exited ${run.exitCode} without a report: ${tail.slice(0, 400)}` }];
+    return [{ name, network, status: 'failed', reason: `kpx lab inside the kernel VM exited ${run.exitCode} without a report: ${tail.slice(0, 400)}` }];
   }
   return adoptKernelVmLegs(inner, { kernel: run.kernelRelease, vmSeconds: run.vmMs / 1000 });
 }

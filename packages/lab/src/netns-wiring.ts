@@ -2,7 +2,8 @@
 // topology): veth pairs created directly between two namespaces (never in the root one),
 // bridges, addresses, and removing a namespace with whatever still runs inside it.
 import { execOk, type Exec } from '@kpx/agent/sys/exec.ts';
-import { deleteNetns } from '@kpx/agent/sys/netns.ts';
+import { randomBytes } from 'node:crypto';
+import { addNetns, deleteNetns } from '@kpx/agent/sys/netns.ts';
 
 export const ip = (exec: Exec, ...args: string[]): Promise<unknown> => execOk(exec, { file: 'ip', args });
 
@@ -40,4 +41,15 @@ export async function destroyNamespace(exec: Exec, netns: string): Promise<void>
     }
   }
   await deleteNetns(exec, netns);
+}
+
+/** Runs `probe` with a fresh empty namespace `PREFIX-probe-XXXXXX`, removed afterwards (what a kernel supports, asked without touching the host's own). */
+export async function withProbeNamespace<T>(exec: Exec, prefix: string, probe: (netns: string) => Promise<T>): Promise<T> {
+  const netns = `${prefix}-probe-${randomBytes(3).toString('hex')}`;
+  await addNetns(exec, netns);
+  try {
+    return await probe(netns);
+  } finally {
+    await deleteNetns(exec, netns);
+  }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProcessGroup, type LabProcess } from './lab-process.ts';
 import { DaemonStartError, startNodeDaemons } from './node-daemons.ts';
 
-const NODE = { name: 'node1', netns: 'kpx-test-unused', ip: '10.0.0.1', podCIDR: '10.244.0.0/24' };
+const NODE = { name: 'node1', netns: 'kpx-test-unused', ip: '10.0.0.1', podCIDR: '10.244.0.0/24', annotations: {} };
 
 /** Runs a shell script in place of each daemon; the node's namespace is never entered. */
 class ScriptedGroup extends ProcessGroup {

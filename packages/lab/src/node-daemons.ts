@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execOk, type Exec } from '@kpx/agent/sys/exec.ts';
 import type { LabProcess, ProcessGroup } from './lab-process.ts';
-import { LAB_CLUSTER_CIDR, type LabNode } from './topology.ts';
+import { withProbeNamespace } from './netns-wiring.ts';
+import { LAB_CLUSTER_CIDR, LAB_PREFIX_BASE, type LabNode } from './topology.ts';
 
 const KPX = fileURLToPath(new URL('../../../bin/kpx.mjs', import.meta.url));
 
@@ -132,9 +133,11 @@ export async function cleanupNodes(exec: Exec, mode: string, nodes: readonly Lab
 }
 
 /** Why a mode cannot run here, or undefined. ipvs needs the kernel's ip_vs. */
-export async function modeUnavailableReason(exec: Exec, mode: string, node: LabNode): Promise<string | undefined> {
+export async function modeUnavailableReason(exec: Exec, mode: string): Promise<string | undefined> {
   if (mode !== 'ipvs') return undefined;
-  const probe = await exec({ file: 'ip', args: ['netns', 'exec', node.netns, 'ipvsadm', '-Ln'] }).catch((error: unknown) => ({ exitCode: -1, stderr: String(error), stdout: '' }));
+  const probe = await withProbeNamespace(exec, LAB_PREFIX_BASE, (netns) =>
+    exec({ file: 'ip', args: ['netns', 'exec', netns, 'ipvsadm', '-Ln'] }).catch((error: unknown) => ({ exitCode: -1, stderr: String(error), stdout: '' })),
+  );
   if (probe.exitCode === 0) return undefined;
   return `the host kernel has no IPVS (ipvsadm -Ln: ${probe.stderr.trim().split('\n')[0] ?? 'failed'})`;
 }

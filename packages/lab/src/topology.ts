@@ -7,15 +7,20 @@
 //   PREFIX-node2  10.250.0.12  ─┘
 //   PREFIX-node1: cbr0 10.244.1.1/24 ── PREFIX-pod-a 10.244.1.10, PREFIX-pod-b 10.244.1.11
 //   PREFIX-node2: cbr0 10.244.2.1/24 ── PREFIX-pod-c 10.244.2.10, PREFIX-pod-d 10.244.2.11
-//   The cluster CIDR 10.244.0.0/16 is split per node and routed between the nodes. The client
-//   reaches the service and load-balancer ranges through node1, as through a router.
+//   The cluster CIDR 10.244.0.0/16 is split per node and carried between the nodes by the pod
+//   network (pod-network.ts: routed, a vxlan overlay, or ipip). The client reaches the service
+//   and load-balancer ranges through node1, as through a router.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Exec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, execInNetns, listNetns } from '@kpx/agent/sys/netns.ts';
 import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import { addBridge, addVethPair, configureInterface, destroyNamespace, enslave, ip } from './netns-wiring.ts';
+import { addIpipTunnel, podMtu, routeToPeer, type LabNetwork } from './pod-network.ts';
+import { createVtep, flannelAnnotations, programVxlanPeers } from './vxlan-overlay.ts';
+import { labNodeObject } from './workload.ts';
 
 export const LAB_CLUSTER_CIDR = '10.244.0.0/16';
 export const LAB_SERVICE_CIDR = '10.96.0.0/16';
@@ -28,6 +33,8 @@ export interface LabNode {
   readonly netns: string;
   readonly ip: string;
   readonly podCIDR: string;
+  /** The Node object's annotations (the vxlan network's flannel VTEP data). */
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 export interface LabPod {
@@ -39,6 +46,11 @@ export interface LabPod {
 
 export interface LabTopology {
   readonly prefix: string;
+  readonly network: LabNetwork;
+  /** Every pod's eth0 MTU. */
+  readonly podMtu: number;
+  /** The sysctls the lab wrote, `name=value (where)`. */
+  readonly sysctls: readonly string[];
   readonly nodes: readonly [LabNode, LabNode];
   readonly pods: readonly LabPod[];
   readonly client: { readonly netns: string; readonly ip: string };
@@ -49,6 +61,11 @@ export interface LabTopology {
 
 export function newLabPrefix(): string {
   return `${LAB_PREFIX_BASE}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A lab's own folder for its tools' files (nginx's prefix, the wrk script): /tmp/PREFIX. */
+export function labTempDir(prefix: string): string {
+  return join(tmpdir(), prefix);
 }
 
 /** Each running lab records its process id here, so that another lab leaves it alone. */
@@ -110,7 +127,11 @@ export async function cleanupLabLeftovers(exec: Exec, base: string = LAB_PREFIX_
     await destroyNamespace(exec, netns);
     removed.push(netns);
   }
-  for (const [prefix, isRunning] of alive) if (!isRunning) await rm(join(OWNER_DIR, prefix), { force: true });
+  for (const [prefix, isRunning] of alive) {
+    if (isRunning) continue;
+    await rm(join(OWNER_DIR, prefix), { force: true });
+    await rm(labTempDir(prefix), { recursive: true, force: true });
+  }
   if (removed.length > 0) await killOrphanedDaemons(new Set(removed));
   return removed;
 }
@@ -127,27 +148,52 @@ const PODS = [
 ] as const;
 const CLIENT_IP = '10.250.0.100';
 
-async function wire(exec: Exec, prefix: string): Promise<void> {
+type WiredNode = (typeof NODES)[number] & { readonly netns: string };
+
+/** Carries each node's pod CIDR to the other: returns the Node annotations the network publishes. */
+async function wirePodNetwork(exec: Exec, network: LabNetwork, nodes: readonly WiredNode[]): Promise<Record<string, string>[]> {
+  const annotations: Record<string, string>[] = nodes.map(() => ({}));
+  for (const [index, node] of nodes.entries()) {
+    const other = nodes[1 - index];
+    if (other === undefined) continue;
+    if (network === 'routed') await routeToPeer(exec, node.netns, { podCIDR: other.podCIDR, nodeIp: other.ip });
+    if (network === 'ipip') await addIpipTunnel(exec, node.netns, node.bridge, { podCIDR: other.podCIDR, nodeIp: other.ip });
+    if (network === 'vxlan') annotations[index] = flannelAnnotations(await createVtep(exec, node.netns, node.ip, node.podCIDR), node.ip);
+  }
+  if (network === 'vxlan') {
+    // Each node's "flannel" reads the Node objects, as the real one watches them.
+    const objects = nodes.map((node, index) => labNodeObject({ name: node.name, netns: node.netns, ip: node.ip, podCIDR: node.podCIDR, annotations: annotations[index] ?? {} }));
+    for (const node of nodes) {
+      const programmed = await programVxlanPeers(exec, node.netns, node.name, objects);
+      if (programmed !== nodes.length - 1) throw new Error(`vxlan: ${node.name} programmed ${programmed} peers of ${nodes.length - 1}`);
+    }
+  }
+  return annotations;
+}
+
+async function wire(exec: Exec, prefix: string, network: LabNetwork): Promise<Record<string, string>[]> {
   const sw = `${prefix}-sw`;
   await addBridge(exec, sw, 'br0');
-  for (const [index, node] of NODES.entries()) {
-    const netns = `${prefix}-${node.name}`;
-    await addVethPair(exec, netns, 'eth0', sw, `n${index}`);
+  const wired = NODES.map((node) => ({ ...node, netns: `${prefix}-${node.name}` }));
+  for (const [index, node] of wired.entries()) {
+    await addVethPair(exec, node.netns, 'eth0', sw, `n${index}`);
     await enslave(exec, sw, `n${index}`, 'br0', false);
-    await configureInterface(exec, netns, 'eth0', `${node.ip}/24`);
-    await addBridge(exec, netns, 'cbr0', `${node.bridge}/24`);
-    const other = NODES[1 - index];
-    if (other !== undefined) await ip(exec, '-n', netns, 'route', 'add', other.podCIDR, 'via', other.ip);
+    await configureInterface(exec, node.netns, 'eth0', `${node.ip}/24`);
+    await addBridge(exec, node.netns, 'cbr0', `${node.bridge}/24`);
     // Nodes have no default route (no uplink): traffic a node itself sends to a service
     // address needs a route before NAT rewrites it.
-    await ip(exec, '-n', netns, 'route', 'add', LAB_SERVICE_CIDR, 'dev', 'eth0');
-    await execSysctl(execInNetns(exec, netns)).write('net.ipv4.ip_forward', '1');
+    await ip(exec, '-n', node.netns, 'route', 'add', LAB_SERVICE_CIDR, 'dev', 'eth0');
+    await execSysctl(execInNetns(exec, node.netns)).write('net.ipv4.ip_forward', '1');
   }
+  const annotations = await wirePodNetwork(exec, network, wired);
+  const mtu = String(podMtu(network));
   for (const pod of PODS) {
     const node = NODES[pod.node];
     if (node === undefined) continue;
     const port = `v${pod.name}`;
     await addVethPair(exec, `${prefix}-${pod.name}`, 'eth0', `${prefix}-${node.name}`, port);
+    await ip(exec, '-n', `${prefix}-${pod.name}`, 'link', 'set', 'eth0', 'mtu', mtu);
+    await ip(exec, '-n', `${prefix}-${node.name}`, 'link', 'set', port, 'mtu', mtu);
     await enslave(exec, `${prefix}-${node.name}`, port, 'cbr0', true);
     await configureInterface(exec, `${prefix}-${pod.name}`, 'eth0', `${pod.ip}/24`, node.bridge);
   }
@@ -158,9 +204,10 @@ async function wire(exec: Exec, prefix: string): Promise<void> {
   const gateway = NODES[0].ip;
   await ip(exec, '-n', client, 'route', 'add', LAB_SERVICE_CIDR, 'via', gateway);
   await ip(exec, '-n', client, 'route', 'add', LAB_LOAD_BALANCER_CIDR, 'via', gateway);
+  return annotations;
 }
 
-export async function buildLabTopology(exec: Exec, prefix: string = newLabPrefix()): Promise<LabTopology> {
+export async function buildLabTopology(exec: Exec, network: LabNetwork = 'routed', prefix: string = newLabPrefix()): Promise<LabTopology> {
   const namespaces = [`${prefix}-sw`, ...NODES.map((n) => `${prefix}-${n.name}`), ...PODS.map((p) => `${prefix}-${p.name}`), `${prefix}-client`];
   const created: string[] = [];
   const teardown = async (): Promise<void> => {
@@ -171,6 +218,7 @@ export async function buildLabTopology(exec: Exec, prefix: string = newLabPrefix
   };
   await mkdir(OWNER_DIR, { recursive: true });
   await writeFile(join(OWNER_DIR, prefix), `${process.pid}\n`);
+  let annotations: Record<string, string>[] = [];
   try {
     for (const netns of namespaces) {
       await addNetns(exec, netns);
@@ -181,16 +229,19 @@ export async function buildLabTopology(exec: Exec, prefix: string = newLabPrefix
       // (a relay's upstream side ran out within two seconds).
       await execSysctl(execInNetns(exec, netns)).write('net.ipv4.tcp_tw_reuse', '1');
     }
-    await wire(exec, prefix);
+    annotations = await wire(exec, prefix, network);
   } catch (error) {
     await teardown().catch(() => undefined);
     throw error;
   }
-  const nodes = NODES.map((n) => ({ name: n.name, netns: `${prefix}-${n.name}`, ip: n.ip, podCIDR: n.podCIDR }));
+  const nodes = NODES.map((n, index) => ({ name: n.name, netns: `${prefix}-${n.name}`, ip: n.ip, podCIDR: n.podCIDR, annotations: annotations[index] ?? {} }));
   const [first, second] = nodes;
   if (first === undefined || second === undefined) throw new Error('the lab has two nodes');
   return {
     prefix,
+    network,
+    podMtu: podMtu(network),
+    sysctls: [`net.ipv4.tcp_tw_reuse=1 (every namespace)`, `net.ipv4.ip_forward=1 (nodes)`],
     nodes: [first, second],
     pods: PODS.map((p) => ({ name: p.name, netns: `${prefix}-${p.name}`, ip: p.ip, nodeName: NODES[p.node].name })),
     client: { netns: `${prefix}-client`, ip: CLIENT_IP },

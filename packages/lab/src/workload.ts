@@ -1,15 +1,17 @@
 // The lab's demo workload: Services of each type and their EndpointSlices over the lab's
 // pods, the two Nodes, and N synthetic one-endpoint services (--services) that scale the rules.
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
-import type { LabPod, LabTopology } from './topology.ts';
+import type { LabNode, LabPod, LabTopology } from './topology.ts';
 
 export const LAB_NAMESPACE = 'demo';
 const ECHO = 8080;
-const SINK = 5201;
+/** iperf3's port (TCP control and data, UDP data) and nginx's, in the bench pod. */
+export const IPERF_PORT = 5201;
+export const HTTP_PORT = 80;
 
 /** The addresses traffic is sent to; all inside the lab's namespaces. */
 export const VIPS = {
-  /** One endpoint (pod-c, the other node): the measured path. */
+  /** One endpoint (pod-c, the other node): the measured path (nginx and iperf3 there). */
   bench: '10.96.0.10',
   /** Every pod; the endpoint scaled away in the API-change measurement. */
   web: '10.96.0.20',
@@ -20,6 +22,8 @@ export const VIPS = {
   loadBalancer: '10.96.0.50',
   loadBalancerIngress: '10.251.0.10',
 } as const;
+/** The pod the measured path ends in: on node2, the clients in pod-a on node1. */
+export const BENCH_POD = 'pod-c';
 export const NODE_PORTS = { nodePort: 30080, local: 30081, loadBalancer: 30082 } as const;
 
 interface PortSpec {
@@ -82,9 +86,16 @@ export const WEB_PORTS: readonly PortSpec[] = [tcp('http', 80, ECHO)];
 function demoServices(pods: readonly LabPod[]): { spec: ServiceSpec; pods: readonly LabPod[] }[] {
   const byName = (...names: string[]): LabPod[] => pods.filter((pod) => names.includes(pod.name));
   return [
-    { spec: { name: 'bench', clusterIP: VIPS.bench, ports: [tcp('echo', 80, ECHO), tcp('sink', SINK, SINK)] }, pods: byName('pod-c') },
+    {
+      spec: {
+        name: 'bench',
+        clusterIP: VIPS.bench,
+        ports: [tcp('http', HTTP_PORT, HTTP_PORT), tcp('iperf', IPERF_PORT, IPERF_PORT), { name: 'iperf-udp', port: IPERF_PORT, targetPort: IPERF_PORT, protocol: 'UDP' }],
+      },
+      pods: byName(BENCH_POD),
+    },
     { spec: { name: 'web', clusterIP: VIPS.web, ports: WEB_PORTS }, pods },
-    { spec: { name: 'dns', clusterIP: VIPS.dns, ports: [{ name: 'dns', port: 53, targetPort: ECHO, protocol: 'UDP' }] }, pods: byName('pod-c') },
+    { spec: { name: 'dns', clusterIP: VIPS.dns, ports: [{ name: 'dns', port: 53, targetPort: ECHO, protocol: 'UDP' }] }, pods: byName(BENCH_POD) },
     { spec: { name: 'sticky', clusterIP: VIPS.affinity, affinity: true, ports: [tcp('http', 80, ECHO)] }, pods },
     { spec: { name: 'nodeport', clusterIP: VIPS.nodePort, type: 'NodePort', ports: [tcp('http', 80, ECHO, NODE_PORTS.nodePort)] }, pods },
     { spec: { name: 'local', clusterIP: VIPS.local, type: 'NodePort', local: true, ports: [tcp('http', 80, ECHO, NODE_PORTS.local)] }, pods },
@@ -95,11 +106,12 @@ function demoServices(pods: readonly LabPod[]): { spec: ServiceSpec; pods: reado
   ];
 }
 
-function node(name: string, address: string, podCIDR: string): RawObject {
+export function labNodeObject(node: LabNode): RawObject {
+  const { name, ip: address, podCIDR } = node;
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+    metadata: { name, labels: { 'kubernetes.io/hostname': name }, ...(Object.keys(node.annotations).length === 0 ? {} : { annotations: { ...node.annotations } }) },
     spec: { podCIDR, podCIDRs: [podCIDR] },
     status: { addresses: [{ type: 'InternalIP', address }, { type: 'Hostname', address: name }] },
   };
@@ -112,7 +124,7 @@ function syntheticIP(index: number): string {
 }
 
 export function labWorkload(topology: LabTopology, syntheticServices: number): RawObject[] {
-  const objects: RawObject[] = topology.nodes.map((n) => node(n.name, n.ip, n.podCIDR));
+  const objects: RawObject[] = topology.nodes.map(labNodeObject);
   for (const { spec, pods } of demoServices(topology.pods)) objects.push(service(spec), endpointSlice(spec.name, spec.ports, pods));
   const backend = topology.pods.filter((pod) => pod.name === 'pod-d');
   for (let index = 0; index < syntheticServices; index++) {

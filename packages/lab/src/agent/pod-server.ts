@@ -1,15 +1,14 @@
 // A lab pod's server, run inside the pod's namespace by `kpx lab`:
 //   node src/lab/agent/pod-server.ts --name pod-a
 // TCP and UDP 8080: answers `NAME PEER_IP\n` on connect and to every chunk/datagram (request/
-// response and "which endpoint answered"). TCP 5201: a sink that counts the bytes of a
-// stream and, when the client ends it, answers the count and closes (throughput).
+// response and "which endpoint answered"). Throughput and HTTP are measured with iperf3 and
+// wrk against nginx (standard-tools.ts), which the lab starts beside this server.
 // Prints `ready` once every socket listens; exits on SIGTERM.
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 
 export const ECHO_PORT = 8080;
-export const SINK_PORT = 5201;
 
 const { values } = parseArgs({ options: { name: { type: 'string', default: 'pod' } } });
 const name = values.name;
@@ -22,20 +21,11 @@ const echo = createServer((socket) => {
   socket.write(answer);
   socket.on('data', () => socket.write(answer));
 });
-const sink = createServer((socket) => {
-  let bytes = 0;
-  socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-  });
-  socket.on('end', () => socket.end(`${bytes}\n`));
-});
 const udp = createSocket('udp4');
 udp.on('message', (_message, peer) => udp.send(`${name} ${peer.address}`, peer.port, peer.address));
 
 await Promise.all([
   new Promise<void>((resolve) => echo.listen(ECHO_PORT, '0.0.0.0', resolve)),
-  new Promise<void>((resolve) => sink.listen(SINK_PORT, '0.0.0.0', resolve)),
   new Promise<void>((resolve) => udp.bind(ECHO_PORT, '0.0.0.0', resolve)),
 ]);
 process.stdout.write('ready\n');

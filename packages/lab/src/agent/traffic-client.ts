@@ -1,38 +1,24 @@
-// The lab's traffic generator, run inside a namespace by `kpx lab` against pod-server.ts:
-//   node src/lab/agent/traffic-client.ts --test stream|rr|crr|udp|spread|watch --host IP --port N
-//     [--duration-ms 2000] [--streams 4] [--concurrency 4] [--count 40] [--interval-ms 5]
+// kpx's own prober, for what no standard tool measures (iperf3 and wrk measure the rest):
+// which endpoint answers, and when traffic follows an API change. Run inside a namespace by
+// `kpx lab` against pod-server.ts:
+//   node src/lab/agent/traffic-client.ts --test spread|watch --host IP --port N [--count 40] [--interval-ms 5]
 // Prints one JSON object (watch: one JSON line per connection until SIGTERM). Every test is
-// bounded by --duration-ms or --count, and every socket by a timeout.
-import { createSocket } from 'node:dgram';
+// bounded by --count, and every socket by a timeout.
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    test: { type: 'string', default: 'rr' },
+    test: { type: 'string', default: 'spread' },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '8080' },
-    'duration-ms': { type: 'string', default: '2000' },
-    streams: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '4' },
     count: { type: 'string', default: '40' },
     'interval-ms': { type: 'string', default: '5' },
   },
 });
 const host = values.host;
 const port = Number(values.port);
-const durationMs = Number(values['duration-ms']);
 const TIMEOUT_MS = 1_000;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
-}
-
-function latencySummary(samplesUs: number[]): { count: number; p50Us: number; p99Us: number } {
-  samplesUs.sort((a, b) => a - b);
-  return { count: samplesUs.length, p50Us: percentile(samplesUs, 0.5), p99Us: percentile(samplesUs, 0.99) };
-}
 
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -71,48 +57,6 @@ function readLine(socket: Socket): Promise<string> {
   });
 }
 
-async function stream(socket: Socket, until: number): Promise<{ bytes: number; ms: number }> {
-  const started = performance.now();
-  const chunk = Buffer.alloc(128 * 1024, 0x61);
-  while (performance.now() < until) {
-    if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
-  }
-  socket.end();
-  const acknowledged = new Promise<string>((resolve, reject) => {
-    let text = '';
-    socket.on('data', (data: Buffer) => (text += data.toString()));
-    socket.once('end', () => resolve(text));
-    socket.once('error', reject);
-  });
-  const bytes = Number((await acknowledged).trim());
-  return { bytes, ms: performance.now() - started };
-}
-
-async function testStream(): Promise<object> {
-  const streams = Math.max(1, Number(values.streams));
-  const sockets = await Promise.all(Array.from({ length: streams }, open));
-  const until = performance.now() + durationMs;
-  const results = await Promise.all(sockets.map((socket) => stream(socket, until)));
-  const bytes = results.reduce((sum, r) => sum + r.bytes, 0);
-  const seconds = Math.max(...results.map((r) => r.ms)) / 1000;
-  return { streams, bytes, seconds, gbitPerSecond: (bytes * 8) / seconds / 1e9 };
-}
-
-async function testRequestResponse(): Promise<object> {
-  const socket = await open();
-  await readLine(socket);
-  const samples: number[] = [];
-  const until = performance.now() + durationMs;
-  while (performance.now() < until) {
-    const sent = performance.now();
-    socket.write('x');
-    await readLine(socket);
-    samples.push((performance.now() - sent) * 1000);
-  }
-  socket.destroy();
-  return latencySummary(samples);
-}
-
 /** A fresh connection, its greeting read: the name of the pod that answered. */
 async function oneConnection(): Promise<string> {
   const socket = await open();
@@ -121,45 +65,6 @@ async function oneConnection(): Promise<string> {
   } finally {
     socket.destroy();
   }
-}
-
-async function testConnectionRate(): Promise<object> {
-  let count = 0;
-  let errors = 0;
-  const started = performance.now();
-  const until = started + durationMs;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < until) {
-      await oneConnection().then(() => (count += 1), () => (errors += 1));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Number(values.concurrency)) }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  return { count, errors, perSecond: count / seconds };
-}
-
-async function testUdp(): Promise<object> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.connect(port, host, resolve));
-  const samples: number[] = [];
-  let lost = 0;
-  const until = performance.now() + durationMs;
-  while (performance.now() < until) {
-    const sent = performance.now();
-    const answered = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 200);
-      socket.once('message', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      socket.send('x');
-    });
-    if (answered) samples.push((performance.now() - sent) * 1000);
-    else lost += 1;
-  }
-  socket.removeAllListeners('message');
-  socket.close();
-  return { ...latencySummary(samples), lost };
 }
 
 async function testSpread(): Promise<object> {
@@ -189,10 +94,6 @@ function watch(): void {
 }
 
 const TESTS: Record<string, () => Promise<object>> = {
-  stream: testStream,
-  rr: testRequestResponse,
-  crr: testConnectionRate,
-  udp: testUdp,
   spread: testSpread,
 };
 
