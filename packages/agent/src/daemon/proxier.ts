@@ -15,7 +15,7 @@ import type { DesiredState, Problem } from '../model/types.ts';
 import type { ApplyReport, Clock, Dataplane, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
-import { clearStaleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.ts';
+import { reconcileStaleConntrack } from './conntrack-reconcile.ts';
 import { healthCheckServicesFromState } from './health-check-services.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { countObjectChanges, NO_OBJECTS, objectVersions, type ObjectVersions } from './object-changes.ts';
@@ -107,10 +107,8 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   };
 
   const clearStaleConntrack = async (planned: PlannedSync): Promise<number> => {
-    const filters = staleConntrackFilters(planned.changes, planned.state);
-    if (filters.length === 0) return 0;
     const started = monotonicNow();
-    const report = await clearStaleConntrackEntries(options.conntrackExec, filters);
+    const report = await reconcileStaleConntrack(options.conntrackExec, planned.state, planned.changes);
     metrics.observeConntrackReconcile(ipFamily, { durationSeconds: (monotonicNow() - started) / 1000, deletedEntries: report.deletedEntries });
     for (const failure of report.failures) log.error({ err: failure.error, filter: failure.filter }, 'stale conntrack entries not deleted');
     return report.deletedEntries;
