@@ -103,10 +103,11 @@ export type ObjectKind = 'Service' | 'EndpointSlice' | 'Node';
  * `error`: the object was invalid and skipped whole. `invalid-part`: an invalid part (one
  * endpoint of a slice, or an unused address of one, named by `field`) was skipped; the rest was
  * used. `ignored`: a valid part kpx does not serve (e.g. the other IP family of a dual-stack
- * service); the rest was used.
+ * service); the rest was used. `warning`: a value read leniently as upstream reads it (a legacy
+ * IPv4 literal with leading zeros); all of it was used.
  */
 export interface Problem {
-  readonly severity: 'error' | 'invalid-part' | 'ignored';
+  readonly severity: 'error' | 'invalid-part' | 'ignored' | 'warning';
   readonly kind: ObjectKind;
   readonly namespace: string;
   readonly name: string;
