@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets, linearBuckets, type Metric } from 'prom-client';
 import type { IPFamily } from '../model/types.ts';
 import type { Clock, DataplaneMetrics, ModeName } from '../modes/mode.ts';
+import { createRestClientMetrics, createSliMetrics, observeRestRequest, type HealthcheckType, type RestRequest } from './component-metrics.ts';
 
 /** component-base's MergeBuckets, which starts with a 0 bucket. */
 function mergeBuckets(...lists: number[][]): number[] {
@@ -148,6 +149,12 @@ export interface ProxyMetrics {
   countLeftoverCleanupFailure(mode: ModeName): void;
   /** The handle a dataplane of `ipFamily` counts its own failures and rules through. */
   forDataplane(ipFamily: IPFamily): DataplaneMetrics;
+  /** One call to the API server (client-go's rest_client_* metrics). */
+  observeRestRequest(request: RestRequest): void;
+  /** One health check run, for /metrics/slis. */
+  observeHealthcheck(name: string, type: HealthcheckType, healthy: boolean): void;
+  /** The SLI registry's text exposition, as /metrics/slis serves it. */
+  scrapeSlis(): Promise<{ readonly contentType: string; readonly body: string }>;
 }
 
 export interface ProxyMetricsOptions {
@@ -164,7 +171,9 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
   const m = createKubeProxyMetrics();
   const kpx = createKpxMetrics();
   const kpxMetrics: Metric[] = Object.values(kpx);
-  for (const metric of [...metricsForMode(options.mode, m), ...kpxMetrics]) registry.registerMetric(metric);
+  const rest = createRestClientMetrics();
+  const slis = createSliMetrics();
+  for (const metric of [...metricsForMode(options.mode, m), rest.requests, rest.duration, ...kpxMetrics]) registry.registerMetric(metric);
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   kpx.mode.set({ mode: options.mode }, 1);
   const nowSeconds = (): number => clock.now() / 1000;
@@ -217,6 +226,11 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
       setIptablesRules: (table, rules) => metrics.setIptablesRules(ipFamily, table, rules),
       countNftablesFailure: (step) => metrics.countNftablesFailure(ipFamily, step),
     }),
+    observeRestRequest: (request) => observeRestRequest(rest, request),
+    observeHealthcheck: (name, type, healthy) => slis.observeHealthcheck(name, type, healthy),
+    async scrapeSlis() {
+      return { contentType: slis.registry.contentType, body: await slis.registry.metrics() };
+    },
   };
   return metrics;
 }

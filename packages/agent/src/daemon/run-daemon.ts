@@ -96,6 +96,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
     const client = createKubeClient({
       ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
       ...(options.master === '' ? {} : { masterUrl: options.master }),
+      onRequest: (request) => metrics.observeRestRequest(request),
     });
     void postStartingEvent(client, nodeName, clock.now()).then((problem) => {
       if (problem === undefined) log.info({ node: nodeName }, 'start-up event recorded');
