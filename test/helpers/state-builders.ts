@@ -29,6 +29,7 @@ export function makeNodeContext(mutate?: (node: Mutable<NodeContext>) => void): 
     masqueradeAll: false,
     masqueradeBit: 14,
     nodePortAddresses: [],
+    localAddresses: [],
     localhostNodePorts: true,
   };
   mutate?.(node);

@@ -29,6 +29,8 @@ export interface NodeContext {
   readonly masqueradeBit: number;
   /** CIDRs node ports are served on; `['primary']` or `[]` as kube-proxy's --nodeport-addresses. */
   readonly nodePortAddresses: readonly string[];
+  /** The host's interface addresses of `ipFamily` (canonical), as read by I/O; [] when not read. */
+  readonly localAddresses: readonly string[];
   /** Whether NodePorts answer on 127.0.0.1 (iptables mode, IPv4 only). */
   readonly localhostNodePorts: boolean;
 }

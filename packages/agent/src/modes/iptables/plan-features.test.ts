@@ -233,6 +233,14 @@ describe('the jump to KUBE-NODEPORTS (last rule of nat KUBE-SERVICES)', () => {
       (node) => (node.nodePortAddresses = ['127.0.0.0/8', '192.168.0.0/16']),
       [`-d 127.0.0.1 -j KUBE-NODEPORTS`, `-d 192.168.0.2 -j KUBE-NODEPORTS`],
     ],
+    [
+      'CIDRs over every interface address the daemon read, not only the node IP',
+      (node) => {
+        node.nodePortAddresses = ['192.168.0.0/16', '10.1.0.0/16'];
+        node.localAddresses = ['127.0.0.1', '192.168.0.2', '192.168.7.9', '10.1.0.7', '172.16.0.1'];
+      },
+      [`-d 192.168.0.2 -j KUBE-NODEPORTS`, `-d 192.168.7.9 -j KUBE-NODEPORTS`, `-d 10.1.0.7 -j KUBE-NODEPORTS`],
+    ],
   ])('%s', (_name, node, tails) => {
     const rules = chainRules(plan((sp) => ready(sp, '10.180.0.1'), node), 'nat', 'KUBE-SERVICES');
     expect(rules.slice(-tails.length)).toEqual(tails.map((tail) => `-A KUBE-SERVICES ${NODEPORTS_COMMENT} ${tail}`));
