@@ -46,6 +46,11 @@ export interface ProxierOptions<Plan, Options> {
   readonly reportsProblem?: (problem: Problem) => boolean;
   /** Whether this proxier counts object changes in the metrics (default true; one of two families does). */
   readonly countsObjectChanges?: boolean;
+  /**
+   * Reads the interface addresses where the rules live, before each full sync (upstream's
+   * GetNodeIPs at each full sync); undefined keeps the addresses last read.
+   */
+  readonly readLocalAddresses?: () => Promise<readonly string[] | undefined>;
 }
 
 export interface Proxier {
@@ -86,9 +91,17 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   let needsFullSync = true;
   let lastFullSyncAt = Number.NEGATIVE_INFINITY;
   let hasSynced = false;
+  let modelConfig = options.modelConfig;
+
+  const isFullDue = (trigger: SyncTrigger): boolean => needsFullSync || trigger.periodic || monotonicNow() - lastFullSyncAt >= options.syncPeriodMs;
+  const refreshLocalAddresses = async (trigger: SyncTrigger): Promise<void> => {
+    if (options.readLocalAddresses === undefined || !isFullDue(trigger)) return;
+    const localAddresses = await options.readLocalAddresses();
+    if (localAddresses !== undefined) modelConfig = { ...modelConfig, localAddresses };
+  };
 
   const planSync = (current: Snapshot, trigger: SyncTrigger): PlannedSync => {
-    const { state, problems: found } = buildState(current, options.modelConfig);
+    const { state, problems: found } = buildState(current, modelConfig);
     const reportsProblem = options.reportsProblem;
     problems.report(reportsProblem === undefined ? found : found.filter(reportsProblem), current);
     const changes = diffStates(applied, state);
@@ -135,6 +148,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       const programmed = pendingSince;
       pendingSince = new Map();
       const changesInSync = pendingChanges;
+      await refreshLocalAddresses(trigger);
       const planned = planSync(current, trigger);
       let report: ApplyReport | undefined;
       if (planned.full || hasChanges(planned.changes)) {

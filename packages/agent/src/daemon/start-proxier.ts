@@ -21,6 +21,7 @@ import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts'
 import { composeClose, composeProxiers, composeRunners, familyReportsProblem, shareServiceHealth, type FamilyProxier } from './dual-stack-proxier.ts';
 import { healthCheckListenAddresses } from './listen-addresses.ts';
 import type { ProxyMetrics } from './metrics.ts';
+import { localAddressReader } from './local-address-reader.ts';
 import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
 import { createServiceHealthServers, type ServiceHealthServers } from './service-health-servers.ts';
@@ -83,6 +84,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     const familyHealth = isDualStack ? sharedHealth.get(ipFamily)! : serviceHealth;
     const proxier = createProxier({
       mode, modeOptions, dataplane, modelConfig, syncPeriodMs, metrics, tracker, serviceHealth: familyHealth, conntrackExec: hereExec, log: familyLog, clock,
+      readLocalAddresses: localAddressReader(hereExec, ipFamily, familyLog),
       ...(isDualStack ? { reportsProblem: familyReportsProblem(ipFamily, index === 0), countsObjectChanges: index === 0 } : {}),
     });
     const runner = createSyncRunner({
