@@ -305,3 +305,25 @@ describe('rest_client_* (client-go) for kpx API calls', () => {
     expect(bucketBounds(families.get('rest_client_request_duration_seconds'), { verb: 'GET', host })).toEqual([0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]);
   });
 });
+
+describe('nfacct counters (iptables mode, where they exist)', () => {
+  it('are absent until registered, then read from the kernel at each scrape', async () => {
+    const { metrics, base } = await serve('iptables');
+    expect((await scrape(base)).has('kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(false);
+    let invalid = 3;
+    let reads = 0;
+    metrics.registerNfacctCounters(async () => {
+      reads += 1;
+      return new Map([['ct_state_invalid_dropped_pkts', invalid], ['localhost_nodeports_accepted_pkts', 7]]);
+    });
+    let families = await scrape(base);
+    expect(families.get('kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toMatchObject({ type: 'counter', help: '[ALPHA] packets dropped by iptables to work around conntrack problems' });
+    expect(sampleValue(families, 'kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(3);
+    expect(sampleValue(families, 'kubeproxy_iptables_localhost_nodeports_accepted_packets_total')).toBe(7);
+    expect(reads).toBe(1);
+    invalid = 5;
+    await new Promise((resolve) => setImmediate(resolve));
+    families = await scrape(base);
+    expect(sampleValue(families, 'kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(5);
+  });
+});

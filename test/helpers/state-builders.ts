@@ -30,6 +30,7 @@ export function makeNodeContext(mutate?: (node: Mutable<NodeContext>) => void): 
     masqueradeBit: 14,
     nodePortAddresses: [],
     localAddresses: [],
+    nfacctCounters: [],
     localhostNodePorts: true,
   };
   mutate?.(node);

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets, linearBuckets, type Metric } from 'prom-client';
 import type { IPFamily } from '../model/types.ts';
 import type { Clock, DataplaneMetrics, ModeName } from '../modes/mode.ts';
+import { nfacctMetrics } from './nfacct-metrics.ts';
 import { createRestClientMetrics, createSliMetrics, observeRestRequest, type HealthcheckType, type RestRequest } from './component-metrics.ts';
 
 /** component-base's MergeBuckets, which starts with a 0 bucket. */
@@ -155,6 +156,8 @@ export interface ProxyMetrics {
   observeHealthcheck(name: string, type: HealthcheckType, healthy: boolean): void;
   /** The SLI registry's text exposition, as /metrics/slis serves it. */
   scrapeSlis(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** The iptables mode's nfacct counters, read at each scrape (registered only where they exist, as upstream). */
+  registerNfacctCounters(read: () => Promise<ReadonlyMap<string, number>>): void;
 }
 
 export interface ProxyMetricsOptions {
@@ -230,6 +233,9 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
     observeHealthcheck: (name, type, healthy) => slis.observeHealthcheck(name, type, healthy),
     async scrapeSlis() {
       return { contentType: slis.registry.contentType, body: await slis.registry.metrics() };
+    },
+    registerNfacctCounters(read) {
+      for (const metric of nfacctMetrics(read)) registry.registerMetric(metric);
     },
   };
   return metrics;

@@ -15,6 +15,8 @@ import { parseNode } from '../model/parse-node.ts';
 import type { AnyMode, Clock, Dataplane } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
+import { ensureNfacctCounter, readNfacctCounters } from '../sys/nfacct.ts';
+import { IPTABLES_NFACCT_COUNTERS } from '../modes/iptables/nfacct-counters.ts';
 import { execSysctl, procSysctl } from '../sys/sysctl.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts';
@@ -62,8 +64,9 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   const { resolved, mode, exec, log, clock, metrics, tracker } = inputs;
   const { config, options } = resolved;
   const { syncPeriodMs, minSyncPeriodMs } = effectiveSyncPeriods(config);
-  const modelConfigs = toModelConfigs(resolved, { osHostname: inputs.osHostname, node });
   const hereExec = options.netns === '' ? exec : execInNetns(exec, options.netns);
+  const nfacctCounters = mode.name === 'iptables' ? await ensureNfacctCounters(hereExec, IPTABLES_NFACCT_COUNTERS, metrics, log) : [];
+  const modelConfigs = toModelConfigs(resolved, { osHostname: inputs.osHostname, node }).map((modelConfig) => ({ ...modelConfig, nfacctCounters }));
   const modeOptions = mode.optionsFromConfig(config, options);
   const sysctl = options.netns === '' ? procSysctl() : execSysctl(hereExec);
   await applyConntrackSysctls(sysctl, conntrackSysctls(config.conntrack, availableParallelism(), { includeGlobal: options.netns === '' }), log);
@@ -111,6 +114,19 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   // The first sync runs at once: a run() made before start() is not held back.
   runner.run();
   runner.start();
+}
+
+/**
+ * Upstream's nfacct set-up of the iptables proxier: the counters its rules bump, created
+ * where the rules live; those that exist are counted by the rules and reported in /metrics.
+ * Without the nfacct tool or nfnetlink_acct there are none, and the rules count nothing.
+ */
+async function ensureNfacctCounters(exec: Exec, names: readonly string[], metrics: ProxyMetrics, log: Logger): Promise<string[]> {
+  const ensured: string[] = [];
+  for (const name of names) if (await ensureNfacctCounter(exec, name)) ensured.push(name);
+  if (ensured.length < names.length) log.info({ missing: names.filter((name) => !ensured.includes(name)) }, 'nfacct counters not available: their packets are not counted');
+  if (ensured.length > 0) metrics.registerNfacctCounters(() => readNfacctCounters(exec));
+  return ensured;
 }
 
 /**

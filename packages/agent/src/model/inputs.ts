@@ -28,6 +28,8 @@ export interface ModelConfig {
    * at start and on each full sync; absent when nothing read them (kpx render, explain).
    */
   readonly localAddresses?: readonly string[];
+  /** The nfacct counters the daemon made sure exist where the rules live (iptables mode); absent: none. */
+  readonly nfacctCounters?: readonly string[];
   readonly localhostNodePorts: boolean;
   /** --service-proxy-name: '' serves exactly the services kube-proxy would. */
   readonly serviceProxyName: string;

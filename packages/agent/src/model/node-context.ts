@@ -43,6 +43,7 @@ export function makeNodeContext(config: ModelConfig, node: ParsedNode | undefine
     masqueradeBit: config.masqueradeBit,
     nodePortAddresses: Object.freeze([...config.nodePortAddresses]),
     localAddresses: selectLocalAddresses(config),
+    nfacctCounters: Object.freeze([...(config.nfacctCounters ?? [])]),
     localhostNodePorts: config.localhostNodePorts,
   });
 }

@@ -47,6 +47,7 @@ describe('node context', () => {
       masqueradeBit: 10,
       nodePortAddresses: ['primary'],
       localAddresses: [],
+      nfacctCounters: [],
       localhostNodePorts: false,
     });
   });

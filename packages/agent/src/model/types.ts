@@ -31,6 +31,8 @@ export interface NodeContext {
   readonly nodePortAddresses: readonly string[];
   /** The host's interface addresses of `ipFamily` (canonical), as read by I/O; [] when not read. */
   readonly localAddresses: readonly string[];
+  /** The nfacct counters that exist where the rules live (upstream's nfAcctCounters); [] when none. */
+  readonly nfacctCounters: readonly string[];
   /** Whether NodePorts answer on 127.0.0.1 (iptables mode, IPv4 only). */
   readonly localhostNodePorts: boolean;
 }

@@ -275,3 +275,30 @@ describe('determinism', () => {
     expect(reversed.ownedChains).toEqual(forward.ownedChains);
   });
 });
+
+describe('nfacct counters (upstream nfAcctCounters), when the daemon made sure they exist', () => {
+  const nodePortService = (sp: ServicePortDraft): void => {
+    sp.nodePort = 30080;
+    ready(sp, '10.180.0.1');
+  };
+
+  it('counts the conntrack-INVALID drops and the localhost node-port packets', () => {
+    const text = plan(nodePortService, (node) => (node.nfacctCounters = ['ct_state_invalid_dropped_pkts', 'localhost_nodeports_accepted_pkts']));
+    expect(chainRules(text, 'filter', 'KUBE-FORWARD')[0]).toBe('-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP');
+    const { external } = serviceChainNames('ns1/svc1:p80', 'TCP');
+    expect(chainRules(text, 'nat', 'KUBE-NODEPORTS')).toEqual([
+      `-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp -d 127.0.0.0/8 --dport 30080 -m nfacct --nfacct-name localhost_nodeports_accepted_pkts -j ${external}`,
+      `-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp --dport 30080 -j ${external}`,
+    ]);
+  });
+
+  it.each([
+    ['no counter', (_node: NodeDraft) => {}],
+    ['localhost node ports off', (node: NodeDraft) => {
+      node.nfacctCounters = ['localhost_nodeports_accepted_pkts'];
+      node.localhostNodePorts = false;
+    }],
+  ])('writes no nfacct match with %s', (_name, node) => {
+    expect(plan(nodePortService, node)).not.toContain('-m nfacct');
+  });
+});
