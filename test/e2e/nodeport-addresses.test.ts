@@ -1,10 +1,12 @@
 // NodePorts answer on every local address of the node, not only its primary (the Node
 // object's) IP: the node namespace gets secondary addresses on its node-network interface,
 // and a client outside reaches the NodePort on one of them. iptables with --nodeport-addresses
-// matches the interface addresses inside the CIDR (and not one outside it); userspace, with
+// matches the interface addresses inside the CIDR (and not one outside it); without it, every
+// local address (and, with nfacct, counts the localhost node-port packets); userspace, with
 // none given, listens on every local address. Needs root, iproute2 and iptables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execOk } from '@kpx/agent/sys/exec.ts';
+import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
+import { parsePrometheusText, sampleValue } from '../daemon/prometheus-text.ts';
 import { DNS_IP, startEchoCluster, type EchoCluster } from '../helpers/echo-cluster.ts';
 import { makeService } from '../helpers/k8s-builders.ts';
 import { ECHO_PORT, echoSlice } from '../helpers/topology-objects.ts';
@@ -14,6 +16,7 @@ import { spawnKpxRun, type DaemonProcess, type LogLine } from '../daemon/run-dae
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
+const hasNfacct = (await realExec({ file: 'nfacct', args: ['version'] }).catch(() => undefined))?.exitCode === 0;
 const isSync = (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true;
 const NODE_PORT = 30080;
 /** Inside 10.250.0.8/29 with the node IP (10.250.0.10); the second one outside it. */
@@ -22,18 +25,20 @@ const OUTSIDE = '10.250.0.30';
 
 const cases = [
   { mode: 'iptables', flags: ['--nodeport-addresses', '10.250.0.8/29'], answersOutside: false },
+  { mode: 'iptables', flags: [], answersOutside: true },
   { mode: 'userspace', flags: [], answersOutside: true },
 ] as const;
 
-describe.each(cases)('NodePort on a secondary node address ($mode)', ({ mode, flags, answersOutside }) => {
-  describeAsRoot(`kpx run --proxy-mode ${mode}`, () => {
+describe.each(cases)('NodePort on a secondary node address ($mode $flags)', ({ mode, flags, answersOutside }) => {
+  describeAsRoot(`kpx run --proxy-mode ${mode} ${flags.join(' ')}`, () => {
     let topology: Topology;
     let api: EchoCluster['api'];
     let daemon: DaemonProcess;
+    let metricsPort: number;
 
     beforeAll(async () => {
       let pods: EchoCluster['pods'];
-      ({ topology, api, pods } = await startEchoCluster(mode === 'iptables' ? 'kpxni' : 'kpxnu'));
+      ({ topology, api, pods } = await startEchoCluster(mode === 'userspace' ? 'kpxnu' : flags.length > 0 ? 'kpxni' : 'kpxna'));
       const nodeExec = topology.execIn(topology.node.netns);
       for (const address of [SECONDARY, OUTSIDE]) await execOk(nodeExec, { file: 'ip', args: ['addr', 'add', `${address}/24`, 'dev', 'eth0'] });
       // The dns service (pod b) becomes a TCP NodePort service.
@@ -44,9 +49,10 @@ describe.each(cases)('NodePort on a secondary node address ($mode)', ({ mode, fl
         svc.spec.ports = [{ name: 'p', port: 53, protocol: 'TCP', targetPort: ECHO_PORT, nodePort: NODE_PORT }];
       }));
       await api.update(echoSlice('dns', 'TCP', [pods.b]));
+      metricsPort = await freePort();
       daemon = spawnKpxRun([
         '--master', api.url, '--hostname-override', 'node', '--proxy-mode', mode, '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-        '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+        '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
         '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s', ...flags,
       ]);
       await daemon.waitForLog(isSync);
@@ -70,6 +76,16 @@ describe.each(cases)('NodePort on a secondary node address ($mode)', ({ mode, fl
       const attempts = await topology.probe(topology.client.netns, { proto: 'tcp', host: OUTSIDE, port: NODE_PORT, count: 3 });
       if (answersOutside) expect(countByPod(attempts)).toEqual({ 'pod-b': 3 });
       else expect(attempts.every((attempt) => attempt.reply === undefined)).toBe(true);
+    });
+
+    it.runIf(mode === 'iptables' && flags.length === 0 && hasNfacct)('counts localhost node-port packets with nfacct, shown in /metrics', async () => {
+      const counted = async (): Promise<number | undefined> =>
+        sampleValue(parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()), 'kubeproxy_iptables_localhost_nodeports_accepted_packets_total');
+      const before = await counted();
+      expect(before).toBeDefined();
+      const attempts = await topology.probe(topology.node.netns, { proto: 'tcp', host: '127.0.0.1', port: NODE_PORT, count: 2 });
+      expect(countByPod(attempts)).toEqual({ 'pod-b': 2 });
+      expect(await counted()).toBeGreaterThanOrEqual((before ?? 0) + 2);
     });
   });
 });

@@ -2,6 +2,7 @@
 // IPTablesCTStateInvalidDroppedPacketsDescription, LocalhostNodePortAcceptedPacketsDescription),
 // read from the kernel at each scrape as upstream's nfacctMetricCollector does.
 import { Counter } from 'prom-client';
+import { kernelNfacctName } from '../sys/nfacct.ts';
 
 /** nfacct counter name → metric name and help. */
 const NFACCT_METRICS: readonly { readonly counter: string; readonly name: string; readonly help: string }[] = [
@@ -27,7 +28,7 @@ export function nfacctMetrics(read: () => Promise<ReadonlyMap<string, number>>):
   return NFACCT_METRICS.map(({ counter, name, help }) => new Counter({
     name, help, registers: [],
     async collect() {
-      const packets = (await readOnce()).get(counter);
+      const packets = (await readOnce()).get(kernelNfacctName(counter));
       this.reset();
       if (packets !== undefined) this.inc(packets);
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Exec } from './exec.ts';
-import { ensureNfacctCounter, parseNfacctList, readNfacctCounters } from './nfacct.ts';
+import { ensureNfacctCounter, kernelNfacctName, parseNfacctList, readNfacctCounters } from './nfacct.ts';
 
 const LIST = [
   '{ pkts = 00000000000000000012, bytes = 00000000000000001234 } = ct_state_invalid_dropped_pkts;',
@@ -34,5 +34,14 @@ describe('nfacct', () => {
     expect(await ensureNfacctCounter(missing, 'a')).toBe(false);
     expect(await readNfacctCounters(missing)).toEqual(new Map());
     expect(await readNfacctCounters(scripted({}, []))).toEqual(parseNfacctList(LIST));
+  });
+});
+
+describe('kernelNfacctName', () => {
+  it.each([
+    ['ct_state_invalid_dropped_pkts', 'ct_state_invalid_dropped_pkts'],
+    ['localhost_nodeports_accepted_pkts', 'localhost_nodeports_accepted_pk'],
+  ])('%s is kept as %s (31 bytes at most)', (name, kept) => {
+    expect(kernelNfacctName(name)).toBe(kept);
   });
 });

@@ -4,6 +4,13 @@
 import type { Exec } from './exec.ts';
 
 const NFACCT = 'nfacct';
+/** The kernel keeps NFACCT_NAME_MAX - 1 = 31 bytes of a name: upstream's localhost_nodeports_accepted_pkts is listed as …_pk. */
+const KERNEL_NAME_LENGTH = 31;
+
+/** The name as the kernel keeps (and lists) it. */
+export function kernelNfacctName(name: string): string {
+  return name.slice(0, KERNEL_NAME_LENGTH);
+}
 const LIST_LINE = /^\{ pkts = (\d+), bytes = (\d+) \} = ([^;\s]+);$/;
 
 /** `nfacct list` output → packets per counter name. Pure. */
@@ -29,7 +36,7 @@ export async function ensureNfacctCounter(exec: Exec, name: string): Promise<boo
   }
 }
 
-/** Packets per counter; an empty map when nfacct cannot be read. */
+/** Packets per counter, by the kernel's (truncated) names; an empty map when nfacct cannot be read. */
 export async function readNfacctCounters(exec: Exec): Promise<Map<string, number>> {
   try {
     const result = await exec({ file: NFACCT, args: ['list'], timeoutMs: 5_000 });
