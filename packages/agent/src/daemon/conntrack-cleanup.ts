@@ -40,6 +40,11 @@ function udpFrontends(state: DesiredState): UDPFrontends {
   return frontends;
 }
 
+/** Whether any flow could be stale against `state`: a UDP port with serving endpoints (else the table need not be read). */
+export function hasUDPFrontends(state: DesiredState): boolean {
+  return udpFrontends(state).addresses.size > 0;
+}
+
 /** The deletions that `flows` (one family's UDP flows) call for against `state`; pure, deduplicated, in first-seen order. */
 export function staleConntrackFilters(state: DesiredState, flows: readonly ConntrackFlow[], changes?: ChangeSet): ConntrackFilter[] {
   const filters = new Map<string, ConntrackFilter>();

@@ -6,7 +6,7 @@ import type { DesiredState } from '../model/types.ts';
 import { listConntrackFlows } from '../sys/conntrack-flows.ts';
 import { deleteConntrackEntries, type ConntrackFilter } from '../sys/conntrack-tool.ts';
 import type { Exec } from '../sys/exec.ts';
-import { staleConntrackFilters } from './conntrack-cleanup.ts';
+import { hasUDPFrontends, staleConntrackFilters } from './conntrack-cleanup.ts';
 
 export interface ConntrackCleanupReport {
   /** UDP flows of the family read from the table. */
@@ -33,6 +33,7 @@ export async function clearStaleConntrackEntries(exec: Exec, filters: readonly C
 
 /** Reads the table and deletes what `state` (and the sync's `changes`) make stale. */
 export async function reconcileStaleConntrack(exec: Exec, state: DesiredState, changes?: ChangeSet): Promise<ConntrackCleanupReport> {
+  if (!hasUDPFrontends(state)) return { ...(await clearStaleConntrackEntries(exec, staleConntrackFilters(state, [], changes))), flows: 0 };
   let flows;
   try {
     flows = await listConntrackFlows(exec, 'UDP', state.node.ipFamily);
