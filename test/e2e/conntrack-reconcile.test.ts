@@ -69,13 +69,15 @@ describeAsRoot('stale UDP conntrack entries reconciled after a kpx restart', () 
     await first.exited;
     const flowsTo = async (ip: string) =>
       (await listConntrackFlows(nodeExec, 'UDP', 'IPv4')).filter((flow) => flow.origDst === DNS_IP && flow.replySrc === ip);
-    expect(await flowsTo(pods.b.ip)).toHaveLength(1);
+    // X, and any probe on the way to Y that landed on pod-b: all of them are stale after the move.
+    const stale = (await flowsTo(pods.b.ip)).length;
+    expect(stale).toBeGreaterThanOrEqual(1);
 
     await api.update(echoSlice('dns', 'UDP', [pods.c]));
     const second = await startDaemon();
     from = 0;
     const sync = await second.waitForLog(isSync, { from });
-    expect(sync['conntrackDeleted']).toBe(1);
+    expect(sync['conntrackDeleted']).toBe(stale);
     expect(await flowsTo(pods.b.ip)).toEqual([]);
     expect((await flowsTo(pods.c.ip)).length).toBeGreaterThanOrEqual(1);
     expect(await podOf(40054)).toBe('pod-c');
