@@ -66,6 +66,11 @@ export function nodePortCandidates(node: NodeContext): string[] {
   return [...new Set([...node.localAddresses, ...node.nodeIPs])];
 }
 
+/** An IPv6 link-local address: unusable as a listening or virtual-server address without a zone. */
+export function isLinkLocalIPv6(ip: string): boolean {
+  return ip.includes(':') && cidrContains('fe80::/10', ip);
+}
+
 /**
  * Upstream's GetNodeIPs over the addresses given instead of the host's interfaces: those in
  * one of the CIDRs (all when matchAll), each once, in order. A pure plan passes the node IPs.

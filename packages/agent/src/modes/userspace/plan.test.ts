@@ -71,6 +71,16 @@ describe('planUserspace', () => {
     expect(plan.listeners.filter((l) => l.kind === 'nodePort').map((l) => l.key)).toEqual(addresses.map((ip) => `TCP/${ip}:30080`));
   });
 
+  it('does not listen for a node port on an IPv6 link-local address (no zone to bind it with)', () => {
+    const node = makeNodeContext((n) => {
+      n.ipFamily = 'IPv6';
+      n.nodeIPs = ['fd00::2'];
+      n.localAddresses = ['::1', 'fd00::2', 'fe80::1'];
+    });
+    const plan = planUserspace(makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.clusterIP = 'fd00:96::1'; sp.nodePort = 30080; })], node));
+    expect(plan.listeners.filter((l) => l.kind === 'nodePort').map((l) => l.key)).toEqual(['TCP/[::1]:30080', 'TCP/[fd00::2]:30080']);
+  });
+
   it('keeps listeners of ports without endpoints (so the address exists and the kernel refuses)', () => {
     const plan = planUserspace(makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => (sp.protocol = 'UDP'))]));
     expect(plan.listeners.map((l) => [l.key, l.endpoints.length])).toEqual([['UDP/172.30.0.1:80', 0]]);
