@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createKubeClient } from '@kpx/agent/watch/kube-client.ts';
 import type { ListeningServer } from '@kpx/agent/daemon/http-listen.ts';
 import { exponentialBuckets } from 'prom-client';
 import { createProxyMetrics, NETWORK_PROGRAMMING_BUCKETS, type ProxyMetrics } from '@kpx/agent/daemon/metrics.ts';
@@ -257,5 +260,73 @@ describe('metrics port side endpoints', () => {
       code: 'KPX_ERR_CONFIG',
       message: `cannot listen on 127.0.0.1:${server.port}`,
     });
+  });
+});
+
+describe('/metrics/slis (component-base SLI metrics)', () => {
+  it('records each run of the ping check behind /healthz, in a registry of its own', async () => {
+    const { base } = await serve('iptables');
+    const before = parsePrometheusText(await (await fetch(`${base}/metrics/slis`)).text());
+    expect(sampleValue(before, 'kubernetes_healthcheck', { name: 'ping', type: 'healthz' })).toBeUndefined();
+    await (await fetch(`${base}/healthz`)).text();
+    await (await fetch(`${base}/healthz/ping`)).text();
+    const response = await fetch(`${base}/metrics/slis`);
+    expect(response.status).toBe(200);
+    const slis = parsePrometheusText(await response.text());
+    expect(slis.get('kubernetes_healthcheck')?.help).toBe('[STABLE] This metric records the result of a single healthcheck.');
+    expect(sampleValue(slis, 'kubernetes_healthcheck', { name: 'ping', type: 'healthz' })).toBe(1);
+    expect(sampleValue(slis, 'kubernetes_healthchecks_total', { name: 'ping', type: 'healthz', status: 'success' })).toBe(2);
+    // Not on /metrics, as upstream.
+    expect((await scrape(base)).has('kubernetes_healthcheck')).toBe(false);
+  });
+});
+
+describe('rest_client_* (client-go) for kpx API calls', () => {
+  it('counts each request by code, host and method, and times those answered', async () => {
+    const { metrics, base } = await serve('iptables');
+    const api = createServer((_request, response) => {
+      response.writeHead(404);
+      response.end();
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(api.address() as AddressInfo).port}`;
+    try {
+      const client = createKubeClient({ masterUrl: `http://${host}`, onRequest: (request) => metrics.observeRestRequest(request) });
+      for (let i = 0; i < 2; i++) (await client.get('/api/v1/services', new AbortController().signal)).resume();
+      const refused = createKubeClient({ masterUrl: 'http://127.0.0.1:9', onRequest: (request) => metrics.observeRestRequest(request) });
+      await expect(refused.get('/api/v1/services', new AbortController().signal)).rejects.toThrow();
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
+    const families = await scrape(base);
+    expect(families.get('rest_client_requests_total')?.help).toBe('[ALPHA] Number of HTTP requests, partitioned by status code, method, and host.');
+    expect(sampleValue(families, 'rest_client_requests_total', { code: '404', host, method: 'GET' })).toBe(2);
+    expect(sampleValue(families, 'rest_client_requests_total', { code: '<error>', host: '127.0.0.1:9', method: 'GET' })).toBe(1);
+    expect(sampleValue(families, 'rest_client_request_duration_seconds_count', { verb: 'GET', host })).toBe(2);
+    expect(sampleValue(families, 'rest_client_request_duration_seconds_count', { verb: 'GET', host: '127.0.0.1:9' })).toBeUndefined();
+    expect(bucketBounds(families.get('rest_client_request_duration_seconds'), { verb: 'GET', host })).toEqual([0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]);
+  });
+});
+
+describe('nfacct counters (iptables mode, where they exist)', () => {
+  it('are absent until registered, then read from the kernel at each scrape', async () => {
+    const { metrics, base } = await serve('iptables');
+    expect((await scrape(base)).has('kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(false);
+    let invalid = 3;
+    let reads = 0;
+    metrics.registerNfacctCounters(async () => {
+      reads += 1;
+      // As the kernel lists them: names cut to 31 bytes.
+      return new Map([['ct_state_invalid_dropped_pkts', invalid], ['localhost_nodeports_accepted_pk', 7]]);
+    });
+    let families = await scrape(base);
+    expect(families.get('kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toMatchObject({ type: 'counter', help: '[ALPHA] packets dropped by iptables to work around conntrack problems' });
+    expect(sampleValue(families, 'kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(3);
+    expect(sampleValue(families, 'kubeproxy_iptables_localhost_nodeports_accepted_packets_total')).toBe(7);
+    expect(reads).toBe(1);
+    invalid = 5;
+    await new Promise((resolve) => setImmediate(resolve));
+    families = await scrape(base);
+    expect(sampleValue(families, 'kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(5);
   });
 });

@@ -29,6 +29,8 @@ export function makeNodeContext(mutate?: (node: Mutable<NodeContext>) => void): 
     masqueradeAll: false,
     masqueradeBit: 14,
     nodePortAddresses: [],
+    localAddresses: [],
+    nfacctCounters: [],
     localhostNodePorts: true,
   };
   mutate?.(node);

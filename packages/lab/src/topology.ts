@@ -20,7 +20,7 @@ import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import { addBridge, addVethPair, configureInterface, destroyNamespace, enslave, ip } from './netns-wiring.ts';
 import { addIpipTunnel, podMtu, routeToPeer, type LabNetwork } from './pod-network.ts';
 import { createVtep, flannelAnnotations, programVxlanPeers } from './vxlan-overlay.ts';
-import { labNodeObject } from './workload.ts';
+import { labNodeObject } from './node-object.ts';
 
 export const LAB_CLUSTER_CIDR = '10.244.0.0/16';
 export const LAB_SERVICE_CIDR = '10.96.0.0/16';
@@ -162,7 +162,7 @@ async function wirePodNetwork(exec: Exec, network: LabNetwork, nodes: readonly W
   }
   if (network === 'vxlan') {
     // Each node's "flannel" reads the Node objects, as the real one watches them.
-    const objects = nodes.map((node, index) => labNodeObject({ name: node.name, netns: node.netns, ip: node.ip, podCIDR: node.podCIDR, annotations: annotations[index] ?? {} }));
+    const objects = nodes.map((node, index) => labNodeObject({ name: node.name, ip: node.ip, podCIDR: node.podCIDR, annotations: annotations[index] ?? {} }));
     for (const node of nodes) {
       const programmed = await programVxlanPeers(exec, node.netns, node.name, objects);
       if (programmed !== nodes.length - 1) throw new Error(`vxlan: ${node.name} programmed ${programmed} peers of ${nodes.length - 1}`);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flannelAnnotations, vxlanPeerCommands, vxlanPeers } from './vxlan-overlay.ts';
-import { labNodeObject } from './workload.ts';
+import { labNodeObject } from './node-object.ts';
 
-const node = (name: string, ip: string, podCIDR: string, annotations: Record<string, string>) => labNodeObject({ name, netns: `kpxlab-test-${name}`, ip, podCIDR, annotations });
+const node = (name: string, ip: string, podCIDR: string, annotations: Record<string, string>) => labNodeObject({ name, ip, podCIDR, annotations });
 
 describe('the flannel-style vxlan overlay', () => {
   it('publishes the VTEP as flannel does, on the Node object', () => {

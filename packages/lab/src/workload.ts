@@ -1,7 +1,8 @@
 // The lab's demo workload: Services of each type and their EndpointSlices over the lab's
 // pods, the two Nodes, and N synthetic one-endpoint services (--services) that scale the rules.
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
-import type { LabNode, LabPod, LabTopology } from './topology.ts';
+import { labNodeObject } from './node-object.ts';
+import type { LabPod, LabTopology } from './topology.ts';
 
 export const LAB_NAMESPACE = 'demo';
 const ECHO = 8080;
@@ -104,17 +105,6 @@ function demoServices(pods: readonly LabPod[]): { spec: ServiceSpec; pods: reado
       pods,
     },
   ];
-}
-
-export function labNodeObject(node: LabNode): RawObject {
-  const { name, ip: address, podCIDR } = node;
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name }, ...(Object.keys(node.annotations).length === 0 ? {} : { annotations: { ...node.annotations } }) },
-    spec: { podCIDR, podCIDRs: [podCIDR] },
-    status: { addresses: [{ type: 'InternalIP', address }, { type: 'Hostname', address: name }] },
-  };
 }
 
 /** The i-th synthetic ClusterIP, from 10.96.100.0 up (room for 30 000). */

@@ -23,7 +23,7 @@ import { isParsedIP, parseIP } from '../model/validate/ip.ts';
 import type { Dataplane } from '../modes/mode.ts';
 import { describeUnavailableMode, findMode } from '../modes/registry.ts';
 import { realExec, type Exec } from '../sys/exec.ts';
-import { execInNetns } from '../sys/netns.ts';
+import { execInNetns, listNetns } from '../sys/netns.ts';
 import { EXIT } from '../exit-codes.ts';
 import { familyHeader, formatProblem } from './render.ts';
 import type { CommandIO } from './command-table.ts';
@@ -38,7 +38,8 @@ counters, read map by map), the live conntrack entries towards it, and with --cl
 endpoints that client can reach under the service's traffic policies. --netns reads a named network
 namespace (a kpx lab node) instead of the host. --mode defaults to --proxy-mode, else iptables.
 On a dual-stack node each IP family is shown in its own section ("# IPv4", "# IPv6").
-Exit status: 0 ok, 1 service not found or skipped as invalid, 2 unusable arguments, 3 runtime failure.`;
+Exit status: 0 ok, 1 service not found or skipped as invalid, 2 unusable arguments, 3 runtime failure
+(including rules or conntrack entries that could not be read: what was read is still shown).`;
 
 const MAX_CONNTRACK_LINES = 20;
 
@@ -98,27 +99,38 @@ async function readObjects(args: ExplainArgs, commandLine: CommandLine, namespac
   return fetched.objects;
 }
 
-async function conntrackTowards(exec: Exec, port: ServicePort): Promise<string> {
+/** What explain read for one part of a port, or why it could not. */
+interface Reading {
+  readonly text: string;
+  readonly error?: string;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+async function conntrackTowards(exec: Exec, port: ServicePort): Promise<Reading> {
   const proto = port.protocol.toLowerCase();
   const queries = [...[port.clusterIP, ...port.externalIPs, ...port.loadBalancerVIPs].filter((ip) => ip !== '').map((ip) => ['-d', ip]), ...(port.nodePort === 0 ? [] : [['--dport', String(port.nodePort)]])];
   // conntrack lists IPv4 unless told otherwise.
   const family = port.clusterIP.includes(':') ? ['-f', 'ipv6'] : [];
   const lines = new Set<string>();
   for (const query of queries) {
-    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query, ...family], timeoutMs: 10_000 }).catch((error: unknown) => ({ exitCode: -1, stdout: '', stderr: String(error) }));
-    if (result.exitCode !== 0 && result.stdout === '') return `(conntrack -L failed: ${result.stderr.trim().split('\n')[0] ?? ''})`;
+    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query, ...family], timeoutMs: 10_000 }).catch((error: unknown) => ({ exitCode: -1, stdout: '', stderr: messageOf(error) }));
+    if (result.exitCode !== 0 && result.stdout === '') {
+      const cause = `conntrack -L failed: ${result.stderr.trim().split('\n')[0] ?? ''}`;
+      return { text: `(${cause})`, error: cause };
+    }
     for (const line of result.stdout.split('\n')) if (line.trim() !== '') lines.add(line.trim());
   }
   const shown = [...lines];
-  if (shown.length <= MAX_CONNTRACK_LINES) return shown.join('\n');
-  return [...shown.slice(0, MAX_CONNTRACK_LINES), `… ${shown.length - MAX_CONNTRACK_LINES} more`].join('\n');
+  if (shown.length <= MAX_CONNTRACK_LINES) return { text: shown.join('\n') };
+  return { text: [...shown.slice(0, MAX_CONNTRACK_LINES), `… ${shown.length - MAX_CONNTRACK_LINES} more`].join('\n') };
 }
 
-async function observe(dataplane: Dataplane<unknown>, port: ServicePort): Promise<string> {
+async function observe(dataplane: Dataplane<unknown>, port: ServicePort): Promise<Reading> {
   try {
-    return (await dataplane.observe(port.servicePortName, port)).text;
+    return { text: (await dataplane.observe(port.servicePortName, port)).text };
   } catch (error) {
-    return `(could not read: ${error instanceof Error ? error.message : String(error)})`;
+    return { text: `(could not read: ${messageOf(error)})`, error: messageOf(error) };
   }
 }
 
@@ -166,10 +178,15 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
       io.stderr.write(`kpx explain: kpx has no port of service ${namespace}/${name} (not found, invalid, or without a usable port)\n`);
       return EXIT.objectsSkipped;
     }
+    if (options.netns !== '' && !(await listNetns(realExec)).includes(options.netns)) {
+      io.stderr.write(`kpx explain: cannot read network namespace ${options.netns}: it does not exist (ip netns list)\n`);
+      return EXIT.runtimeFailure;
+    }
     const log = silentLogger();
     const hereExec = options.netns === '' ? realExec : execInNetns(realExec, options.netns);
     const where = options.netns === '' ? 'this host' : `network namespace ${options.netns}`;
     const clientFamily = args.client === undefined ? undefined : ipFamilyOfIP(args.client);
+    const unread: string[] = [];
     // Dual-stack: one section per family that has a port of the service, under its `# IPv4` / `# IPv6` line.
     for (const { ipFamily, modelConfig, state } of builds) {
       const ports = portsOf(state);
@@ -181,12 +198,20 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
         nodePortAddresses: nodePortAddressesOf(state.node),
       });
       const observations: PortObservation[] = [];
-      for (const port of ports) observations.push({ port, rules: await observe(dataplane, port), conntrack: await conntrackTowards(hereExec, port) });
+      for (const port of ports) {
+        const rules = await observe(dataplane, port);
+        const conntrack = await conntrackTowards(hereExec, port);
+        observations.push({ port, rules: rules.text, conntrack: conntrack.text });
+        if (rules.error !== undefined) unread.push(`the ${mode.name} rules of ${port.servicePortName} (${where}): ${rules.error}`);
+        if (conntrack.error !== undefined) unread.push(`the conntrack entries towards ${port.servicePortName} (${where}): ${conntrack.error}`);
+      }
       await dataplane.close();
       if (builds.length > 1) io.stdout.write(`${familyHeader(ipFamily)}\n`);
       io.stdout.write(formatExplain(state.node, observations, clientFamily === ipFamily ? args.client : undefined, mode.name, where));
     }
-    return EXIT.ok;
+    // What could be read is shown; what could not makes the run a failure, each cause named.
+    for (const cause of unread) io.stderr.write(`kpx explain: could not read ${cause}\n`);
+    return unread.length === 0 ? EXIT.ok : EXIT.runtimeFailure;
   } catch (error) {
     io.stderr.write(`kpx explain: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.runtimeFailure;

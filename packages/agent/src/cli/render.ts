@@ -125,7 +125,7 @@ function describeLoadError(error: LoadError): string {
  */
 export function formatProblem(problem: Problem): string {
   const object = problem.namespace === '' ? problem.name : `${problem.namespace}/${problem.name}`;
-  const label = problem.severity === 'ignored' ? 'note: ignored part of' : 'skipped';
+  const label = problem.severity === 'ignored' ? 'note: ignored part of' : problem.severity === 'warning' ? 'warning: read leniently in' : 'skipped';
   const field = problem.field === '' ? '' : ` ${problem.field}`;
   return `${label} ${problem.kind} ${object}:${field} "${problem.value}": ${problem.reason}`;
 }
@@ -141,6 +141,6 @@ function formatIgnored(ignored: ReadonlyMap<string, number>): string {
 
 function exitStatus(loadErrors: readonly LoadError[], problems: readonly Problem[]): ExitCode {
   // An invalid endpoint skipped counts as much as an object skipped: both change what is served.
-  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity !== 'ignored');
+  const skipped = loadErrors.length > 0 || problems.some((problem) => problem.severity === 'error' || problem.severity === 'invalid-part');
   return skipped ? EXIT.objectsSkipped : EXIT.ok;
 }

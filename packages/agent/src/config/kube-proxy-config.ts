@@ -12,8 +12,13 @@ export type ProxyModeSetting = (typeof PROXY_MODES)[number];
 export const LOCAL_MODES = ['', 'ClusterCIDR', 'NodeCIDR', 'BridgeInterface', 'InterfaceNamePrefix'] as const;
 export type LocalModeSetting = (typeof LOCAL_MODES)[number];
 
-/** IPVS schedulers upstream accepts ('' = rr). */
-export const IPVS_SCHEDULERS = ['', 'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq'] as const;
+/**
+ * IPVS schedulers accepted ('' = rr): every one a stock kernel ships (ip_vs_<name>), as
+ * modes/ipvs/options.ts lists them. Upstream's old validation knew only the first ten, but its
+ * proxier handles mh (with the source-port flag) and since 1.27 it checks the scheduler by
+ * creating a virtual server with it, so any scheduler the kernel has is usable.
+ */
+export const IPVS_SCHEDULERS = ['', 'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
 
 export const LOG_FORMATS = ['text', 'json'] as const;
 

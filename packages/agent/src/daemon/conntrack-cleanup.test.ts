@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffStates } from '../diff/diff-states.ts';
+import type { ConntrackFlow } from '../sys/conntrack-flows.ts';
 import type { ServicePort } from '../model/types.ts';
 import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../test/helpers/state-builders.ts';
 import { staleConntrackFilters } from './conntrack-cleanup.ts';
@@ -23,53 +24,66 @@ function dns(endpointIPs: readonly string[], change: { protocol?: 'UDP' | 'TCP';
   });
 }
 
-const filtersFor = (before: readonly ServicePort[], after: readonly ServicePort[]) => {
+const flow = (origDst: string, origDport: number, replySrc: string): ConntrackFlow => ({ protocol: 'UDP', origSrc: '10.0.0.1', origDst, origDport, replySrc });
+
+const filtersFor = (after: readonly ServicePort[], flows: readonly ConntrackFlow[], before?: readonly ServicePort[]) => {
   const next = makeState(after);
-  return staleConntrackFilters(diffStates(makeState(before), next), next);
+  return staleConntrackFilters(next, flows, before === undefined ? undefined : diffStates(makeState(before), next));
 };
 
-describe('staleConntrackFilters (upstream detectStaleConntrackEntries + CleanStaleEntries)', () => {
-  it('clears every service IP and the node port of a UDP port that got its first serving endpoint', () => {
-    expect(filtersFor([dns([])], [dns(['10.244.1.10'])])).toEqual([
-      { protocol: 'UDP', origDst: '10.96.0.53' },
-      { protocol: 'UDP', origDst: '192.0.2.10' },
-      { protocol: 'UDP', origDst: '198.51.100.7' },
-      { protocol: 'UDP', dport: 30053 },
-    ]);
-  });
-
-  it('treats a new UDP service with endpoints as newly active', () => {
-    expect(filtersFor([], [dns(['10.244.1.10'])])).toHaveLength(4);
-  });
-
-  it('clears the flows DNATed to a removed endpoint, per service IP and node port', () => {
-    expect(filtersFor([dns(['10.244.1.10', '10.244.1.11'])], [dns(['10.244.1.10'])])).toEqual([
-      { protocol: 'UDP', dport: 30053, replySrc: '10.244.1.11' },
+describe('staleConntrackFilters (upstream CleanStaleEntries, reconciling the table)', () => {
+  it('clears flows to a service IP whose reply source is no serving endpoint, once per (IP, endpoint)', () => {
+    const flows = [
+      flow('10.96.0.53', 53, '10.244.1.10'),
+      flow('10.96.0.53', 53, '10.244.1.11'),
+      flow('10.96.0.53', 53, '10.244.1.11'),
+      flow('192.0.2.10', 53, '10.244.1.11'),
+      flow('198.51.100.7', 53, '10.244.1.10'),
+    ];
+    expect(filtersFor([dns(['10.244.1.10'])], flows)).toEqual([
       { protocol: 'UDP', origDst: '10.96.0.53', replySrc: '10.244.1.11' },
       { protocol: 'UDP', origDst: '192.0.2.10', replySrc: '10.244.1.11' },
-      { protocol: 'UDP', origDst: '198.51.100.7', replySrc: '10.244.1.11' },
     ]);
   });
 
-  it('counts an endpoint that stopped serving as removed', () => {
-    const filters = filtersFor([dns(['10.244.1.10', '10.244.1.11'])], [dns(['10.244.1.10', '10.244.1.11'], { servingFalse: '10.244.1.11' })]);
-    expect(filters.every((filter) => filter.replySrc === '10.244.1.11')).toBe(true);
-    expect(filters).toHaveLength(4);
+  it('clears a flow that met REJECT (never DNATed: the reply comes from the service IP) once the port has endpoints', () => {
+    expect(filtersFor([dns(['10.244.1.10'])], [flow('10.96.0.53', 53, '10.96.0.53')])).toEqual([
+      { protocol: 'UDP', origDst: '10.96.0.53', replySrc: '10.96.0.53' },
+    ]);
   });
 
-  it('clears the cluster IP of a deleted UDP service', () => {
-    expect(filtersFor([dns(['10.244.1.10'])], [])).toEqual([{ protocol: 'UDP', origDst: '10.96.0.53' }]);
+  it('clears a flow to the service IP on a port the service no longer has', () => {
+    expect(filtersFor([dns(['10.244.1.10'])], [flow('10.96.0.53', 5300, '10.244.1.10')])).toEqual([
+      { protocol: 'UDP', origDst: '10.96.0.53', replySrc: '10.244.1.10' },
+    ]);
   });
 
-  it('leaves TCP services and unchanged UDP services alone', () => {
-    expect(filtersFor([dns(['10.244.1.10'], { protocol: 'TCP' })], [dns([], { protocol: 'TCP' })])).toEqual([]);
-    expect(filtersFor([dns(['10.244.1.10'])], [dns(['10.244.1.10'])])).toEqual([]);
-    expect(filtersFor([dns(['10.244.1.10'])], [dns(['10.244.1.10', '10.244.1.11'])])).toEqual([]);
+  it('clears node-port flows whose reply source is no serving endpoint', () => {
+    expect(filtersFor([dns(['10.244.1.10'])], [flow('192.168.1.5', 30053, '10.244.1.10'), flow('192.168.1.5', 30053, '10.244.1.12')])).toEqual([
+      { protocol: 'UDP', dport: 30053, replySrc: '10.244.1.12' },
+    ]);
+  });
+
+  it('counts an endpoint that stopped serving as gone', () => {
+    const filters = filtersFor([dns(['10.244.1.10', '10.244.1.11'], { servingFalse: '10.244.1.11' })], [flow('10.96.0.53', 53, '10.244.1.11')]);
+    expect(filters).toEqual([{ protocol: 'UDP', origDst: '10.96.0.53', replySrc: '10.244.1.11' }]);
+  });
+
+  it('leaves ports without serving endpoints, TCP services, TCP flows and unrelated flows alone', () => {
+    expect(filtersFor([dns([])], [flow('10.96.0.53', 53, '10.244.1.11')])).toEqual([]);
+    expect(filtersFor([dns(['10.244.1.10'], { protocol: 'TCP' })], [flow('10.96.0.53', 53, '10.244.1.11')])).toEqual([]);
+    expect(filtersFor([dns(['10.244.1.10'])], [{ ...flow('10.96.0.53', 53, '10.244.1.11'), protocol: 'TCP' }])).toEqual([]);
+    expect(filtersFor([dns(['10.244.1.10'])], [flow('10.96.0.99', 53, '10.244.1.11'), flow('10.96.0.53', 53, '10.244.1.10')])).toEqual([]);
+  });
+
+  it('clears the cluster IP of a UDP service deleted in this sync, which the table cannot tell', () => {
+    expect(filtersFor([], [], [dns(['10.244.1.10'])])).toEqual([{ protocol: 'UDP', origDst: '10.96.0.53' }]);
+    expect(filtersFor([], [], [dns(['10.244.1.10'], { protocol: 'TCP' })])).toEqual([]);
   });
 });
 
 describe('staleConntrackFilters for the IPv6 proxier', () => {
-  it('names the family of a node-port filter, which has no address to tell it', () => {
+  it('names the family of a node-port filter', () => {
     const v6 = (endpointIPs: readonly string[]): ServicePort =>
       makeServicePort('ns1', 'dns', 'dns', (port) => {
         port.protocol = 'UDP';
@@ -82,10 +96,9 @@ describe('staleConntrackFilters for the IPv6 proxier', () => {
       node.ipFamily = 'IPv6';
       node.nodeIPs = ['fd00:10:240::11'];
     }));
-    expect(staleConntrackFilters(diffStates(makeState([v6([])], next.node), next), next)).toEqual([
-      { protocol: 'UDP', origDst: 'fd00:10:96::a' },
-      { protocol: 'UDP', dport: 30053, family: 'IPv6' },
+    expect(staleConntrackFilters(next, [flow('fd00:10:96::a', 53, 'fd00:10:244::6'), flow('fd00:10:240::11', 30053, 'fd00:10:244::6')])).toEqual([
+      { protocol: 'UDP', origDst: 'fd00:10:96::a', replySrc: 'fd00:10:244::6' },
+      { protocol: 'UDP', dport: 30053, replySrc: 'fd00:10:244::6', family: 'IPv6' },
     ]);
   });
 });
-

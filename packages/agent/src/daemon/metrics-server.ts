@@ -1,5 +1,6 @@
 // kube-proxy's metrics port (--metrics-bind-address, default 127.0.0.1:10249):
-// /metrics (Prometheus text), /healthz and /healthz/ping (component-base's ping
+// /metrics (Prometheus text), /metrics/slis (component-base's SLI metrics: each run of the
+// ping check behind /healthz), /healthz and /healthz/ping (component-base's ping
 // check), /proxyMode (the mode as plain text) and /configz (the running configuration
 // under its API group, as component-base's configz writes it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -40,10 +41,19 @@ export function startMetricsServer(options: MetricsServerOptions): Promise<Liste
         response.end(body);
         return;
       }
+      case '/metrics/slis': {
+        const { contentType, body } = await options.metrics.scrapeSlis();
+        response.writeHead(200, { 'Content-Type': contentType });
+        response.end(body);
+        return;
+      }
       case '/healthz':
+        // component-base's healthz handler observes each check it runs: here the one, ping.
+        options.metrics.observeHealthcheck('ping', 'healthz', true);
         serveHealthz(request, response);
         return;
       case '/healthz/ping':
+        options.metrics.observeHealthcheck('ping', 'healthz', true);
         response.writeHead(200, TEXT);
         response.end('ok');
         return;

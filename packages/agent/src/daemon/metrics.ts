@@ -7,6 +7,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponential
 import type { IPFamily } from '../model/types.ts';
 import type { Clock, DataplaneMetrics, ModeName } from '../modes/mode.ts';
 import { KPX_VERSION, KUBE_PROXY_VERSION } from '../version.ts';
+import { nfacctMetrics } from './nfacct-metrics.ts';
+import { createRestClientMetrics, createSliMetrics, observeRestRequest, type HealthcheckType, type RestRequest } from './component-metrics.ts';
 
 /** component-base's MergeBuckets, which starts with a 0 bucket. */
 function mergeBuckets(...lists: number[][]): number[] {
@@ -158,6 +160,14 @@ export interface ProxyMetrics {
   countRulesFlushed(ipFamily: IPFamily): void;
   /** The handle a dataplane of `ipFamily` counts its own failures and rules through. */
   forDataplane(ipFamily: IPFamily): DataplaneMetrics;
+  /** One call to the API server (client-go's rest_client_* metrics). */
+  observeRestRequest(request: RestRequest): void;
+  /** One health check run, for /metrics/slis. */
+  observeHealthcheck(name: string, type: HealthcheckType, healthy: boolean): void;
+  /** The SLI registry's text exposition, as /metrics/slis serves it. */
+  scrapeSlis(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** The iptables mode's nfacct counters, read at each scrape (registered only where they exist, as upstream). */
+  registerNfacctCounters(read: () => Promise<ReadonlyMap<string, number>>): void;
 }
 
 export interface ProxyMetricsOptions {
@@ -174,7 +184,9 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
   const m = createKubeProxyMetrics();
   const kpx = createKpxMetrics();
   const kpxMetrics: Metric[] = Object.values(kpx);
-  for (const metric of [...metricsForMode(options.mode, m), ...kpxMetrics]) registry.registerMetric(metric);
+  const rest = createRestClientMetrics();
+  const slis = createSliMetrics();
+  for (const metric of [...metricsForMode(options.mode, m), rest.requests, rest.duration, ...kpxMetrics]) registry.registerMetric(metric);
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   kpx.mode.set({ mode: options.mode }, 1);
   const [major = '', minor = ''] = KPX_VERSION.split('.');
@@ -230,6 +242,14 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
       setIptablesRules: (table, rules) => metrics.setIptablesRules(ipFamily, table, rules),
       countNftablesFailure: (step) => metrics.countNftablesFailure(ipFamily, step),
     }),
+    observeRestRequest: (request) => observeRestRequest(rest, request),
+    observeHealthcheck: (name, type, healthy) => slis.observeHealthcheck(name, type, healthy),
+    async scrapeSlis() {
+      return { contentType: slis.registry.contentType, body: await slis.registry.metrics() };
+    },
+    registerNfacctCounters(read) {
+      for (const metric of nfacctMetrics(read)) registry.registerMetric(metric);
+    },
   };
   return metrics;
 }

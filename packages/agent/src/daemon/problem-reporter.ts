@@ -56,6 +56,8 @@ export function createProblemReporter(log: Logger, metrics: ProxyMetrics): Probl
           skippedNow.set(problem.kind, keys);
         } else if (problem.severity === 'invalid-part') {
           log.warn(fields, 'invalid part of an object skipped');
+        } else if (problem.severity === 'warning') {
+          log.warn(fields, 'legacy value read leniently');
         } else {
           log.debug(fields, 'part of an object ignored');
         }

@@ -44,19 +44,23 @@ function slice(name: string, version: string, ips: readonly string[]): RawObject
 
 const trigger = (fields: Partial<SyncTrigger> = {}): SyncTrigger => ({ requested: true, periodic: false, retry: false, consecutiveFailures: 0, ...fields });
 
-function setUp() {
+function setUp(readLocalAddresses?: () => Promise<readonly string[] | undefined>) {
   let now = 1_000_000;
+  const planned: DesiredState[] = [];
   const clock = { now: () => now };
   const applied: Plan[] = [];
   let failNext = false;
   const mode: Mode<Plan, Record<string, never>> = {
     name: 'iptables',
     optionsFromConfig: () => ({}),
-    plan: (_state: DesiredState, _options, changed?: ChangeSet): Plan => ({
-      full: changed === undefined,
-      changed: changed === undefined ? [] : [...changed.changed],
-      ...(changed?.periodic === true ? { periodic: true as const } : {}),
-    }),
+    plan: (state: DesiredState, _options, changed?: ChangeSet): Plan => {
+      planned.push(state);
+      return {
+        full: changed === undefined,
+        changed: changed === undefined ? [] : [...changed.changed],
+        ...(changed?.periodic === true ? { periodic: true as const } : {}),
+      };
+    },
     format: () => '',
     open: () => dataplane,
     writes: ['iptables'],
@@ -85,6 +89,7 @@ function setUp() {
   const proxier = createProxier({
     mode, modeOptions: {}, dataplane, modelConfig: defaultModelConfig(), metrics, tracker, serviceHealth,
     conntrackExec: noConntrack, log: silentLogger(), clock, monotonicNow: () => now,
+    ...(readLocalAddresses === undefined ? {} : { readLocalAddresses }),
   });
   let generation = 0;
   const feed = (services: RawObject[], slices: RawObject[], pendingSince: Map<string, number> = new Map()): void => {
@@ -93,12 +98,30 @@ function setUp() {
     proxier.acceptSnapshot(snapshot);
   };
   return {
-    proxier, applied, metrics, tracker, feed,
+    proxier, applied, planned, metrics, tracker, feed,
     advance: (ms: number) => (now += ms),
     failNextApply: () => (failNext = true),
     now: () => now,
   };
 }
+
+describe('proxier: interface addresses for node ports', () => {
+  it('reads them before each full sync only, keeping the last ones when a read fails', async () => {
+    const reads: (readonly string[] | undefined)[] = [['192.168.0.2', '10.1.0.7'], undefined, ['192.168.0.2']];
+    let calls = 0;
+    const { proxier, planned, feed, advance } = setUp(async () => reads[calls++]);
+    feed([service('a', '1', '10.96.0.1')], []);
+    await proxier.sync(trigger());
+    feed([service('a', '2', '10.96.0.2')], []);
+    advance(1_000);
+    await proxier.sync(trigger());
+    expect(calls).toBe(1);
+    await proxier.sync(trigger({ periodic: true, requested: false }));
+    await proxier.sync(trigger({ periodic: true, requested: false }));
+    expect(calls).toBe(3);
+    expect(planned.map((state) => state.node.localAddresses)).toEqual([['192.168.0.2', '10.1.0.7'], ['192.168.0.2', '10.1.0.7'], ['192.168.0.2', '10.1.0.7'], ['192.168.0.2']]);
+  });
+});
 
 describe('proxier', () => {
   it('does nothing before the first snapshot (the synced gate)', async () => {

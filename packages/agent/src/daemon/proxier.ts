@@ -17,7 +17,7 @@ import type { DesiredState, Problem } from '../model/types.ts';
 import type { ApplyReport, Clock, Dataplane, Mode } from '../modes/mode.ts';
 import type { Exec } from '../sys/exec.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
-import { clearStaleConntrackEntries, staleConntrackFilters } from './conntrack-cleanup.ts';
+import { reconcileStaleConntrack } from './conntrack-reconcile.ts';
 import { healthCheckServicesFromState } from './health-check-services.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { countObjectChanges, NO_OBJECTS, objectVersions, type ObjectVersions } from './object-changes.ts';
@@ -48,6 +48,11 @@ export interface ProxierOptions<Plan, Options> {
   readonly reportsProblem?: (problem: Problem) => boolean;
   /** Whether this proxier counts object changes in the metrics (default true; one of two families does). */
   readonly countsObjectChanges?: boolean;
+  /**
+   * Reads the interface addresses where the rules live, before each full sync (upstream's
+   * GetNodeIPs at each full sync); undefined keeps the addresses last read.
+   */
+  readonly readLocalAddresses?: () => Promise<readonly string[] | undefined>;
 }
 
 export interface Proxier {
@@ -104,6 +109,20 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   const fullSync = { requested: 1, served: 0, reason: 'start' as FullSyncReason, flushRequest: 0 };
   let lastFullSyncAt = Number.NEGATIVE_INFINITY;
   let hasSynced = false;
+  let modelConfig = options.modelConfig;
+
+  /** A full sync for a reason known before the state is built: a request (start, failure, flush) or the period. */
+  const isFullDue = (): boolean => fullSync.requested > fullSync.served || monotonicNow() - lastFullSyncAt >= fullSyncPeriodMs;
+  /**
+   * The node's interface addresses (node ports on every matching one), read again before a full
+   * sync and on the periodic ones, as upstream reads them every sync: addresses that changed
+   * change the node context, which makes that sync full.
+   */
+  const readsLocalAddresses = (trigger: SyncTrigger): boolean => options.readLocalAddresses !== undefined && (trigger.periodic || isFullDue());
+  const refreshLocalAddresses = async (): Promise<void> => {
+    const localAddresses = await options.readLocalAddresses?.();
+    if (localAddresses !== undefined) modelConfig = { ...modelConfig, localAddresses };
+  };
 
   const requestFullSync = (reason: FullSyncReason): void => {
     fullSync.reason = reason;
@@ -112,7 +131,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   };
 
   const planSync = (current: Snapshot): PlannedSync => {
-    const { state, problems: found } = buildState(current, options.modelConfig);
+    const { state, problems: found } = buildState(current, modelConfig);
     const reportsProblem = options.reportsProblem;
     problems.report(reportsProblem === undefined ? found : found.filter(reportsProblem), current);
     const changes = diffStates(applied, state);
@@ -134,10 +153,8 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   };
 
   const clearStaleConntrack = async (planned: PlannedSync): Promise<number> => {
-    const filters = staleConntrackFilters(planned.changes, planned.state);
-    if (filters.length === 0) return 0;
     const started = monotonicNow();
-    const report = await clearStaleConntrackEntries(options.conntrackExec, filters);
+    const report = await reconcileStaleConntrack(options.conntrackExec, planned.state, planned.changes);
     metrics.observeConntrackReconcile(ipFamily, { durationSeconds: (monotonicNow() - started) / 1000, deletedEntries: report.deletedEntries });
     for (const failure of report.failures) log.error({ err: failure.error, filter: failure.filter }, 'stale conntrack entries not deleted');
     return report.deletedEntries;
@@ -164,6 +181,8 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
       const programmed = pendingSince;
       pendingSince = new Map();
       const changesInSync = pendingChanges;
+      // Planned after the read, so a full sync requested meanwhile is served by this one.
+      if (readsLocalAddresses(trigger)) await refreshLocalAddresses();
       const planned = planSync(current);
       let report: ApplyReport | undefined;
       // A periodic partial sync applies even when nothing changed: upstream's rewrites the

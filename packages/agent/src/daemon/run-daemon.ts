@@ -91,6 +91,7 @@ export async function startDaemon(resolved: ResolvedConfig, mode: AnyMode, deps:
     const client = createKubeClient({
       ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
       ...(options.master === '' ? {} : { masterUrl: options.master }),
+      onRequest: (request) => metrics.observeRestRequest(request),
     });
     const recordEvent = eventRecorder(client, nodeName, clock, log);
     await startServers(resolved, parts, () => latest?.node, mode, { log, recordEvent, nodeName });

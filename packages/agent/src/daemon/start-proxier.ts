@@ -16,12 +16,15 @@ import type { AnyMode, Clock, Dataplane } from '../modes/mode.ts';
 import type { IPFamily } from '../model/types.ts';
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
+import { ensureNfacctCounter, readNfacctCounters } from '../sys/nfacct.ts';
+import { IPTABLES_NFACCT_COUNTERS } from '../modes/iptables/nfacct-counters.ts';
 import { execSysctl, procSysctl } from '../sys/sysctl.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { applyConntrackSysctls, conntrackSysctls } from './conntrack-sysctls.ts';
 import { composeClose, composeProxiers, composeRunners, familyReportsProblem, shareServiceHealth, type FamilyProxier } from './dual-stack-proxier.ts';
 import { healthCheckListenAddresses } from './listen-addresses.ts';
 import type { ProxyMetrics } from './metrics.ts';
+import { localAddressReader } from './local-address-reader.ts';
 import { createProxier, type Proxier } from './proxier.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
 import { createServiceHealthServers, type HealthCheckListenFailure, type ServiceHealthServers } from './service-health-servers.ts';
@@ -66,8 +69,9 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   const { resolved, mode, exec, log, clock, metrics, tracker } = inputs;
   const { config, options } = resolved;
   const { syncPeriodMs, minSyncPeriodMs } = effectiveSyncPeriods(config);
-  const modelConfigs = toModelConfigs(resolved, { osHostname: inputs.osHostname, node });
   const hereExec = options.netns === '' ? exec : execInNetns(exec, options.netns);
+  const nfacctCounters = mode.name === 'iptables' ? await ensureNfacctCounters(hereExec, IPTABLES_NFACCT_COUNTERS, metrics, log) : [];
+  const modelConfigs = toModelConfigs(resolved, { osHostname: inputs.osHostname, node }).map((modelConfig) => ({ ...modelConfig, nfacctCounters }));
   const modeOptions = mode.optionsFromConfig(config, options);
   const sysctl = options.netns === '' ? procSysctl() : execSysctl(hereExec);
   await applyConntrackSysctls(sysctl, conntrackSysctls(config.conntrack, availableParallelism(), { includeGlobal: options.netns === '' }), log);
@@ -90,6 +94,7 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
     const familyHealth = isDualStack ? sharedHealth.get(ipFamily)! : serviceHealth;
     const proxier = createProxier({
       mode, modeOptions, dataplane, modelConfig, metrics, tracker, serviceHealth: familyHealth, conntrackExec: hereExec, log: familyLog, clock,
+      readLocalAddresses: localAddressReader(hereExec, ipFamily, familyLog),
       ...(isDualStack ? { reportsProblem: familyReportsProblem(ipFamily, index === 0), countsObjectChanges: index === 0 } : {}),
     });
     const runner = createSyncRunner({
@@ -146,6 +151,19 @@ function watchForFlush(dataplane: Dataplane<unknown>, proxier: Proxier, runner: 
     },
     log,
   });
+}
+
+/**
+ * Upstream's nfacct set-up of the iptables proxier: the counters its rules bump, created
+ * where the rules live; those that exist are counted by the rules and reported in /metrics.
+ * Without the nfacct tool or nfnetlink_acct there are none, and the rules count nothing.
+ */
+async function ensureNfacctCounters(exec: Exec, names: readonly string[], metrics: ProxyMetrics, log: Logger): Promise<string[]> {
+  const ensured: string[] = [];
+  for (const name of names) if (await ensureNfacctCounter(exec, name)) ensured.push(name);
+  if (ensured.length < names.length) log.info({ missing: names.filter((name) => !ensured.includes(name)) }, 'nfacct counters not available: their packets are not counted');
+  if (ensured.length > 0) metrics.registerNfacctCounters(() => readNfacctCounters(exec));
+  return ensured;
 }
 
 /**

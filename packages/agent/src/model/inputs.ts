@@ -23,6 +23,13 @@ export interface ModelConfig {
   readonly masqueradeAll: boolean;
   readonly masqueradeBit: number;
   readonly nodePortAddresses: readonly string[];
+  /**
+   * The host's interface addresses (any family: the model keeps its own), read by the daemon
+   * at start and on each full sync; absent when nothing read them (kpx render, explain).
+   */
+  readonly localAddresses?: readonly string[];
+  /** The nfacct counters the daemon made sure exist where the rules live (iptables mode); absent: none. */
+  readonly nfacctCounters?: readonly string[];
   readonly localhostNodePorts: boolean;
   /** --service-proxy-name: '' serves exactly the services kube-proxy would. */
   readonly serviceProxyName: string;

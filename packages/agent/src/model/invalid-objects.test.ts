@@ -32,7 +32,7 @@ const set = (path: (svc: TestService) => void) => path;
 describe('invalid Services produce no ServicePort at all', () => {
   it.each<[string, (svc: TestService) => void, unknown]>([
     ['spec.clusterIP', set((s) => (s.spec.clusterIP = INJECTION)), INJECTION],
-    ['spec.clusterIP', set((s) => (s.spec.clusterIP = '010.0.0.1')), '010.0.0.1'],
+    ['spec.clusterIP', set((s) => (s.spec.clusterIP = '010.0.0.256')), '010.0.0.256'],
     ['spec.clusterIP', set((s) => (s.spec.clusterIP = '172.30.0.10\n')), '172.30.0.10\\n'],
     ['spec.clusterIPs[0]', set((s) => (s.spec.clusterIPs = [INJECTION])), INJECTION],
     ['spec.clusterIPs[1]', set((s) => Object.assign(s.spec, { clusterIPs: ['172.30.0.10', 'fd00::1%eth0'] })), 'fd00::1%eth0'],

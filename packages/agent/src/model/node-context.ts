@@ -22,6 +22,16 @@ function selectNodeIPs(config: ModelConfig, node: ParsedNode | undefined): reado
   return node?.nodeIPs ?? Object.freeze([]);
 }
 
+/** The interface addresses of the family, canonical, each once. */
+function selectLocalAddresses(config: ModelConfig): readonly string[] {
+  const addresses: string[] = [];
+  for (const text of config.localAddresses ?? []) {
+    const parsed = parseIP(text);
+    if (isParsedIP(parsed) && parsed.family === config.ipFamily && !addresses.includes(parsed.ip)) addresses.push(parsed.ip);
+  }
+  return Object.freeze(addresses);
+}
+
 export function makeNodeContext(config: ModelConfig, node: ParsedNode | undefined): NodeContext {
   return Object.freeze({
     nodeName: config.hostname,
@@ -32,6 +42,8 @@ export function makeNodeContext(config: ModelConfig, node: ParsedNode | undefine
     masqueradeAll: config.masqueradeAll,
     masqueradeBit: config.masqueradeBit,
     nodePortAddresses: Object.freeze([...config.nodePortAddresses]),
+    localAddresses: selectLocalAddresses(config),
+    nfacctCounters: Object.freeze([...(config.nfacctCounters ?? [])]),
     localhostNodePorts: config.localhostNodePorts,
   });
 }

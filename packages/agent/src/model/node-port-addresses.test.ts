@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeNodeContext } from '../../../../test/helpers/state-builders.ts';
 import type { IPFamily } from './types.ts';
-import { newNodePortAddresses, nodeIPsIn, nodePortAddressesOf } from './node-port-addresses.ts';
+import { isLinkLocalIPv6, newNodePortAddresses, nodeIPsIn, nodePortAddressesOf, nodePortCandidates } from './node-port-addresses.ts';
 
 describe('newNodePortAddresses', () => {
   it.each<[readonly string[], IPFamily, readonly string[] | undefined]>([
@@ -67,5 +67,22 @@ describe('nodeIPsIn over the node IPs', () => {
   it('names each address once, in the order given', () => {
     const addresses = newNodePortAddresses('IPv4', ['127.0.0.0/8', '10.0.0.0/8'], undefined);
     expect(nodeIPsIn(addresses, ['127.0.0.1', '10.0.0.1', '127.0.0.1', '192.168.0.1'])).toEqual(['127.0.0.1', '10.0.0.1']);
+  });
+});
+
+describe('nodePortCandidates', () => {
+  it('puts the interface addresses read by I/O first, then the node IPs, each once', () => {
+    const node = makeNodeContext((context) => {
+      context.nodeIPs = ['192.168.0.2'];
+      context.localAddresses = ['127.0.0.1', '192.168.0.2', '10.1.0.7'];
+    });
+    expect(nodePortCandidates(node)).toEqual(['127.0.0.1', '192.168.0.2', '10.1.0.7']);
+    expect(nodePortCandidates(makeNodeContext())).toEqual(['192.168.0.2']);
+  });
+});
+
+describe('isLinkLocalIPv6', () => {
+  it.each([['fe80::1', true], ['febf::1', true], ['fec0::1', false], ['fd00::1', false], ['169.254.0.1', false]])('%s: %s', (ip, expected) => {
+    expect(isLinkLocalIPv6(ip)).toBe(expected);
   });
 });

@@ -59,6 +59,19 @@ export function nodePortAddressesOf(node: NodeContext): NodePortAddresses {
 }
 
 /**
+ * The addresses a node port may answer on: the host's interface addresses as I/O read them
+ * (upstream's interfacer), then the node IPs (all a pure plan has when nothing read them).
+ */
+export function nodePortCandidates(node: NodeContext): string[] {
+  return [...new Set([...node.localAddresses, ...node.nodeIPs])];
+}
+
+/** An IPv6 link-local address: unusable as a listening or virtual-server address without a zone. */
+export function isLinkLocalIPv6(ip: string): boolean {
+  return ip.includes(':') && cidrContains('fe80::/10', ip);
+}
+
+/**
  * Upstream's GetNodeIPs over the addresses given instead of the host's interfaces: those in
  * one of the CIDRs (all when matchAll), each once, in order. A pure plan passes the node IPs.
  */

@@ -46,7 +46,16 @@ describe('node context', () => {
       masqueradeAll: true,
       masqueradeBit: 10,
       nodePortAddresses: ['primary'],
+      localAddresses: [],
+      nfacctCounters: [],
       localhostNodePorts: false,
     });
+  });
+
+  it('keeps the interface addresses of its family, canonical and once each', () => {
+    const config = defaultModelConfig({ localAddresses: ['127.0.0.1', '192.168.1.5', 'FD00::5', '192.168.1.5', '10.1.0.7'] });
+    expect(buildDesiredState({ services: [], endpointSlices: [], node: undefined }, config).state.node.localAddresses).toEqual(['127.0.0.1', '192.168.1.5', '10.1.0.7']);
+    const v6 = defaultModelConfig({ ipFamily: 'IPv6', localAddresses: ['192.168.1.5', 'FD00::5'] });
+    expect(buildDesiredState({ services: [], endpointSlices: [], node: undefined }, v6).state.node.localAddresses).toEqual(['fd00::5']);
   });
 });

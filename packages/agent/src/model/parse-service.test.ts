@@ -194,3 +194,24 @@ describe('traffic policies, health check port and affinity', () => {
     expect(onlyPort((svc) => Object.assign(svc.spec, spec)).sessionAffinity).toEqual(expected);
   });
 });
+
+describe('legacy IPv4 literals (upstream ParseIPSloppy)', () => {
+  it.each([
+    ['spec.clusterIP', (svc: TestService) => { svc.spec.clusterIP = '172.30.0.041'; }, { clusterIP: '172.30.0.41' }],
+    ['spec.externalIPs[0]', (svc: TestService) => { svc.spec.externalIPs = ['192.0.2.010']; }, { externalIPs: ['192.0.2.10'] }],
+  ])('serves a Service whose %s has leading zeros, read as decimal, with a warning', (field, mutate, expected) => {
+    const { state, problems } = build(mutate);
+    expect(state.servicePorts.get('ns/svc:http')).toMatchObject(expected);
+    expect(problems).toEqual([expect.objectContaining({ severity: 'warning', kind: 'Service', name: 'svc', field })]);
+    expect(problems[0]?.reason).toContain('read as');
+  });
+
+  it('reads a load balancer ingress IP the same way', () => {
+    const { state, problems } = build((svc) => {
+      svc.spec.type = 'LoadBalancer';
+      (svc as unknown as { status: unknown }).status = { loadBalancer: { ingress: [{ ip: '203.0.113.001' }] } };
+    });
+    expect(state.servicePorts.get('ns/svc:http')?.loadBalancerVIPs).toEqual(['203.0.113.1']);
+    expect(problems.map((problem) => [problem.severity, problem.field])).toEqual([['warning', 'status.loadBalancer.ingress[0].ip']]);
+  });
+});

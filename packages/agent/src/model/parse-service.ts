@@ -86,7 +86,8 @@ export function parseService(raw: unknown, config: ServiceParseConfig): ServiceP
   const spec = readRecord(object, 'spec', '', errors);
   const type = readEnum(spec, 'type', SERVICE_TYPES, 'ClusterIP', errors);
   if (type === 'ExternalName' && errors.length === 0) return SKIPPED_SILENTLY;
-  const selection = selectClusterIP(spec, config.ipFamily, errors);
+  const legacyClusterIPs: FieldError[] = [];
+  const selection = selectClusterIP(spec, config.ipFamily, errors, legacyClusterIPs);
   if (selection.kind === 'headless' && errors.length === 0) return SKIPPED_SILENTLY;
 
   const ports = readServiceSpecPorts(spec, errors);
@@ -122,5 +123,6 @@ export function parseService(raw: unknown, config: ServiceParseConfig): ServiceP
     externalPolicyLocal,
     internalPolicyLocal: internalPolicy === 'Local',
   });
-  return { service, problems: otherFamily === undefined ? [] : [makeProblem('ignored', ref, otherFamily)] };
+  const warnings = [...legacyClusterIPs, ...addresses.legacy].map((warning) => makeProblem('warning', ref, warning));
+  return { service, problems: otherFamily === undefined ? warnings : [makeProblem('ignored', ref, otherFamily), ...warnings] };
 }

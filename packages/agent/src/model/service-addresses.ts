@@ -5,7 +5,7 @@ import type { RawObject } from './inputs.ts';
 import { otherFamilyReason } from './problems.ts';
 import type { IPFamily } from './types.ts';
 import { isParsedCIDR, parseCIDR } from './validate/cidr.ts';
-import { isParsedIP, parseIP } from './validate/ip.ts';
+import { isParsedIP, legacyIPReason, parseIPSloppy } from './validate/ip.ts';
 
 export interface ServiceAddresses {
   readonly externalIPs: readonly string[];
@@ -13,11 +13,21 @@ export interface ServiceAddresses {
   readonly loadBalancerSourceRanges: readonly string[];
   /** The first address of the other family, for one `ignored` Problem. */
   readonly otherFamily: FieldError | undefined;
+  /** Legacy literals read leniently (upstream's ParseIPSloppy), for `warning` Problems. */
+  readonly legacy: readonly FieldError[];
 }
 
 interface FamilyFilter {
   readonly ipFamily: IPFamily;
   otherFamily: FieldError | undefined;
+  readonly legacy: FieldError[];
+}
+
+function readServiceIP(filter: FamilyFilter, field: string, text: string, errors: FieldError[]): ReturnType<typeof parseIPSloppy> {
+  const parsed = parseIPSloppy(text);
+  if (!isParsedIP(parsed)) errors.push({ field, value: text, reason: parsed.error });
+  else if (parsed.legacy) filter.legacy.push({ field, value: text, reason: legacyIPReason(parsed.ip) });
+  return parsed;
 }
 
 function keepFamily(filter: FamilyFilter, family: IPFamily, field: string, value: string): boolean {
@@ -30,9 +40,8 @@ function readExternalIPs(spec: RawObject | undefined, filter: FamilyFilter, erro
   const result: string[] = [];
   readStringArray(spec, 'externalIPs', 'spec', errors).forEach((text, index) => {
     const field = indexPath('spec.externalIPs', index);
-    const parsed = parseIP(text);
-    if (!isParsedIP(parsed)) errors.push({ field, value: text, reason: parsed.error });
-    else if (keepFamily(filter, parsed.family, field, text)) result.push(parsed.ip);
+    const parsed = readServiceIP(filter, field, text, errors);
+    if (isParsedIP(parsed) && keepFamily(filter, parsed.family, field, text)) result.push(parsed.ip);
   });
   return result;
 }
@@ -69,9 +78,8 @@ function readLoadBalancerVIPs(status: RawObject | undefined, filter: FamilyFilte
       errors.push({ field: childPath(path, 'ipMode'), value: ipMode, reason: 'must be VIP or Proxy' });
     }
     if (ip === '') return;
-    const parsed = parseIP(ip);
-    if (!isParsedIP(parsed)) errors.push({ field: childPath(path, 'ip'), value: ip, reason: parsed.error });
-    else if (ipMode !== 'Proxy' && keepFamily(filter, parsed.family, childPath(path, 'ip'), ip)) result.push(parsed.ip);
+    const parsed = readServiceIP(filter, childPath(path, 'ip'), ip, errors);
+    if (isParsedIP(parsed) && ipMode !== 'Proxy' && keepFamily(filter, parsed.family, childPath(path, 'ip'), ip)) result.push(parsed.ip);
   });
   return result;
 }
@@ -82,9 +90,9 @@ export function readServiceAddresses(
   ipFamily: IPFamily,
   errors: FieldError[],
 ): ServiceAddresses {
-  const filter: FamilyFilter = { ipFamily, otherFamily: undefined };
+  const filter: FamilyFilter = { ipFamily, otherFamily: undefined, legacy: [] };
   const externalIPs = readExternalIPs(spec, filter, errors);
   const loadBalancerSourceRanges = readSourceRanges(spec, filter, errors);
   const loadBalancerVIPs = readLoadBalancerVIPs(status, filter, errors);
-  return { externalIPs, loadBalancerVIPs, loadBalancerSourceRanges, otherFamily: filter.otherFamily };
+  return { externalIPs, loadBalancerVIPs, loadBalancerSourceRanges, otherFamily: filter.otherFamily, legacy: filter.legacy };
 }

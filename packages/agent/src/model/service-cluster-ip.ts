@@ -4,7 +4,7 @@ import { indexPath, readString, readStringArray, type FieldError } from './field
 import type { RawObject } from './inputs.ts';
 import { otherFamilyReason } from './problems.ts';
 import type { IPFamily } from './types.ts';
-import { isParsedIP, parseIP } from './validate/ip.ts';
+import { isParsedIP, legacyIPReason, parseIPSloppy } from './validate/ip.ts';
 
 export type ClusterIPSelection =
   | { readonly kind: 'headless' }
@@ -17,7 +17,8 @@ function isIPFamily(value: string): value is IPFamily {
   return value === 'IPv4' || value === 'IPv6';
 }
 
-export function selectClusterIP(spec: RawObject | undefined, ipFamily: IPFamily, errors: FieldError[]): ClusterIPSelection {
+/** `warnings` gets the legacy literals read leniently (upstream's ParseIPSloppy). */
+export function selectClusterIP(spec: RawObject | undefined, ipFamily: IPFamily, errors: FieldError[], warnings: FieldError[] = []): ClusterIPSelection {
   const clusterIP = readString(spec, 'clusterIP', 'spec', errors) ?? '';
   const clusterIPs = readStringArray(spec, 'clusterIPs', 'spec', errors);
   const ipFamilies = readStringArray(spec, 'ipFamilies', 'spec', errors);
@@ -39,11 +40,12 @@ export function selectClusterIP(spec: RawObject | undefined, ipFamily: IPFamily,
   const seenFamilies = new Set<IPFamily>();
   ips.forEach((ip, index) => {
     const field = usesList ? indexPath('spec.clusterIPs', index) : 'spec.clusterIP';
-    const parsed = parseIP(ip);
+    const parsed = parseIPSloppy(ip);
     if (!isParsedIP(parsed)) {
       errors.push({ field, value: ip, reason: parsed.error });
       return;
     }
+    if (parsed.legacy) warnings.push({ field, value: ip, reason: legacyIPReason(parsed.ip) });
     const declared = ipFamilies[index];
     if (declared !== undefined && declared !== parsed.family) {
       errors.push({ field, value: ip, reason: `must be an ${declared} address as spec.ipFamilies[${index}] says` });

@@ -29,6 +29,10 @@ export interface NodeContext {
   readonly masqueradeBit: number;
   /** CIDRs node ports are served on; `['primary']` or `[]` as kube-proxy's --nodeport-addresses. */
   readonly nodePortAddresses: readonly string[];
+  /** The host's interface addresses of `ipFamily` (canonical), as read by I/O; [] when not read. */
+  readonly localAddresses: readonly string[];
+  /** The nfacct counters that exist where the rules live (upstream's nfAcctCounters); [] when none. */
+  readonly nfacctCounters: readonly string[];
   /** Whether NodePorts answer on 127.0.0.1 (iptables mode, IPv4 only). */
   readonly localhostNodePorts: boolean;
 }
@@ -103,10 +107,11 @@ export type ObjectKind = 'Service' | 'EndpointSlice' | 'Node';
  * `error`: the object was invalid and skipped whole. `invalid-part`: an invalid part (one
  * endpoint of a slice, or an unused address of one, named by `field`) was skipped; the rest was
  * used. `ignored`: a valid part kpx does not serve (e.g. the other IP family of a dual-stack
- * service); the rest was used.
+ * service); the rest was used. `warning`: a value read leniently as upstream reads it (a legacy
+ * IPv4 literal with leading zeros); all of it was used.
  */
 export interface Problem {
-  readonly severity: 'error' | 'invalid-part' | 'ignored';
+  readonly severity: 'error' | 'invalid-part' | 'ignored' | 'warning';
   readonly kind: ObjectKind;
   readonly namespace: string;
   readonly name: string;

@@ -25,6 +25,8 @@ export interface KubeClientOptions {
   readonly masterUrl?: string;
   /** Where in-cluster config comes from when neither is given (tests point it elsewhere). */
   readonly inCluster?: { readonly env: Readonly<Record<string, string | undefined>>; readonly serviceAccountDir: string };
+  /** Told of every request once its response headers came, or it failed (client-go's rest_client_* metrics). */
+  readonly onRequest?: (request: { readonly method: string; readonly host: string; readonly code: number | '<error>'; readonly durationSeconds: number }) => void;
 }
 
 export interface KubeClient {
@@ -76,9 +78,16 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
     if (tokenFile !== undefined) headers['Authorization'] = `Bearer ${await readToken(tokenFile)}`;
     const url = new URL(server + pathAndQuery);
     const transport = url.protocol === 'https:' ? https : http;
+    const started = performance.now();
+    const observe = (code: number | '<error>'): void =>
+      options.onRequest?.({ method, host: url.host, code, durationSeconds: (performance.now() - started) / 1000 });
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const request = transport.request(url, { ...requestOptions, headers, method, signal }, resolve);
+      const request = transport.request(url, { ...requestOptions, headers, method, signal }, (response) => {
+        observe(response.statusCode ?? 0);
+        resolve(response);
+      });
       request.on('error', (error) => {
+        if (!signal.aborted) observe('<error>');
         reject(signal.aborted ? error : new KpxError('KPX_ERR_WATCH', 'no response from the API server', { cause: error, context: { server, path: url.pathname } }));
       });
       request.end(body);

@@ -86,7 +86,7 @@ export function startWatching(options: WatchOptions): Watching {
   const log = (options.log ?? silentLogger()).child({ module: 'watch' });
   const timing = { ...DEFAULT_TIMING, ...options.timing };
   const stopping = new AbortController();
-  const tracker = createChangeTracker();
+  const tracker = createChangeTracker(clock.now());
   // The first snapshot goes out even when the cluster is empty: the proxy must sync once.
   tracker.otherChanged();
   const caches = { services: createObjectCache(), endpointslices: createObjectCache(), node: createObjectCache() };

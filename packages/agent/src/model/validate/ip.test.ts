@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isParsedIP, parseIP } from './ip.ts';
+import { isParsedIP, parseIP, parseIPSloppy } from './ip.ts';
 
 describe('parseIP', () => {
   it.each([
@@ -60,5 +60,27 @@ describe('parseIP', () => {
   it('names the reason for zones and mapped addresses', () => {
     expect(parseIP('fe80::1%eth0')).toEqual({ error: 'must not include an IPv6 zone' });
     expect(parseIP('::ffff:1.2.3.4')).toEqual({ error: 'must not be an IPv4-mapped IPv6 address' });
+  });
+});
+
+describe('parseIPSloppy (upstream netutils.ParseIPSloppy)', () => {
+  it.each([
+    ['172.30.0.041', '172.30.0.41'],
+    ['010.096.000.001', '10.96.0.1'],
+    ['192.168.1.0255', '192.168.1.255'],
+    ['1.2.3.00000004', '1.2.3.4'],
+  ])('reads the legacy literal %s as decimal %s', (text, ip) => {
+    expect(parseIPSloppy(text)).toEqual({ ip, family: 'IPv4', legacy: true });
+  });
+
+  it.each([
+    ['10.96.0.1', '10.96.0.1', 'IPv4'],
+    ['FD00::0:1', 'fd00::1', 'IPv6'],
+  ])('reads the strict literal %s as parseIP does', (text, ip, family) => {
+    expect(parseIPSloppy(text)).toEqual({ ip, family, legacy: false });
+  });
+
+  it.each(['172.30.0.0256', '1.2.3', '1.2.3.4.5', '0x1.2.3.4', '1.2.3.-4', ' 1.2.3.04', '::ffff:1.2.3.4'])('rejects %j', (text) => {
+    expect(isParsedIP(parseIPSloppy(text))).toBe(false);
   });
 });

@@ -126,6 +126,31 @@ export function parseIP(text: string): IPParseResult {
   return { ip: formatIPv6Groups(groups), family: 'IPv6' };
 }
 
-export function isParsedIP(result: IPParseResult): result is ParsedIP {
+/** An IP read by parseIPSloppy; `legacy` when only the lenient reading accepted it. */
+export type SloppyIPParseResult = (ParsedIP & { readonly legacy: boolean }) | { readonly error: string };
+
+const LEGACY_IPV4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/;
+
+/**
+ * Upstream's netutils.ParseIPSloppy: what parseIP accepts, and also a dotted quad whose
+ * octets have leading zeros, read as decimal (`172.30.0.041` is 172.30.0.41, never octal),
+ * as Go's net.ParseIP did before 1.17. API servers of that era let such Services in.
+ */
+export function parseIPSloppy(text: string): SloppyIPParseResult {
+  const strict = parseIP(text);
+  if (isParsedIP(strict)) return { ...strict, legacy: false };
+  const match = LEGACY_IPV4.exec(text);
+  if (match === null) return strict;
+  const octets = match.slice(1).map((digits) => Number(digits));
+  if (octets.some((octet) => octet > 255)) return strict;
+  return { ip: octets.join('.'), family: 'IPv4', legacy: true };
+}
+
+/** The reason of a `warning` for a legacy literal read leniently. */
+export function legacyIPReason(ip: string): string {
+  return `legacy IPv4 literal with leading zeros, read as ${ip} (decimal, as upstream's ParseIPSloppy)`;
+}
+
+export function isParsedIP<T extends ParsedIP>(result: T | { readonly error: string }): result is T {
   return !('error' in result);
 }

@@ -233,6 +233,14 @@ describe('the jump to KUBE-NODEPORTS (last rule of nat KUBE-SERVICES)', () => {
       (node) => (node.nodePortAddresses = ['127.0.0.0/8', '192.168.0.0/16']),
       [`-d 127.0.0.1 -j KUBE-NODEPORTS`, `-d 192.168.0.2 -j KUBE-NODEPORTS`],
     ],
+    [
+      'CIDRs over every interface address the daemon read, not only the node IP',
+      (node) => {
+        node.nodePortAddresses = ['192.168.0.0/16', '10.1.0.0/16'];
+        node.localAddresses = ['127.0.0.1', '192.168.0.2', '192.168.7.9', '10.1.0.7', '172.16.0.1'];
+      },
+      [`-d 192.168.0.2 -j KUBE-NODEPORTS`, `-d 192.168.7.9 -j KUBE-NODEPORTS`, `-d 10.1.0.7 -j KUBE-NODEPORTS`],
+    ],
   ])('%s', (_name, node, tails) => {
     const rules = chainRules(plan((sp) => ready(sp, '10.180.0.1'), node), 'nat', 'KUBE-SERVICES');
     expect(rules.slice(-tails.length)).toEqual(tails.map((tail) => `-A KUBE-SERVICES ${NODEPORTS_COMMENT} ${tail}`));
@@ -265,5 +273,32 @@ describe('determinism', () => {
     const reversed = planIptables({ node: makeNodeContext(), servicePorts: new Map([...ports].reverse().map((p) => [p.servicePortName, p])) });
     expect(reversed.restoreText).toBe(forward.restoreText);
     expect(reversed.ownedChains).toEqual(forward.ownedChains);
+  });
+});
+
+describe('nfacct counters (upstream nfAcctCounters), when the daemon made sure they exist', () => {
+  const nodePortService = (sp: ServicePortDraft): void => {
+    sp.nodePort = 30080;
+    ready(sp, '10.180.0.1');
+  };
+
+  it('counts the conntrack-INVALID drops and the localhost node-port packets', () => {
+    const text = plan(nodePortService, (node) => (node.nfacctCounters = ['ct_state_invalid_dropped_pkts', 'localhost_nodeports_accepted_pkts']));
+    expect(chainRules(text, 'filter', 'KUBE-FORWARD')[0]).toBe('-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP');
+    const { external } = serviceChainNames('ns1/svc1:p80', 'TCP');
+    expect(chainRules(text, 'nat', 'KUBE-NODEPORTS')).toEqual([
+      `-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp -d 127.0.0.0/8 --dport 30080 -m nfacct --nfacct-name localhost_nodeports_accepted_pkts -j ${external}`,
+      `-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp --dport 30080 -j ${external}`,
+    ]);
+  });
+
+  it.each([
+    ['no counter', (_node: NodeDraft) => {}],
+    ['localhost node ports off', (node: NodeDraft) => {
+      node.nfacctCounters = ['localhost_nodeports_accepted_pkts'];
+      node.localhostNodePorts = false;
+    }],
+  ])('writes no nfacct match with %s', (_name, node) => {
+    expect(plan(nodePortService, node)).not.toContain('-m nfacct');
   });
 });

@@ -1,5 +1,6 @@
 // The iptables plan: composes the render steps into one iptables-restore payload for the
 // filter and nat tables, plus the jump rules and the chain inventory the dataplane needs.
+import { LOCALHOST_NODEPORTS_ACCEPTED_COUNTER } from './nfacct-counters.ts';
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, ServicePortName } from '../../model/types.ts';
 import type { IptablesPlan } from './plan-types.ts';
@@ -115,6 +116,9 @@ function renderServicePorts(
   renderDispatch: boolean,
 ): ServicePortRendering {
   const dispatch = newDispatchBuffers();
+  const counters = {
+    countsLocalhostNodePorts: !context.isIPv6 && context.localhostNodePorts && context.node.nfacctCounters.includes(LOCALHOST_NODEPORTS_ACCEPTED_COUNTER),
+  };
   const chainBuffers: ChainBuffers = { declarations: new LineBuffer(), rules: new LineBuffer() };
   const ownedServiceChains: string[] = [];
   const rewritten = new Map<ServicePortName, readonly string[]>();
@@ -122,7 +126,7 @@ function renderServicePorts(
   for (const name of sortedNames(state.servicePorts)) {
     const servicePort = state.servicePorts.get(name)!;
     const policy = decidePortPolicy(servicePort);
-    if (renderDispatch) renderServiceDispatch(policy, dispatch);
+    if (renderDispatch) renderServiceDispatch(policy, dispatch, counters);
     const chains = policy.natChains;
     // Indexed: per endpoint, and `for…of` allocates until the JIT optimizes it.
     for (let index = 0; index < chains.length; index++) ownedServiceChains.push(chains[index]!);

@@ -1,5 +1,6 @@
 // The chains and rules that do not depend on any service: the top-level chain declarations,
 // the masquerade machinery, KUBE-FORWARD and kubelet's localnet firewall.
+import { CT_STATE_INVALID_DROPPED_COUNTER } from './nfacct-counters.ts';
 import { chainLine, type LineBuffer } from '../../netfilter/restore-text.ts';
 import type { RenderContext } from '../../netfilter/render-context.ts';
 import {
@@ -51,7 +52,9 @@ export function renderMasqueradeRules(context: RenderContext, postrouting: LineB
  */
 export function renderForwardRules(context: RenderContext, out: LineBuffer): void {
   const mark = context.masqueradeMark;
-  out.writeLine('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
+  // Counted when the counter exists, as upstream.
+  const counted = context.node.nfacctCounters.includes(CT_STATE_INVALID_DROPPED_COUNTER) ? ` -m nfacct --nfacct-name ${CT_STATE_INVALID_DROPPED_COUNTER}` : '';
+  out.writeLine(`-A KUBE-FORWARD -m conntrack --ctstate INVALID${counted} -j DROP`);
   out.writeLine(
     `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
   );

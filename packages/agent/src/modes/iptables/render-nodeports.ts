@@ -2,7 +2,7 @@
 // honouring --nodeport-addresses and localhost node ports as upstream does.
 import type { LineBuffer } from '../../netfilter/restore-text.ts';
 import type { RenderContext } from '../../netfilter/render-context.ts';
-import { nodeIPsIn } from '../../model/node-port-addresses.ts';
+import { nodeIPsIn, nodePortCandidates } from '../../model/node-port-addresses.ts';
 
 const COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
 
@@ -19,12 +19,13 @@ export function renderNodePortsJump(context: RenderContext, out: LineBuffer): vo
 }
 
 /**
- * The node's addresses inside the node port CIDRs. Upstream enumerates the interfaces; a pure
- * plan knows the node IPs and the loopback address, which covers `primary` and node CIDRs.
+ * The node's addresses inside the node port CIDRs: upstream enumerates the interfaces, and
+ * the daemon hands their addresses in (node.localAddresses); without them (kpx render) the
+ * node IPs and the loopback address, which covers `primary` and node CIDRs.
  */
 function nodePortAddresses(context: RenderContext): string[] {
   const loopback = context.isIPv6 ? '::1' : '127.0.0.1';
   // Loopback node ports never work on IPv6 and need route_localnet on IPv4.
   const usesLoopback = !context.isIPv6 && context.localhostNodePorts;
-  return nodeIPsIn(context.nodePortAddresses, [loopback, ...context.node.nodeIPs]).filter((ip) => ip !== loopback || usesLoopback);
+  return nodeIPsIn(context.nodePortAddresses, [loopback, ...nodePortCandidates(context.node)]).filter((ip) => ip !== loopback || usesLoopback);
 }

@@ -2,6 +2,7 @@
 // KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL). Upstream rewrites these on every sync; kpx
 // leaves a chain out of a partial sync when no changed port's rules in it differ (see
 // render-dispatch-changes.ts), and otherwise renders it for every port.
+import { LOCALHOST_NODEPORTS_ACCEPTED_COUNTER } from './nfacct-counters.ts';
 import { LineBuffer } from '../../netfilter/restore-text.ts';
 import type { PortPolicy } from './render-port-policy.ts';
 
@@ -38,11 +39,18 @@ export function newDispatchBuffers(): DispatchBuffers {
   };
 }
 
-export function renderServiceDispatch(policy: PortPolicy, out: DispatchBuffers): void {
+/** Whether localhost node-port packets are counted (the nfacct counter exists, IPv4 with localhost node ports). */
+export interface DispatchCounters {
+  readonly countsLocalhostNodePorts: boolean;
+}
+
+const NO_COUNTERS: DispatchCounters = { countsLocalhostNodePorts: false };
+
+export function renderServiceDispatch(policy: PortPolicy, out: DispatchBuffers, counters: DispatchCounters = NO_COUNTERS): void {
   renderClusterIP(policy, out);
   renderExternalIPs(policy, out);
   renderLoadBalancerIPs(policy, out);
-  renderNodePort(policy, out);
+  renderNodePort(policy, out, counters);
   renderHealthCheckNodePort(policy, out);
 }
 
@@ -99,11 +107,15 @@ function renderLoadBalancerIPs(policy: PortPolicy, out: DispatchBuffers): void {
   }
 }
 
-function renderNodePort(policy: PortPolicy, out: DispatchBuffers): void {
+function renderNodePort(policy: PortPolicy, out: DispatchBuffers, counters: DispatchCounters): void {
   const { servicePort: sp, protocol: p } = policy;
   if (sp.nodePort === 0) return;
-  // Upstream adds an identical rule restricted to 127.0.0.0/8 that only feeds an nfacct
-  // counter when that counter exists; it changes no verdict, so kpx leaves it out.
+  if (policy.hasEndpoints && counters.countsLocalhostNodePorts) {
+    // As upstream: the same jump for 127.0.0.0/8 first, only to count those packets.
+    out.natNodePorts.writeLine(
+      `-A KUBE-NODEPORTS -m comment --comment ${sp.servicePortName} -m ${p} -p ${p} -d 127.0.0.0/8 --dport ${sp.nodePort} -m nfacct --nfacct-name ${LOCALHOST_NODEPORTS_ACCEPTED_COUNTER} -j ${policy.chains.external}`,
+    );
+  }
   if (policy.hasEndpoints) {
     out.natNodePorts.writeLine(
       `-A KUBE-NODEPORTS -m comment --comment ${sp.servicePortName} -m ${p} -p ${p} --dport ${sp.nodePort} -j ${policy.chains.external}`,

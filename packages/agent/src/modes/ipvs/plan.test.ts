@@ -198,6 +198,17 @@ describe('planIpvs: one service port', () => {
     expect(keys).toEqual(['-t 172.30.0.1:80', '-t 10.0.5.5:30004']);
   });
 
+  it('serves node ports on every interface address the daemon read, minus loopback, with or without CIDRs', () => {
+    const state = (nodePortAddresses: string[]) => makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => void (sp.nodePort = 30004))], makeNodeContext((n) => {
+      n.nodeIPs = ['192.168.0.2'];
+      n.localAddresses = ['127.0.0.1', '192.168.0.2', '10.0.5.5', '172.16.0.1'];
+      n.nodePortAddresses = nodePortAddresses;
+    }));
+    const keys = (nodePortAddresses: string[]) => [...plan(state(nodePortAddresses)).ports.values()][0]?.virtualServers.map(serviceSpec);
+    expect(keys([])).toEqual(['-t 172.30.0.1:80', '-t 192.168.0.2:30004', '-t 10.0.5.5:30004', '-t 172.16.0.1:30004']);
+    expect(keys(['10.0.0.0/8'])).toEqual(['-t 172.30.0.1:80', '-t 10.0.5.5:30004']);
+  });
+
   it('names the IPv6 sets KUBE-6-…', () => {
     const node = makeNodeContext((n) => {
       n.ipFamily = 'IPv6';

@@ -2,7 +2,7 @@
 // per-service body of upstream's IPVS syncProxyRules decides them.
 import type { Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
 import { cidrContains } from '../../model/cidr-match.ts';
-import { nodeIPsIn, nodePortAddressesOf } from '../../model/node-port-addresses.ts';
+import { isLinkLocalIPv6, nodeIPsIn, nodePortAddressesOf, nodePortCandidates } from '../../model/node-port-addresses.ts';
 import {
   KUBE_CLUSTER_IP,
   KUBE_EXTERNAL_IP,
@@ -35,13 +35,12 @@ const LOOPBACK = /^(127\.|::1$)/;
 
 /**
  * The node addresses node ports are served on: upstream lists the host's local addresses
- * (all, or those in --nodeport-addresses, minus loopback). kpx plans from the Node's
- * addresses of this family, which is what the host has on a real node.
+ * (all, or those in --nodeport-addresses, minus loopback and kube-ipvs0's). The daemon hands
+ * them in (node.localAddresses); without them (kpx render) the Node's addresses of this family.
  */
 export function nodePortVirtualServerAddresses(node: NodeContext): string[] {
-  const addresses = nodePortAddressesOf(node);
-  if (addresses.matchAll) return [...node.nodeIPs];
-  return nodeIPsIn(addresses, node.nodeIPs).filter((ip) => !LOOPBACK.test(ip));
+  // Upstream's ipvs NodeIPs leaves out loopback and link-local addresses too.
+  return nodeIPsIn(nodePortAddressesOf(node), nodePortCandidates(node)).filter((ip) => !LOOPBACK.test(ip) && !isLinkLocalIPv6(ip));
 }
 
 /** upstream syncEndpoint: node-local endpoints when the policy is Local and some exist, else cluster ones. */

@@ -1,5 +1,5 @@
-// Before the first sync: IPVS present (else KPX_ERR_UNSUPPORTED), the sysctls upstream's
-// NewProxier sets, IPVS timeouts, the kube-ipvs0 dummy device, and every kpx ipset.
+// Before the first sync: IPVS present and its scheduler too (else KPX_ERR_UNSUPPORTED), the
+// sysctls upstream's NewProxier sets, IPVS timeouts, the kube-ipvs0 dummy device, and every kpx ipset.
 import { KpxError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Exec } from '../../sys/exec.ts';
@@ -9,7 +9,7 @@ import { checkBridgeNetfilter } from '../../netfilter/sysctls.ts';
 import { runIpsetRestore } from './apply.ts';
 import { createSetLine } from './ipset-text.ts';
 import { DUMMY_DEVICE, IPSETS } from './kernel-names.ts';
-import type { IpvsOptions } from './options.ts';
+import { effectiveScheduler, type IpvsOptions } from './options.ts';
 
 /** Pure: the sysctls kube-proxy's IPVS proxier ensures, in its order. */
 export function ipvsSysctls(options: IpvsOptions): [string, string][] {
@@ -47,8 +47,34 @@ export async function checkIpvsAvailable(exec: Exec): Promise<void> {
   }
 }
 
+// Upstream's CanUseIPVSProxier probes the scheduler with a throwaway virtual server on TEST-NET-2.
+const PROBE_SERVICE = ['-t', '198.51.100.0:20000'];
+
+/** Pure: the ipvsadm argv that add and delete the probe virtual server of `scheduler` (mh with its flag, as planned). */
+export function schedulerProbeArgs(scheduler: string): { add: string[]; delete: string[] } {
+  return { add: ['-A', ...PROBE_SERVICE, '-s', scheduler, ...(scheduler === 'mh' ? ['-b', 'mh-port'] : [])], delete: ['-D', ...PROBE_SERVICE] };
+}
+
+/** Whether the kernel has the scheduler (its ip_vs_<name> module): KPX_ERR_UNSUPPORTED when not. */
+export async function checkIpvsScheduler(exec: Exec, scheduler: string): Promise<void> {
+  const probe = schedulerProbeArgs(scheduler);
+  let added = await exec({ file: 'ipvsadm', args: probe.add });
+  // "File exists": a probe left by an earlier start that died in between; remove it and try once more.
+  if (added.exitCode !== 0 && /exists/i.test(added.stderr)) {
+    await exec({ file: 'ipvsadm', args: probe.delete });
+    added = await exec({ file: 'ipvsadm', args: probe.add });
+  }
+  if (added.exitCode !== 0) {
+    throw new KpxError('KPX_ERR_UNSUPPORTED', `the IPVS scheduler ${scheduler} is not available: the kernel has no ip_vs_${scheduler} module`, {
+      context: { scheduler, exitCode: added.exitCode, stderr: added.stderr.slice(0, 2000) },
+    });
+  }
+  await exec({ file: 'ipvsadm', args: probe.delete });
+}
+
 export async function setUpIpvs(exec: Exec, sysctl: Sysctl, options: IpvsOptions, family: IPFamily, log: Logger): Promise<void> {
   await checkIpvsAvailable(exec);
+  await checkIpvsScheduler(exec, effectiveScheduler(options));
   for (const [key, value] of ipvsSysctls(options)) await ensureSysctl(sysctl, key, value, log);
   await checkBridgeNetfilter(sysctl, log);
   const timeouts = ipvsTimeoutArgs(options);

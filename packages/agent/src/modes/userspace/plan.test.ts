@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import { formatUserspacePlan } from './format.ts';
 import { planUserspace } from './plan.ts';
 
@@ -57,6 +57,28 @@ describe('planUserspace', () => {
       ['TCP/198.51.100.7:80', 'loadBalancer', ['203.0.113.0/24']],
     ]);
     expect(plan.serviceAddresses).toEqual(['172.30.0.1', '192.0.2.10', '198.51.100.7']);
+  });
+
+  it.each([
+    [[], ['127.0.0.1', '192.168.0.2', '192.168.7.9']],
+    [['192.168.0.0/16'], ['192.168.0.2', '192.168.7.9']],
+  ])('listens for a node port on every interface address the daemon read in %j', (nodePortAddresses, addresses) => {
+    const node = makeNodeContext((n) => {
+      n.localAddresses = ['127.0.0.1', '192.168.0.2', '192.168.7.9'];
+      n.nodePortAddresses = nodePortAddresses;
+    });
+    const plan = planUserspace(makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.nodePort = 30080; })], node));
+    expect(plan.listeners.filter((l) => l.kind === 'nodePort').map((l) => l.key)).toEqual(addresses.map((ip) => `TCP/${ip}:30080`));
+  });
+
+  it('does not listen for a node port on an IPv6 link-local address (no zone to bind it with)', () => {
+    const node = makeNodeContext((n) => {
+      n.ipFamily = 'IPv6';
+      n.nodeIPs = ['fd00::2'];
+      n.localAddresses = ['::1', 'fd00::2', 'fe80::1'];
+    });
+    const plan = planUserspace(makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.clusterIP = 'fd00:96::1'; sp.nodePort = 30080; })], node));
+    expect(plan.listeners.filter((l) => l.kind === 'nodePort').map((l) => l.key)).toEqual(['TCP/[::1]:30080', 'TCP/[fd00::2]:30080']);
   });
 
   it('keeps listeners of ports without endpoints (so the address exists and the kernel refuses)', () => {

@@ -3,7 +3,7 @@
 // iptables proxier sends that kind of traffic to. Pure.
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { DesiredState, Endpoint, NodeContext, ServicePort } from '../../model/types.ts';
-import { nodeIPsIn, nodePortAddressesOf } from '../../model/node-port-addresses.ts';
+import { isLinkLocalIPv6, nodeIPsIn, nodePortAddressesOf, nodePortCandidates } from '../../model/node-port-addresses.ts';
 import type { ListenerConflict, ListenerKind, UpstreamEndpoint, UserspaceListener, UserspacePlan } from './plan-types.ts';
 
 export function listenerKey(protocol: string, address: string, port: number): string {
@@ -24,7 +24,10 @@ function addressesOf(servicePort: ServicePort, node: NodeContext): Array<readonl
   const addresses: Array<readonly [ListenerKind, string, number]> = [];
   if (servicePort.clusterIP !== '') addresses.push(['clusterIP', servicePort.clusterIP, servicePort.port]);
   if (!servicePort.externallyAccessible) return addresses;
-  if (servicePort.nodePort !== 0) for (const ip of nodeIPsIn(nodePortAddressesOf(node), node.nodeIPs)) addresses.push(['nodePort', ip, servicePort.nodePort]);
+  if (servicePort.nodePort !== 0) {
+    // A link-local IPv6 address cannot be listened on without its zone.
+    for (const ip of nodeIPsIn(nodePortAddressesOf(node), nodePortCandidates(node))) if (!isLinkLocalIPv6(ip)) addresses.push(['nodePort', ip, servicePort.nodePort]);
+  }
   for (const ip of servicePort.externalIPs) addresses.push(['externalIP', ip, servicePort.port]);
   for (const ip of servicePort.loadBalancerVIPs) addresses.push(['loadBalancer', ip, servicePort.port]);
   return addresses;
