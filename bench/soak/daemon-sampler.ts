@@ -8,6 +8,9 @@ export interface DaemonSample {
   readonly t: number;
   readonly rssMb: number;
   readonly heapUsedMb: number;
+  /** V8 heap reserved, and memory held outside it (Buffers, ArrayBuffers). */
+  readonly heapTotalMb: number;
+  readonly externalMb: number;
   readonly fds: number;
   /** Syncs since the previous sample. */
   readonly syncs: number;
@@ -19,6 +22,8 @@ type Buckets = ReadonlyMap<number, number>;
 
 const SYNC_BUCKET = /^kubeproxy_sync_proxy_rules_duration_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)$/;
 const HEAP_USED = /^nodejs_heap_size_used_bytes (\S+)$/m;
+const HEAP_TOTAL = /^nodejs_heap_size_total_bytes (\S+)$/m;
+const EXTERNAL = /^nodejs_external_memory_bytes (\S+)$/m;
 
 async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -71,6 +76,8 @@ export function createDaemonSampler(pid: number, metricsUrl: string): () => Prom
       t: Math.round((performance.now() - started) / 1000),
       rssMb: mb(await rssBytes(pid)),
       heapUsedMb: mb(heapUsed),
+      heapTotalMb: mb(Number(HEAP_TOTAL.exec(metrics)?.[1])),
+      externalMb: mb(Number(EXTERNAL.exec(metrics)?.[1])),
       fds,
       syncs: count,
       syncP50Ms: Math.round(p50Ms * 10) / 10,

@@ -9,7 +9,7 @@
 //   node bench/soak/endpoint-churn.bench.ts [--minutes 10] [--services 10000] [--endpoints 2]
 //     [--interval-ms 100] [--sample-s 30] [--min-sync-period 1s] [--mode iptables|nftables]
 //     [--heap-snapshots DIR]   (a heap snapshot of the daemon before and after the churn)
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '@kpx/apiserver/server.ts';
@@ -68,22 +68,25 @@ function seedObjects(): RawObject[] {
 }
 
 function printSample(label: string, sample: DaemonSample): void {
-  console.log(`${label.padEnd(8)} t=${String(sample.t).padStart(5)}s  rss ${sample.rssMb.toFixed(1).padStart(7)} MB  heap ${sample.heapUsedMb.toFixed(1).padStart(7)} MB  fds ${String(sample.fds).padStart(4)}  syncs ${String(sample.syncs).padStart(4)}  sync p50 ${sample.syncP50Ms.toFixed(1).padStart(8)} ms`);
+  console.log(`${label.padEnd(8)} t=${String(sample.t).padStart(5)}s  rss ${sample.rssMb.toFixed(1).padStart(7)} MB  heap ${sample.heapUsedMb.toFixed(1).padStart(7)}/${sample.heapTotalMb.toFixed(0).padStart(4)} MB  ext ${sample.externalMb.toFixed(1).padStart(6)} MB  fds ${String(sample.fds).padStart(4)}  syncs ${String(sample.syncs).padStart(4)}  sync p50 ${sample.syncP50Ms.toFixed(1).padStart(8)} ms`);
 }
 
 async function heapSnapshot(pid: number, label: string): Promise<void> {
   if (snapshotDir === undefined) return;
   const before = new Set(await readdir(snapshotDir));
   process.kill(pid, 'SIGUSR2');
-  for (let waited = 0; waited < 120_000; waited += 500) {
-    await sleep(500);
-    const fresh = (await readdir(snapshotDir)).filter((file) => !before.has(file) && file.endsWith('.heapsnapshot'));
-    // Written in one go once done; the name is known as soon as writing starts, so wait for the next sample to settle.
-    if (fresh.length > 0) {
-      await sleep(5_000);
-      console.log(`heap snapshot ${label}: ${resolve(snapshotDir, fresh[0]!)}`);
+  let lastSize = -1;
+  for (let waited = 0; waited < 300_000; waited += 1000) {
+    await sleep(1000);
+    const fresh = (await readdir(snapshotDir)).find((file) => !before.has(file) && file.endsWith('.heapsnapshot'));
+    if (fresh === undefined) continue;
+    // The daemon writes it while paused: done once its size stops changing.
+    const { size } = await stat(resolve(snapshotDir, fresh));
+    if (size > 0 && size === lastSize) {
+      console.log(`heap snapshot ${label}: ${resolve(snapshotDir, fresh)}`);
       return;
     }
+    lastSize = size;
   }
 }
 
