@@ -1,12 +1,15 @@
 // How many Services and EndpointSlices changed between two snapshots (added, modified or
 // deleted), for kube-proxy's *_changes_total and *_changes_pending metrics. Snapshots hold
-// whole object lists, so changes are found by comparing each object's resourceVersion.
+// whole object lists, and the watch caches hand the same object again while it is unchanged,
+// so only the objects that are not in both lists are looked at: a change is an object whose
+// resourceVersion differs, or that is in one list only. What is kept between snapshots is
+// the snapshot's own lists, nothing per object (no versions map rebuilt for every snapshot).
 import type { RawObject } from '../model/inputs.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 
 export interface ObjectVersions {
-  readonly services: ReadonlyMap<string, string>;
-  readonly endpointSlices: ReadonlyMap<string, string>;
+  readonly services: readonly RawObject[];
+  readonly endpointSlices: readonly RawObject[];
 }
 
 export interface ObjectChangeCount {
@@ -19,28 +22,42 @@ function metadataOf(object: RawObject): Record<string, unknown> {
   return typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {};
 }
 
-function versionsOf(objects: readonly RawObject[]): Map<string, string> {
-  const versions = new Map<string, string>();
-  for (const object of objects) {
-    const metadata = metadataOf(object);
-    versions.set(`${String(metadata['namespace'])}/${String(metadata['name'])}`, String(metadata['resourceVersion']));
-  }
-  return versions;
-}
+const keyOf = (object: RawObject): string => {
+  const metadata = metadataOf(object);
+  return `${String(metadata['namespace'])}/${String(metadata['name'])}`;
+};
 
-function countDifferences(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): number {
+const versionOf = (object: RawObject): string => String(metadataOf(object)['resourceVersion']);
+
+function countDifferences(before: readonly RawObject[], after: readonly RawObject[]): number {
+  const previous = new Set(before);
+  const kept = new Set<RawObject>();
+  /** Objects new in `after` (added, modified, or the same version listed again), by key. */
+  const arrived = new Map<string, string>();
+  for (const object of after) {
+    if (previous.has(object)) kept.add(object);
+    else arrived.set(keyOf(object), versionOf(object));
+  }
   let count = 0;
-  for (const [key, version] of after) if (before.get(key) !== version) count += 1;
-  for (const key of before.keys()) if (!after.has(key)) count += 1;
-  return count;
+  for (const object of before) {
+    if (kept.has(object)) continue;
+    const key = keyOf(object);
+    if (!arrived.has(key)) {
+      count += 1; // deleted
+      continue;
+    }
+    if (arrived.get(key) !== versionOf(object)) count += 1; // modified
+    arrived.delete(key);
+  }
+  return count + arrived.size; // plus the added ones
 }
 
 export function objectVersions(snapshot: Snapshot): ObjectVersions {
-  return { services: versionsOf(snapshot.services), endpointSlices: versionsOf(snapshot.endpointSlices) };
+  return { services: snapshot.services, endpointSlices: snapshot.endpointSlices };
 }
 
 export function countObjectChanges(before: ObjectVersions, after: ObjectVersions): ObjectChangeCount {
   return { services: countDifferences(before.services, after.services), endpoints: countDifferences(before.endpointSlices, after.endpointSlices) };
 }
 
-export const NO_OBJECTS: ObjectVersions = { services: new Map(), endpointSlices: new Map() };
+export const NO_OBJECTS: ObjectVersions = { services: [], endpointSlices: [] };
