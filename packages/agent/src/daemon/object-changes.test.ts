@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawObject } from '../model/inputs.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
 import { makeEndpointSlice, makeService } from '../../../../test/helpers/k8s-builders.ts';
-import { countObjectChanges, NO_OBJECTS, objectVersions } from './object-changes.ts';
+import { createObjectChangeCounter } from './object-changes.ts';
 
 function versioned(object: RawObject, resourceVersion: string): RawObject {
   return { ...object, metadata: { ...(object['metadata'] as object), resourceVersion } };
@@ -17,27 +17,37 @@ const db = versioned(makeService('ns', 'db'), '2');
 const webSlice = versioned(makeEndpointSlice('ns', 'web-abc', 'web'), '3');
 const dbSlice = versioned(makeEndpointSlice('ns', 'db-abc', 'db'), '4');
 
-describe('countObjectChanges', () => {
+describe('createObjectChangeCounter', () => {
   it('counts every object of the first snapshot as added', () => {
-    expect(countObjectChanges(NO_OBJECTS, objectVersions(snapshot([web, db], [webSlice])))).toEqual({ services: 2, endpoints: 1 });
+    expect(createObjectChangeCounter().count(snapshot([web, db], [webSlice]))).toEqual({ services: 2, endpoints: 1 });
   });
 
   it('counts an added, a modified and a deleted object once each, and the unchanged ones not at all', () => {
-    const before = objectVersions(snapshot([web, db], [webSlice]));
-    const after = objectVersions(snapshot([web, versioned(db, '9')], [dbSlice]));
-    expect(countObjectChanges(before, after)).toEqual({ services: 1, endpoints: 2 });
+    const counter = createObjectChangeCounter();
+    counter.count(snapshot([web, db], [webSlice]));
+    expect(counter.count(snapshot([web, versioned(db, '9')], [dbSlice]))).toEqual({ services: 1, endpoints: 2 });
+    expect(counter.count(snapshot([web, versioned(db, '9')], [dbSlice]))).toEqual({ services: 0, endpoints: 0 });
   });
 
   it('does not count objects listed again at the same resourceVersion (a relist hands new objects)', () => {
-    const before = objectVersions(snapshot([web, db], [webSlice, dbSlice]));
-    const relisted = objectVersions(snapshot([structuredClone(web), structuredClone(db)], [structuredClone(webSlice), dbSlice]));
-    expect(countObjectChanges(before, relisted)).toEqual({ services: 0, endpoints: 0 });
+    const counter = createObjectChangeCounter();
+    counter.count(snapshot([web, db], [webSlice, dbSlice]));
+    expect(counter.count(snapshot([structuredClone(web), structuredClone(db)], [structuredClone(webSlice), dbSlice]))).toEqual({ services: 0, endpoints: 0 });
   });
 
-  it('keeps the snapshot’s own lists, nothing built per object for every snapshot', () => {
-    const taken = snapshot([web, db], [webSlice, dbSlice]);
-    const versions = objectVersions(taken);
-    expect(versions.services).toBe(taken.services);
-    expect(versions.endpointSlices).toBe(taken.endpointSlices);
+  it('reads nothing of the objects that are still the same between snapshots', () => {
+    let reads = 0;
+    const watched = (object: RawObject): RawObject => {
+      const metadata = object['metadata'];
+      return Object.defineProperty({ ...object }, 'metadata', { enumerable: true, get: () => ((reads += 1), metadata) });
+    };
+    const services = Array.from({ length: 100 }, (_, index) => watched(versioned(makeService('ns', `svc-${index}`), String(index))));
+    const counter = createObjectChangeCounter();
+    counter.count(snapshot(services, []));
+    reads = 0;
+    const changed = [...services];
+    changed[7] = versioned(makeService('ns', 'svc-7'), '1000');
+    expect(counter.count(snapshot(changed, []))).toEqual({ services: 1, endpoints: 0 });
+    expect(reads).toBeLessThanOrEqual(2); // the old svc-7's key and version, nothing of the 99 others
   });
 });

@@ -1,16 +1,12 @@
 // How many Services and EndpointSlices changed between two snapshots (added, modified or
 // deleted), for kube-proxy's *_changes_total and *_changes_pending metrics. Snapshots hold
 // whole object lists, and the watch caches hand the same object again while it is unchanged,
-// so only the objects that are not in both lists are looked at: a change is an object whose
-// resourceVersion differs, or that is in one list only. What is kept between snapshots is
-// the snapshot's own lists, nothing per object (no versions map rebuilt for every snapshot).
+// so only the objects that are not in both lists are read: a change is an object whose
+// resourceVersion differs, or that is in one list only. Nothing of the size of the lists is
+// allocated per snapshot: at 10k objects such a map or set lands in V8's large-object space
+// and, one per snapshot, grows the old generation until the next full GC.
 import type { RawObject } from '../model/inputs.ts';
 import type { Snapshot } from '../watch/snapshot.ts';
-
-export interface ObjectVersions {
-  readonly services: readonly RawObject[];
-  readonly endpointSlices: readonly RawObject[];
-}
 
 export interface ObjectChangeCount {
   readonly services: number;
@@ -29,35 +25,46 @@ const keyOf = (object: RawObject): string => {
 
 const versionOf = (object: RawObject): string => String(metadataOf(object)['resourceVersion']);
 
-function countDifferences(before: readonly RawObject[], after: readonly RawObject[]): number {
-  const previous = new Set(before);
-  const kept = new Set<RawObject>();
-  /** Objects new in `after` (added, modified, or the same version listed again), by key. */
-  const arrived = new Map<string, string>();
-  for (const object of after) {
-    if (previous.has(object)) kept.add(object);
-    else arrived.set(keyOf(object), versionOf(object));
-  }
-  let count = 0;
-  for (const object of before) {
-    if (kept.has(object)) continue;
-    const key = keyOf(object);
-    if (!arrived.has(key)) {
-      count += 1; // deleted
-      continue;
+/**
+ * Changes between the lists one resource had in consecutive snapshots. Each object is marked
+ * with the last call that saw it (a WeakMap, so a dropped object takes its mark with it): an
+ * object marked by the previous call is unchanged, and only the others are read.
+ */
+function createListDiffer(): (current: readonly RawObject[]) => number {
+  const seenBy = new WeakMap<RawObject, number>();
+  let call = 0;
+  let previous: readonly RawObject[] = [];
+  return (current) => {
+    call += 1;
+    /** Objects new in `current` (added, modified, or the same version listed again), by key. */
+    const arrived = new Map<string, string>();
+    for (const object of current) {
+      if (seenBy.get(object) !== call - 1) arrived.set(keyOf(object), versionOf(object));
+      seenBy.set(object, call);
     }
-    if (arrived.get(key) !== versionOf(object)) count += 1; // modified
-    arrived.delete(key);
-  }
-  return count + arrived.size; // plus the added ones
+    let count = 0;
+    for (const object of previous) {
+      if (seenBy.get(object) === call) continue;
+      const key = keyOf(object);
+      if (!arrived.has(key)) {
+        count += 1; // deleted
+        continue;
+      }
+      if (arrived.get(key) !== versionOf(object)) count += 1; // modified
+      arrived.delete(key);
+    }
+    previous = current;
+    return count + arrived.size; // plus the added ones
+  };
 }
 
-export function objectVersions(snapshot: Snapshot): ObjectVersions {
-  return { services: snapshot.services, endpointSlices: snapshot.endpointSlices };
+export interface ObjectChangeCounter {
+  /** The changes since the snapshot passed to the previous call (all objects on the first). */
+  count(snapshot: Snapshot): ObjectChangeCount;
 }
 
-export function countObjectChanges(before: ObjectVersions, after: ObjectVersions): ObjectChangeCount {
-  return { services: countDifferences(before.services, after.services), endpoints: countDifferences(before.endpointSlices, after.endpointSlices) };
+export function createObjectChangeCounter(): ObjectChangeCounter {
+  const services = createListDiffer();
+  const endpointSlices = createListDiffer();
+  return { count: (snapshot) => ({ services: services(snapshot.services), endpoints: endpointSlices(snapshot.endpointSlices) }) };
 }
-
-export const NO_OBJECTS: ObjectVersions = { services: [], endpointSlices: [] };
