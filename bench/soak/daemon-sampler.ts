@@ -2,6 +2,7 @@
 // from /proc, its V8 heap and sync-duration histogram from its /metrics, and the sync p50
 // since the previous sample, read off the histogram's bucket counts.
 import { readdir, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 
 export interface DaemonSample {
   /** Seconds since the sampler started. */
@@ -16,6 +17,8 @@ export interface DaemonSample {
   readonly syncs: number;
   /** Median sync duration since the previous sample (ms, interpolated within its bucket); NaN without syncs. */
   readonly syncP50Ms: number;
+  /** The machine's 1-minute load average: sync times on a shared machine follow it. */
+  readonly load: number;
 }
 
 type Buckets = ReadonlyMap<number, number>;
@@ -81,6 +84,7 @@ export function createDaemonSampler(pid: number, metricsUrl: string): () => Prom
       fds,
       syncs: count,
       syncP50Ms: Math.round(p50Ms * 10) / 10,
+      load: Math.round(loadavg()[0]! * 10) / 10,
     };
   };
 }

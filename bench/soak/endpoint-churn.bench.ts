@@ -68,7 +68,7 @@ function seedObjects(): RawObject[] {
 }
 
 function printSample(label: string, sample: DaemonSample): void {
-  console.log(`${label.padEnd(8)} t=${String(sample.t).padStart(5)}s  rss ${sample.rssMb.toFixed(1).padStart(7)} MB  heap ${sample.heapUsedMb.toFixed(1).padStart(7)}/${sample.heapTotalMb.toFixed(0).padStart(4)} MB  ext ${sample.externalMb.toFixed(1).padStart(6)} MB  fds ${String(sample.fds).padStart(4)}  syncs ${String(sample.syncs).padStart(4)}  sync p50 ${sample.syncP50Ms.toFixed(1).padStart(8)} ms`);
+  console.log(`${label.padEnd(8)} t=${String(sample.t).padStart(5)}s  rss ${sample.rssMb.toFixed(1).padStart(7)} MB  heap ${sample.heapUsedMb.toFixed(1).padStart(7)}/${sample.heapTotalMb.toFixed(0).padStart(4)} MB  ext ${sample.externalMb.toFixed(1).padStart(6)} MB  fds ${String(sample.fds).padStart(4)}  syncs ${String(sample.syncs).padStart(4)}  sync p50 ${sample.syncP50Ms.toFixed(1).padStart(8)} ms  load ${sample.load.toFixed(1)}`);
 }
 
 async function heapSnapshot(pid: number, label: string): Promise<void> {
