@@ -3,7 +3,8 @@
 // one EndpointSlice is updated every --interval-ms for --minutes, each update giving the
 // slice's endpoints fresh IPs (pods replaced). Every --sample-s it prints the daemon's RSS,
 // V8 heap used, open fds and the sync p50 since the previous sample (from its /metrics);
-// at the end, the drift of each against the sample taken before the churn. Needs root.
+// 10 s after the churn, the drift of each against the sample taken before it (and a last
+// sample 30 s after). Needs root.
 // Mode: iptables on the legacy backend (a kubelet hint chain in the namespace picks it), or
 // nftables with --mode nftables.
 //   node bench/soak/endpoint-churn.bench.ts [--minutes 10] [--services 10000] [--endpoints 2]
@@ -137,11 +138,14 @@ try {
   await sleep(10_000);
   const after = await sample();
   printSample('after', after);
+  await sleep(20_000);
+  const settled = await sample();
+  printSample('settled', settled); // 30 s after the churn: V8's memory reducer has had its turn
   await heapSnapshot(pid, 'after');
   const drift = (end: number, start: number): number => Math.round(((end - start) / start) * 1000) / 10;
   console.log(JSON.stringify({
     mode, backend, services, endpoints, minutes, intervalMs,
-    before, after, curve,
+    before, after, settled, curve,
     driftPercent: { rss: drift(after.rssMb, before.rssMb), heapUsed: drift(after.heapUsedMb, before.heapUsedMb), fds: drift(after.fds, before.fds) },
   }));
 } finally {
