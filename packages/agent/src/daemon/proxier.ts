@@ -20,7 +20,7 @@ import type { Snapshot } from '../watch/snapshot.ts';
 import { reconcileStaleConntrack } from './conntrack-reconcile.ts';
 import { healthCheckServicesFromState } from './health-check-services.ts';
 import type { ProxyMetrics } from './metrics.ts';
-import { countObjectChanges, NO_OBJECTS, objectVersions, type ObjectVersions } from './object-changes.ts';
+import { createObjectChangeCounter } from './object-changes.ts';
 import { createProblemReporter } from './problem-reporter.ts';
 import type { ProxyHealthTracker } from './proxy-health.ts';
 import type { ServiceHealthServers } from './service-health-servers.ts';
@@ -98,7 +98,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
   const buildState = createStateBuilder();
   const problems = createProblemReporter(log, metrics);
   let snapshot: Snapshot | undefined;
-  let versions: ObjectVersions = NO_OBJECTS;
+  const objectChanges = createObjectChangeCounter();
   let pendingChanges = { services: 0, endpoints: 0 };
   /** Per service, when its oldest change not yet applied arrived (ms since the epoch). */
   let pendingSince = new Map<string, number>();
@@ -164,9 +164,7 @@ export function createProxier<Plan, Options>(options: ProxierOptions<Plan, Optio
     acceptSnapshot(next) {
       snapshot = next;
       mergeOldest(pendingSince, next.pendingSince);
-      const nextVersions = objectVersions(next);
-      const changed = countObjectChanges(versions, nextVersions);
-      versions = nextVersions;
+      const changed = objectChanges.count(next);
       if (countsObjectChanges) metrics.countChanges(changed);
       pendingChanges = { services: pendingChanges.services + changed.services, endpoints: pendingChanges.endpoints + changed.endpoints };
       if (countsObjectChanges) metrics.setChangesPending(pendingChanges);

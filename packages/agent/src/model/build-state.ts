@@ -10,6 +10,7 @@ import { parseEndpointSlice, type ParsedSlice, type SliceParse } from './parse-e
 import { parseNode, type NodeParse } from './parse-node.ts';
 import { parseService, type ParsedService, type ServiceParse } from './parse-service.ts';
 import { makeProblem, sortProblems } from './problems.ts';
+import { createSweptMap, type SweptMap } from './swept-map.ts';
 import type { DesiredState, Problem, ServicePort, ServicePortName } from './types.ts';
 
 export interface BuildResult {
@@ -46,9 +47,17 @@ function collectServices(raws: readonly unknown[], steps: BuildSteps, problems: 
   return services;
 }
 
-function collectSlicesByService(raws: readonly unknown[], steps: BuildSteps, problems: Problem[]): Map<string, ParsedSlice[]> {
+/** The list of a service's one slice, the same array every build while the (memoized) slice is. */
+const onlySlices = new WeakMap<ParsedSlice, readonly ParsedSlice[]>();
+function onlySlice(slice: ParsedSlice): readonly ParsedSlice[] {
+  let list = onlySlices.get(slice);
+  if (list === undefined) onlySlices.set(slice, (list = Object.freeze([slice])));
+  return list;
+}
+
+function collectSlicesByService(raws: readonly unknown[], steps: BuildSteps, problems: Problem[]): Map<string, readonly ParsedSlice[]> {
   const seen = new Set<string>();
-  const byService = new Map<string, ParsedSlice[]>();
+  const byService = new Map<string, readonly ParsedSlice[]>();
   for (const raw of raws) {
     const parsed = steps.parseSlice(raw);
     problems.push(...parsed.problems);
@@ -61,11 +70,11 @@ function collectSlicesByService(raws: readonly unknown[], steps: BuildSteps, pro
     }
     seen.add(slice.key);
     const list = byService.get(slice.serviceKey);
-    if (list === undefined) byService.set(slice.serviceKey, [slice]);
-    else list.push(slice);
+    if (list === undefined) byService.set(slice.serviceKey, onlySlice(slice));
+    else byService.set(slice.serviceKey, [...list, slice]);
   }
   for (const list of byService.values()) {
-    if (list.length > 1) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (list.length > 1) (list as ParsedSlice[]).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
   return byService;
 }
@@ -105,11 +114,13 @@ interface AssembledService {
   readonly ports: readonly ServicePort[];
 }
 
-/** Looks `raw` up by uid+resourceVersion (or identity) in `previous`, recording it in `next`. */
-function memoize<T>(previous: Map<unknown, T>, next: Map<unknown, T>, raw: unknown, compute: () => T): T {
+/** Looks `raw` up by uid+resourceVersion (or identity), computing and recording it when absent. */
+function memoize<T>(memo: SweptMap<unknown, T>, raw: unknown, compute: () => T): T {
   const key = versionKey(raw) ?? raw;
-  const value = next.get(key) ?? previous.get(key) ?? compute();
-  next.set(key, value);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const value = compute();
+  memo.set(key, value);
   return value;
 }
 
@@ -130,37 +141,31 @@ function isSameAssembly(cached: AssembledService | undefined, service: ParsedSer
  */
 export function createStateBuilder(): StateBuilder {
   let configKey: string | undefined;
-  let services = new Map<unknown, ServiceParse>();
-  let slices = new Map<unknown, SliceParse>();
-  let nodes = new Map<unknown, NodeParse>();
-  let assembled = new Map<string, AssembledService>();
+  const services = createSweptMap<unknown, ServiceParse>();
+  const slices = createSweptMap<unknown, SliceParse>();
+  const nodes = createSweptMap<unknown, NodeParse>();
+  const assembled = createSweptMap<string, AssembledService>();
+  const memos = [services, slices, nodes, assembled];
 
   return (objects, config) => {
     const nextConfigKey = JSON.stringify([config.ipFamily, config.hostname, config.serviceProxyName]);
     if (nextConfigKey !== configKey) {
       configKey = nextConfigKey;
-      services = new Map();
-      slices = new Map();
-      nodes = new Map();
-      assembled = new Map();
+      for (const memo of memos) memo.clear();
     }
-    const next = { services: new Map<unknown, ServiceParse>(), slices: new Map<unknown, SliceParse>(), nodes: new Map<unknown, NodeParse>(), assembled: new Map<string, AssembledService>() };
     const result = buildWith(objects, config, {
-      parseService: (raw) => memoize(services, next.services, raw, () => parseService(raw, config)),
-      parseSlice: (raw) => memoize(slices, next.slices, raw, () => parseEndpointSlice(raw, config)),
-      parseNode: (raw) => (raw === undefined ? parseNode(raw, config) : memoize(nodes, next.nodes, raw, () => parseNode(raw, config))),
+      parseService: (raw) => memoize(services, raw, () => parseService(raw, config)),
+      parseSlice: (raw) => memoize(slices, raw, () => parseEndpointSlice(raw, config)),
+      parseNode: (raw) => (raw === undefined ? parseNode(raw, config) : memoize(nodes, raw, () => parseNode(raw, config))),
       assemble: (service, serviceSlices, node) => {
         const cached = assembled.get(service.key);
-        const reused = isSameAssembly(cached, service, serviceSlices, node.zone) ? cached : undefined;
-        const entry = reused ?? { service, slices: serviceSlices, zone: node.zone, ports: assembleServicePorts(service, serviceSlices, node) };
-        next.assembled.set(service.key, entry);
+        if (cached !== undefined && isSameAssembly(cached, service, serviceSlices, node.zone)) return cached.ports;
+        const entry = { service, slices: serviceSlices, zone: node.zone, ports: assembleServicePorts(service, serviceSlices, node) };
+        assembled.set(service.key, entry);
         return entry.ports;
       },
     });
-    services = next.services;
-    slices = next.slices;
-    nodes = next.nodes;
-    assembled = next.assembled;
+    for (const memo of memos) memo.sweep();
     return result;
   };
 }

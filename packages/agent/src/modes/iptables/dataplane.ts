@@ -15,6 +15,7 @@ import { execInNetns } from '../../sys/netns.ts';
 import { execSysctl, procSysctl, type Sysctl } from '../../sys/sysctl.ts';
 import type { ApplyReport, Dataplane, DataplaneDeps, DataplaneSettings, FlushDetection, Observed } from '../mode.ts';
 import { cleanupKpxRules } from './cleanup.ts';
+import { rememberOwnedChains } from './kpx-chains.ts';
 import { surveyForFullSync } from './full-sync-survey.ts';
 import { observeKpxRules } from './observe.ts';
 import type { IptablesPlan, IptablesTable } from './plan-types.ts';
@@ -32,7 +33,7 @@ const RULE_FIGURES: ReadonlyArray<readonly [IptablesTable, string]> = [['nat', '
 
 interface State {
   tools: IptablesTools | undefined;
-  /** Every chain a plan applied by this instance declared as kpx's: observe shows them too. */
+  /** The chains a plan applied by this instance declared as kpx's that isKpxChain does not know by name: observe shows them too. */
   readonly ownedSeen: Set<string>;
   /** Rules per table after the last full sync: a partial plan holds only those it rewrites. */
   readonly ruleTotals: Map<IptablesTable, number>;
@@ -56,7 +57,7 @@ export function openIptablesDataplane(deps: DataplaneDeps, settings: DataplaneSe
 
   async function apply(plan: IptablesPlan): Promise<ApplyReport> {
     const tools = await toolsFor(plan.ipFamily);
-    for (const chains of Object.values(plan.ownedChains)) for (const chain of chains) state.ownedSeen.add(chain);
+    for (const chains of Object.values(plan.ownedChains)) rememberOwnedChains(state.ownedSeen, chains);
     // Tool time is the sum of what every command took; the rest of the sync is kpx's own.
     let toolMs = 0;
     const timedExec: Exec = async (request) => {

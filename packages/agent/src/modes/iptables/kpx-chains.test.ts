@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKpxChain } from './kpx-chains.ts';
+import { isKpxChain, rememberOwnedChains } from './kpx-chains.ts';
 
 describe('isKpxChain', () => {
   it.each([
@@ -23,5 +23,17 @@ describe('isKpxChain', () => {
 
   it('also owns chains a plan declared', () => {
     expect(isKpxChain('KUBE-MARK-DROP', new Set(['KUBE-MARK-DROP']))).toBe(true);
+  });
+});
+
+describe('rememberOwnedChains', () => {
+  it('stays bounded while endpoint chains churn, and still makes the odd names kpx chains', () => {
+    const seen = new Set<string>();
+    for (let plan = 0; plan < 1000; plan++) {
+      const endpointChain = `KUBE-SEP-${plan.toString(16).toUpperCase().padStart(16, '0')}`;
+      rememberOwnedChains(seen, ['KUBE-SERVICES', 'KUBE-FIREWALL', 'KUBE-SVC-ABCDEF0123456789', endpointChain]);
+    }
+    expect([...seen]).toEqual(['KUBE-FIREWALL']);
+    expect(isKpxChain('KUBE-FIREWALL', seen)).toBe(true);
   });
 });

@@ -31,3 +31,12 @@ export const KPX_FIXED_CHAINS: ReadonlySet<string> = new Set([
 export function isKpxChain(chain: string, alsoOwned?: ReadonlySet<string>): boolean {
   return KPX_FIXED_CHAINS.has(chain) || isServiceChainName(chain) || alsoOwned?.has(chain) === true;
 }
+
+/**
+ * Adds to `seen` those of a plan's `owned` chains that isKpxChain does not already know by
+ * name (KUBE-FIREWALL, when kpx writes it): a handful of top-level names, so the set stays
+ * bounded however many per-endpoint chains come and go under endpoint churn.
+ */
+export function rememberOwnedChains(seen: Set<string>, owned: Iterable<string>): void {
+  for (const chain of owned) if (!isKpxChain(chain)) seen.add(chain);
+}
