@@ -60,7 +60,7 @@ export async function collectHops(exec: Exec, query: HopQuery): Promise<Hop[]> {
   if (onward === undefined) return [...hops, { netns: query.nodeNetns, interface: '', detail: `no route to ${target}${after}` }];
   hops.push({ netns: query.nodeNetns, interface: onward.dev, detail: `${describeRoute(onward)}${after}` });
   if (onward.type === 'local') return hops;
-  const holder = await findAddressHolder(exec, target, query.skipInterfaces);
+  const holder = await findAddressHolder(exec, target, query.skipInterfaces, query.nodeNetns);
   if (holder !== undefined && holder.netns !== query.nodeNetns) hops.push({ netns: holder.netns, interface: holder.interface, detail: `${target} is here` });
   return hops;
 }
