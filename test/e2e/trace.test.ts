@@ -16,10 +16,11 @@ import { IPTABLES_LEGACY, IPTABLES_NFT, isAppliedSync, NFTABLES, nodeDaemonArgs,
 import { startEchoCluster, type EchoCluster } from '../helpers/echo-cluster.ts';
 import { EXTERNAL_NET, FIREWALLED_LB_IP, SCENARIO_IPS, scenarioObjects } from '../helpers/scenario-objects.ts';
 import { CLUSTER_CIDR } from '../helpers/topology.ts';
-import { netfilterSnapshot, runKpxTrace } from '../helpers/trace-cli.ts';
+import { netfilterSnapshot, runKpxTrace, spawnKpxTrace } from '../helpers/trace-cli.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CASES: readonly ProxyModeCase[] = [NFTABLES, IPTABLES_NFT, IPTABLES_LEGACY];
 /** One trace, probe timeout (2 s) included, on a loaded machine. */
 const TRACE_BOUND_MS = 8_000;
@@ -157,5 +158,20 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     } else {
       expect(result.rules.some((hit) => hit.table === 'filter' && hit.chain === 'KUBE-PROXY-FIREWALL' && hit.rule.includes(`-d ${FIREWALLED_LB_IP}/32`) && hit.rule.endsWith('-j DROP')), rules).toBe(true);
     }
+  });
+
+  it('removes its trace rule when interrupted mid-probe (SIGINT), and exits 130', async () => {
+    const before = await netfilterSnapshot(nodeExec);
+    const running = spawnKpxTrace(['--from', cluster.topology.client.ip, '--to', `${FIREWALLED_LB_IP}:80`, '--netns', cluster.topology.node.netns]);
+    // The probe waits 2 s for the dropped connection: interrupt once the trace rule is in place
+    // (the legacy backend adds none: interrupt during the probe).
+    const deadline = performance.now() + 5_000;
+    if (modeCase.mode === 'iptables' && modeCase.backend === 'legacy') await sleep(1_000);
+    else while (!Object.values(await netfilterSnapshot(nodeExec)).some((text) => text.includes('kpx-trace:')) && performance.now() < deadline) await sleep(50);
+    expect(Object.values(await netfilterSnapshot(nodeExec)).some((text) => text.includes('kpx-trace:'))).toBe(modeCase.mode === 'nftables' || modeCase.backend === 'nft');
+    running.kill('SIGINT');
+    const exit = await running.exited;
+    expect(exit.code, exit.stderr).toBe(130);
+    expect(await netfilterSnapshot(nodeExec)).toEqual(before);
   });
 });

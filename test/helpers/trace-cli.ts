@@ -1,5 +1,6 @@
 // The real `kpx trace --json` CLI (bin/kpx.mjs) for the trace e2e tests, and what a node
 // namespace holds of netfilter, read before and after a trace to show that it left nothing.
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import type { Trace } from '@kpx/agent/trace/trace-types.ts';
@@ -57,4 +58,19 @@ export async function netfilterSnapshot(exec: Exec): Promise<{ readonly nft: str
   const iptablesNft = await execOk(exec, { file: 'iptables-nft-save', args: [] });
   const iptablesLegacy = await execOk(exec, { file: 'iptables-legacy-save', args: [] });
   return { nft: withoutCounters(withoutDynamicElements(nft.stdout)), iptablesNft: withoutCounters(iptablesNft.stdout), iptablesLegacy: withoutCounters(iptablesLegacy.stdout) };
+}
+
+export interface RunningTrace {
+  /** Sends `signal` to the CLI. */
+  kill(signal: NodeJS.Signals): void;
+  readonly exited: Promise<{ readonly code: number | null; readonly stderr: string }>;
+}
+
+/** Starts `kpx trace ARGS --json` without waiting for it. */
+export function spawnKpxTrace(args: readonly string[]): RunningTrace {
+  const child = spawn(process.execPath, [KPX, 'trace', ...args, '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stderr })));
+  return { kill: (signal) => child.kill(signal), exited };
 }
