@@ -6,6 +6,7 @@
 // echo server that answered and against the rules the daemon programmed; and every trace
 // leaves the node's ruleset as it found it. Needs root, iproute2, iptables-legacy,
 // iptables-nft, nft, conntrack and xtables-monitor.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ip } from '@kpx/lab/netns-wiring.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
@@ -163,12 +164,18 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
   it('removes its trace rule when interrupted mid-probe (SIGINT), and exits 130', async () => {
     const before = await netfilterSnapshot(nodeExec);
     const running = spawnKpxTrace(['--from', cluster.topology.client.ip, '--to', `${FIREWALLED_LB_IP}:80`, '--netns', cluster.topology.node.netns]);
-    // The probe waits 2 s for the dropped connection: interrupt once the trace rule is in place
-    // (the legacy backend adds none: interrupt during the probe).
+    // The probe waits 2 s for the dropped connection: interrupt once it runs (the node script in
+    // the client's namespace), the trace rule in place before it.
     const deadline = performance.now() + 5_000;
-    if (modeCase.mode === 'iptables' && modeCase.backend === 'legacy') await sleep(1_000);
-    else while (!Object.values(await netfilterSnapshot(nodeExec)).some((text) => text.includes('kpx-trace:')) && performance.now() < deadline) await sleep(50);
-    expect(Object.values(await netfilterSnapshot(nodeExec)).some((text) => text.includes('kpx-trace:'))).toBe(modeCase.mode === 'nftables' || modeCase.backend === 'nft');
+    const probing = async (): Promise<boolean> => {
+      const pids = (await execOk(realExec, { file: 'ip', args: ['netns', 'pids', cluster.topology.client.netns] })).stdout.split('\n').filter((pid) => pid !== '');
+      const commands = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
+      return commands.some((command) => command.startsWith(`${process.execPath}\0-e\0`) && command.includes('kpx-trace'));
+    };
+    while (!(await probing()) && performance.now() < deadline) await sleep(20);
+    expect(await probing()).toBe(true);
+    const traceRuleIn = Object.values(await netfilterSnapshot(nodeExec)).some((text) => text.includes('kpx-trace:'));
+    expect(traceRuleIn).toBe(modeCase.mode === 'nftables' || modeCase.backend === 'nft');
     running.kill('SIGINT');
     const exit = await running.exited;
     expect(exit.code, exit.stderr).toBe(130);
