@@ -4,19 +4,21 @@
 // cluster) in the test's own namespaces; the assertions are on what the trace reports (the
 // DNAT, reject and drop rules, the conntrack entry, the probe's outcome), checked against the
 // echo server that answered and against the rules the daemon programmed; and every trace
-// leaves the node's ruleset as it found it. Needs root, iproute2, iptables-legacy,
+// leaves the node's ruleset as it found it, interrupted (SIGINT) or not. Needs root, iproute2, iptables-legacy,
 // iptables-nft, nft, conntrack and xtables-monitor.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ip } from '@kpx/lab/netns-wiring.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
+import type { RawObject } from '@kpx/agent/model/inputs.ts';
 import type { RuleHit, Trace } from '@kpx/agent/trace/trace-types.ts';
 import { spawnKpxRun, type DaemonProcess } from '../daemon/run-daemon-process.ts';
 import { IPTABLES_LEGACY, IPTABLES_NFT, isAppliedSync, NFTABLES, nodeDaemonArgs, plantBackendHint, type ProxyModeCase } from '../daemon/proxy-mode-cases.ts';
 import { startEchoCluster, type EchoCluster } from '../helpers/echo-cluster.ts';
 import { EXTERNAL_NET, FIREWALLED_LB_IP, SCENARIO_IPS, scenarioObjects } from '../helpers/scenario-objects.ts';
-import { CLUSTER_CIDR } from '../helpers/topology.ts';
+import { makeEndpointSlice } from '../helpers/k8s-builders.ts';
+import { CLUSTER_CIDR, type Topology } from '../helpers/topology.ts';
 import { netfilterSnapshot, runKpxTrace, spawnKpxTrace } from '../helpers/trace-cli.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
@@ -32,6 +34,17 @@ const DATAPLANE: Record<string, string> = {
   'iptables, legacy backend': 'iptables (legacy backend)',
 };
 
+/**
+ * The embedded API server serves no Pods: kpx trace finds a pod's IP by name in an EndpointSlice
+ * endpoint whose targetRef names it. This slice's Service does not exist, so kpx run ignores it.
+ */
+function podIndexSlice(topology: Topology): RawObject {
+  return makeEndpointSlice('ns1', 'pod-index', 'pod-index', (slice) => {
+    slice.endpoints = topology.pods.map((pod) => ({ addresses: [pod.ip], conditions: { ready: true }, targetRef: { kind: 'Pod', namespace: 'ns1', name: pod.name } }));
+    slice.ports = [{ name: 'p', port: 8080, protocol: 'TCP' }];
+  });
+}
+
 const ruleText = (hits: readonly RuleHit[]): string => hits.map((hit) => `${hit.table} ${hit.chain}: ${hit.rule} => ${hit.verdict}`).join('\n');
 
 describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($label)', (modeCase) => {
@@ -41,7 +54,7 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
   const podIPs = new Map<string, string>();
 
   beforeAll(async () => {
-    cluster = await startEchoCluster('kpxt', scenarioObjects);
+    cluster = await startEchoCluster('kpxt', (topology) => [...scenarioObjects(topology), podIndexSlice(topology)]);
     const { topology } = cluster;
     for (const pod of topology.pods) podIPs.set(pod.ip, pod.name);
     await ip(realExec, '-n', topology.client.netns, 'route', 'add', EXTERNAL_NET, 'via', topology.node.ip);
@@ -118,6 +131,16 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     expect(result.hops.slice(0, 3).map((hop) => [hop.netns, hop.interface])).toEqual([[cluster.pods.a.netns, 'eth0'], [node.netns, 'vpod-a'], [node.netns, 'cbr0']]);
     const holder = cluster.topology.pods.find((pod) => pod.ip === endpoint);
     if (holder !== cluster.pods.a) expect(result.hops.at(-1)).toMatchObject({ netns: holder?.netns, interface: 'eth0' });
+  });
+
+  it('traces from a pod named as namespace/name (its IP from an EndpointSlice) to a ClusterIP', async () => {
+    const podB = cluster.pods.b;
+    const result = await trace('ns1/pod-b', 'ns1/web:80');
+    expect(result.fromLabel).toBe(`pod ns1/pod-b (${podB.ip})`);
+    expect(result.flow.source).toBe(podB.ip);
+    expect(result.sourceNetns).toBe(podB.netns);
+    expect(result.probe.outcome).toBe('connected');
+    expect(result.conntrack[0]?.original).toMatchObject({ src: podB.ip, dst: SCENARIO_IPS.web, dport: 80 });
   });
 
   it('traces a pod to a ClusterIP given as IP:PORT the same way', async () => {
