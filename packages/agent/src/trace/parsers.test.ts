@@ -38,6 +38,7 @@ describe('parseXtablesTrace', () => {
       [1, 'nat', 'PREROUTING', 'jump KUBE-SERVICES'],
       [1, 'nat', 'KUBE-SERVICES', 'jump KUBE-SVC-X'],
       [1, 'nat', 'KUBE-SVC-X', 'accept'],
+      [1, 'nat', 'KUBE-POSTROUTING', 'return'],
     ]);
     expect(hits[4]?.rule).toBe('-A KUBE-SVC-X -p tcp -m comment --comment "demo/web -> 10.244.1.11:8080" -j DNAT --to-destination 10.244.1.11:8080');
   });
