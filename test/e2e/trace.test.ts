@@ -85,6 +85,8 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     expect(run.trace.cleanedUp).toBe(true);
     expect(run.elapsedMs).toBeLessThan(TRACE_BOUND_MS);
     expect(run.trace.dataplane).toBe(DATAPLANE[modeCase.label]);
+    // Every verdict in words (xtables-monitor prints some as hex codes).
+    expect(run.trace.rules.filter((hit) => /0x/.test(hit.verdict))).toEqual([]);
     expect(run.trace.ruleSource.kind).toBe(modeCase.mode === 'nftables' ? 'nft-trace' : modeCase.backend === 'nft' ? 'xtables-trace' : 'legacy-counters');
     return run.trace;
   }
