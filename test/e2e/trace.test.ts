@@ -118,7 +118,7 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     }
     const sep = result.rules.find((hit) => hit.table === 'nat' && /^KUBE-SEP-/.test(hit.chain) && hit.rule.includes(`-j DNAT --to-destination ${endpoint}:8080`));
     expect(sep, rules).toBeDefined();
-    expect(result.rules.some((hit) => hit.table === 'nat' && /^KUBE-SVC-/.test(hit.chain) && hit.rule.includes(`-j ${sep?.chain}`)), rules).toBe(true);
+    expect(result.rules.some((hit) => hit.table === 'nat' && /^KUBE-SVC-/.test(hit.chain) && hit.rule.includes(`-j ${sep?.chain}`) && hit.verdict === `jump ${sep?.chain}`), rules).toBe(true);
     expect(result.rules.some((hit) => hit.table === 'nat' && hit.chain === 'KUBE-SERVICES' && hit.rule.includes(`-d ${serviceIP}/32`)), rules).toBe(true);
   }
 
