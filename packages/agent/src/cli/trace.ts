@@ -24,7 +24,8 @@ target, whether it was masqueraded) and whether the reply came back.
 
   --from POD_OR_IP     a pod NAMESPACE/NAME (its IP from the API server: the Pod, or an
                        EndpointSlice endpoint naming it) or an IP; the network namespace holding
-                       that address is found by scanning \`ip netns list\`
+                       that address is searched for from the node namespace outwards (the
+                       namespaces its links lead to, then theirs), then in \`ip netns list\`
   --to DEST            a Service NAMESPACE/NAME:PORT (port number or name; its ClusterIP), or IP:PORT
   --proto tcp|udp      the probe's protocol (default: the service port's, else tcp)
   --netns NODE_NETNS   the node's network namespace, where the rules live (default: this one)
@@ -111,16 +112,22 @@ export async function runTraceCommand(argv: readonly string[], io: CommandIO): P
   if (typeof args === 'string') return fail(args);
   const nodeNetns = args.values.get('--netns') ?? '';
   const cleanups: (() => Promise<boolean>)[] = [];
+  let interrupted = false;
+  // `on`, not `once`: execa's signal-exit, listening while a command runs, re-raises the signal
+  // (killing kpx before its cleanup) when it finds no listener but its own, and a `once`
+  // listener has removed itself by the time signal-exit looks.
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
     void Promise.all(cleanups.map((cleanup) => cleanup().catch(() => false))).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   try {
     if (nodeNetns !== '') assertNetnsName(nodeNetns);
     const resolved = await resolveTargets(args.values);
     if (typeof resolved === 'string') return fail(resolved);
-    const holder = await findAddressHolder(realExec, resolved.flow.source, new Set([SERVICE_INTERFACE]));
+    const holder = await findAddressHolder(realExec, resolved.flow.source, new Set([SERVICE_INTERFACE]), nodeNetns);
     if (holder === undefined) return fail(`no network namespace holds the source address ${resolved.flow.source}`);
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     const trace = await runTrace(realExec, { ...resolved, sourceNetns: holder.netns, nodeNetns, onCleanup: (cleanup) => cleanups.push(cleanup) });
     io.stdout.write(args.json ? `${JSON.stringify(trace, null, 2)}\n` : formatTrace(trace));
     return EXIT.ok;

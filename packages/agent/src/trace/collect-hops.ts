@@ -3,7 +3,7 @@
 // the node's route to where the packet went after NAT, and the namespace holding that address.
 import type { Exec } from '../sys/exec.ts';
 import { execInNetns } from '../sys/netns.ts';
-import { findAddressHolder } from './find-netns.ts';
+import { findAddressHolder, linkedNetns } from './find-netns.ts';
 import { describeRoute, linksOfIpLinkJson, routeOfIpRouteGetJson, type LinkInfo, type RouteInfo } from './ip-json.ts';
 import type { Hop } from './trace-types.ts';
 
@@ -30,9 +30,15 @@ async function links(exec: Exec): Promise<LinkInfo[]> {
   return result.exitCode === 0 ? linksOfIpLinkJson(result.stdout) : [];
 }
 
-/** The node-side end of the source's veth: the node link whose peer is the source device and that the source device points at. */
+/**
+ * The node-side end of the source's veth: the node link whose peer is the source device and
+ * that the source device points at, when the device's peer lives in the node namespace (ifindexes
+ * are per namespace: another namespace may have the same pair of numbers).
+ */
 async function vethPeer(exec: Exec, query: HopQuery, device: LinkInfo): Promise<LinkInfo | undefined> {
   if (device.kind !== 'veth' || device.peerIndex === undefined) return undefined;
+  const peerNetns = (await linkedNetns(exec, query.sourceNetns)).find((entry) => entry.nsid === device.linkNetnsId);
+  if (peerNetns === undefined || (peerNetns.name ?? '') !== query.nodeNetns) return undefined;
   return (await links(inNetns(exec, query.nodeNetns))).find((link) => link.ifindex === device.peerIndex && link.peerIndex === device.ifindex);
 }
 
@@ -60,7 +66,7 @@ export async function collectHops(exec: Exec, query: HopQuery): Promise<Hop[]> {
   if (onward === undefined) return [...hops, { netns: query.nodeNetns, interface: '', detail: `no route to ${target}${after}` }];
   hops.push({ netns: query.nodeNetns, interface: onward.dev, detail: `${describeRoute(onward)}${after}` });
   if (onward.type === 'local') return hops;
-  const holder = await findAddressHolder(exec, target, query.skipInterfaces);
+  const holder = await findAddressHolder(exec, target, query.skipInterfaces, query.nodeNetns);
   if (holder !== undefined && holder.netns !== query.nodeNetns) hops.push({ netns: holder.netns, interface: holder.interface, detail: `${target} is here` });
   return hops;
 }

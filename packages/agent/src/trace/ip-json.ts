@@ -72,3 +72,18 @@ export function describeRoute(route: RouteInfo): string {
   if (route.type !== 'unicast') return `${route.type} route to ${route.dst}`;
   return `route to ${route.dst}${route.gateway === undefined ? '' : ` via ${route.gateway}`} dev ${route.dev}`;
 }
+
+export interface NetnsId {
+  readonly nsid: number;
+  /** undefined for a namespace without a name (the host's own, seen from one of its namespaces). */
+  readonly name: string | undefined;
+}
+
+/** `ip -j netns list-id` output: the namespaces this one has ids for (those its links' peers live in). */
+export function netnsIdsOfListIdJson(text: string): NetnsId[] {
+  return parseArray(text).flatMap((entry) => {
+    const nsid = num(entry['nsid']);
+    const name = str(entry['name']);
+    return nsid === undefined ? [] : [{ nsid, name: name === '' ? undefined : name }];
+  });
+}

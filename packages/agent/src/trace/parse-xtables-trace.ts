@@ -10,12 +10,18 @@ const PACKET = /^PACKET: \d+ ([0-9a-f]+) /;
 // The family and table iptables-nft prints in front of the rule; the chain column says both.
 const RULE_PREFIX = /^-[46] -t \S+ /;
 
+// xtables-monitor names ACCEPT, DROP, CONTINUE, JUMP and GOTO, and prints any other verdict code
+// as hex: a rule's -j RETURN is nftables' NFT_RETURN (-5), 0xfffffffb.
+const VERDICT_CODES: Readonly<Record<string, string>> = {
+  '0x0': 'drop', '0x1': 'accept', '0xffffffff': 'continue', '0xfffffffe': 'break', '0xfffffffb': 'return',
+};
+
 function verdictOf(kind: string, tail: string): string {
   if (kind === 'return') return 'return';
   const parts = tail.split(':').filter((part) => part !== '');
   // rule: HANDLE, VERDICT[, TARGET]; policy: VERDICT.
   const [verdict = '', target] = kind === 'rule' ? parts.slice(1) : parts;
-  const word = verdict.toLowerCase();
+  const word = VERDICT_CODES[verdict.toLowerCase()] ?? verdict.toLowerCase();
   const said = target === undefined ? word : `${word} ${target}`;
   return kind === 'policy' ? `policy ${said}` : said;
 }

@@ -38,6 +38,7 @@ describe('parseXtablesTrace', () => {
       [1, 'nat', 'PREROUTING', 'jump KUBE-SERVICES'],
       [1, 'nat', 'KUBE-SERVICES', 'jump KUBE-SVC-X'],
       [1, 'nat', 'KUBE-SVC-X', 'accept'],
+      [1, 'nat', 'KUBE-POSTROUTING', 'return'],
     ]);
     expect(hits[4]?.rule).toBe('-A KUBE-SVC-X -p tcp -m comment --comment "demo/web -> 10.244.1.11:8080" -j DNAT --to-destination 10.244.1.11:8080');
   });
@@ -65,13 +66,17 @@ describe('parseConntrackOutput', () => {
 });
 
 describe('diffCounters', () => {
-  it('lists the rules and policies whose packet counters grew', () => {
-    const before = '*nat\n:PREROUTING ACCEPT [4:240]\n[2:120] -A PREROUTING -j KUBE-SERVICES\n[0:0] -A KUBE-SERVICES -d 10.96.0.10/32 -j KUBE-SVC-X\nCOMMIT\n';
-    const after = '*nat\n:PREROUTING ACCEPT [5:300]\n[3:180] -A PREROUTING -j KUBE-SERVICES\n[0:0] -A KUBE-SERVICES -d 10.96.0.10/32 -j KUBE-SVC-X\nCOMMIT\n';
-    expect(diffCounters(before, after)).toEqual([
+  it('lists the rules and policies whose packet counters grew, a jump to a chain of the table as the tracers say it', () => {
+    const save = (policy: string, jump: string, dnat: string): string =>
+      `*nat\n:PREROUTING ACCEPT [${policy}]\n:KUBE-SERVICES - [0:0]\n:KUBE-SEP-X - [0:0]\n[${jump}] -A PREROUTING -j KUBE-SERVICES\n` +
+      `[0:0] -A KUBE-SERVICES -d 10.96.0.10/32 -g KUBE-SEP-X\n[${dnat}] -A KUBE-SEP-X -p tcp -j DNAT --to-destination 10.244.1.11:8080\nCOMMIT\n`;
+    expect(diffCounters(save('4:240', '2:120', '0:0'), save('5:300', '3:180', '1:60'))).toEqual([
       { packet: 1, table: 'nat', chain: 'PREROUTING', rule: '', verdict: 'policy accept' },
-      { packet: 1, table: 'nat', chain: 'PREROUTING', rule: '-A PREROUTING -j KUBE-SERVICES', verdict: 'kube-services' },
+      { packet: 1, table: 'nat', chain: 'PREROUTING', rule: '-A PREROUTING -j KUBE-SERVICES', verdict: 'jump KUBE-SERVICES' },
+      { packet: 1, table: 'nat', chain: 'KUBE-SEP-X', rule: '-A KUBE-SEP-X -p tcp -j DNAT --to-destination 10.244.1.11:8080', verdict: 'dnat' },
     ]);
+    const viaGoto = (text: string): string => text.replace('-j KUBE-SERVICES', '-g KUBE-SERVICES');
+    expect(diffCounters(viaGoto(save('4:240', '2:120', '0:0')), viaGoto(save('5:300', '3:180', '0:0')))[1]?.verdict).toBe('goto KUBE-SERVICES');
   });
 });
 
