@@ -67,6 +67,9 @@ describeAsRoot.each(CASES)('proxy scenarios through kpx run with real traffic ($
     for (const netns of [topology.client.netns, topology.remoteNode.netns]) {
       await ip(realExec, '-n', netns, 'route', 'add', EXTERNAL_NET, 'via', topology.node.ip);
     }
+    // As a node's default route would: without a route, a packet the rules mark for the firewall's
+    // drop is refused by routing (net unreachable) before the filter chain that drops it.
+    await ip(realExec, '-n', topology.node.netns, 'route', 'add', EXTERNAL_NET, 'via', topology.remoteNode.ip);
     // The kernel's per-peer ICMP rate limit (one error a second) would turn all but the first
     // rejection of a burst into a timeout; the limit is the kernel's, not what these tests are about.
     await execSysctl(topology.execIn(topology.node.netns)).write('net.ipv4.icmp_ratelimit', '0');
