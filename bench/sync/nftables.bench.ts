@@ -15,6 +15,7 @@
 // Each engine (--engines nft,libnftables) runs every step in its own namespace.
 //
 //   node bench/sync/nftables.bench.ts [--services 10000] [--endpoints 10] [--repeat 5] [--engines nft,libnftables] [--no-iptables]
+import { diffStates } from '@kpx/agent/diff/diff-states.ts';
 import { parseArgs } from 'node:util';
 import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
 import { silentLogger } from '@kpx/agent/log.ts';
@@ -27,7 +28,7 @@ import { createNftablesPlanner } from '@kpx/agent/modes/nftables/plan.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
 import { addNetns, deleteNetns, execInNetns } from '@kpx/agent/sys/netns.ts';
 import { dataplaneSettings } from '../../test/helpers/dataplane-settings.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../test/helpers/state-builders.ts';
 
 const { values } = parseArgs({
   options: {
@@ -147,8 +148,8 @@ async function fullSteps(bench: Bench): Promise<void> {
 
 /** `repeat` rounds of from → to, each undone; with the nft engine each forward text also runs bare. */
 async function partialSteps(bench: Bench, label: string, from: DesiredState, to: DesiredState): Promise<void> {
-  const forward = makeChangeSet(from, to);
-  const back = makeChangeSet(to, from);
+  const forward = diffStates(from, to);
+  const back = diffStates(to, from);
   const steps: Step[] = [];
   const bares: number[] = [];
   const first = `${label}, round 1${label.includes('endpoint') ? ' (new dispatch chain)' : ''}`;

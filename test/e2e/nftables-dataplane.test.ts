@@ -3,6 +3,7 @@
 // endpoints refused at once, a partial sync of one endpoint change, and a rejected transaction
 // that changes nothing; once per engine (`nft -f -` per sync, and an in-process libnftables
 // context opened inside the node's namespace). Needs root, iproute2 and nft (libnftables).
+import { diffStates } from '@kpx/agent/diff/diff-states.ts';
 import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKpxError } from '@kpx/agent/errors.ts';
@@ -13,7 +14,7 @@ import { openNftablesDataplane } from '@kpx/agent/modes/nftables/dataplane.ts';
 import type { NftablesPlan } from '@kpx/agent/modes/nftables/plan-types.ts';
 import { createNftablesPlanner } from '@kpx/agent/modes/nftables/plan.ts';
 import { execOk, realExec, type Exec } from '@kpx/agent/sys/exec.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../helpers/state-builders.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, type Topology, type TopologyPod } from '../helpers/topology.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -150,7 +151,7 @@ describe.skipIf(!isRoot || !hasNft).each(['nft', 'libnftables'] as const)('nftab
     const before = desiredState(topology);
     const after = desiredState(topology, topology.pods.slice(0, 2));
     const sent = transactions.length;
-    const report = await dataplane.apply(plan(after, makeChangeSet(before, after)));
+    const report = await dataplane.apply(plan(after, diffStates(before, after)));
     expect(report.full).toBe(false);
     // libnftables: no process, the transaction ran in the context.
     expect(transactions.length).toBe(engine === 'nft' ? sent + 1 : sent);
@@ -161,7 +162,7 @@ describe.skipIf(!isRoot || !hasNft).each(['nft', 'libnftables'] as const)('nftab
     }
     const counts = countByPod(await topology.probe(topology.node.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 60 }));
     expect(Object.keys(counts).sort()).toEqual(['pod-a', 'pod-b']);
-    await dataplane.apply(plan(before, makeChangeSet(after, before)));
+    await dataplane.apply(plan(before, diffStates(after, before)));
     const restored = countByPod(await topology.probe(topology.node.netns, { proto: 'tcp', host: WEB_IP, port: 80, count: 90 }));
     expect(Object.keys(restored).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
   });

@@ -9,8 +9,6 @@ import type {
   NodeContext,
   ServicePort,
 } from '@kpx/agent/model/types.ts';
-import type { ChangeSet } from '@kpx/agent/diff/change-set.ts';
-import { diffStates } from '@kpx/agent/diff/diff-states.ts';
 import { categorizeEndpoints } from '@kpx/agent/model/categorize.ts';
 import { compareEndpoints } from '@kpx/agent/model/slice-port-endpoints.ts';
 
@@ -100,12 +98,6 @@ export function makeState(servicePorts: readonly ServicePort[], node: NodeContex
   const sorted = [...servicePorts].sort((a, b) => (a.servicePortName < b.servicePortName ? -1 : 1));
   return { node, servicePorts: new Map(sorted.map((servicePort) => [servicePort.servicePortName, servicePort])) };
 }
-
-/**
- * diffStates itself, under the name src/modes/iptables/plan-partial.test.ts still imports;
- * new tests call diffStates.
- */
-export const makeChangeSet: (previous: DesiredState, next: DesiredState) => ChangeSet = diffStates;
 
 /**
  * The services of upstream's TestOverallIPTablesRules (proxier_test.go): a ClusterIP, a

@@ -1,9 +1,10 @@
 // The iptables dataplane keeps its own metrics: rule totals across full and partial syncs, and
 // restore failures (only those of iptables-restore, as upstream counts them).
+import { diffStates } from '../../diff/diff-states.ts';
 import { describe, expect, it } from 'vitest';
 import { dataplaneSettings } from '../../../../../test/helpers/dataplane-settings.ts';
 import { recordingExec, type Responder } from '../../../../../test/helpers/recording-exec.ts';
-import { makeChangeSet, makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import { isKpxError } from '../../errors.ts';
 import { silentLogger } from '../../log.ts';
 import type { DataplaneMetrics } from '../mode.ts';
@@ -50,7 +51,7 @@ describe('iptables dataplane metrics', () => {
     ]);
     events.length = 0;
     const after = web(['10.244.1.2', '10.244.1.3']);
-    const partial = iptablesMode.plan(after, {}, makeChangeSet(before, after));
+    const partial = iptablesMode.plan(after, {}, diffStates(before, after));
     expect(partial.full).toBe(false);
     await dataplane.apply(partial);
     expect(events).toEqual([
@@ -71,7 +72,7 @@ describe('iptables dataplane metrics', () => {
     events.length = 0;
     failRestore = true;
     const after = web(['10.244.1.3']);
-    const plan = iptablesMode.plan(after, {}, partial ? makeChangeSet(before, after) : undefined);
+    const plan = iptablesMode.plan(after, {}, partial ? diffStates(before, after) : undefined);
     expect(isKpxError(await dataplane.apply(plan).catch((error: unknown) => error), 'KPX_ERR_RESTORE')).toBe(true);
     expect(events).toEqual([['restoreFailure', { partial }]]);
   });

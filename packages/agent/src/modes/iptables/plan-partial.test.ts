@@ -2,11 +2,12 @@
 // rules differ, and chains that changed or deleted ports no longer need are deleted. The
 // strongest check replays both paths on an in-memory kernel: full(old) then partial(new) must
 // leave exactly what full(new) leaves on an empty node.
+import { diffStates } from '../../diff/diff-states.ts';
 import { describe, expect, it } from 'vitest';
 import { planIptables } from './plan.ts';
 import { endpointChainName, serviceChainNames } from './chain-names.ts';
 import type { DesiredState, ServicePort } from '../../model/types.ts';
-import { makeChangeSet, makeEndpoint, makeServicePort, makeState, type ServicePortDraft } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeServicePort, makeState, type ServicePortDraft } from '../../../../../test/helpers/state-builders.ts';
 import { applyRestore, chainRules, declaredChains, type KernelTable } from '../../../../../test/helpers/restore-parse.ts';
 import { checkChains } from '../../../../../test/helpers/check-chains.ts';
 
@@ -72,7 +73,7 @@ describe('partial plans', () => {
   const full = planIptables(before);
 
   it.each(transitions)('$name: full(old) + partial(new) leaves what full(new) leaves', ({ after }) => {
-    const partial = planIptables(after, makeChangeSet(before, after));
+    const partial = planIptables(after, diffStates(before, after));
     expect(partial.full).toBe(false);
     expect(payloadProblems(partial.restoreText, full.ownedChains)).toEqual([]);
     expect(kernelAfter(full.restoreText, partial.restoreText)).toEqual(kernelAfter(planIptables(after).restoreText));
@@ -81,7 +82,7 @@ describe('partial plans', () => {
 
   it('rewrites only the changed port’s chains when its dispatch rules are unchanged', () => {
     const after = makeState([port('a', endpoints('10.1.0.1')), b]);
-    const text = planIptables(after, makeChangeSet(before, after)).restoreText;
+    const text = planIptables(after, diffStates(before, after)).restoreText;
     const aChains = serviceChainNames('ns/a:http', 'TCP');
     const bChains = serviceChainNames('ns/b:http', 'TCP');
     const gone = endpointChainName('ns/a:http', 'TCP', '10.1.0.2:8080');
@@ -94,7 +95,7 @@ describe('partial plans', () => {
 
   it('writes every top-level chain it writes in full: all ports’ rules, and the node ports jump last', () => {
     const after = makeState([port('a', () => {}), b]);
-    const text = planIptables(after, makeChangeSet(before, after)).restoreText;
+    const text = planIptables(after, diffStates(before, after)).restoreText;
     expect(chainRules(text, 'nat', 'KUBE-SERVICES').map((rule) => rule.split(' -j ')[1])).toEqual([
       serviceChainNames('ns/b:http', 'TCP').cluster,
       'KUBE-NODEPORTS',
@@ -105,18 +106,18 @@ describe('partial plans', () => {
   });
 
   it('writes nothing when nothing changes', () => {
-    expect(planIptables(before, makeChangeSet(before, before)).restoreText).toBe('');
+    expect(planIptables(before, diffStates(before, before)).restoreText).toBe('');
   });
 
   it('counts written and deleted chains', () => {
     const after = makeState([b]);
-    const partial = planIptables(after, makeChangeSet(before, after));
+    const partial = planIptables(after, diffStates(before, after));
     expect(partial.figures).toMatchObject({ chainsWritten: 0, chainsDeleted: 3 });
   });
 
   it('rewrites everything when the ChangeSet says full', () => {
     const after = makeState([port('a', endpoints('10.1.0.1')), b]);
-    const changeSet = { ...makeChangeSet(before, after), full: true };
+    const changeSet = { ...diffStates(before, after), full: true };
     expect(planIptables(after, changeSet).restoreText).toBe(planIptables(after).restoreText);
   });
 });
@@ -265,7 +266,7 @@ const topLevelTransitions: TopLevelTransition[] = [
 describe('partial plans leave out the top-level chains that cannot have changed', () => {
   it.each(topLevelTransitions)('$name', ({ from, after, nat, filter }) => {
     const full = planIptables(from);
-    const partial = planIptables(after, makeChangeSet(from, after));
+    const partial = planIptables(after, diffStates(from, after));
     expect(partial.full).toBe(false);
     expect(topLevelChainsWritten(partial.restoreText, 'nat')).toEqual(nat);
     expect(topLevelChainsWritten(partial.restoreText, 'filter')).toEqual(filter);
@@ -278,7 +279,7 @@ describe('partial plans leave out the top-level chains that cannot have changed'
 describe('periodic partial plans (the syncPeriod ones)', () => {
   it('rewrite every top-level chain, as each of upstream\'s syncs does, and no service chain when nothing changed', () => {
     const full = planIptables(before);
-    const periodic = planIptables(before, { ...makeChangeSet(before, before), periodic: true });
+    const periodic = planIptables(before, { ...diffStates(before, before), periodic: true });
     expect(periodic.full).toBe(false);
     expect(topLevelChainsWritten(periodic.restoreText, 'nat')).toEqual(full.ownedChains.nat.filter((chain) => !/^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain)));
     expect(topLevelChainsWritten(periodic.restoreText, 'filter')).toEqual(full.ownedChains.filter);
@@ -292,7 +293,7 @@ describe('periodic partial plans (the syncPeriod ones)', () => {
 
   it('still rewrite only the changed ports\' own chains', () => {
     const after = makeState([port('a', endpoints('10.1.0.1')), b]);
-    const periodic = planIptables(after, { ...makeChangeSet(before, after), periodic: true });
+    const periodic = planIptables(after, { ...diffStates(before, after), periodic: true });
     expect(declaredChains(periodic.restoreText, 'nat').filter((chain) => /^KUBE-SVC-/.test(chain))).toEqual([serviceChainNames(a.servicePortName, 'TCP').cluster]);
     expect(kernelAfter(planIptables(before).restoreText, periodic.restoreText)).toEqual(kernelAfter(planIptables(after).restoreText));
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { diffStates } from '../../diff/diff-states.ts';
 import { isKpxError } from '../../errors.ts';
 import { silentLogger } from '../../log.ts';
 import type { DataplaneMetrics } from '../mode.ts';
@@ -6,7 +7,7 @@ import { openNftablesDataplane } from './dataplane.ts';
 import { parseNftFailure } from './apply.ts';
 import { createNftablesPlanner } from './plan.ts';
 import { recordingExec } from '../../../../../test/helpers/recording-exec.ts';
-import { makeChangeSet, makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 
 const port = (name: string, ips: readonly string[]) =>
   makeServicePort('ns1', name, 'http', (sp) => {
@@ -44,7 +45,7 @@ describe('nftables dataplane with a recording exec', () => {
     const before = makeState([port('a', ['10.0.0.1'])]);
     const after = makeState([port('a', ['10.0.0.1', '10.0.0.3'])]);
     await dataplane.apply(plan(before));
-    const report = await dataplane.apply(plan(after, makeChangeSet(before, after)));
+    const report = await dataplane.apply(plan(after, diffStates(before, after)));
     expect(report.full).toBe(false);
     expect(recorder.argv().at(-1)).toBe('nft -f -');
     expect(recorder.calls.at(-1)!.stdin).not.toMatch(/table/);
@@ -63,12 +64,12 @@ describe('nftables dataplane with a recording exec', () => {
     const two = makeState([port('a', ['10.0.0.1', '10.0.0.3']), port('b', ['10.0.0.5', '10.0.0.6'])]);
     const three = makeState([port('a', ['10.0.0.1', '10.0.0.3', '10.0.0.4']), port('b', ['10.0.0.5', '10.0.0.6'])]);
     await dataplane.apply(plan(one));
-    await dataplane.apply(plan(two, makeChangeSet(one, two)));
+    await dataplane.apply(plan(two, diffStates(one, two)));
     expect(recorder.calls.at(-1)!.stdin).not.toContain('add chain');
-    await dataplane.apply(plan(three, makeChangeSet(two, three)));
+    await dataplane.apply(plan(three, diffStates(two, three)));
     expect(recorder.calls.at(-1)!.stdin).toContain('add chain ip kube-proxy cluster-endpoints-tcp-3\nflush chain ip kube-proxy cluster-endpoints-tcp-3\n');
-    await dataplane.apply(plan(two, makeChangeSet(three, two)));
-    await dataplane.apply(plan(three, makeChangeSet(two, three)));
+    await dataplane.apply(plan(two, diffStates(three, two)));
+    await dataplane.apply(plan(three, diffStates(two, three)));
     expect(recorder.calls.at(-1)!.stdin).not.toContain('add chain');
   });
 
@@ -97,7 +98,7 @@ describe('nftables dataplane with a recording exec', () => {
     await dataplane.apply(plan(before));
     expect(counted).toEqual([]);
     failing = true;
-    await expect(dataplane.apply(plan(after, makeChangeSet(before, after)))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
+    await expect(dataplane.apply(plan(after, diffStates(before, after)))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
     await expect(dataplane.apply(plan(after))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
     expect(counted).toEqual(['sync', 'sync']);
     await expect(dataplane.cleanup()).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });

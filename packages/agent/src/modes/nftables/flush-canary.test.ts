@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { diffStates } from '../../diff/diff-states.ts';
 import { isKpxError } from '../../errors.ts';
 import { silentLogger } from '../../log.ts';
 import type { ExecRequest } from '../../sys/exec.ts';
@@ -6,7 +7,7 @@ import { openNftablesDataplane } from './dataplane.ts';
 import { canaryState } from './flush-canary.ts';
 import { createNftablesPlanner } from './plan.ts';
 import { recordingExec, type Responder } from '../../../../../test/helpers/recording-exec.ts';
-import { makeChangeSet, makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 
 const busy = { exitCode: 1, stderr: 'Error: Could not process rule: Device or resource busy\ndelete chain ip kube-proxy flush-canary\n' };
 const missing = { exitCode: 1, stderr: 'Error: Could not process rule: No such file or directory\ndelete chain ip kube-proxy flush-canary\n' };
@@ -40,7 +41,7 @@ describe('nftables flush detection with a recording exec', () => {
     const plan = createNftablesPlanner({});
     await dataplane.apply(plan(state(['10.0.0.1'])));
     await dataplane.apply(plan(state(['10.0.0.1'])));
-    await dataplane.apply(plan(state(['10.0.0.1', '10.0.0.2']), makeChangeSet(state(['10.0.0.1']), state(['10.0.0.1', '10.0.0.2']))));
+    await dataplane.apply(plan(state(['10.0.0.1', '10.0.0.2']), diffStates(state(['10.0.0.1']), state(['10.0.0.1', '10.0.0.2']))));
     const [first, second, partial] = recorder.calls.map((call) => call.stdin!.split('\n'));
     for (const text of [first!, second!]) {
       const jump = text.indexOf('add rule ip kube-proxy flush-canary-ref jump flush-canary');

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { makeChangeSet, makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { diffStates } from '../../diff/diff-states.ts';
+import { makeEndpoint, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import { formatNftablesPlan, transactionText } from './format.ts';
 import { createNftablesPlanner } from './plan.ts';
 
@@ -9,7 +10,7 @@ const web = (endpoints: readonly string[]) =>
 it('heads `kpx render` output with the mode, family, sync kind and table, as a comment nft skips, above the transaction', () => {
   const plan = createNftablesPlanner({ tableName: 'kpx' });
   const full = plan(web(['10.244.1.2']));
-  const partial = plan(web(['10.244.1.2', '10.244.1.3']), makeChangeSet(web(['10.244.1.2']), web(['10.244.1.2', '10.244.1.3'])));
+  const partial = plan(web(['10.244.1.2', '10.244.1.3']), diffStates(web(['10.244.1.2']), web(['10.244.1.2', '10.244.1.3'])));
   expect(formatNftablesPlan(full)).toBe(`# kpx nftables plan (IPv4, full sync): nft -f input for table ip kpx.\n${transactionText(full, false)}`);
   expect(formatNftablesPlan(partial).split('\n')[0]).toBe('# kpx nftables plan (IPv4, partial sync): nft -f input for table ip kpx.');
   // The dataplane sends the transaction alone.

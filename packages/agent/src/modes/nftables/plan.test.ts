@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { diffStates } from '../../diff/diff-states.ts';
 import { createNftablesPlanner } from './plan.ts';
 import { formatNftablesPlan } from './format.ts';
 import { assertAddress, assertEndpoint, assertNftName, quoteComment, quoteInterface } from './nft-text.ts';
-import { makeChangeSet, makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
+import { makeEndpoint, makeNodeContext, makeServicePort, makeState } from '../../../../../test/helpers/state-builders.ts';
 import type { ServicePort } from '../../model/types.ts';
 
 const web = (ips: readonly string[], mutate?: (port: Parameters<Parameters<typeof makeServicePort>[3] & object>[0]) => void): ServicePort =>
@@ -62,7 +63,7 @@ describe('partial plan', () => {
     const before = makeState([web(['10.180.0.1', '10.180.0.2', '10.180.0.3']), dns]);
     const after = makeState([web(['10.180.0.1', '10.180.0.2']), dns]);
     plan(before);
-    const partial = plan(after, makeChangeSet(before, after));
+    const partial = plan(after, diffStates(before, after));
     expect(partial.full).toBe(false);
     const text = formatNftablesPlan(partial);
     expect(text).not.toMatch(/^[^#].*table/m);
@@ -80,8 +81,8 @@ describe('partial plan', () => {
     const both = makeState([web(['10.180.0.1']), https]);
     const one = makeState([https]);
     const none = makeState([]);
-    expect(formatNftablesPlan(plan(one, makeChangeSet(both, one)))).not.toContain('delete element ip kube-proxy cluster-ips');
-    expect(formatNftablesPlan(plan(none, makeChangeSet(one, none)))).toContain('delete element ip kube-proxy cluster-ips { 172.30.0.41 }');
+    expect(formatNftablesPlan(plan(one, diffStates(both, one)))).not.toContain('delete element ip kube-proxy cluster-ips');
+    expect(formatNftablesPlan(plan(none, diffStates(one, none)))).toContain('delete element ip kube-proxy cluster-ips { 172.30.0.41 }');
   });
 
   it('deletes the chains and affinity sets of an affinity service that went away, after flushing them', () => {
@@ -89,7 +90,7 @@ describe('partial plan', () => {
     const sticky = web(['10.180.0.1'], (port) => { port.sessionAffinity = { type: 'ClientIP', timeoutSeconds: 600 }; });
     const before = makeState([sticky]);
     const after = makeState([]);
-    const lines = formatNftablesPlan(plan(after, makeChangeSet(before, after))).split('\n');
+    const lines = formatNftablesPlan(plan(after, diffStates(before, after))).split('\n');
     const flush = lines.findIndex((line) => line.startsWith('flush chain ip kube-proxy endpoint-'));
     const remove = lines.findIndex((line) => line.startsWith('delete chain ip kube-proxy endpoint-'));
     const set = lines.findIndex((line) => line.startsWith('delete set ip kube-proxy affinity-'));
