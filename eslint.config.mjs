@@ -30,7 +30,18 @@ const PURE_FILES = [
   `${AGENT}/explain/format-explain.ts`,
   `${AGENT}/explain/reachable-endpoints.ts`,
 ];
-const SIDE_EFFECT_MODULES = ['node:child_process', 'node:net', 'node:dgram', 'node:fs', 'node:fs/promises', 'node:http', 'node:https', 'node:os', 'execa', 'koffi'];
+const SIDE_EFFECT_MODULES = [
+  'node:child_process',
+  'node:net',
+  'node:dgram',
+  'node:fs',
+  'node:fs/promises',
+  'node:http',
+  'node:https',
+  'node:os',
+  'execa',
+  'koffi',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', '.cache/**', 'kpx-lab-report/**'] },

@@ -51,7 +51,11 @@ async function runChild(path: string): Promise<RenderResult> {
   const stdout = new Writable({ write: (chunk: Buffer, _encoding, done) => ((outputBytes += chunk.length), done()) });
   const errors = new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += stderr.length < 4096 ? chunk.toString() : ''), done()) });
   const started = performance.now();
-  const exitCode = await main(['render', '--mode', 'iptables', '--hostname-override', 'bench-node', '-f', path], { stdout, stderr: errors, stdin: process.stdin });
+  const exitCode = await main(['render', '--mode', 'iptables', '--hostname-override', 'bench-node', '-f', path], {
+    stdout,
+    stderr: errors,
+    stdin: process.stdin,
+  });
   const ms = performance.now() - started;
   return { ms, exitCode, peakRssMb: process.resourceUsage().maxRSS / 1024, outputMb: outputBytes / 1e6, firstError: stderr.split('\n')[0] ?? '' };
 }
@@ -67,7 +71,10 @@ function writeCluster(bytes: number, yamlPath: string, jsonPath: string): void {
 
 function measure(path: string, load = false): RenderResult {
   const results = Array.from({ length: Number(values.runs) }, () => {
-    const output = execFileSync(process.execPath, [import.meta.filename, '--child', path, ...(load ? ['--load'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const output = execFileSync(process.execPath, [import.meta.filename, '--child', path, ...(load ? ['--load'] : [])], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     return JSON.parse(output) as RenderResult;
   });
   const pick = (key: 'ms' | 'peakRssMb'): number => median(results.map((result) => result[key]));
@@ -95,7 +102,17 @@ if (values.child !== undefined) {
       const result = measure(path);
       const load = measure(path, true);
       const rss = (mb: number): string => `${mb.toFixed(0)}${inputMb === 0 ? '' : ` (${(mb / inputMb).toFixed(1)}×)`}`;
-      const row = [name, inputMb.toFixed(1), result.exitCode, result.outputMb.toFixed(1), result.ms.toFixed(0), rss(result.peakRssMb), load.ms.toFixed(0), rss(load.peakRssMb), result.firstError.slice(0, 100)];
+      const row = [
+        name,
+        inputMb.toFixed(1),
+        result.exitCode,
+        result.outputMb.toFixed(1),
+        result.ms.toFixed(0),
+        rss(result.peakRssMb),
+        load.ms.toFixed(0),
+        rss(load.peakRssMb),
+        result.firstError.slice(0, 100),
+      ];
       console.log(row.join(' | '));
     }
   } finally {

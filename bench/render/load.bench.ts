@@ -63,7 +63,9 @@ if (values.child !== undefined) {
     const files = { yaml: join(dir, 'cluster.yaml'), json: join(dir, 'cluster.json') };
     writeFileSync(files.yaml, dump(list, { lineWidth: -1 }));
     writeFileSync(files.json, JSON.stringify(list, null, 4));
-    console.log(`kpx load benchmark: ${values.services} services × ${values.endpoints} endpoints, median of ${values.runs} fresh processes, node ${process.version}`);
+    console.log(
+      `kpx load benchmark: ${values.services} services × ${values.endpoints} endpoints, median of ${values.runs} fresh processes, node ${process.version}`,
+    );
     console.log('format | file MB | objects | load ms (CPU ms) | peak RSS MB');
     for (const [format, path] of Object.entries(files)) {
       const results = Array.from({ length: Number(values.runs) }, () => {

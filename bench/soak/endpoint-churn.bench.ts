@@ -52,7 +52,11 @@ function churnedSlice(index: number, generation: number): RawObject {
     slice.ports = [{ name: 'http', protocol: 'TCP', port: 8080 }];
     slice.endpoints = Array.from({ length: endpoints }, (_, j) => {
       const ip = (generation * endpoints + j) % 0xfffffe;
-      return { addresses: [`101.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`], conditions: { ready: true }, nodeName: j === 0 ? BENCH_HOSTNAME : `node-${j}` };
+      return {
+        addresses: [`101.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`],
+        conditions: { ready: true },
+        nodeName: j === 0 ? BENCH_HOSTNAME : `node-${j}`,
+      };
     });
   });
 }
@@ -69,7 +73,9 @@ function seedObjects(): RawObject[] {
 }
 
 function printSample(label: string, sample: DaemonSample): void {
-  console.log(`${label.padEnd(8)} t=${String(sample.t).padStart(5)}s  rss ${sample.rssMb.toFixed(1).padStart(7)} MB  heap ${sample.heapUsedMb.toFixed(1).padStart(7)}/${sample.heapTotalMb.toFixed(0).padStart(4)} MB  ext ${sample.externalMb.toFixed(1).padStart(6)} MB  fds ${String(sample.fds).padStart(4)}  syncs ${String(sample.syncs).padStart(4)}  sync p50 ${sample.syncP50Ms.toFixed(1).padStart(8)} ms  load ${sample.load.toFixed(1)}`);
+  console.log(
+    `${label.padEnd(8)} t=${String(sample.t).padStart(5)}s  rss ${sample.rssMb.toFixed(1).padStart(7)} MB  heap ${sample.heapUsedMb.toFixed(1).padStart(7)}/${sample.heapTotalMb.toFixed(0).padStart(4)} MB  ext ${sample.externalMb.toFixed(1).padStart(6)} MB  fds ${String(sample.fds).padStart(4)}  syncs ${String(sample.syncs).padStart(4)}  sync p50 ${sample.syncP50Ms.toFixed(1).padStart(8)} ms  load ${sample.load.toFixed(1)}`,
+  );
 }
 
 async function heapSnapshot(pid: number, label: string): Promise<void> {
@@ -102,15 +108,35 @@ try {
   }
   if (snapshotDir !== undefined) await mkdir(snapshotDir, { recursive: true });
   const metricsPort = await freePort();
-  daemon = spawnKpxRun([
-    '--master', api.url, '--hostname-override', BENCH_HOSTNAME, '--netns', netns, '--proxy-mode', mode, '--cluster-cidr', '100.0.0.0/8',
-    '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
-    '--iptables-min-sync-period', values['min-sync-period'], '--iptables-sync-period', '30s',
-  ], snapshotDir === undefined ? {} : { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` });
+  daemon = spawnKpxRun(
+    [
+      '--master',
+      api.url,
+      '--hostname-override',
+      BENCH_HOSTNAME,
+      '--netns',
+      netns,
+      '--proxy-mode',
+      mode,
+      '--cluster-cidr',
+      '100.0.0.0/8',
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${metricsPort}`,
+      '--iptables-min-sync-period',
+      values['min-sync-period'],
+      '--iptables-sync-period',
+      '30s',
+    ],
+    snapshotDir === undefined ? {} : { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}` },
+  );
   const pid = daemon.child.pid!;
   await daemon.waitForLog((line) => line.msg === 'sync done' && line['applied'] === true, { timeoutMs: 300_000 });
   const backend = daemon.logs.find((line) => line.msg === 'iptables backend chosen')?.['backend'];
-  console.log(`${services} services × ${endpoints} endpoints, mode ${mode}${backend === undefined ? '' : ` (${String(backend)})`}, a slice update every ${intervalMs} ms for ${minutes} min`);
+  console.log(
+    `${services} services × ${endpoints} endpoints, mode ${mode}${backend === undefined ? '' : ` (${String(backend)})`}, a slice update every ${intervalMs} ms for ${minutes} min`,
+  );
   daemon.logs.length = 0; // the bench keeps no history of the daemon's log lines
   const sample = createDaemonSampler(pid, `http://127.0.0.1:${metricsPort}/metrics`);
   await sleep(20_000); // settle: a periodic full sync or two
@@ -143,11 +169,21 @@ try {
   printSample('settled', settled); // 30 s after the churn: V8's memory reducer has had its turn
   await heapSnapshot(pid, 'after');
   const drift = (end: number, start: number): number => Math.round(((end - start) / start) * 1000) / 10;
-  console.log(JSON.stringify({
-    mode, backend, services, endpoints, minutes, intervalMs,
-    before, after, settled, curve,
-    driftPercent: { rss: drift(after.rssMb, before.rssMb), heapUsed: drift(after.heapUsedMb, before.heapUsedMb), fds: drift(after.fds, before.fds) },
-  }));
+  console.log(
+    JSON.stringify({
+      mode,
+      backend,
+      services,
+      endpoints,
+      minutes,
+      intervalMs,
+      before,
+      after,
+      settled,
+      curve,
+      driftPercent: { rss: drift(after.rssMb, before.rssMb), heapUsed: drift(after.heapUsedMb, before.heapUsedMb), fds: drift(after.fds, before.fds) },
+    }),
+  );
 } finally {
   daemon?.kill('SIGKILL');
   await daemon?.exited;

@@ -38,16 +38,31 @@ try {
   if (podA === undefined || podB === undefined || podC === undefined) throw new Error('topology without three pods');
   await topology.startEchoServers([ECHO_PORT]);
   await api.create(makeNode('node', (node) => (node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }])));
-  await api.create(makeService('bench', 'web', (svc) => {
-    svc.spec.clusterIP = SERVICE_IP;
-    svc.spec.clusterIPs = [SERVICE_IP];
-    svc.spec.ports = [{ name: 'http', port: 80, protocol: 'TCP', targetPort: ECHO_PORT }];
-  }));
+  await api.create(
+    makeService('bench', 'web', (svc) => {
+      svc.spec.clusterIP = SERVICE_IP;
+      svc.spec.clusterIPs = [SERVICE_IP];
+      svc.spec.ports = [{ name: 'http', port: 80, protocol: 'TCP', targetPort: ECHO_PORT }];
+    }),
+  );
   await api.create(slice([podB]));
   daemon = spawnKpxRun([
-    '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-    '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-    '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
+    '--master',
+    api.url,
+    '--hostname-override',
+    'node',
+    '--netns',
+    topology.node.netns,
+    '--cluster-cidr',
+    CLUSTER_CIDR,
+    '--healthz-bind-address',
+    `127.0.0.1:${await freePort()}`,
+    '--metrics-bind-address',
+    `127.0.0.1:${await freePort()}`,
+    '--iptables-min-sync-period',
+    '100ms',
+    '--iptables-sync-period',
+    '30s',
   ]);
   await daemon.waitForLog((line) => line.msg === 'sync done');
   prober = startProber(podA.netns, ['--proto', 'tcp', '--host', SERVICE_IP, '--port', '80', '--interval-ms', '2']);
@@ -68,15 +83,21 @@ try {
   const syncMs = syncs.map((line) => Number(line['durationMs'])).sort((a, b) => a - b);
   const toolMs = syncs.map((line) => Number(line['toolMs'])).sort((a, b) => a - b);
   const backend = daemon.logs.find((line) => line.msg === 'iptables backend chosen')?.['backend'];
-  process.stdout.write(`${JSON.stringify({
-    changes,
-    backend,
-    apiToTrafficMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), max: sorted[sorted.length - 1], all: delays },
-    syncs: syncs.length,
-    partialSyncs: syncs.filter((line) => line['full'] === false).length,
-    syncDurationMs: { p50: percentile(syncMs, 50), p90: percentile(syncMs, 90) },
-    restoreToolMs: { p50: percentile(toolMs, 50), p90: percentile(toolMs, 90) },
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        changes,
+        backend,
+        apiToTrafficMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), max: sorted[sorted.length - 1], all: delays },
+        syncs: syncs.length,
+        partialSyncs: syncs.filter((line) => line['full'] === false).length,
+        syncDurationMs: { p50: percentile(syncMs, 50), p90: percentile(syncMs, 90) },
+        restoreToolMs: { p50: percentile(toolMs, 50), p90: percentile(toolMs, 90) },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   await prober?.stop();
   daemon?.kill('SIGKILL');

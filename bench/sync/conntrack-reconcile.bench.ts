@@ -54,25 +54,55 @@ try {
   await run('ip', 'route', 'add', '10.0.0.0/8', 'via', '192.168.255.2');
   await run('iptables', '-t', 'raw', '-A', 'PREROUTING', '-i', 'ct1', '-j', 'NOTRACK');
   await run('sysctl', '-qw', 'net.netfilter.nf_conntrack_udp_timeout=600');
-  await run('iptables', '-t', 'nat', '-A', 'OUTPUT', '-d', SERVICE_IP, '-p', 'udp', '-m', 'statistic', '--mode', 'nth', '--every', '2', '--packet', '0', '-j', 'DNAT', '--to-destination', REMOVED);
+  await run(
+    'iptables',
+    '-t',
+    'nat',
+    '-A',
+    'OUTPUT',
+    '-d',
+    SERVICE_IP,
+    '-p',
+    'udp',
+    '-m',
+    'statistic',
+    '--mode',
+    'nth',
+    '--every',
+    '2',
+    '--packet',
+    '0',
+    '-j',
+    'DNAT',
+    '--to-destination',
+    REMOVED,
+  );
   await run('iptables', '-t', 'nat', '-A', 'OUTPUT', '-d', SERVICE_IP, '-p', 'udp', '-j', 'DNAT', '--to-destination', SERVING);
   const filled = performance.now();
   await run(process.execPath, '-e', SENDER, String(entries - serviceFlows), String(serviceFlows));
   const count = (await run('conntrack', '-C')).stdout.trim();
   console.log(`${count} conntrack entries in ${netns} (filled in ${((performance.now() - filled) / 1000).toFixed(1)} s)`);
 
-  const state = makeState([makeServicePort('kube-system', 'dns', 'dns', (port) => {
-    port.protocol = 'UDP';
-    port.clusterIP = SERVICE_IP;
-    port.port = 53;
-    port.endpoints = [makeEndpoint(SERVING, 53)];
-  })]);
+  const state = makeState([
+    makeServicePort('kube-system', 'dns', 'dns', (port) => {
+      port.protocol = 'UDP';
+      port.clusterIP = SERVICE_IP;
+      port.port = 53;
+      port.endpoints = [makeEndpoint(SERVING, 53)];
+    }),
+  ]);
   for (const label of ['first reconcile (stale flows deleted)', 'second reconcile (nothing stale)']) {
     const started = performance.now();
     const report = await reconcileStaleConntrack(inNetns, state);
     const ms = performance.now() - started;
-    if (report.failures.length > 0) throw new AggregateError(report.failures.map((failure) => failure.error), 'reconcile failed');
-    console.log(`${label.padEnd(40)} ${ms.toFixed(0).padStart(6)} ms   ${report.flows} flows read, ${report.filters} deletions, ${report.deletedEntries} entries deleted`);
+    if (report.failures.length > 0)
+      throw new AggregateError(
+        report.failures.map((failure) => failure.error),
+        'reconcile failed',
+      );
+    console.log(
+      `${label.padEnd(40)} ${ms.toFixed(0).padStart(6)} ms   ${report.flows} flows read, ${report.filters} deletions, ${report.deletedEntries} entries deleted`,
+    );
   }
 } finally {
   await deleteNetns(realExec, netns);

@@ -56,7 +56,10 @@ function buildState(services: number): DesiredState {
     context.nodeIPs = ['10.250.0.10'];
     context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] };
   });
-  return makeState(Array.from({ length: services }, (_, index) => servicePort(index)), node);
+  return makeState(
+    Array.from({ length: services }, (_, index) => servicePort(index)),
+    node,
+  );
 }
 
 /** Fills the namespace's tables with `services` services, as kpx's dataplane writes them. */

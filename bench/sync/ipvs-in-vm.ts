@@ -14,7 +14,7 @@ export interface IpvsBenchOptions {
 
 export const TCG_WARNING =
   'Figures measured inside a qemu VM on an EMULATED CPU (TCG, no KVM): every process, ipvsadm and ipset above all, ' +
-  'runs several-fold slower than on a native kernel, so the tools\' times are inflated accordingly.';
+  "runs several-fold slower than on a native kernel, so the tools' times are inflated accordingly.";
 
 /** Boots the VM once, runs the IPVS benchmark for every size in it, and prints its table; returns the exit status. */
 export async function runIpvsBenchInVm(options: IpvsBenchOptions): Promise<number> {

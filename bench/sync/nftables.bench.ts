@@ -70,7 +70,16 @@ let engine: NftEngine = 'nft';
 /** Bare `nft -f` medians by step, from the nft engine's run. */
 const bareByStep = new Map<string, number>();
 const row = (step: string, kpxMs: number, nftMs: number, totalMs: number, bareMs: number | undefined, statements: number): void => {
-  rows.push([engine, step, ms(kpxMs), ms(nftMs), ms(totalMs), bareMs === undefined ? '' : ms(bareMs), bareMs === undefined ? '' : (totalMs / bareMs).toFixed(2), statements > 0 ? String(statements) : '']);
+  rows.push([
+    engine,
+    step,
+    ms(kpxMs),
+    ms(nftMs),
+    ms(totalMs),
+    bareMs === undefined ? '' : ms(bareMs),
+    bareMs === undefined ? '' : (totalMs / bareMs).toFixed(2),
+    statements > 0 ? String(statements) : '',
+  ]);
 };
 
 let iptablesRestoreMs: number | undefined;
@@ -109,7 +118,10 @@ async function openBench(netns: string): Promise<Bench> {
     if (request.stdin !== undefined) sent.push(request.stdin);
     return realExec(request);
   };
-  const dataplane = openNftablesDataplane({ exec: recording, clock: { now: () => performance.now() }, log: silentLogger() }, { netns, ipFamily: 'IPv4', engine });
+  const dataplane = openNftablesDataplane(
+    { exec: recording, clock: { now: () => performance.now() }, log: silentLogger() },
+    { netns, ipFamily: 'IPv4', engine },
+  );
   await dataplane.setup();
   const planner = createNftablesPlanner({});
   const inNetns = execInNetns(realExec, netns);
@@ -185,7 +197,10 @@ for (engine of values.engines.split(',') as NftEngine[]) {
 
 if (!values['no-iptables']) {
   await withNetns(`kpxbench-ipt-${process.pid}`, async (netns) => {
-    const dataplane = openIptablesDataplane({ exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() }, dataplaneSettings({ backend: 'legacy', restoreTimeoutMs: 900_000 }, { netns }));
+    const dataplane = openIptablesDataplane(
+      { exec: realExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      dataplaneSettings({ backend: 'legacy', restoreTimeoutMs: 900_000 }, { netns }),
+    );
     await dataplane.setup();
     const report = await dataplane.apply(planIptables(full));
     iptablesRestoreMs = report.figures['restoreMs'] ?? report.toolMs;
@@ -200,5 +215,7 @@ console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
 for (const cells of rows.slice(1)) console.log(line(cells));
 console.log(`\npeak RSS: kpx ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, nft (full resync) ${(nftPeakKb / 1024).toFixed(0)} MiB`);
 if (iptablesRestoreMs !== undefined) {
-  console.log(`yardstick: iptables-legacy-restore of kpx's iptables output for the same cluster ${iptablesRestoreMs.toFixed(0)} ms; nftables full sync (slower of the two) ${fullTotalMs.toFixed(0)} ms = ${((100 * fullTotalMs) / iptablesRestoreMs).toFixed(0)}%`);
+  console.log(
+    `yardstick: iptables-legacy-restore of kpx's iptables output for the same cluster ${iptablesRestoreMs.toFixed(0)} ms; nftables full sync (slower of the two) ${fullTotalMs.toFixed(0)} ms = ${((100 * fullTotalMs) / iptablesRestoreMs).toFixed(0)}%`,
+  );
 }

@@ -79,7 +79,10 @@ function buildState(services: number): DesiredState {
     context.nodeIPs = ['10.250.0.10'];
     context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] };
   });
-  return makeState(Array.from({ length: services }, (_, index) => servicePort(index)), node);
+  return makeState(
+    Array.from({ length: services }, (_, index) => servicePort(index)),
+    node,
+  );
 }
 
 /** The state with one endpoint of service 0 replaced, and the ChangeSet diffStates would give. */
@@ -131,20 +134,34 @@ async function measure(backend: IptablesBackend, services: number): Promise<Row[
       const planMs = performance.now() - started;
       const report = await dataplane.apply(plan);
       const totalMs = performance.now() - started;
-      rows.push({ backend, services, sync: name, lines: plan.restoreText.split('\n').length, planMs, toolMs: report.toolMs, restoreMs: report.figures['restoreMs'] ?? 0, totalMs });
+      rows.push({
+        backend,
+        services,
+        sync: name,
+        lines: plan.restoreText.split('\n').length,
+        planMs,
+        toolMs: report.toolMs,
+        restoreMs: report.figures['restoreMs'] ?? 0,
+        totalMs,
+      });
       process.stderr.write(`${backend} ${services} ${name}: ${totalMs.toFixed(0)} ms\n`);
     };
     if (buildUpStep > 0 && buildUpStep < services) {
       const steps: number[] = [];
       await sync(`full (initial, ${buildUpStep} services)`, buildState(buildUpStep));
       let current = buildState(buildUpStep);
-      for (let count = buildUpStep; count < services; ) {
+      for (let count = buildUpStep; count < services;) {
         const added = Math.min(buildUpStep, services - count);
         const grown = buildState(count + added);
         const names = [...grown.servicePorts.keys()].filter((name) => !current.servicePorts.has(name));
         current = grown;
         const started = performance.now();
-        await sync(`partial (+${added} services, to ${count + added})`, grown, { full: false, changed: new Set(names), deleted: new Set<string>(), previous: new Map() });
+        await sync(`partial (+${added} services, to ${count + added})`, grown, {
+          full: false,
+          changed: new Set(names),
+          deleted: new Set<string>(),
+          previous: new Map(),
+        });
         steps.push(performance.now() - started);
         count += added;
       }

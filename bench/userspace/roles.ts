@@ -161,12 +161,17 @@ async function udpRate(host: string, port: number, seconds: number): Promise<obj
 
 async function runClient(test: string, host: string, port: number, arg: number): Promise<void> {
   const result =
-    test === 'single' ? await throughput(host, port, 1, arg)
-    : test === 'multi' ? await throughput(host, port, 16, arg)
-    : test === 'connrate' ? await connectionRate(host, port, arg)
-    : test === 'rr' ? await requestResponse(host, port, arg)
-    : test === 'udp' ? await udpRate(host, port, arg)
-    : undefined;
+    test === 'single'
+      ? await throughput(host, port, 1, arg)
+      : test === 'multi'
+        ? await throughput(host, port, 16, arg)
+        : test === 'connrate'
+          ? await connectionRate(host, port, arg)
+          : test === 'rr'
+            ? await requestResponse(host, port, arg)
+            : test === 'udp'
+              ? await udpRate(host, port, arg)
+              : undefined;
   if (result === undefined) throw new Error(`unknown test ${test}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);

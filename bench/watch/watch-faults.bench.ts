@@ -43,7 +43,9 @@ async function startRig(): Promise<Rig> {
   const events: ListWatchEvent[] = [];
   const snapshots: Snapshot[] = [];
   const watching = startWatching({ client: counting, nodeName: NODE, onEvent: (e) => events.push(e), onSnapshot: (s) => void snapshots.push(s) });
-  await until(() => snapshots.length > 0 && ['services', 'endpointslices', 'node'].every((r) => events.some((e) => e.resource === r && e.type === 'watch-opened')));
+  await until(
+    () => snapshots.length > 0 && ['services', 'endpointslices', 'node'].every((r) => events.some((e) => e.resource === r && e.type === 'watch-opened')),
+  );
   return { server, requests, events, snapshots, stop: async () => (await watching.stop(), await server.stop()) };
 }
 

@@ -14,7 +14,11 @@ export async function request(base: string, method: string, path: string, body?:
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': contentType } }),
   });
   const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>), contentType: response.headers.get('content-type') ?? '' };
+  return {
+    status: response.status,
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+    contentType: response.headers.get('content-type') ?? '',
+  };
 }
 
 export function service(namespace: string, name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): RawObject {

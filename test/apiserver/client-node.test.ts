@@ -88,7 +88,15 @@ describe('@kubernetes/client-node against the embedded API server', () => {
     );
     for (let i = 0; i < 100 && !finished; i += 1) await new Promise((r) => setTimeout(r, 20));
     expect(errors).toEqual([
-      { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: 1 (${Number(api.resourceVersion()) - 1})`, reason: 'Expired', code: 410 },
+      {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `too old resource version: 1 (${Number(api.resourceVersion()) - 1})`,
+        reason: 'Expired',
+        code: 410,
+      },
     ]);
   });
 });

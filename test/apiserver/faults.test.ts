@@ -107,7 +107,18 @@ describe('faults', () => {
     const watch = open(`/api/v1/services?watch=1&resourceVersion=${old}`);
     await watch.until((r) => r.ended);
     expect(watch.events).toEqual([
-      { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${old} (${api.resourceVersion()})`, reason: 'Expired', code: 410 } },
+      {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${old} (${api.resourceVersion()})`,
+          reason: 'Expired',
+          code: 410,
+        },
+      },
     ]);
   });
 
@@ -147,7 +158,7 @@ describe('faults', () => {
     await new Promise((r) => setTimeout(r, 50));
     const watch = open(`/api/v1/services?watch=1&resourceVersion=${old}`);
     await watch.until((r) => r.ended);
-        expect(watch.events[0]?.type).toBe('ERROR');
+    expect(watch.events[0]?.type).toBe('ERROR');
     expect(watch.events[0]?.object.code).toBe(410);
   });
 });

@@ -75,7 +75,9 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
       { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
     ]);
     expect((after?.metadata as { uid: string }).uid).toBe((before?.metadata as { uid: string }).uid);
-    expect(Number((after?.metadata as { resourceVersion: string }).resourceVersion)).toBeGreaterThan(Number((before?.metadata as { resourceVersion: string }).resourceVersion));
+    expect(Number((after?.metadata as { resourceVersion: string }).resourceVersion)).toBeGreaterThan(
+      Number((before?.metadata as { resourceVersion: string }).resourceVersion),
+    );
   });
 
   it('apply removes a port and a label dropped from the manifest ($setElementOrder, $patch: delete, null)', async () => {
@@ -111,7 +113,10 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
       ].join('\n'),
     );
     expect(ageless(await kubectl('get', 'svc', 'web', '-o', 'wide'))).toBe(
-      ['NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE   SELECTOR', 'web    ClusterIP   10.96.0.10   <none>        80/TCP,443/TCP AGE app=web'].join('\n'),
+      [
+        'NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE   SELECTOR',
+        'web    ClusterIP   10.96.0.10   <none>        80/TCP,443/TCP AGE app=web',
+      ].join('\n'),
     );
   });
 
@@ -143,17 +148,31 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
   };
 
   it('get --watch -o name prints the events it receives', async () => {
-    const lines = await watchLines(['get', 'svc', '--watch', '-o', 'name'], async () => {
-      await api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'second', namespace: 'default' }, spec: {} });
-      await api.remove('Service', 'default', 'second');
-    }, 3);
+    const lines = await watchLines(
+      ['get', 'svc', '--watch', '-o', 'name'],
+      async () => {
+        await api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'second', namespace: 'default' }, spec: {} });
+        await api.remove('Service', 'default', 'second');
+      },
+      3,
+    );
     expect(lines).toEqual(['service/web', 'service/second', 'service/second']);
   });
 
   it('get --watch prints Table rows for each event', async () => {
-    const lines = await watchLines(['get', 'endpointslices', '--watch'], async () => {
-      await api.create({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'extra', namespace: 'default' }, addressType: 'IPv4', endpoints: [] });
-    }, 3);
+    const lines = await watchLines(
+      ['get', 'endpointslices', '--watch'],
+      async () => {
+        await api.create({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: { name: 'extra', namespace: 'default' },
+          addressType: 'IPv4',
+          endpoints: [],
+        });
+      },
+      3,
+    );
     expect(lines.map((l) => l.replace(/ +\d+s$/, ' AGE').replace(/ +/g, ' '))).toEqual([
       'NAME ADDRESSTYPE PORTS ENDPOINTS AGE',
       'web-abc IPv4 9090 10.0.0.1 AGE',
@@ -169,7 +188,11 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
     expect(api.get('Service', 'demo', 'np')).toMatchObject({
       metadata: { name: 'np', namespace: 'demo', labels: { app: 'np' } },
       spec: {
-        type: 'NodePort', selector: { app: 'np' }, clusterIP: '10.96.0.11', sessionAffinity: 'None', externalTrafficPolicy: 'Cluster',
+        type: 'NodePort',
+        selector: { app: 'np' },
+        clusterIP: '10.96.0.11',
+        sessionAffinity: 'None',
+        externalTrafficPolicy: 'Cluster',
         ports: [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }],
       },
     });
@@ -181,7 +204,10 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl against the embedded API server',
     expect(await kubectl('delete', 'svc', 'web')).toBe('service "web" deleted');
     expect(await kubectl('delete', '-n', 'default', 'endpointslice', 'web-abc')).toBe('endpointslice.discovery.k8s.io "web-abc" deleted');
     expect(api.get('Service', 'default', 'web')).toBeUndefined();
-    const missing = await execa(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), 'get', 'svc', 'web'], { env: { KUBECONFIG: join(dir, 'x') }, reject: false });
+    const missing = await execa(KUBECTL, ['--server', api.url, '--cache-dir', join(dir, 'cache'), 'get', 'svc', 'web'], {
+      env: { KUBECONFIG: join(dir, 'x') },
+      reject: false,
+    });
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('Error from server (NotFound): services "web" not found');
   });

@@ -5,8 +5,7 @@ import type { ApiServerHandle } from '@kpx/apiserver/types.ts';
 import { request, service } from './api-client.ts';
 
 type Meta = { name: string; namespace: string; resourceVersion: string; labels?: Record<string, string> };
-const names = (body: Record<string, unknown>): string[] =>
-  (body.items as { metadata: Meta }[]).map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
+const names = (body: Record<string, unknown>): string[] => (body.items as { metadata: Meta }[]).map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
 
 describe('list: 10,000 services paged', () => {
   let api: ApiServerHandle;
@@ -129,7 +128,14 @@ describe('list: versions, selectors and errors', () => {
     expect(names((await request(api.url, 'GET', '/api/v1/namespaces/b/services')).body)).toEqual(['b/cache', 'b/web']);
     expect(names((await request(api.url, 'GET', '/api/v1/namespaces/nope/services')).body)).toEqual([]);
     const namespaces = await request(api.url, 'GET', '/api/v1/namespaces');
-    expect((namespaces.body.items as { metadata: Meta }[]).map((n) => n.metadata.name)).toEqual(['a', 'b', 'default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    expect((namespaces.body.items as { metadata: Meta }[]).map((n) => n.metadata.name)).toEqual([
+      'a',
+      'b',
+      'default',
+      'kube-node-lease',
+      'kube-public',
+      'kube-system',
+    ]);
   });
 
   it('list items carry no kind/apiVersion; the list carries the current resourceVersion', async () => {
@@ -164,7 +170,9 @@ describe('list: versions, selectors and errors', () => {
     const { status, body } = await request(api.url, 'GET', `/api/v1/services?limit=1&continue=${token}`);
     expect(status).toBe(410);
     expect(body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
-    expect(body.message).toMatch(/^The provided continue parameter is too old to display a consistent list result\. You can start a new list without the continue parameter, or use the continue token/);
+    expect(body.message).toMatch(
+      /^The provided continue parameter is too old to display a consistent list result\. You can start a new list without the continue parameter, or use the continue token/,
+    );
     const fresh = (body.metadata as { continue: string }).continue;
     expect(JSON.parse(Buffer.from(fresh, 'base64url').toString())).toEqual({ v: 'meta.k8s.io/v1', rv: -1, start: 'a/db\u0000' });
     const resumed = await request(api.url, 'GET', `/api/v1/services?limit=100&continue=${fresh}`);
@@ -175,7 +183,15 @@ describe('list: versions, selectors and errors', () => {
   it('an exact list at a version older than the history answers 410 "too old"', async () => {
     const { status, body } = await request(api.url, 'GET', '/api/v1/services?resourceVersion=1&resourceVersionMatch=Exact');
     expect(status).toBe(410);
-    expect(body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'The resourceVersion for the provided list is too old.', reason: 'Expired', code: 410 });
+    expect(body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'The resourceVersion for the provided list is too old.',
+      reason: 'Expired',
+      code: 410,
+    });
   });
 
   it('an exact list inside the history shows the state at that version', async () => {

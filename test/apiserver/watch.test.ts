@@ -59,7 +59,9 @@ describe('watch', () => {
   });
 
   it('fieldSelector on metadata.name watches one object (what kubectl get NAME --watch does)', async () => {
-    const watch = open(`/apis/discovery.k8s.io/v1/namespaces/a/endpointslices?watch=1&fieldSelector=metadata.name%3Dweb-1&resourceVersion=${api.resourceVersion()}`);
+    const watch = open(
+      `/apis/discovery.k8s.io/v1/namespaces/a/endpointslices?watch=1&fieldSelector=metadata.name%3Dweb-1&resourceVersion=${api.resourceVersion()}`,
+    );
     await api.create(endpointSlice('a', 'web-2', 'web', ['10.0.0.2']));
     await api.create(endpointSlice('a', 'web-1', 'web', ['10.0.0.1']));
     const [event] = await watch.untilEvents(1);
@@ -72,18 +74,28 @@ describe('watch', () => {
     await watch.until((r) => r.events.some((e) => e.type === 'BOOKMARK'));
     const bookmark = watch.events.find((e) => e.type === 'BOOKMARK');
     expect(bookmark?.object).toEqual({
-      kind: 'Service', apiVersion: 'v1', metadata: { resourceVersion: api.resourceVersion(), creationTimestamp: null }, spec: {}, status: { loadBalancer: {} },
+      kind: 'Service',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: api.resourceVersion(), creationTimestamp: null },
+      spec: {},
+      status: { loadBalancer: {} },
     });
   });
 
   it('sendInitialEvents: the state, then a bookmark annotated k8s.io/initial-events-end', async () => {
-    const watch = open('/api/v1/namespaces/a/services?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=');
+    const watch = open(
+      '/api/v1/namespaces/a/services?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=',
+    );
     await watch.until((r) => r.events.some((e) => e.type === 'BOOKMARK'));
     const types = watch.events.map((e) => e.type);
     const bookmark = watch.events[types.indexOf('BOOKMARK')];
     expect(types.slice(0, types.indexOf('BOOKMARK')).every((t) => t === 'ADDED')).toBe(true);
     expect(nameAndType(watch.events.slice(0, types.indexOf('BOOKMARK')))).toEqual(['ADDED three', 'ADDED web']);
-    expect(bookmark?.object.metadata).toEqual({ resourceVersion: api.resourceVersion(), creationTimestamp: null, annotations: { 'k8s.io/initial-events-end': 'true' } });
+    expect(bookmark?.object.metadata).toEqual({
+      resourceVersion: api.resourceVersion(),
+      creationTimestamp: null,
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    });
   });
 
   it('timeoutSeconds ends the stream cleanly', async () => {
@@ -104,7 +116,15 @@ describe('watch', () => {
     expect(watch.events).toEqual([
       {
         type: 'ERROR',
-        object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: 2 (${floor + 1})`, reason: 'Expired', code: 410 },
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: 2 (${floor + 1})`,
+          reason: 'Expired',
+          code: 410,
+        },
       },
     ]);
   });
@@ -112,6 +132,9 @@ describe('watch', () => {
   it('rejects watch option combinations as upstream validation does', async () => {
     const response = await fetch(`${api.url}/api/v1/services?watch=1&sendInitialEvents=true`);
     expect(response.status).toBe(422);
-    expect(await response.json()).toMatchObject({ reason: 'Invalid', message: expect.stringContaining('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan') });
+    expect(await response.json()).toMatchObject({
+      reason: 'Invalid',
+      message: expect.stringContaining('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'),
+    });
   });
 });

@@ -18,7 +18,10 @@ describe('writes', () => {
 
   it('create assigns uid, resourceVersion and creationTimestamp, clears Service status, answers 201', async () => {
     const before = Number(api.resourceVersion());
-    const { status, body } = await request(api.url, 'POST', svcPath, { ...service('default', 'web'), status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } });
+    const { status, body } = await request(api.url, 'POST', svcPath, {
+      ...service('default', 'web'),
+      status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } },
+    });
     expect(status).toBe(201);
     expect(meta(body).resourceVersion).toBe(String(before + 1));
     expect(meta(body).uid).toMatch(/^[0-9a-f-]{36}$/);
@@ -44,8 +47,14 @@ describe('writes', () => {
     const { status, body } = await request(api.url, 'POST', svcPath, service('default', 'web'));
     expect(status).toBe(409);
     expect(body).toEqual({
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'services "web" already exists', reason: 'AlreadyExists',
-      details: { name: 'web', kind: 'services' }, code: 409,
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'services "web" already exists',
+      reason: 'AlreadyExists',
+      details: { name: 'web', kind: 'services' },
+      code: 409,
     });
   });
 
@@ -53,8 +62,14 @@ describe('writes', () => {
     const { status, body } = await request(api.url, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/nope');
     expect(status).toBe(404);
     expect(body).toEqual({
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'endpointslices.discovery.k8s.io "nope" not found', reason: 'NotFound',
-      details: { name: 'nope', group: 'discovery.k8s.io', kind: 'endpointslices' }, code: 404,
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'endpointslices.discovery.k8s.io "nope" not found',
+      reason: 'NotFound',
+      details: { name: 'nope', group: 'discovery.k8s.io', kind: 'endpointslices' },
+      code: 404,
     });
   });
 
@@ -65,11 +80,31 @@ describe('writes', () => {
   });
 
   it.each([
-    [{ apiVersion: 'v1', kind: 'Service', metadata: {} }, 422, 'Invalid', 'Service "" is invalid: metadata.name: Required value: name or generateName is required'],
-    [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'Bad_Name' } }, 422, 'Invalid', /^Service "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a DNS-1035 label/],
+    [
+      { apiVersion: 'v1', kind: 'Service', metadata: {} },
+      422,
+      'Invalid',
+      'Service "" is invalid: metadata.name: Required value: name or generateName is required',
+    ],
+    [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'Bad_Name' } },
+      422,
+      'Invalid',
+      /^Service "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a DNS-1035 label/,
+    ],
     [{ apiVersion: 'v1', metadata: { name: 'x' } }, 400, 'BadRequest', /^Object 'Kind' is missing/],
-    [{ apiVersion: 'v2', kind: 'Service', metadata: { name: 'x' } }, 400, 'BadRequest', 'the API version in the data (v2) does not match the expected API version (v1)'],
-    [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'x', namespace: 'other' } }, 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'],
+    [
+      { apiVersion: 'v2', kind: 'Service', metadata: { name: 'x' } },
+      400,
+      'BadRequest',
+      'the API version in the data (v2) does not match the expected API version (v1)',
+    ],
+    [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x', namespace: 'other' } },
+      400,
+      'BadRequest',
+      'the namespace of the provided object does not match the namespace sent on the request',
+    ],
     ['{not json', 400, 'BadRequest', /^error decoding request body/],
   ])('rejects %j with %i %s', async (body, code, reason, message) => {
     const response = await request(api.url, 'POST', svcPath, body);
@@ -79,23 +114,47 @@ describe('writes', () => {
   });
 
   it('stores garbage specs as given (only identity is validated)', async () => {
-    const { status, body } = await request(api.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'garbage' }, spec: { clusterIP: 'banana', ports: 'many' } });
+    const { status, body } = await request(api.url, 'POST', svcPath, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'garbage' },
+      spec: { clusterIP: 'banana', ports: 'many' },
+    });
     expect(status).toBe(201);
     expect(body.spec).toMatchObject({ clusterIP: 'banana', ports: 'many' });
   });
 
   it('Services created through the API are defaulted and get a ClusterIP and node ports; a taken ClusterIP is 422', async () => {
-    const { status, body } = await request(api.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'minimal' }, spec: { type: 'NodePort', ports: [{ port: 53, protocol: 'UDP' }] } });
+    const { status, body } = await request(api.url, 'POST', svcPath, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'minimal' },
+      spec: { type: 'NodePort', ports: [{ port: 53, protocol: 'UDP' }] },
+    });
     expect(status).toBe(201);
     expect(body.spec).toEqual({
-      type: 'NodePort', sessionAffinity: 'None', clusterIP: '10.96.0.11', clusterIPs: ['10.96.0.11'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack',
-      internalTrafficPolicy: 'Cluster', externalTrafficPolicy: 'Cluster', ports: [{ port: 53, protocol: 'UDP', targetPort: 53, nodePort: 30000 }],
+      type: 'NodePort',
+      sessionAffinity: 'None',
+      clusterIP: '10.96.0.11',
+      clusterIPs: ['10.96.0.11'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster',
+      externalTrafficPolicy: 'Cluster',
+      ports: [{ port: 53, protocol: 'UDP', targetPort: 53, nodePort: 30000 }],
     });
     const replaced = await request(api.url, 'PUT', `${svcPath}/minimal`, { ...body, spec: { type: 'NodePort', ports: [{ port: 53, protocol: 'UDP' }] } });
     expect(replaced.body.spec).toEqual(body.spec);
-    const taken = await request(api.url, 'POST', svcPath, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'clash' }, spec: { clusterIP: '10.96.0.11' } });
+    const taken = await request(api.url, 'POST', svcPath, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'clash' },
+      spec: { clusterIP: '10.96.0.11' },
+    });
     expect(taken.status).toBe(422);
-    expect(taken.body.message).toBe('Service "clash" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.11"}: failed to allocate IP 10.96.0.11: provided IP is already allocated');
+    expect(taken.body.message).toBe(
+      'Service "clash" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.11"}: failed to allocate IP 10.96.0.11: provided IP is already allocated',
+    );
   });
 
   it('update: stale resourceVersion is 409 Conflict; an unchanged object is not rewritten', async () => {
@@ -107,9 +166,14 @@ describe('writes', () => {
     const stale = await request(api.url, 'PUT', `${svcPath}/web`, current);
     expect(stale.status).toBe(409);
     expect(stale.body).toEqual({
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
       message: 'Operation cannot be fulfilled on services "web": the object has been modified; please apply your changes to the latest version and try again',
-      reason: 'Conflict', details: { name: 'web', kind: 'services' }, code: 409,
+      reason: 'Conflict',
+      details: { name: 'web', kind: 'services' },
+      code: 409,
     });
     const same = await request(api.url, 'PUT', `${svcPath}/web`, changed.body);
     expect(meta(same.body).resourceVersion).toBe(meta(changed.body).resourceVersion);
@@ -147,7 +211,13 @@ describe('writes', () => {
   });
 
   it('server-side apply creates a missing object', async () => {
-    const { status, body } = await request(api.url, 'PATCH', `${svcPath}/applied?fieldManager=test`, JSON.stringify(service('default', 'applied')), 'application/apply-patch+yaml');
+    const { status, body } = await request(
+      api.url,
+      'PATCH',
+      `${svcPath}/applied?fieldManager=test`,
+      JSON.stringify(service('default', 'applied')),
+      'application/apply-patch+yaml',
+    );
     expect(status).toBe(201);
     expect(meta(body).name).toBe('applied');
   });
@@ -158,7 +228,13 @@ describe('writes', () => {
     expect(wrongUid.status).toBe(409);
     const { status, body } = await request(api.url, 'DELETE', `${svcPath}/applied`);
     expect(status).toBe(200);
-    expect(body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'applied', kind: 'services', uid: meta(current).uid } });
+    expect(body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: 'applied', kind: 'services', uid: meta(current).uid },
+    });
     expect((await request(api.url, 'DELETE', `${svcPath}/applied`)).status).toBe(404);
   });
 
@@ -172,9 +248,19 @@ describe('writes', () => {
   });
 
   it('core/v1 and events.k8s.io/v1 Events can be created and listed', async () => {
-    const core = await request(api.url, 'POST', '/api/v1/namespaces/default/events', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1' }, reason: 'Synced' });
+    const core = await request(api.url, 'POST', '/api/v1/namespaces/default/events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e1' },
+      reason: 'Synced',
+    });
     expect(core.status).toBe(201);
-    const grouped = await request(api.url, 'POST', '/apis/events.k8s.io/v1/namespaces/default/events', { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'e2' }, reason: 'Synced' });
+    const grouped = await request(api.url, 'POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'e2' },
+      reason: 'Synced',
+    });
     expect(grouped.status).toBe(201);
     const list = await request(api.url, 'GET', '/apis/events.k8s.io/v1/events');
     expect(list.body.kind).toBe('EventList');

@@ -28,7 +28,9 @@ describe('kpx explain exits non-zero, naming the cause, when it cannot read', ()
       expect(result.exitCode).toBe(EXIT.runtimeFailure);
       expect(result.stdout).toContain('    10.244.1.60:8000 (ready, node node-1, local)');
       expect(result.stderr).toMatch(/^kpx explain: could not read the iptables rules of default\/legacy:tcp \(this host\): could not run iptables/m);
-      expect(result.stderr).toContain('kpx explain: could not read the conntrack entries towards default/legacy:tcp (this host): conntrack -L failed: could not run conntrack');
+      expect(result.stderr).toContain(
+        'kpx explain: could not read the conntrack entries towards default/legacy:tcp (this host): conntrack -L failed: could not run conntrack',
+      );
     } finally {
       process.env['PATH'] = path;
     }

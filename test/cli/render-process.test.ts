@@ -33,7 +33,10 @@ describe('npx kpx render (a real process)', { timeout: 90_000 }, () => {
 
   it('renders the nftables mode as an nft -f transaction, the injection attempts skipped', () => {
     const result = npxKpx(['render', '--mode', 'nftables', '-f', join(FIXTURES, 'injection.yaml')]);
-    expect(result.stdout.split('\n').slice(0, 2)).toEqual(['# kpx nftables plan (IPv4, full sync): nft -f input for table ip kube-proxy.', 'add table ip kube-proxy { comment "rules for kube-proxy" ; }']);
+    expect(result.stdout.split('\n').slice(0, 2)).toEqual([
+      '# kpx nftables plan (IPv4, full sync): nft -f input for table ip kube-proxy.',
+      'add table ip kube-proxy { comment "rules for kube-proxy" ; }',
+    ]);
     expect(result.stdout).not.toMatch(/-j ACCEPT|flush ruleset/);
   });
 });

@@ -37,9 +37,7 @@ describe('kpx render: input and output', () => {
   it('reports the injected clusterIP on stderr, renders no rule for it, exits 1', async () => {
     const result = await render(['--mode', 'iptables', '-f', INJECTION, '--hostname-override=node-a']);
     expect(result.exitCode).toBe(EXIT.objectsSkipped);
-    expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^skipped Service default\/evil: spec\.clusterIP "10\.0\.0\.1 -j ACCEPT": .+/),
-    ]);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^skipped Service default\/evil: spec\.clusterIP "10\.0\.0\.1 -j ACCEPT": .+/)]);
     expect(result.stdout).not.toContain('evil');
     expect(result.stdout).not.toContain('10.0.0.1');
     expect(result.stdout).not.toContain('-j ACCEPT\n-A KUBE-SERVICES');
@@ -78,7 +76,7 @@ describe('kpx render: input and output', () => {
     expect(result.stdout).toContain('default/web:http');
   });
 
-  it('skips one endpoint of another family, serves the slice\'s others, and still exits 1', async () => {
+  it("skips one endpoint of another family, serves the slice's others, and still exits 1", async () => {
     const slice = {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
@@ -87,9 +85,16 @@ describe('kpx render: input and output', () => {
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
       endpoints: [{ addresses: ['10.244.1.2'] }, { addresses: ['fd00::5'] }, { addresses: ['10.244.1.3'] }],
     };
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'web' }, spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, targetPort: 8080 }] } };
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { namespace: 'default', name: 'web' },
+      spec: { clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    };
     const result = await render(['--mode', 'iptables', '-f', '-', '--hostname-override=node-a'], JSON.stringify({ kind: 'List', items: [service, slice] }));
-    expect(result.stderr).toBe('skipped EndpointSlice default/web-1: endpoints[1].addresses[0] "fd00::5": must be an IPv4 address (the slice\'s addressType)\n');
+    expect(result.stderr).toBe(
+      'skipped EndpointSlice default/web-1: endpoints[1].addresses[0] "fd00::5": must be an IPv4 address (the slice\'s addressType)\n',
+    );
     expect(result.exitCode).toBe(EXIT.objectsSkipped);
     expect(result.stdout).toContain('--to-destination 10.244.1.2:8080');
     expect(result.stdout).toContain('--to-destination 10.244.1.3:8080');

@@ -69,7 +69,7 @@ describe('defaults', () => {
     expect((await loadCommandLine(['--iptables-min-sync-period=0s'], 'run')).resolved.config.iptables.minSyncPeriodMs).toBe(0);
   });
 
-  it('the iptables sync flags set the nftables mode\'s periods too, as upstream (every mode but ipvs); the ipvs ones stay apart', async () => {
+  it("the iptables sync flags set the nftables mode's periods too, as upstream (every mode but ipvs); the ipvs ones stay apart", async () => {
     const { config } = (await loadCommandLine(['--proxy-mode=nftables', '--iptables-sync-period=1h', '--iptables-min-sync-period=100ms'], 'run')).resolved;
     expect(effectiveSyncPeriods(config)).toEqual({ syncPeriodMs: 3_600_000, minSyncPeriodMs: 100 });
     const ipvs = (await loadCommandLine(['--proxy-mode=ipvs', '--iptables-sync-period=1h'], 'run')).resolved.config;
@@ -89,8 +89,12 @@ describe('defaults', () => {
   it('--userspace-tcp-idle-timeout (kpx only, run only): 0 by default, a duration, never negative', async () => {
     expect((await loadCommandLine([], 'run')).resolved.options.userspaceTcpIdleTimeoutMs).toBe(0);
     expect((await loadCommandLine(['--userspace-tcp-idle-timeout=10m'], 'run')).resolved.options.userspaceTcpIdleTimeoutMs).toBe(600_000);
-    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=-1s'], 'run')).errors.map(formatConfigError).join('\n')).toMatch(/--userspace-tcp-idle-timeout.*must be greater than or equal to 0/);
-    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=soon'], 'run')).errors.map(formatConfigError).join('\n')).toMatch(/--userspace-tcp-idle-timeout.*must be a duration/);
+    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=-1s'], 'run')).errors.map(formatConfigError).join('\n')).toMatch(
+      /--userspace-tcp-idle-timeout.*must be greater than or equal to 0/,
+    );
+    expect((await loadCommandLine(['--userspace-tcp-idle-timeout=soon'], 'run')).errors.map(formatConfigError).join('\n')).toMatch(
+      /--userspace-tcp-idle-timeout.*must be a duration/,
+    );
     expect((await loadCommandLine(['--userspace-tcp-idle-timeout=10m'], 'render')).errors.length).toBeGreaterThan(0);
   });
 
@@ -110,7 +114,17 @@ describe('precedence as upstream: defaults < file; with --config, run applies on
       `${HEADER}clusterCIDR: 10.244.0.0/16\niptables:\n  syncPeriod: 45s\n  masqueradeAll: true\n  masqueradeBit: 10\nhostnameOverride: From-File\nlogging:\n  verbosity: 2\n`,
     );
     const { resolved, errors, warnings } = await loadCommandLine(
-      [`--config=${path}`, '--iptables-sync-period=1m', '--masquerade-all=false', '--hostname-override=  Node-A ', '-v=5', '--logging-format=json', '--feature-gates=AllAlpha=true', '--healthz-port=0', '--service-proxy-name=kpx'],
+      [
+        `--config=${path}`,
+        '--iptables-sync-period=1m',
+        '--masquerade-all=false',
+        '--hostname-override=  Node-A ',
+        '-v=5',
+        '--logging-format=json',
+        '--feature-gates=AllAlpha=true',
+        '--healthz-port=0',
+        '--service-proxy-name=kpx',
+      ],
       'run',
     );
     expect(errors).toEqual([]);
@@ -177,7 +191,11 @@ describe('precedence as upstream: defaults < file; with --config, run applies on
 describe('errors name the field or flag and what is allowed', () => {
   it.each([
     ['bad enum', 'mode: kernelspace\n', 'mode: invalid value "kernelspace": must be one of: "" (default), iptables, ipvs, nftables, userspace'],
-    ['bad detect-local', 'detectLocalMode: Pods\n', 'detectLocalMode: invalid value "Pods": must be one of: "" (default), ClusterCIDR, NodeCIDR, BridgeInterface, InterfaceNamePrefix'],
+    [
+      'bad detect-local',
+      'detectLocalMode: Pods\n',
+      'detectLocalMode: invalid value "Pods": must be one of: "" (default), ClusterCIDR, NodeCIDR, BridgeInterface, InterfaceNamePrefix',
+    ],
     ['out of range', 'iptables:\n  masqueradeBit: 40\n', 'iptables.masqueradeBit: invalid value "40": must be within the range [0, 31]'],
     ['wrong type', 'iptables:\n  masqueradeAll: "yes"\n', 'iptables.masqueradeAll: invalid value "yes": must be true or false'],
     ['duration as number', 'iptables:\n  syncPeriod: 30\n', 'iptables.syncPeriod: invalid value "30": must be a duration string'],
@@ -191,8 +209,16 @@ describe('errors name the field or flag and what is allowed', () => {
 
   it.each([
     ['unknown top-level field', 'udpIdleTimeoutt: 1s\n', 'udpIdleTimeoutt: unknown field, ignored (known here: '],
-    ['unknown nested field', 'iptables:\n  syncPeriodd: 1s\n', 'iptables.syncPeriodd: unknown field, ignored (known here: localhostNodePorts, masqueradeAll, masqueradeBit, minSyncPeriod, snatNodeInternalIP, syncPeriod)'],
-    ['misplaced field', 'masqueradeAll: true\n', 'masqueradeAll: unknown field, ignored; did you mean iptables.masqueradeAll or nftables.masqueradeAll? (known here: '],
+    [
+      'unknown nested field',
+      'iptables:\n  syncPeriodd: 1s\n',
+      'iptables.syncPeriodd: unknown field, ignored (known here: localhostNodePorts, masqueradeAll, masqueradeBit, minSyncPeriod, snatNodeInternalIP, syncPeriod)',
+    ],
+    [
+      'misplaced field',
+      'masqueradeAll: true\n',
+      'masqueradeAll: unknown field, ignored; did you mean iptables.masqueradeAll or nftables.masqueradeAll? (known here: ',
+    ],
     ['miscased field', 'ipvs:\n  strictArp: true\n', 'ipvs.strictArp: unknown field, ignored; did you mean ipvs.strictARP? (known here: '],
     ['duplicate field', 'mode: ipvs\nmode: iptables\n', 'mode: duplicate field (the last value is used)'],
     ['duplicate nested field', 'iptables:\n  syncPeriod: 1m\n  syncPeriod: 2m\n', 'iptables.syncPeriod: duplicate field (the last value is used)'],
@@ -223,21 +249,36 @@ describe('errors name the field or flag and what is allowed', () => {
   it('reports a YAML syntax error, and accepts JSON', async () => {
     const broken = await writeConfig('broken.yaml', `${HEADER}iptables: [unclosed\n`);
     expect((await loadCommandLine([`--config=${broken}`], 'run')).errors.map(formatConfigError)[0]).toMatch(/not valid YAML or JSON/);
-    const json = await writeConfig('config.json', JSON.stringify({ apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', mode: 'ipvs' }));
+    const json = await writeConfig(
+      'config.json',
+      JSON.stringify({ apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', kind: 'KubeProxyConfiguration', mode: 'ipvs' }),
+    );
     const fromJSON = await loadCommandLine([`--config=${json}`], 'run');
     expect(fromJSON.errors).toEqual([]);
     expect(fromJSON.resolved.config.mode).toBe('ipvs');
   });
 
   it.each([
-    [['--iptables-sync-period=1s', '--iptables-min-sync-period=5s'], 'iptables.syncPeriod (--iptables-sync-period): invalid value "1s": must be greater than or equal to iptables.minSyncPeriod (5s)'],
+    [
+      ['--iptables-sync-period=1s', '--iptables-min-sync-period=5s'],
+      'iptables.syncPeriod (--iptables-sync-period): invalid value "1s": must be greater than or equal to iptables.minSyncPeriod (5s)',
+    ],
     [['--iptables-sync-period=0s'], 'iptables.syncPeriod (--iptables-sync-period): invalid value "0s": must be greater than 0'],
     [['--proxy-mode=ipvs', '--ipvs-sync-period=0s'], 'ipvs.syncPeriod (--ipvs-sync-period): invalid value "0s": must be greater than 0'],
-    [['--cluster-cidr=10.0.0.0/8,10.1.0.0/16'], 'clusterCIDR (--cluster-cidr): invalid value "10.0.0.0/8,10.1.0.0/16": must be a single CIDR or a dual-stack pair'],
+    [
+      ['--cluster-cidr=10.0.0.0/8,10.1.0.0/16'],
+      'clusterCIDR (--cluster-cidr): invalid value "10.0.0.0/8,10.1.0.0/16": must be a single CIDR or a dual-stack pair',
+    ],
     [['--cluster-cidr=10.0.0.0/88'], 'clusterCIDR (--cluster-cidr): invalid value "10.0.0.0/88": must be a valid CIDR block'],
     [['--nodeport-addresses=primary,10.0.0.0/8'], "nodePortAddresses[0] (--nodeport-addresses): invalid value \"primary\": can't use both 'primary' and CIDRs"],
-    [['--nodeport-addresses=10.0.0.1'], "nodePortAddresses[0] (--nodeport-addresses): invalid value \"10.0.0.1\": must be a valid CIDR or the single keyword 'primary'"],
-    [['--detect-local-mode=BridgeInterface'], 'detectLocal.bridgeInterface (--pod-bridge-interface): must not be empty when detectLocalMode is BridgeInterface'],
+    [
+      ['--nodeport-addresses=10.0.0.1'],
+      'nodePortAddresses[0] (--nodeport-addresses): invalid value "10.0.0.1": must be a valid CIDR or the single keyword \'primary\'',
+    ],
+    [
+      ['--detect-local-mode=BridgeInterface'],
+      'detectLocal.bridgeInterface (--pod-bridge-interface): must not be empty when detectLocalMode is BridgeInterface',
+    ],
     [['--hostname-override=   '], '--hostname-override: invalid value "   ": empty hostname-override is invalid'],
   ])('cross-field: %j', async (argv, message) => {
     const { errors } = await loadCommandLine(argv, 'run');

@@ -121,7 +121,16 @@ describe('metrics over HTTP', () => {
     expect(families.get('process_cpu_seconds_total')?.type).toBe('counter');
     expect(families.get('process_start_time_seconds')?.type).toBe('gauge');
     expect(sampleValue(families, 'kpx_mode', { mode: 'iptables' })).toBe(1);
-    expect(sampleValue(families, 'kpx_build_info', { major: '0', minor: '1', git_version: 'v0.1.0', kube_proxy_version: 'v1.34', runtime_version: process.version, platform: `${process.platform}/${process.arch}` })).toBe(1);
+    expect(
+      sampleValue(families, 'kpx_build_info', {
+        major: '0',
+        minor: '1',
+        git_version: 'v0.1.0',
+        kube_proxy_version: 'v1.34',
+        runtime_version: process.version,
+        platform: `${process.platform}/${process.arch}`,
+      }),
+    ).toBe(1);
   });
 
   it('registers only what upstream registers for the mode', async () => {
@@ -160,7 +169,11 @@ describe('metrics over HTTP', () => {
       expect({ name, type: before.get(name)?.type, help: before.get(name)?.help }).toEqual({ name, type, help });
     }
     for (const [name] of IPTABLES_ONLY.slice(2)) expect(before.has(name)).toBe(false);
-    const recorder = recordingExec((request) => (request.args[0] === '-f' || request.args[0] === 'delete' ? { exitCode: 1, stderr: 'Error: Could not process rule: Operation not permitted\n' } : undefined));
+    const recorder = recordingExec((request) =>
+      request.args[0] === '-f' || request.args[0] === 'delete'
+        ? { exitCode: 1, stderr: 'Error: Could not process rule: Operation not permitted\n' }
+        : undefined,
+    );
     const dataplane = nftablesMode.open({ exec: recorder.exec, clock, log: silentLogger(), metrics: metrics.forDataplane('IPv4') }, dataplaneSettings({}));
     const state = makeState([makeServicePort('ns', 'web', 'http', (sp) => void sp.endpoints.push(makeEndpoint('10.244.1.2', 8080)))]);
     for (let attempt = 0; attempt < 2; attempt++) await expect(dataplane.apply(nftablesMode.plan(state, {}))).rejects.toMatchObject({ code: 'KPX_ERR_NFT' });
@@ -304,7 +317,9 @@ describe('rest_client_* (client-go) for kpx API calls', () => {
     expect(sampleValue(families, 'rest_client_requests_total', { code: '<error>', host: '127.0.0.1:9', method: 'GET' })).toBe(1);
     expect(sampleValue(families, 'rest_client_request_duration_seconds_count', { verb: 'GET', host })).toBe(2);
     expect(sampleValue(families, 'rest_client_request_duration_seconds_count', { verb: 'GET', host: '127.0.0.1:9' })).toBeUndefined();
-    expect(bucketBounds(families.get('rest_client_request_duration_seconds'), { verb: 'GET', host })).toEqual([0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]);
+    expect(bucketBounds(families.get('rest_client_request_duration_seconds'), { verb: 'GET', host })).toEqual([
+      0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60,
+    ]);
   });
 });
 
@@ -317,10 +332,16 @@ describe('nfacct counters (iptables mode, where they exist)', () => {
     metrics.registerNfacctCounters(async () => {
       reads += 1;
       // As the kernel lists them: names cut to 31 bytes.
-      return new Map([['ct_state_invalid_dropped_pkts', invalid], ['localhost_nodeports_accepted_pk', 7]]);
+      return new Map([
+        ['ct_state_invalid_dropped_pkts', invalid],
+        ['localhost_nodeports_accepted_pk', 7],
+      ]);
     });
     let families = await scrape(base);
-    expect(families.get('kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toMatchObject({ type: 'counter', help: '[ALPHA] packets dropped by iptables to work around conntrack problems' });
+    expect(families.get('kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toMatchObject({
+      type: 'counter',
+      help: '[ALPHA] packets dropped by iptables to work around conntrack problems',
+    });
     expect(sampleValue(families, 'kubeproxy_iptables_ct_state_invalid_dropped_packets_total')).toBe(3);
     expect(sampleValue(families, 'kubeproxy_iptables_localhost_nodeports_accepted_packets_total')).toBe(7);
     expect(reads).toBe(1);

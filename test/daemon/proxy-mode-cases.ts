@@ -6,8 +6,7 @@ import { freePort } from './free-port.ts';
 import { kpxRules, type LogLine } from './run-daemon-process.ts';
 
 export type ProxyModeCase =
-  | { readonly label: string; readonly mode: 'iptables'; readonly backend: 'legacy' | 'nft' }
-  | { readonly label: string; readonly mode: 'nftables' };
+  { readonly label: string; readonly mode: 'iptables'; readonly backend: 'legacy' | 'nft' } | { readonly label: string; readonly mode: 'nftables' };
 
 export const IPTABLES_LEGACY: ProxyModeCase = { label: 'iptables, legacy backend', mode: 'iptables', backend: 'legacy' };
 export const IPTABLES_NFT: ProxyModeCase = { label: 'iptables, nft backend', mode: 'iptables', backend: 'nft' };
@@ -21,9 +20,24 @@ export const isAppliedSync = (line: LogLine): boolean => line.msg === 'sync done
  */
 export async function nodeDaemonArgs(apiUrl: string, netns: string, modeCase: ProxyModeCase, clusterCIDR: string): Promise<string[]> {
   return [
-    '--proxy-mode', modeCase.mode, '--master', apiUrl, '--hostname-override', 'node', '--netns', netns, '--cluster-cidr', clusterCIDR,
-    '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-    '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
+    '--proxy-mode',
+    modeCase.mode,
+    '--master',
+    apiUrl,
+    '--hostname-override',
+    'node',
+    '--netns',
+    netns,
+    '--cluster-cidr',
+    clusterCIDR,
+    '--healthz-bind-address',
+    `127.0.0.1:${await freePort()}`,
+    '--metrics-bind-address',
+    `127.0.0.1:${await freePort()}`,
+    '--iptables-min-sync-period',
+    '100ms',
+    '--iptables-sync-period',
+    '30s',
   ];
 }
 
@@ -38,7 +52,10 @@ export async function plantBackendHint(exec: Exec, modeCase: ProxyModeCase): Pro
 
 /** The backend the daemon logged choosing, or `nftables`. */
 export function chosenBackend(logs: readonly LogLine[]): unknown {
-  return logs.find((line) => line.msg === 'iptables backend chosen')?.['backend'] ?? (logs.some((line) => line.msg === 'nftables table ready') ? 'nftables' : undefined);
+  return (
+    logs.find((line) => line.msg === 'iptables backend chosen')?.['backend'] ??
+    (logs.some((line) => line.msg === 'nftables table ready') ? 'nftables' : undefined)
+  );
 }
 
 /** `nft list table` output without counters, as lines; empty when the table does not exist. */

@@ -69,14 +69,23 @@ export function spawnKpxRun(args: readonly string[], env: Readonly<Record<string
     text: () => text,
     async waitForLog(predicate, options = {}) {
       const deadline = performance.now() + (options.timeoutMs ?? 15_000);
-      for (let index = options.from ?? 0; ; ) {
+      for (let index = options.from ?? 0; ;) {
         for (; index < logs.length; index++) {
           const line = logs[index];
           if (line !== undefined && predicate(line)) return line;
         }
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kpx run exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${text}${JSON.stringify(logs.slice(-20), null, 1)}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(
+            `kpx run exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${text}${JSON.stringify(logs.slice(-20), null, 1)}`,
+          );
         const left = deadline - performance.now();
-        if (left <= 0) throw new Error(`timed out waiting for a log line; last lines:\n${text}${logs.slice(-15).map((line) => JSON.stringify(line)).join('\n')}`);
+        if (left <= 0)
+          throw new Error(
+            `timed out waiting for a log line; last lines:\n${text}${logs
+              .slice(-15)
+              .map((line) => JSON.stringify(line))
+              .join('\n')}`,
+          );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiters.push(() => {

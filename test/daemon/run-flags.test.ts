@@ -27,9 +27,26 @@ describe('kpx run command line', () => {
   it('--help documents every flag, --netns included, and exits 0', async () => {
     const { code, stdout } = await finished(['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--config', '--proxy-mode', '--kubeconfig', '--master', '--hostname-override', '--bind-address', '--cluster-cidr',
-      '--healthz-bind-address', '--metrics-bind-address', '--masquerade-all', '--nodeport-addresses', '--iptables-sync-period',
-      '--iptables-min-sync-period', '--ipvs-scheduler', '--conntrack-max-per-core', '--detect-local-mode', '--cleanup', '--netns']) {
+    for (const flag of [
+      '--config',
+      '--proxy-mode',
+      '--kubeconfig',
+      '--master',
+      '--hostname-override',
+      '--bind-address',
+      '--cluster-cidr',
+      '--healthz-bind-address',
+      '--metrics-bind-address',
+      '--masquerade-all',
+      '--nodeport-addresses',
+      '--iptables-sync-period',
+      '--iptables-min-sync-period',
+      '--ipvs-scheduler',
+      '--conntrack-max-per-core',
+      '--detect-local-mode',
+      '--cleanup',
+      '--netns',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('SIGTERM');
@@ -110,10 +127,13 @@ describeAsRoot('kpx run configuration at run time', () => {
     // applies over a file; kubeadm's kubeconfig path does not exist here) and free ports.
     const kubeadm = await readFile(path.join(import.meta.dirname, '../config/fixtures/kubeadm-1.34-config.conf'), 'utf8');
     const file = path.join(dir, 'kubeadm.conf');
-    await writeFile(file, `${kubeadm
-      .replace('kubeconfig: /var/lib/kube-proxy/kubeconfig.conf', 'kubeconfig: ""')
-      .replace('healthzBindAddress: ""', `healthzBindAddress: 127.0.0.1:${await freePort()}`)
-      .replace('metricsBindAddress: ""', `metricsBindAddress: 127.0.0.1:${await freePort()}`)}futureSetting:\n  enabled: true\n`);
+    await writeFile(
+      file,
+      `${kubeadm
+        .replace('kubeconfig: /var/lib/kube-proxy/kubeconfig.conf', 'kubeconfig: ""')
+        .replace('healthzBindAddress: ""', `healthzBindAddress: 127.0.0.1:${await freePort()}`)
+        .replace('metricsBindAddress: ""', `metricsBindAddress: 127.0.0.1:${await freePort()}`)}futureSetting:\n  enabled: true\n`,
+    );
     const kpx = spawnKpxRun(['--config', file, '--master', api.url, '--hostname-override', 'flags-node', '--netns', netns.name]);
     try {
       const warning = await kpx.waitForLog((line) => line.msg === 'Using lenient decoding as strict decoding failed');
@@ -129,8 +149,20 @@ describeAsRoot('kpx run configuration at run time', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
-    const common = ['--master', api.url, '--hostname-override', 'flags-node', '--netns', netns.name, '--cluster-cidr', '10.100.0.0/16',
-      '--healthz-bind-address', `127.0.0.1:${port}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`];
+    const common = [
+      '--master',
+      api.url,
+      '--hostname-override',
+      'flags-node',
+      '--netns',
+      netns.name,
+      '--cluster-cidr',
+      '10.100.0.0/16',
+      '--healthz-bind-address',
+      `127.0.0.1:${port}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
+    ];
     try {
       const tolerant = spawnKpxRun(common);
       try {
@@ -157,20 +189,34 @@ describeAsRoot('kpx run configuration at run time', () => {
   it('takes the file over the flags that set its fields, as upstream, warning about each (seen on /configz), and exits when the file changes on disk', async () => {
     const metricsPort = await freePort();
     const file = path.join(dir, 'config.yaml');
-    await writeFile(file, [
-      'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
-      'kind: KubeProxyConfiguration',
-      'hostnameOverride: flags-node',
-      'clusterCIDR: 10.244.0.0/16',
-      `healthzBindAddress: 127.0.0.1:${await freePort()}`,
-      `metricsBindAddress: 127.0.0.1:${metricsPort}`,
-      'iptables:',
-      '  syncPeriod: 20s',
-      '  minSyncPeriod: 2s',
-      '  masqueradeAll: true',
-      '',
-    ].join('\n'));
-    const kpx = spawnKpxRun(['--config', file, '--master', api.url, '--netns', netns.name, '--iptables-min-sync-period', '250ms', '--cluster-cidr', '10.100.0.0/16']);
+    await writeFile(
+      file,
+      [
+        'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
+        'kind: KubeProxyConfiguration',
+        'hostnameOverride: flags-node',
+        'clusterCIDR: 10.244.0.0/16',
+        `healthzBindAddress: 127.0.0.1:${await freePort()}`,
+        `metricsBindAddress: 127.0.0.1:${metricsPort}`,
+        'iptables:',
+        '  syncPeriod: 20s',
+        '  minSyncPeriod: 2s',
+        '  masqueradeAll: true',
+        '',
+      ].join('\n'),
+    );
+    const kpx = spawnKpxRun([
+      '--config',
+      file,
+      '--master',
+      api.url,
+      '--netns',
+      netns.name,
+      '--iptables-min-sync-period',
+      '250ms',
+      '--cluster-cidr',
+      '10.100.0.0/16',
+    ]);
     try {
       await kpx.waitForLog((line) => line.msg === 'sync done');
       const configz = (await (await fetch(`http://127.0.0.1:${metricsPort}/configz`)).json()) as Record<string, Record<string, unknown>>;

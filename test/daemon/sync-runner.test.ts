@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelayMs, createSyncRunner, realTimers, type SyncFailure, type SyncRunnerOptions, type SyncTrigger, type Timers } from '@kpx/agent/daemon/sync-runner.ts';
+import {
+  backoffDelayMs,
+  createSyncRunner,
+  realTimers,
+  type SyncFailure,
+  type SyncRunnerOptions,
+  type SyncTrigger,
+  type Timers,
+} from '@kpx/agent/daemon/sync-runner.ts';
 
 // Timers read through the globals vitest fakes; Date.now is faked too.
 const fakeableTimers: Timers = {
@@ -150,10 +158,10 @@ describe('sync runner (fake timers)', () => {
       onError: () => {
         throw new Error('callback broken');
       },
-      sync: ((() => {
+      sync: (() => {
         calls += 1;
         throw new Error('not even a promise');
-      }) as unknown) as SyncRunnerOptions['sync'],
+      }) as unknown as SyncRunnerOptions['sync'],
     });
     runner.start();
     runner.run();

@@ -14,7 +14,9 @@ import { collectRuntimeImports, packageNameOf } from './runtime-imports.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const patterns = parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
-const trackedFiles = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((line) => line !== '');
+const trackedFiles = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+  .split('\n')
+  .filter((line) => line !== '');
 const context = new Set(trackedFiles.filter((file) => isInBuildContext(file, patterns)));
 const agentPackageJson = JSON.parse(readFileSync(join(ROOT, 'packages/agent/package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
@@ -37,13 +39,21 @@ describe('.dockerignore matching', () => {
 
 describe('the image', () => {
   it('gets only the lock file, the agent package without tests and the Debian package list', () => {
-    const outside = [...context].filter((file) => !/^(package\.json|package-lock\.json|packages\/agent\/(package\.json|bin\/.+|src\/.+)|deploy\/debian-packages\.txt|scripts\/debian-packages\.sh)$/.test(file));
+    const outside = [...context].filter(
+      (file) =>
+        !/^(package\.json|package-lock\.json|packages\/agent\/(package\.json|bin\/.+|src\/.+)|deploy\/debian-packages\.txt|scripts\/debian-packages\.sh)$/.test(
+          file,
+        ),
+    );
     expect(outside).toEqual([]);
     expect([...context].filter((file) => file.endsWith('.test.ts'))).toEqual([]);
     expect(context.has('packages/agent/bin/kpx.mjs')).toBe(true);
     expect(context.has('packages/agent/src/cli/main.ts')).toBe(true);
     for (const other of ['packages/lab/', 'packages/vm/', 'packages/apiserver/', 'bin/kpx.mjs']) {
-      expect([...context].filter((file) => file.startsWith(other)), other).toEqual([]);
+      expect(
+        [...context].filter((file) => file.startsWith(other)),
+        other,
+      ).toEqual([]);
     }
   });
 
@@ -52,7 +62,10 @@ describe('the image', () => {
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {
       const prefix = source.replace(/\/$/, '');
-      expect([...context].some((file) => file === prefix || file.startsWith(`${prefix}/`)), source).toBe(true);
+      expect(
+        [...context].some((file) => file === prefix || file.startsWith(`${prefix}/`)),
+        source,
+      ).toBe(true);
     }
   });
 
@@ -61,7 +74,9 @@ describe('the image', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/apt-get install -y --no-install-recommends \$\(bash \/tmp\/kpx-packages\/debian-packages\.sh image\)/);
-    const imagePackages = execFileSync('bash', [join(ROOT, 'scripts/debian-packages.sh'), 'image'], { encoding: 'utf8' }).trim().split('\n');
+    const imagePackages = execFileSync('bash', [join(ROOT, 'scripts/debian-packages.sh'), 'image'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(imagePackages).toEqual(expect.arrayContaining(['iptables', 'ipset', 'ipvsadm', 'conntrack', 'iproute2', 'nftables']));
     expect(imagePackages).not.toContain('qemu-system-x86');
   });

@@ -47,12 +47,22 @@ const KUSTOMIZATIONS: Readonly<Record<string, Expectation>> = {
   'overlays/ipvs': { ...IPTABLES, mode: 'ipvs' },
   'overlays/nftables': { ...IPTABLES, mode: 'nftables' },
   'overlays/userspace': USERSPACE,
-  'overlays/beside-kube-proxy': { ...USERSPACE, daemonSet: 'kpx-beside', serviceProxyName: 'kpx', ports: { healthz: 10356, metrics: 10349 }, initContainers: [] },
+  'overlays/beside-kube-proxy': {
+    ...USERSPACE,
+    daemonSet: 'kpx-beside',
+    serviceProxyName: 'kpx',
+    ports: { healthz: 10356, metrics: 10349 },
+    initContainers: [],
+  },
 };
 
 it('covers every overlay under deploy/overlays', () => {
   const overlays = readdirSync(join(DEPLOY, 'overlays')).map((name) => `overlays/${name}`);
-  expect(Object.keys(KUSTOMIZATIONS).filter((path) => path.startsWith('overlays/')).sort()).toEqual(overlays.sort());
+  expect(
+    Object.keys(KUSTOMIZATIONS)
+      .filter((path) => path.startsWith('overlays/'))
+      .sort(),
+  ).toEqual(overlays.sort());
 });
 
 /** The container's flags and the mounted config file, resolved by kpx's own config layer. */
@@ -186,7 +196,9 @@ describe.skipIf(!hasKubectl())('kubectl kustomize deploy/', () => {
       // The kubeconfig the file names is another key of the same mounted ConfigMap.
       const kubeconfig = config.clientConnection.kubeconfig;
       expect(kubeconfig.startsWith(`${resolved.mount?.mountPath}/`)).toBe(true);
-      expect(configMap.data[kubeconfig.slice((resolved.mount?.mountPath.length ?? 0) + 1)]).toMatch(/tokenFile: \/var\/run\/secrets\/kubernetes.io\/serviceaccount\/token/);
+      expect(configMap.data[kubeconfig.slice((resolved.mount?.mountPath.length ?? 0) + 1)]).toMatch(
+        /tokenFile: \/var\/run\/secrets\/kubernetes.io\/serviceaccount\/token/,
+      );
     });
 
     it('serves healthz and metrics on its own ports, and probes /livez there', () => {
@@ -230,7 +242,12 @@ describe.skipIf(!hasKubectl())('kubectl kustomize deploy/', () => {
     const container = daemonSet.spec.template.spec.containers.find((candidate) => candidate.name === 'kpx');
     if (container === undefined) throw new Error('no container named kpx');
     const { file, resolved } = resolveDaemonConfig(daemonSet, onlyOne<ConfigMap>(objects, 'ConfigMap'), container);
-    expect(['masqueradeBit', 'masqueradeAll', 'syncPeriod', 'minSyncPeriod'].map((field) => file?.values.get(`nftables.${field}`))).toEqual([14, false, 30_000, 1_000]);
+    expect(['masqueradeBit', 'masqueradeAll', 'syncPeriod', 'minSyncPeriod'].map((field) => file?.values.get(`nftables.${field}`))).toEqual([
+      14,
+      false,
+      30_000,
+      1_000,
+    ]);
     expect(resolved.config.nftables).toEqual(defaultKubeProxyConfig().nftables);
     expect(findMode(effectiveProxyMode(resolved.config))?.name).toBe('nftables');
   });

@@ -42,7 +42,12 @@ describe('schemaErrors', () => {
   it('checks inside maps and lists (ConfigMap data must be strings; RBAC rule fields)', async () => {
     expect(await schemaErrors({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 1 } })).not.toEqual([]);
     expect(
-      await schemaErrors({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' }, rules: [{ verbs: ['get'], resource: ['pods'] }] }),
+      await schemaErrors({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'x' },
+        rules: [{ verbs: ['get'], resource: ['pods'] }],
+      }),
     ).toEqual(['/rules/0/resource: unknown field in V1PolicyRule']);
   });
 

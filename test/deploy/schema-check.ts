@@ -23,7 +23,11 @@ type ModelClass = { getAttributeTypeMap(): readonly Attribute[] };
 /** `apps/v1` + `DaemonSet` → `IoK8sApiAppsV1DaemonSet`, the schema's name in the OpenAPI document. */
 export function schemaName(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
-  const groupWord = (group ?? '').replace(/\.k8s\.io$/, '').replace(/\.authorization$/, '').split('.')[0] ?? '';
+  const groupWord =
+    (group ?? '')
+      .replace(/\.k8s\.io$/, '')
+      .replace(/\.authorization$/, '')
+      .split('.')[0] ?? '';
   return `IoK8sApi${capitalize(groupWord)}${capitalize(version ?? '')}${kind}`;
 }
 

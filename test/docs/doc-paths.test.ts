@@ -11,9 +11,7 @@ const ROOTS = ['agent/', 'packages/', 'test/', 'bench/', 'scripts/', 'docs/', 'd
 /** Repository paths among the words of the document's `code` spans; patterns and placeholders skipped. */
 function namedPaths(markdown: string): string[] {
   const words = [...markdown.matchAll(/`([^`\n]+)`/g)].flatMap((match) => (match[1] ?? '').split(/\s+/));
-  const paths = words
-    .map((word) => word.replace(/[),.:;]+$/, ''))
-    .filter((word) => ROOTS.some((root) => word.startsWith(root)) && !/[<>*…{}]/.test(word));
+  const paths = words.map((word) => word.replace(/[),.:;]+$/, '')).filter((word) => ROOTS.some((root) => word.startsWith(root)) && !/[<>*…{}]/.test(word));
   return [...new Set(paths)].map((path) => (path.startsWith('agent/') ? `packages/agent/src/${path.slice('agent/'.length)}` : path));
 }
 

@@ -26,9 +26,22 @@ describeAsRoot('stale UDP conntrack entries reconciled after a kpx restart', () 
 
   const startDaemon = async (): Promise<DaemonProcess> => {
     const daemon = spawnKpxRun([
-      '--master', api.url, '--hostname-override', 'node', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
+      '--master',
+      api.url,
+      '--hostname-override',
+      'node',
+      '--netns',
+      topology.node.netns,
+      '--cluster-cidr',
+      CLUSTER_CIDR,
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period',
+      '100ms',
+      '--iptables-sync-period',
+      '30s',
     ]);
     daemons.push(daemon);
     return daemon;
@@ -67,8 +80,7 @@ describeAsRoot('stale UDP conntrack entries reconciled after a kpx restart', () 
     expect(toPodC).toBeDefined();
     first.kill('SIGKILL');
     await first.exited;
-    const flowsTo = async (ip: string) =>
-      (await listConntrackFlows(nodeExec, 'UDP', 'IPv4')).filter((flow) => flow.origDst === DNS_IP && flow.replySrc === ip);
+    const flowsTo = async (ip: string) => (await listConntrackFlows(nodeExec, 'UDP', 'IPv4')).filter((flow) => flow.origDst === DNS_IP && flow.replySrc === ip);
     // X, and any probe on the way to Y that landed on pod-b: all of them are stale after the move.
     const stale = (await flowsTo(pods.b.ip)).length;
     expect(stale).toBeGreaterThanOrEqual(1);

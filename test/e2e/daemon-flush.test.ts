@@ -11,7 +11,15 @@ import { startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-clus
 import { CLUSTER_CIDR } from '../helpers/topology.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { parsePrometheusText } from '../daemon/prometheus-text.ts';
-import { spawnKpxRun, startProber, waitForSample, type DaemonProcess, type LogLine, type ProbeSample, type RunningProber } from '../daemon/run-daemon-process.ts';
+import {
+  spawnKpxRun,
+  startProber,
+  waitForSample,
+  type DaemonProcess,
+  type LogLine,
+  type ProbeSample,
+  type RunningProber,
+} from '../daemon/run-daemon-process.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
 
 const describeAsRoot = describeNeedingRoot();
@@ -33,7 +41,10 @@ function pollHealthz(url: string): { readonly samples: HealthSample[]; stop(): P
   const loop = (async () => {
     while (!stopped) {
       const t = Date.now();
-      const status = await fetch(url).then((response) => response.status, () => 0);
+      const status = await fetch(url).then(
+        (response) => response.status,
+        () => 0,
+      );
       samples.push({ t, status });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 250 - (Date.now() - t))));
     }
@@ -113,9 +124,23 @@ for (const setup of [iptablesSetup('nft'), iptablesSetup('legacy'), nftablesSetu
       healthz = `http://${healthzAddress}/healthz`;
       metrics = `http://${metricsAddress}/metrics`;
       daemon = spawnKpxRun([
-        '--master', cluster.api.url, '--hostname-override', 'node', '--netns', cluster.topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-        '--healthz-bind-address', healthzAddress, '--metrics-bind-address', metricsAddress,
-        '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '3s', ...setup.args,
+        '--master',
+        cluster.api.url,
+        '--hostname-override',
+        'node',
+        '--netns',
+        cluster.topology.node.netns,
+        '--cluster-cidr',
+        CLUSTER_CIDR,
+        '--healthz-bind-address',
+        healthzAddress,
+        '--metrics-bind-address',
+        metricsAddress,
+        '--iptables-min-sync-period',
+        '100ms',
+        '--iptables-sync-period',
+        '3s',
+        ...setup.args,
       ]);
       await daemon.waitForLog(setup.ready);
       await daemon.waitForLog((line) => isSync(line) && line['full'] === true);
@@ -161,12 +186,26 @@ for (const setup of [iptablesSetup('nft'), iptablesSetup('legacy'), nftablesSetu
       const late = prober.samples.filter((sample) => startOf(sample) >= flushedAt + REPAIR_WITHIN_MS);
       expect(late.length).toBeGreaterThan(3);
       const relative = (sample: ProbeSample): string => `${sample.error ?? sample.pod} ${startOf(sample) - flushedAt}..${sample.t - flushedAt} ms`;
-      const logs = daemon.logs.slice(from).map((line) => `${line.msg} ${JSON.stringify({ ...line, msg: undefined, err: (line['err'] as { message?: string } | undefined)?.message })}`).join('\n');
-      expect(late.filter((sample) => sample.pod === undefined).map(relative), `repaired after ${repairedAt - flushedAt} ms\n${logs}\nall: ${prober.samples.filter((sample) => sample.t >= flushedAt).map(relative).join(', ')}`).toEqual([]);
+      const logs = daemon.logs
+        .slice(from)
+        .map((line) => `${line.msg} ${JSON.stringify({ ...line, msg: undefined, err: (line['err'] as { message?: string } | undefined)?.message })}`)
+        .join('\n');
+      expect(
+        late.filter((sample) => sample.pod === undefined).map(relative),
+        `repaired after ${repairedAt - flushedAt} ms\n${logs}\nall: ${prober.samples
+          .filter((sample) => sample.t >= flushedAt)
+          .map(relative)
+          .join(', ')}`,
+      ).toEqual([]);
       // The figure: the last probe that failed started this long after the flush (a probe that
       // times out holds the prober for 1 s, so the first answer after it can come later).
-      const lastFailedStart = Math.max(0, ...prober.samples.filter((sample) => sample.pod === undefined && sample.t >= flushedAt).map((sample) => startOf(sample) - flushedAt));
-      console.info(`${setup.label} ${_name}: detected after ${detectedAt - flushedAt} ms, repaired after ${repairedAt - flushedAt} ms, last failing probe started after ${lastFailedStart} ms`);
+      const lastFailedStart = Math.max(
+        0,
+        ...prober.samples.filter((sample) => sample.pod === undefined && sample.t >= flushedAt).map((sample) => startOf(sample) - flushedAt),
+      );
+      console.info(
+        `${setup.label} ${_name}: detected after ${detectedAt - flushedAt} ms, repaired after ${repairedAt - flushedAt} ms, last failing probe started after ${lastFailedStart} ms`,
+      );
       // /healthz: 200 before the flush, 503 in between (at least once), 200 again after the repair.
       const before = health.samples.filter((sample) => sample.t < flushedAt);
       const after = health.samples.filter((sample) => sample.t > repairedAt + 100);

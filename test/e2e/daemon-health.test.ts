@@ -77,7 +77,13 @@ describeAsRoot('kpx run health and metrics', () => {
     healthPorts = { web: await freePort(), remote: await freePort() };
     await api.create(makeNode(NODE, (node) => (node.status.addresses = [{ type: 'InternalIP', address: '10.250.0.10' }])));
     await api.create(localService('web', '10.96.0.10', healthPorts.web, 30080));
-    await api.create(slice('web', [{ ip: '10.244.1.10', node: NODE }, { ip: '10.244.1.11', node: NODE }, { ip: '10.244.2.10', node: 'other' }]));
+    await api.create(
+      slice('web', [
+        { ip: '10.244.1.10', node: NODE },
+        { ip: '10.244.1.11', node: NODE },
+        { ip: '10.244.2.10', node: 'other' },
+      ]),
+    );
     await api.create(localService('remote', '10.96.0.11', healthPorts.remote, 30081));
     await api.create(slice('remote', [{ ip: '10.244.2.11', node: 'other' }]));
     const healthzAddress = `127.0.0.1:${await freePort()}`;
@@ -85,9 +91,26 @@ describeAsRoot('kpx run health and metrics', () => {
     healthz = `http://${healthzAddress}`;
     metrics = `http://${metricsAddress}`;
     daemon = spawnKpxRun(
-      ['--master', api.url, '--hostname-override', NODE, '--netns', netns.name, '--cluster-cidr', '10.244.0.0/16',
-        '--healthz-bind-address', healthzAddress, '--metrics-bind-address', metricsAddress, '--nodeport-addresses', '127.0.0.0/8',
-        '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '1s'],
+      [
+        '--master',
+        api.url,
+        '--hostname-override',
+        NODE,
+        '--netns',
+        netns.name,
+        '--cluster-cidr',
+        '10.244.0.0/16',
+        '--healthz-bind-address',
+        healthzAddress,
+        '--metrics-bind-address',
+        metricsAddress,
+        '--nodeport-addresses',
+        '127.0.0.0/8',
+        '--iptables-min-sync-period',
+        '100ms',
+        '--iptables-sync-period',
+        '1s',
+      ],
       { PATH: `${faultDir}:${process.env['PATH'] ?? ''}` },
     );
     await daemon.waitForLog((line: LogLine) => line.msg === 'sync done');
@@ -113,14 +136,22 @@ describeAsRoot('kpx run health and metrics', () => {
     await api.create(localService('late', '10.96.0.12', 0, 30082));
     await daemon.waitForLog((line) => line.msg === 'sync failed', { from });
     // Unhealthy once the change has waited 2 × syncPeriod (2 s).
-    const failing = await waitFor(() => get(`${healthz}/healthz`), (answer) => answer.status === 503, 6_000);
+    const failing = await waitFor(
+      () => get(`${healthz}/healthz`),
+      (answer) => answer.status === 503,
+      6_000,
+    );
     expect(failing.status).toBe(503);
     expect(JSON.parse(failing.body)).toMatchObject({ healthy: false, status: { IPv4: { healthy: false } } });
     expect((await get(`${healthz}/livez`)).status).toBe(503);
 
     const recoveryFrom = daemon.logs.length;
     await rm(faultFlag);
-    const recovered = await waitFor(() => get(`${healthz}/healthz`), (answer) => answer.status === 200, 6_000);
+    const recovered = await waitFor(
+      () => get(`${healthz}/healthz`),
+      (answer) => answer.status === 200,
+      6_000,
+    );
     expect(recovered.status).toBe(200);
     // The sync after a failure rewrites everything.
     const retried = await daemon.waitForLog((line) => line.msg === 'sync done', { from: recoveryFrom });
@@ -144,31 +175,45 @@ describeAsRoot('kpx run health and metrics', () => {
     expect(sampleValue(before.get('kpx_mode'), 'kpx_mode', { mode: 'iptables' })).toBe(1);
     expect(before.has('process_cpu_seconds_total')).toBe(true);
     const syncs = (families: Map<string, MetricFamily>): number =>
-      sampleValue(families.get('kubeproxy_sync_partial_proxy_rules_duration_seconds'), 'kubeproxy_sync_partial_proxy_rules_duration_seconds_count', { ip_family: 'IPv4' }) || 0;
+      sampleValue(families.get('kubeproxy_sync_partial_proxy_rules_duration_seconds'), 'kubeproxy_sync_partial_proxy_rules_duration_seconds_count', {
+        ip_family: 'IPv4',
+      }) || 0;
     const endpointChanges = (families: Map<string, MetricFamily>): number =>
       sampleValue(families.get('kubeproxy_sync_proxy_rules_endpoint_changes_total'), 'kubeproxy_sync_proxy_rules_endpoint_changes_total');
     const programmed = (families: Map<string, MetricFamily>): number =>
-      sampleValue(families.get('kubeproxy_network_programming_duration_seconds'), 'kubeproxy_network_programming_duration_seconds_count', { ip_family: 'IPv4' });
+      sampleValue(families.get('kubeproxy_network_programming_duration_seconds'), 'kubeproxy_network_programming_duration_seconds_count', {
+        ip_family: 'IPv4',
+      });
 
     const from = daemon.logs.length;
-    await api.update(slice('remote', [{ ip: '10.244.2.11', node: 'other' }, { ip: '10.244.2.12', node: 'other' }]));
+    await api.update(
+      slice('remote', [
+        { ip: '10.244.2.11', node: 'other' },
+        { ip: '10.244.2.12', node: 'other' },
+      ]),
+    );
     await daemon.waitForLog((line) => line.msg === 'sync done' && line['full'] === false && line['changed'] === 1, { from });
     const after = parsePrometheusText((await get(`${metrics}/metrics`)).body);
     expect(endpointChanges(after)).toBe(endpointChanges(before) + 1);
     expect(syncs(after)).toBeGreaterThan(syncs(before));
     expect(programmed(after)).toBeGreaterThan(programmed(before));
-    const nat = sampleValue(after.get('kubeproxy_sync_proxy_rules_iptables_total'), 'kubeproxy_sync_proxy_rules_iptables_total', { ip_family: 'IPv4', table: 'nat' });
+    const nat = sampleValue(after.get('kubeproxy_sync_proxy_rules_iptables_total'), 'kubeproxy_sync_proxy_rules_iptables_total', {
+      ip_family: 'IPv4',
+      table: 'nat',
+    });
     expect(nat).toBeGreaterThan(10);
   });
 
   it('logs and counts an invalid object once per version, and syncs the rest', async () => {
     const from = daemon.logs.length;
-    await api.create(makeService('ns1', 'broken', (svc) => {
-      svc.spec.clusterIP = '10.96.0.13';
-      svc.spec.clusterIPs = ['10.96.0.13'];
-      svc.spec.externalIPs = ['not-an-ip'];
-      svc.spec.ports = [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }];
-    }));
+    await api.create(
+      makeService('ns1', 'broken', (svc) => {
+        svc.spec.clusterIP = '10.96.0.13';
+        svc.spec.clusterIPs = ['10.96.0.13'];
+        svc.spec.externalIPs = ['not-an-ip'];
+        svc.spec.ports = [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }];
+      }),
+    );
     await daemon.waitForLog((line) => line.msg === 'invalid object skipped' && line['name'] === 'broken', { from });
     await api.create(localService('after', '10.96.0.14', 0, 30084));
     await daemon.waitForLog((line) => line.msg === 'sync done' && line['changed'] === 1, { from });
@@ -195,7 +240,11 @@ describeAsRoot('kpx run health and metrics', () => {
   });
 
   it('answers each Local service’s health-check node port by its local endpoints', async () => {
-    const web = await waitFor(() => get(`http://127.0.0.1:${healthPorts.web}/`), (answer) => answer.status === 200, 5_000);
+    const web = await waitFor(
+      () => get(`http://127.0.0.1:${healthPorts.web}/`),
+      (answer) => answer.status === 200,
+      5_000,
+    );
     expect(web.status).toBe(200);
     expect(web.headers.get('x-load-balancing-endpoint-weight')).toBe('2');
     expect(JSON.parse(web.body)).toEqual({ service: { namespace: 'ns1', name: 'web' }, localEndpoints: 2, serviceProxyHealthy: true });

@@ -65,9 +65,25 @@ describeAsRoot.each([IPTABLES_NFT, NFTABLES])('kpx run against the embedded API 
 
   const start = async (extra: readonly string[] = []): Promise<DaemonProcess> => {
     const args = [
-      '--proxy-mode', modeCase.mode, '--master', api.url, '--hostname-override', NODE, '--netns', netns.name, '--cluster-cidr', '10.244.0.0/16',
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '3s', ...extra,
+      '--proxy-mode',
+      modeCase.mode,
+      '--master',
+      api.url,
+      '--hostname-override',
+      NODE,
+      '--netns',
+      netns.name,
+      '--cluster-cidr',
+      '10.244.0.0/16',
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period',
+      '100ms',
+      '--iptables-sync-period',
+      '3s',
+      ...extra,
     ];
     daemon = spawnKpxRun(args);
     return daemon;
@@ -112,8 +128,15 @@ describeAsRoot.each([IPTABLES_NFT, NFTABLES])('kpx run against the embedded API 
     await kpx.waitForLog((line) => line.msg === 'start-up event recorded');
     const response = await fetch(`${api.url}/api/v1/namespaces/default/events`);
     const events = ((await response.json()) as { items: Record<string, unknown>[] }).items;
-    expect(events.some((event) => event['reason'] === 'Starting' && (event['involvedObject'] as Record<string, unknown>)['name'] === NODE
-      && (event['involvedObject'] as Record<string, unknown>)['kind'] === 'Node' && event['reportingComponent'] === 'kpx')).toBe(true);
+    expect(
+      events.some(
+        (event) =>
+          event['reason'] === 'Starting' &&
+          (event['involvedObject'] as Record<string, unknown>)['name'] === NODE &&
+          (event['involvedObject'] as Record<string, unknown>)['kind'] === 'Node' &&
+          event['reportingComponent'] === 'kpx',
+      ),
+    ).toBe(true);
   });
 
   it('leaves the rules in place on SIGTERM and exits 0 within 5 s', async () => {

@@ -80,14 +80,27 @@ for (const { mode, tool, when, extra } of MODES) {
       pods = topology.pods;
       await topology.startEchoServers([ECHO_PORT], { ipv6: true });
       api = await startApiServer();
-      await api.create(makeNode('node', (node) => {
-        node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }, { type: 'InternalIP', address: v6.node }];
-      }));
+      await api.create(
+        makeNode('node', (node) => {
+          node.status.addresses = [
+            { type: 'InternalIP', address: topology.node.ip },
+            { type: 'InternalIP', address: v6.node },
+          ];
+        }),
+      );
       await api.create(webService());
       await api.create(slice('web', 'IPv4', 'TCP', pods, v6));
       await api.create(slice('web', 'IPv6', 'TCP', pods, v6));
       await api.create(v6Service('dns6', DNS_V6, 'UDP', 53));
-      await api.create(slice('dns6', 'IPv6', 'UDP', pods.filter((pod) => pod.name === 'pod-b'), v6));
+      await api.create(
+        slice(
+          'dns6',
+          'IPv6',
+          'UDP',
+          pods.filter((pod) => pod.name === 'pod-b'),
+          v6,
+        ),
+      );
       await api.create(v6Service('empty6', EMPTY_V6, 'TCP', 80));
       shimDirectory = mkdtempSync(join(tmpdir(), 'kpx-dual-shim-'));
       marker = join(shimDirectory, 'fail');
@@ -96,9 +109,21 @@ for (const { mode, tool, when, extra } of MODES) {
       healthz = `http://${healthzAddress}/healthz`;
       daemon = spawnKpxRun(
         [
-          '--master', api.url, '--hostname-override', 'node', '--proxy-mode', mode, '--netns', topology.node.netns,
-          '--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
-          '--healthz-bind-address', healthzAddress, '--metrics-bind-address', `127.0.0.1:${await freePort()}`, ...extra,
+          '--master',
+          api.url,
+          '--hostname-override',
+          'node',
+          '--proxy-mode',
+          mode,
+          '--netns',
+          topology.node.netns,
+          '--cluster-cidr',
+          `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+          '--healthz-bind-address',
+          healthzAddress,
+          '--metrics-bind-address',
+          `127.0.0.1:${await freePort()}`,
+          ...extra,
         ],
         { PATH: `${shimDirectory}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin` },
       );
@@ -150,8 +175,19 @@ for (const { mode, tool, when, extra } of MODES) {
 
     it('explains a dual-stack Service in one section per family, each with what its family programmed', async () => {
       const explained = await runCli([
-        'explain', 'service', 'ns1/web', '--mode', mode, '--netns', topology.node.netns, '--master', api.url,
-        '--hostname-override', 'node', '--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+        'explain',
+        'service',
+        'ns1/web',
+        '--mode',
+        mode,
+        '--netns',
+        topology.node.netns,
+        '--master',
+        api.url,
+        '--hostname-override',
+        'node',
+        '--cluster-cidr',
+        `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
       ]);
       expect(explained.exitCode, explained.stderr).toBe(0);
       const [before, ipv4, ipv6] = explained.stdout.split(/^# (?:IPv4|IPv6)\n/m);

@@ -54,9 +54,14 @@ async function createObjects(api: Awaited<ReturnType<typeof startApiServer>>, to
   const pods = topology.pods;
   const [podA, podB] = pods;
   const slice = (service: string, protocol: 'TCP' | 'UDP', backends: readonly TopologyPod[]) => familySlice(service, 'IPv6', protocol, backends, v6);
-  await api.create(makeNode('node', (node) => {
-    node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }, { type: 'InternalIP', address: v6.node }];
-  }));
+  await api.create(
+    makeNode('node', (node) => {
+      node.status.addresses = [
+        { type: 'InternalIP', address: topology.node.ip },
+        { type: 'InternalIP', address: v6.node },
+      ];
+    }),
+  );
   await api.create(v6Service('web6', WEB, 'TCP', 80));
   await api.create(slice('web6', 'TCP', pods));
   await api.create(v6Service('dns6', DNS, 'UDP', 53));
@@ -73,18 +78,22 @@ async function createObjects(api: Awaited<ReturnType<typeof startApiServer>>, to
   await api.create(slice('lb6-ranged', 'TCP', pods));
   await api.create(loadBalancer('lb6-open', 'fd00:10:96::21', LB_OPEN, 30093, []));
   await api.create(slice('lb6-open', 'TCP', pods));
-  await api.create(v6Service('local6', 'fd00:10:96::30', 'TCP', 80, (svc) => {
-    svc.spec.type = 'NodePort';
-    svc.spec.ports![0]!.nodePort = LOCAL_NODE_PORT;
-    svc.spec.externalTrafficPolicy = 'Local';
-  }));
+  await api.create(
+    v6Service('local6', 'fd00:10:96::30', 'TCP', 80, (svc) => {
+      svc.spec.type = 'NodePort';
+      svc.spec.ports![0]!.nodePort = LOCAL_NODE_PORT;
+      svc.spec.externalTrafficPolicy = 'Local';
+    }),
+  );
   await api.create(slice('local6', 'TCP', pods));
   await api.create(v6Service('hairpin6', HAIRPIN, 'TCP', 80));
   await api.create(slice('hairpin6', 'TCP', [podA!]));
-  await api.create(v6Service('sticky6', STICKY, 'TCP', 80, (svc) => {
-    svc.spec.sessionAffinity = 'ClientIP';
-    svc.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 10800 } };
-  }));
+  await api.create(
+    v6Service('sticky6', STICKY, 'TCP', 80, (svc) => {
+      svc.spec.sessionAffinity = 'ClientIP';
+      svc.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 10800 } };
+    }),
+  );
   await api.create(slice('sticky6', 'TCP', pods));
   await api.create(v6Service('stale6', STALE_UDP, 'UDP', 53));
   await api.create(slice('stale6', 'UDP', [podB!]));
@@ -104,14 +113,31 @@ for (const { label, mode, backend } of MODES) {
       v6 = await addIPv6(realExec, topology);
       for (const netns of [topology.client.netns, topology.remoteNode.netns]) await ip(realExec, '-n', netns, '-6', 'route', 'add', LB_PREFIX, 'via', v6.node);
       // The kubelet's hint chain, in the backend it uses: how kpx (as kube-proxy's image) picks legacy.
-      if (backend === 'legacy') for (const tool of ['iptables-legacy', 'ip6tables-legacy']) await execOk(topology.execIn(topology.node.netns), { file: tool, args: ['-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT'] });
+      if (backend === 'legacy')
+        for (const tool of ['iptables-legacy', 'ip6tables-legacy'])
+          await execOk(topology.execIn(topology.node.netns), { file: tool, args: ['-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT'] });
       await topology.startEchoServers([ECHO_PORT], { ipv6: true });
       api = await startApiServer();
       await createObjects(api, topology, v6);
       daemon = spawnKpxRun([
-        '--master', api.url, '--hostname-override', 'node', '--proxy-mode', mode, '--netns', topology.node.netns,
-        '--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`, '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
-        '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+        '--master',
+        api.url,
+        '--hostname-override',
+        'node',
+        '--proxy-mode',
+        mode,
+        '--netns',
+        topology.node.netns,
+        '--cluster-cidr',
+        `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+        '--iptables-min-sync-period',
+        '100ms',
+        '--iptables-sync-period',
+        '30s',
+        '--healthz-bind-address',
+        `127.0.0.1:${await freePort()}`,
+        '--metrics-bind-address',
+        `127.0.0.1:${await freePort()}`,
       ]);
       await daemon.waitForLog(synced('IPv4'));
       await daemon.waitForLog(synced('IPv6'));
@@ -173,7 +199,18 @@ for (const { label, mode, backend } of MODES) {
     });
 
     it('sends an IPv6 UDP client that keeps its source port to the replacement endpoint (IPv6 conntrack entry deleted)', async () => {
-      const prober = startProber(topology.pods[0]!.netns, ['--proto', 'udp', '--host', STALE_UDP, '--port', '53', '--source-port', '40053', '--interval-ms', '20']);
+      const prober = startProber(topology.pods[0]!.netns, [
+        '--proto',
+        'udp',
+        '--host',
+        STALE_UDP,
+        '--port',
+        '53',
+        '--source-port',
+        '40053',
+        '--interval-ms',
+        '20',
+      ]);
       try {
         await waitForSample(prober, 0, (sample) => sample.pod === 'pod-b', 5_000);
         const from = daemon.logs.length;
@@ -186,7 +223,10 @@ for (const { label, mode, backend } of MODES) {
         const later = prober.samples.filter((sample) => sample.t > first.t + 50 && sample.pod !== undefined);
         expect(later.length).toBeGreaterThan(3);
         expect(later.every((sample) => sample.pod === 'pod-c')).toBe(true);
-        const entries = await execOk(topology.execIn(topology.node.netns), { file: 'conntrack', args: ['-L', '-f', 'ipv6', '-p', 'udp', '--orig-dst', STALE_UDP] });
+        const entries = await execOk(topology.execIn(topology.node.netns), {
+          file: 'conntrack',
+          args: ['-L', '-f', 'ipv6', '-p', 'udp', '--orig-dst', STALE_UDP],
+        });
         expect(entries.stdout).toContain(`src=${v6.pods.get('pod-c')}`);
         expect(entries.stdout).not.toContain(`src=${v6.pods.get('pod-b')}`);
       } finally {

@@ -42,24 +42,54 @@ describeAsRoot('kpx run --proxy-mode userspace --netns serving IPv4 and IPv6 at 
     pods = topology.pods;
     await topology.startEchoServers([ECHO_PORT], { ipv6: true });
     api = await startApiServer();
-    await api.create(makeNode('node', (node) => {
-      node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }, { type: 'InternalIP', address: v6.node }];
-    }));
-    await api.create(makeService('ns1', 'web', (svc) => {
-      svc.spec.clusterIP = WEB_V4;
-      svc.spec.clusterIPs = [WEB_V4, WEB_V6];
-      svc.spec.ipFamilies = ['IPv4', 'IPv6'];
-      svc.spec['ipFamilyPolicy'] = 'RequireDualStack';
-      svc.spec.ports = [{ name: 'p', port: 80, protocol: 'TCP', targetPort: ECHO_PORT }];
-    }));
+    await api.create(
+      makeNode('node', (node) => {
+        node.status.addresses = [
+          { type: 'InternalIP', address: topology.node.ip },
+          { type: 'InternalIP', address: v6.node },
+        ];
+      }),
+    );
+    await api.create(
+      makeService('ns1', 'web', (svc) => {
+        svc.spec.clusterIP = WEB_V4;
+        svc.spec.clusterIPs = [WEB_V4, WEB_V6];
+        svc.spec.ipFamilies = ['IPv4', 'IPv6'];
+        svc.spec['ipFamilyPolicy'] = 'RequireDualStack';
+        svc.spec.ports = [{ name: 'p', port: 80, protocol: 'TCP', targetPort: ECHO_PORT }];
+      }),
+    );
     await api.create(familySlice('web', 'IPv4', 'TCP', pods, v6));
     await api.create(familySlice('web', 'IPv6', 'TCP', pods, v6));
     await api.create(v6Service('dns6', DNS_V6, 'UDP', 53));
-    await api.create(familySlice('dns6', 'IPv6', 'UDP', pods.filter((pod) => pod.name === 'pod-b'), v6));
+    await api.create(
+      familySlice(
+        'dns6',
+        'IPv6',
+        'UDP',
+        pods.filter((pod) => pod.name === 'pod-b'),
+        v6,
+      ),
+    );
     daemon = spawnKpxRun([
-      '--master', api.url, '--hostname-override', 'node', '--proxy-mode', 'userspace', '--netns', topology.node.netns,
-      '--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`, '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s',
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+      '--master',
+      api.url,
+      '--hostname-override',
+      'node',
+      '--proxy-mode',
+      'userspace',
+      '--netns',
+      topology.node.netns,
+      '--cluster-cidr',
+      `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+      '--iptables-min-sync-period',
+      '100ms',
+      '--iptables-sync-period',
+      '30s',
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
     ]);
     await daemon.waitForLog(synced('IPv4'));
     await daemon.waitForLog(synced('IPv6'));
@@ -101,7 +131,15 @@ describeAsRoot('kpx run --proxy-mode userspace --netns serving IPv4 and IPv6 at 
     await daemon.waitForLog((line) => synced('IPv4')(line) && line['deleted'] === 1, { from });
     expect(await serviceAddresses()).toEqual([`${WEB_V4}/32`, `${DNS_V6}/128`, `${EXTRA_V6}/128`, `${WEB_V6}/128`].sort());
     const client = pods[0]!.netns;
-    expect(Object.keys(countByPod(await topology.probe(client, { proto: 'tcp', host: EXTRA_V6, port: 80, count: 30 }))).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
-    expect(Object.keys(countByPod(await topology.probe(client, { proto: 'tcp', host: WEB_V4, port: 80, count: 30 }))).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
+    expect(Object.keys(countByPod(await topology.probe(client, { proto: 'tcp', host: EXTRA_V6, port: 80, count: 30 }))).sort()).toEqual([
+      'pod-a',
+      'pod-b',
+      'pod-c',
+    ]);
+    expect(Object.keys(countByPod(await topology.probe(client, { proto: 'tcp', host: WEB_V4, port: 80, count: 30 }))).sort()).toEqual([
+      'pod-a',
+      'pod-b',
+      'pod-c',
+    ]);
   });
 });

@@ -13,8 +13,7 @@ const describeAsRoot = describeNeedingRoot();
 
 describeAsRoot('kpx run --init-only', () => {
   let netns: Awaited<ReturnType<typeof createTestNetns>>;
-  const sysctl = async (key: string): Promise<string> =>
-    (await execOk(execInNetns(realExec, netns.name), { file: 'sysctl', args: ['-n', key] })).stdout.trim();
+  const sysctl = async (key: string): Promise<string> => (await execOk(execInNetns(realExec, netns.name), { file: 'sysctl', args: ['-n', key] })).stdout.trim();
 
   beforeAll(async () => {
     netns = await createTestNetns(`kpxi-${randomBytes(3).toString('hex')}`);

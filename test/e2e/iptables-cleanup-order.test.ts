@@ -38,7 +38,7 @@ describeAsRoot('jump rule order after --cleanup and a restart', () => {
     await deleteNetns(realExec, netns);
   });
 
-  it.each(['nft', 'legacy'] as IptablesBackend[])('is a fresh node\'s on iptables-%s', async (backend) => {
+  it.each(['nft', 'legacy'] as IptablesBackend[])("is a fresh node's on iptables-%s", async (backend) => {
     const start = async (): Promise<Awaited<ReturnType<typeof iptablesMode.open>>> => {
       const dataplane = iptablesMode.open({ exec: realExec, clock: { now: () => 0 }, log: silentLogger() }, dataplaneSettings({ backend }, { netns }));
       await dataplane.setup();

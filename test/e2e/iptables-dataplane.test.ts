@@ -34,7 +34,10 @@ function endpointsOf(pods: readonly TopologyPod[]) {
   );
 }
 
-function desiredState(topology: Topology, options: { webPods?: readonly TopologyPod[]; dnsPods?: readonly TopologyPod[]; withWeb?: boolean } = {}): DesiredState {
+function desiredState(
+  topology: Topology,
+  options: { webPods?: readonly TopologyPod[]; dnsPods?: readonly TopologyPod[]; withWeb?: boolean } = {},
+): DesiredState {
   const ports: ServicePort[] = [
     makeServicePort('ns1', 'dns', 'dns', (port) => {
       port.protocol = 'UDP';
@@ -90,11 +93,13 @@ describeAsRoot.each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on t
   };
   const tools = iptablesTools(backend, 'IPv4');
 
-  const save = async (table: 'nat' | 'filter'): Promise<string> =>
-    (await execOk(nodeExec, { file: tools.save, args: ['-t', table] })).stdout;
+  const save = async (table: 'nat' | 'filter'): Promise<string> => (await execOk(nodeExec, { file: tools.save, args: ['-t', table] })).stdout;
   const foreignRules = async (): Promise<string[]> => {
     const text = `${await save('filter')}${await save('nat')}`;
-    return text.split('\n').filter((line) => line.includes('OTHER-')).sort();
+    return text
+      .split('\n')
+      .filter((line) => line.includes('OTHER-'))
+      .sort();
   };
   const apply = (state: DesiredState, previous?: DesiredState) =>
     dataplane.apply(planIptables(state, previous === undefined ? undefined : diffStates(previous, state)));
@@ -177,7 +182,11 @@ describeAsRoot.each<IptablesBackend>(['legacy', 'nft'])('iptables dataplane on t
     const withoutWeb = planIptables(desiredState(topology, { withWeb: false })).ownedChains.nat;
     const webChains = withWeb.filter((chain) => !withoutWeb.includes(chain));
     expect(webChains).toContain(serviceChainNames('ns1/web:http', 'TCP').cluster);
-    const chainsIn = (text: string): string[] => text.split('\n').filter((line) => line.startsWith(':')).map((line) => line.slice(1).split(' ')[0]!);
+    const chainsIn = (text: string): string[] =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(':'))
+        .map((line) => line.slice(1).split(' ')[0]!);
     expect(chainsIn(await save('nat'))).toEqual(expect.arrayContaining(webChains));
     const report = await apply(desiredState(topology, { withWeb: false }));
     const natChains = chainsIn(await save('nat'));

@@ -73,9 +73,25 @@ describeAsRoot('switching modes and --cleanup', () => {
 
   const startKpx = async (mode: string, extra: readonly string[] = []): Promise<DaemonProcess> => {
     daemon = spawnKpxRun([
-      '--master', cluster.api.url, '--hostname-override', 'node', '--netns', netns, '--cluster-cidr', CLUSTER_CIDR, '--proxy-mode', mode,
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s', ...extra,
+      '--master',
+      cluster.api.url,
+      '--hostname-override',
+      'node',
+      '--netns',
+      netns,
+      '--cluster-cidr',
+      CLUSTER_CIDR,
+      '--proxy-mode',
+      mode,
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period',
+      '100ms',
+      '--iptables-sync-period',
+      '30s',
+      ...extra,
     ]);
     await daemon.waitForLog(isSync, { timeoutMs: 20_000 });
     return daemon;
@@ -137,7 +153,10 @@ describeAsRoot('switching modes and --cleanup', () => {
 
     it.each(['iptables', 'nftables', 'userspace'])('after %s leaves nothing of any mode, in any backend or family', async (mode) => {
       // An old kube-proxy's IPv6 leftovers in the legacy backend, and its nftables tables.
-      await restore('ip6tables-legacy-restore', '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
+      await restore(
+        'ip6tables-legacy-restore',
+        '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n',
+      );
       await nft('add table ip6 kube-proxy\n');
       await startKpx(mode);
       if (mode === 'userspace') expect((await readNode(exec)).links).toMatch(/\bkpx-svc0\b/);
@@ -154,7 +173,10 @@ describeAsRoot('switching modes and --cleanup', () => {
     it("touches nothing of kube-proxy's, at start or in --cleanup", async () => {
       await cleanup();
       await nft('table ip kube-proxy {\n chain services { }\n}\n');
-      await restore('iptables-nft-restore', '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
+      await restore(
+        'iptables-nft-restore',
+        '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n',
+      );
       const before = await readNode(exec);
       const kpx = await startKpx('nftables', ['--service-proxy-name', 'kpx']);
       expect(kpx.logs.some((line) => line.msg === 'leftovers removed')).toBe(false);

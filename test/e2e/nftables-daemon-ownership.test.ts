@@ -22,7 +22,8 @@ const PROXY_NAME_LABEL = 'service.kubernetes.io/service-proxy-name';
 
 const FOREIGN_TABLE = 'table inet foreign {\n chain c { type filter hook input priority 0; tcp dport 2222 accept; }\n}\n';
 /** kube-proxy's own table, as if it ran beside kpx --service-proxy-name kpx. */
-const KUBE_PROXY_TABLE = 'table ip kube-proxy {\n set cluster-ips { type ipv4_addr; elements = { 10.96.9.9 }; }\n chain services { ip daddr @cluster-ips drop; }\n}\n';
+const KUBE_PROXY_TABLE =
+  'table ip kube-proxy {\n set cluster-ips { type ipv4_addr; elements = { 10.96.9.9 }; }\n chain services { ip daddr @cluster-ips drop; }\n}\n';
 
 function service(name: string, clusterIP: string, labels: Record<string, string> = {}): RawObject {
   return makeService('ns1', name, (svc) => {
@@ -44,9 +45,14 @@ function slice(name: string, addresses: readonly string[], labels: Record<string
 
 /** Everything in the namespace that is not kpx's: nft tables other than `ownTable`, and both iptables backends' rules. */
 async function foreignState(exec: Exec, ownTable: string): Promise<{ tables: string[]; foreign: string[]; iptables: string[] }> {
-  const tables = (await execOk(exec, { file: 'nft', args: ['list', 'tables'] })).stdout.split('\n').filter((line) => line !== '' && line !== `table ip ${ownTable}`);
+  const tables = (await execOk(exec, { file: 'nft', args: ['list', 'tables'] })).stdout
+    .split('\n')
+    .filter((line) => line !== '' && line !== `table ip ${ownTable}`);
   const save = async (file: string): Promise<string[]> =>
-    (await execOk(exec, { file, args: [] })).stdout.split('\n').filter((line) => !line.startsWith('#')).map((line) => line.replace(/\[\d+:\d+\]/g, '[0:0]'));
+    (await execOk(exec, { file, args: [] })).stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .map((line) => line.replace(/\[\d+:\d+\]/g, '[0:0]'));
   return {
     tables,
     foreign: await nftTableLines(exec, 'foreign', 'inet'),
@@ -70,9 +76,23 @@ describeAsRoot('kpx run --proxy-mode nftables beside other programs’ rules', (
 
   const start = async (extra: readonly string[]): Promise<DaemonProcess> => {
     const daemon = spawnKpxRun([
-      '--proxy-mode', 'nftables', '--master', api.url, '--hostname-override', NODE, '--netns', netns.name, '--cluster-cidr', '10.244.0.0/16',
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', ...extra,
+      '--proxy-mode',
+      'nftables',
+      '--master',
+      api.url,
+      '--hostname-override',
+      NODE,
+      '--netns',
+      netns.name,
+      '--cluster-cidr',
+      '10.244.0.0/16',
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period',
+      '100ms',
+      ...extra,
     ]);
     daemons.push(daemon);
     return daemon;

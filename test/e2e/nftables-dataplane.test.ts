@@ -77,13 +77,19 @@ describe.skipIf(!isRoot || !hasNft).each(['nft', 'libnftables'] as const)('nftab
   };
   // The table without the hairpin check's pairs: they come and go (1 s timeout) with the traffic.
   const listTable = async (): Promise<string> =>
-    (await execOk(nodeExec, { file: 'nft', args: ['list', 'table', 'ip', 'kube-proxy'] })).stdout.replace(/(set hairpin-pairs \{[^}]*?)\n\t\telements = \{[^}]*\}/, '$1');
+    (await execOk(nodeExec, { file: 'nft', args: ['list', 'table', 'ip', 'kube-proxy'] })).stdout.replace(
+      /(set hairpin-pairs \{[^}]*?)\n\t\telements = \{[^}]*\}/,
+      '$1',
+    );
 
   beforeAll(async () => {
     topology = await buildTopology();
     nodeExec = topology.execIn(topology.node.netns);
     await topology.startEchoServers([ECHO_PORT]);
-    dataplane = openNftablesDataplane({ exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() }, { netns: topology.node.netns, ipFamily: 'IPv4', engine });
+    dataplane = openNftablesDataplane(
+      { exec: recordedExec, clock: { now: () => performance.now() }, log: silentLogger() },
+      { netns: topology.node.netns, ipFamily: 'IPv4', engine },
+    );
     await dataplane.setup();
     await dataplane.apply(plan(desiredState(topology)));
   }, 120_000);

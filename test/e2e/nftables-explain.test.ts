@@ -16,7 +16,9 @@ const hasNft = (await realExec({ file: 'nft', args: ['--version'] }).catch(() =>
 const describeAsRoot = hasNft ? describeNeedingRoot() : describe.skip;
 
 function scenarioArgs(scenario: string): string[] {
-  const flags = readFileSync(join(GOLDEN, scenario, 'flags'), 'utf8').split('\n').filter((line) => line !== '');
+  const flags = readFileSync(join(GOLDEN, scenario, 'flags'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   return ['--mode', 'nftables', '-f', join(GOLDEN, scenario, 'input.yaml'), ...flags];
 }
 

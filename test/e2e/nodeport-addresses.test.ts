@@ -42,18 +42,36 @@ describe.each(cases)('NodePort on a secondary node address ($mode $flags)', ({ m
       const nodeExec = topology.execIn(topology.node.netns);
       for (const address of [SECONDARY, OUTSIDE]) await execOk(nodeExec, { file: 'ip', args: ['addr', 'add', `${address}/24`, 'dev', 'eth0'] });
       // The dns service (pod b) becomes a TCP NodePort service.
-      await api.update(makeService('ns1', 'dns', (svc) => {
-        svc.spec.type = 'NodePort';
-        svc.spec.clusterIP = DNS_IP;
-        svc.spec.clusterIPs = [DNS_IP];
-        svc.spec.ports = [{ name: 'p', port: 53, protocol: 'TCP', targetPort: ECHO_PORT, nodePort: NODE_PORT }];
-      }));
+      await api.update(
+        makeService('ns1', 'dns', (svc) => {
+          svc.spec.type = 'NodePort';
+          svc.spec.clusterIP = DNS_IP;
+          svc.spec.clusterIPs = [DNS_IP];
+          svc.spec.ports = [{ name: 'p', port: 53, protocol: 'TCP', targetPort: ECHO_PORT, nodePort: NODE_PORT }];
+        }),
+      );
       await api.update(echoSlice('dns', 'TCP', [pods.b]));
       metricsPort = await freePort();
       daemon = spawnKpxRun([
-        '--master', api.url, '--hostname-override', 'node', '--proxy-mode', mode, '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-        '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
-        '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s', ...flags,
+        '--master',
+        api.url,
+        '--hostname-override',
+        'node',
+        '--proxy-mode',
+        mode,
+        '--netns',
+        topology.node.netns,
+        '--cluster-cidr',
+        CLUSTER_CIDR,
+        '--healthz-bind-address',
+        `127.0.0.1:${await freePort()}`,
+        '--metrics-bind-address',
+        `127.0.0.1:${metricsPort}`,
+        '--iptables-min-sync-period',
+        '100ms',
+        '--iptables-sync-period',
+        '30s',
+        ...flags,
       ]);
       await daemon.waitForLog(isSync);
     });
@@ -65,22 +83,28 @@ describe.each(cases)('NodePort on a secondary node address ($mode $flags)', ({ m
       await topology?.teardown();
     });
 
-    it('answers on the Node object\'s IP and on the secondary address', async () => {
+    it("answers on the Node object's IP and on the secondary address", async () => {
       for (const host of [topology.node.ip, SECONDARY]) {
         const attempts = await topology.probe(topology.client.netns, { proto: 'tcp', host, port: NODE_PORT, count: 5 });
         expect(countByPod(attempts), host).toEqual({ 'pod-b': 5 });
       }
     });
 
-    it(answersOutside ? 'answers on every local address when no CIDR is given' : 'does not answer on a local address outside --nodeport-addresses', async () => {
-      const attempts = await topology.probe(topology.client.netns, { proto: 'tcp', host: OUTSIDE, port: NODE_PORT, count: 3 });
-      if (answersOutside) expect(countByPod(attempts)).toEqual({ 'pod-b': 3 });
-      else expect(attempts.every((attempt) => attempt.reply === undefined)).toBe(true);
-    });
+    it(
+      answersOutside ? 'answers on every local address when no CIDR is given' : 'does not answer on a local address outside --nodeport-addresses',
+      async () => {
+        const attempts = await topology.probe(topology.client.netns, { proto: 'tcp', host: OUTSIDE, port: NODE_PORT, count: 3 });
+        if (answersOutside) expect(countByPod(attempts)).toEqual({ 'pod-b': 3 });
+        else expect(attempts.every((attempt) => attempt.reply === undefined)).toBe(true);
+      },
+    );
 
     it.runIf(mode === 'iptables' && flags.length === 0 && hasNfacct)('counts localhost node-port packets with nfacct, shown in /metrics', async () => {
       const counted = async (): Promise<number | undefined> =>
-        sampleValue(parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()), 'kubeproxy_iptables_localhost_nodeports_accepted_packets_total');
+        sampleValue(
+          parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+          'kubeproxy_iptables_localhost_nodeports_accepted_packets_total',
+        );
       const before = await counted();
       expect(before).toBeDefined();
       const attempts = await topology.probe(topology.node.netns, { proto: 'tcp', host: '127.0.0.1', port: NODE_PORT, count: 2 });

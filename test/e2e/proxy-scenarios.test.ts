@@ -13,12 +13,28 @@ import { realExec } from '@kpx/agent/sys/exec.ts';
 import { execSysctl } from '@kpx/agent/sys/sysctl.ts';
 import { spawnKpxRun, startJsonLinesInNetns, type DaemonProcess, type JsonLinesProcess } from '../daemon/run-daemon-process.ts';
 import {
-  chosenBackend, IPTABLES_LEGACY, IPTABLES_NFT, isAppliedSync, NFTABLES, nodeDaemonArgs, plantBackendHint, savedModeRules, type ProxyModeCase,
+  chosenBackend,
+  IPTABLES_LEGACY,
+  IPTABLES_NFT,
+  isAppliedSync,
+  NFTABLES,
+  nodeDaemonArgs,
+  plantBackendHint,
+  savedModeRules,
+  type ProxyModeCase,
 } from '../daemon/proxy-mode-cases.ts';
 import { startEchoCluster, WEB_IP, type EchoCluster } from '../helpers/echo-cluster.ts';
 import type { Attempt } from '../helpers/probe-client.ts';
 import {
-  EXTERNAL_IP, EXTERNAL_NET, FIREWALLED_LB_IP, LB_IP, LOCAL_NODE_PORT, REMOTE_ONLY_LOCAL_NODE_PORT, SCENARIO_IPS, scenarioObjects, WEB_NODE_PORT,
+  EXTERNAL_IP,
+  EXTERNAL_NET,
+  FIREWALLED_LB_IP,
+  LB_IP,
+  LOCAL_NODE_PORT,
+  REMOTE_ONLY_LOCAL_NODE_PORT,
+  SCENARIO_IPS,
+  scenarioObjects,
+  WEB_NODE_PORT,
 } from '../helpers/scenario-objects.ts';
 import { CLUSTER_CIDR, countByPod, type Topology } from '../helpers/topology.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
@@ -96,7 +112,10 @@ describeAsRoot.each(CASES)('proxy scenarios through kpx run with real traffic ($
   });
 
   it('refuses a Service without endpoints at once (TCP reset, UDP port unreachable), from a pod and from the node', async () => {
-    const targets = [{ proto: 'tcp', host: SCENARIO_IPS.empty, port: 80 }, { proto: 'udp', host: SCENARIO_IPS.emptyUdp, port: 53 }] as const;
+    const targets = [
+      { proto: 'tcp', host: SCENARIO_IPS.empty, port: 80 },
+      { proto: 'udp', host: SCENARIO_IPS.emptyUdp, port: 53 },
+    ] as const;
     for (const from of [topology.pods[0]!.netns, topology.node.netns]) {
       for (const target of targets) {
         const attempts = await topology.probe(from, { ...target, count: 5, timeoutMs: 2_000 });
@@ -133,7 +152,13 @@ describeAsRoot.each(CASES)('proxy scenarios through kpx run with real traffic ($
   });
 
   it('drops a Local NodePort whose endpoints all live on another node', async () => {
-    const attempts = await topology.probe(topology.client.netns, { proto: 'tcp', host: topology.node.ip, port: REMOTE_ONLY_LOCAL_NODE_PORT, count: 3, timeoutMs: DROP_WAIT_MS });
+    const attempts = await topology.probe(topology.client.netns, {
+      proto: 'tcp',
+      host: topology.node.ip,
+      port: REMOTE_ONLY_LOCAL_NODE_PORT,
+      count: 3,
+      timeoutMs: DROP_WAIT_MS,
+    });
     expect(attempts.map((attempt) => attempt.error)).toEqual(['timeout', 'timeout', 'timeout']);
   });
 

@@ -40,7 +40,11 @@ const DATAPLANE: Record<string, string> = {
  */
 function podIndexSlice(topology: Topology): RawObject {
   return makeEndpointSlice('ns1', 'pod-index', 'pod-index', (slice) => {
-    slice.endpoints = topology.pods.map((pod) => ({ addresses: [pod.ip], conditions: { ready: true }, targetRef: { kind: 'Pod', namespace: 'ns1', name: pod.name } }));
+    slice.endpoints = topology.pods.map((pod) => ({
+      addresses: [pod.ip],
+      conditions: { ready: true },
+      targetRef: { kind: 'Pod', namespace: 'ns1', name: pod.name },
+    }));
     slice.ports = [{ name: 'p', port: 8080, protocol: 'TCP' }];
   });
 }
@@ -110,16 +114,30 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     const protocol = result.flow.protocol;
     if (modeCase.mode === 'nftables') {
       // The map-based DNAT rule, and the map's element for this endpoint.
-      const dnat = result.rules.find((hit) => hit.table === 'ip kube-proxy' && new RegExp(`^dnat ip to ip daddr \\. ${protocol} dport \\. numgen random mod \\d+ map @cluster-endpoints-${protocol}$`).test(hit.rule));
+      const dnat = result.rules.find(
+        (hit) =>
+          hit.table === 'ip kube-proxy' &&
+          new RegExp(`^dnat ip to ip daddr \\. ${protocol} dport \\. numgen random mod \\d+ map @cluster-endpoints-${protocol}$`).test(hit.rule),
+      );
       expect(dnat, rules).toBeDefined();
       const map = await execOk(nodeExec, { file: 'nft', args: ['list', 'map', 'ip', 'kube-proxy', `cluster-endpoints-${protocol}`] });
       expect(map.stdout).toMatch(new RegExp(`${serviceIP.replaceAll('.', '\\.')} \\. ${port} \\. \\d+ : ${endpoint.replaceAll('.', '\\.')} \\. 8080`));
       return;
     }
-    const sep = result.rules.find((hit) => hit.table === 'nat' && /^KUBE-SEP-/.test(hit.chain) && hit.rule.includes(`-j DNAT --to-destination ${endpoint}:8080`));
+    const sep = result.rules.find(
+      (hit) => hit.table === 'nat' && /^KUBE-SEP-/.test(hit.chain) && hit.rule.includes(`-j DNAT --to-destination ${endpoint}:8080`),
+    );
     expect(sep, rules).toBeDefined();
-    expect(result.rules.some((hit) => hit.table === 'nat' && /^KUBE-SVC-/.test(hit.chain) && hit.rule.includes(`-j ${sep?.chain}`) && hit.verdict === `jump ${sep?.chain}`), rules).toBe(true);
-    expect(result.rules.some((hit) => hit.table === 'nat' && hit.chain === 'KUBE-SERVICES' && hit.rule.includes(`-d ${serviceIP}/32`)), rules).toBe(true);
+    expect(
+      result.rules.some(
+        (hit) => hit.table === 'nat' && /^KUBE-SVC-/.test(hit.chain) && hit.rule.includes(`-j ${sep?.chain}`) && hit.verdict === `jump ${sep?.chain}`,
+      ),
+      rules,
+    ).toBe(true);
+    expect(
+      result.rules.some((hit) => hit.table === 'nat' && hit.chain === 'KUBE-SERVICES' && hit.rule.includes(`-d ${serviceIP}/32`)),
+      rules,
+    ).toBe(true);
   }
 
   it('traces a pod to a ClusterIP named as namespace/name:port: the DNAT of the endpoint that answered, its conntrack entry, connected', async () => {
@@ -130,7 +148,11 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     const endpoint = answeringEndpoint(result, SCENARIO_IPS.web, 80);
     await expectDnatRule(result, SCENARIO_IPS.web, 80, endpoint);
     const { node } = cluster.topology;
-    expect(result.hops.slice(0, 3).map((hop) => [hop.netns, hop.interface])).toEqual([[cluster.pods.a.netns, 'eth0'], [node.netns, 'vpod-a'], [node.netns, 'cbr0']]);
+    expect(result.hops.slice(0, 3).map((hop) => [hop.netns, hop.interface])).toEqual([
+      [cluster.pods.a.netns, 'eth0'],
+      [node.netns, 'vpod-a'],
+      [node.netns, 'cbr0'],
+    ]);
     const holder = cluster.topology.pods.find((pod) => pod.ip === endpoint);
     if (holder !== cluster.pods.a) expect(result.hops.at(-1)).toMatchObject({ netns: holder?.netns, interface: 'eth0' });
   });
@@ -164,10 +186,25 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     expect(result.probe.outcome).toBe('refused');
     const rules = ruleText(result.rules);
     if (modeCase.mode === 'nftables') {
-      expect(result.rules.some((hit) => hit.table === 'ip kube-proxy' && hit.rule.includes('@no-endpoint-services')), rules).toBe(true);
-      expect(result.rules.some((hit) => hit.table === 'ip kube-proxy' && hit.chain === 'reject-chain' && hit.rule === 'reject'), rules).toBe(true);
+      expect(
+        result.rules.some((hit) => hit.table === 'ip kube-proxy' && hit.rule.includes('@no-endpoint-services')),
+        rules,
+      ).toBe(true);
+      expect(
+        result.rules.some((hit) => hit.table === 'ip kube-proxy' && hit.chain === 'reject-chain' && hit.rule === 'reject'),
+        rules,
+      ).toBe(true);
     } else {
-      expect(result.rules.some((hit) => hit.table === 'filter' && /^KUBE-(SERVICES|EXTERNAL-SERVICES)$/.test(hit.chain) && hit.rule.includes(`-d ${SCENARIO_IPS.empty}/32`) && hit.rule.includes('-j REJECT')), rules).toBe(true);
+      expect(
+        result.rules.some(
+          (hit) =>
+            hit.table === 'filter' &&
+            /^KUBE-(SERVICES|EXTERNAL-SERVICES)$/.test(hit.chain) &&
+            hit.rule.includes(`-d ${SCENARIO_IPS.empty}/32`) &&
+            hit.rule.includes('-j REJECT'),
+        ),
+        rules,
+      ).toBe(true);
     }
   });
 
@@ -176,13 +213,25 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     const result = await trace(client.ip, `${FIREWALLED_LB_IP}:80`);
     expect(result.sourceNetns).toBe(client.netns);
     // The client reaches the node through the switch namespace: no veth into the node namespace.
-    expect(result.hops.map((hop) => [hop.netns, hop.interface])).toEqual([[client.netns, 'eth0'], [cluster.topology.node.netns, '']]);
+    expect(result.hops.map((hop) => [hop.netns, hop.interface])).toEqual([
+      [client.netns, 'eth0'],
+      [cluster.topology.node.netns, ''],
+    ]);
     expect(result.probe.outcome, JSON.stringify(result, null, 1)).toBe('timeout');
     const rules = ruleText(result.rules);
     if (modeCase.mode === 'nftables') {
-      expect(result.rules.some((hit) => hit.table === 'ip kube-proxy' && /^firewall-.*ns1\/lb-ranges\/tcp\/p$/.test(hit.chain) && / drop$/.test(hit.rule)), rules).toBe(true);
+      expect(
+        result.rules.some((hit) => hit.table === 'ip kube-proxy' && /^firewall-.*ns1\/lb-ranges\/tcp\/p$/.test(hit.chain) && / drop$/.test(hit.rule)),
+        rules,
+      ).toBe(true);
     } else {
-      expect(result.rules.some((hit) => hit.table === 'filter' && hit.chain === 'KUBE-PROXY-FIREWALL' && hit.rule.includes(`-d ${FIREWALLED_LB_IP}/32`) && hit.rule.endsWith('-j DROP')), rules).toBe(true);
+      expect(
+        result.rules.some(
+          (hit) =>
+            hit.table === 'filter' && hit.chain === 'KUBE-PROXY-FIREWALL' && hit.rule.includes(`-d ${FIREWALLED_LB_IP}/32`) && hit.rule.endsWith('-j DROP'),
+        ),
+        rules,
+      ).toBe(true);
     }
   });
 
@@ -193,7 +242,9 @@ describeAsRoot.each(CASES)('kpx trace through a node programmed by kpx run ($lab
     // the client's namespace), the trace rule in place before it.
     const deadline = performance.now() + 5_000;
     const probing = async (): Promise<boolean> => {
-      const pids = (await execOk(realExec, { file: 'ip', args: ['netns', 'pids', cluster.topology.client.netns] })).stdout.split('\n').filter((pid) => pid !== '');
+      const pids = (await execOk(realExec, { file: 'ip', args: ['netns', 'pids', cluster.topology.client.netns] })).stdout
+        .split('\n')
+        .filter((pid) => pid !== '');
       const commands = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')));
       return commands.some((command) => command.startsWith(`${process.execPath}\0-e\0`) && command.includes('kpx-trace'));
     };

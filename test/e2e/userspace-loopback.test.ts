@@ -50,7 +50,12 @@ function endpoint(port: number): Endpoint {
   return makeEndpoint(BACKEND_HOST, port);
 }
 
-function servicePort(name: string, clusterIP: string, endpoints: readonly Endpoint[], options: { protocol?: Protocol; affinity?: number; port?: number } = {}): ServicePort {
+function servicePort(
+  name: string,
+  clusterIP: string,
+  endpoints: readonly Endpoint[],
+  options: { protocol?: Protocol; affinity?: number; port?: number } = {},
+): ServicePort {
   return makeServicePort('ns1', name, '', (sp) => {
     sp.clusterIP = clusterIP;
     sp.port = options.port ?? 80;
@@ -60,7 +65,13 @@ function servicePort(name: string, clusterIP: string, endpoints: readonly Endpoi
   });
 }
 
-const planOf = (ports: readonly ServicePort[]) => planUserspace(makeState(ports, makeNodeContext((node) => (node.nodeIPs = ['127.0.0.1']))));
+const planOf = (ports: readonly ServicePort[]) =>
+  planUserspace(
+    makeState(
+      ports,
+      makeNodeContext((node) => (node.nodeIPs = ['127.0.0.1'])),
+    ),
+  );
 
 function openDataplane(options: { udpIdleTimeoutMs?: number; tcpIdleTimeoutMs?: number } = {}) {
   return openUserspaceDataplane({ exec: realExec, clock: { now: () => Date.now() }, log: silentLogger() }, { manageAddresses: false, ...options });
@@ -239,7 +250,16 @@ describe('UDP', () => {
     const udp = await Promise.all(NAMES.map(startUdpBackend));
     try {
       dataplane = openDataplane();
-      await dataplane.apply(planOf([servicePort('dns', '127.10.1.1', udp.map((b) => endpoint(b.port)), { protocol: 'UDP', port: 53 })]));
+      await dataplane.apply(
+        planOf([
+          servicePort(
+            'dns',
+            '127.10.1.1',
+            udp.map((b) => endpoint(b.port)),
+            { protocol: 'UDP', port: 53 },
+          ),
+        ]),
+      );
       const answers: string[] = [];
       // Client sockets stay open until the end: a closed one's port could be handed out again
       // and land in its still-live session, which is not a new session to spread.
@@ -284,7 +304,16 @@ describe('UDP', () => {
       await expect.poll(() => replies.length).toBe(6);
       expect(replies[5]).not.toBe(replies[0]);
       const current = NAMES.indexOf(replies[5] as (typeof NAMES)[number]);
-      await dataplane.apply(planOf([servicePort('dns', '127.10.1.3', endpoints.filter((_, i) => i !== current), { protocol: 'UDP' })]));
+      await dataplane.apply(
+        planOf([
+          servicePort(
+            'dns',
+            '127.10.1.3',
+            endpoints.filter((_, i) => i !== current),
+            { protocol: 'UDP' },
+          ),
+        ]),
+      );
       expect(dataplane.activeCounts().get('UDP/127.10.1.3:80')).toBe(0);
       client.close();
     } finally {

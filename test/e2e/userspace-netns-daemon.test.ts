@@ -61,9 +61,28 @@ describeAsRoot('kpx run --proxy-mode userspace --netns', () => {
 
   async function startDaemon(): Promise<{ daemon: DaemonProcess; agent: number }> {
     const daemon = spawnKpxRun([
-      '--master', api.url, '--hostname-override', 'node', '--proxy-mode', 'userspace', '--netns', topology.node.netns, '--cluster-cidr', CLUSTER_CIDR,
-      '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
-      '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s', '--udp-timeout', '1500ms', '--userspace-tcp-idle-timeout', '30s',
+      '--master',
+      api.url,
+      '--hostname-override',
+      'node',
+      '--proxy-mode',
+      'userspace',
+      '--netns',
+      topology.node.netns,
+      '--cluster-cidr',
+      CLUSTER_CIDR,
+      '--healthz-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-bind-address',
+      `127.0.0.1:${await freePort()}`,
+      '--iptables-min-sync-period',
+      '100ms',
+      '--iptables-sync-period',
+      '30s',
+      '--udp-timeout',
+      '1500ms',
+      '--userspace-tcp-idle-timeout',
+      '30s',
     ]);
     daemons.push(daemon);
     await daemon.waitForLog(isSync);

@@ -55,9 +55,13 @@ interface KpxChild {
 
 async function startKpx(netns: string): Promise<KpxChild> {
   const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', CHILD_SCRIPT, root, JSON.stringify({ udpIdleTimeoutMs: UDP_IDLE_TIMEOUT_MS })], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', CHILD_SCRIPT, root, JSON.stringify({ udpIdleTimeoutMs: UDP_IDLE_TIMEOUT_MS })],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? '{"ok":false,"error":"kpx exited"}');
   const ready = await next();
@@ -96,7 +100,10 @@ function desiredState(topology: Topology, webPods: readonly TopologyPod[] = topo
     }),
     makeServicePort('ns1', 'empty', 'http', (port) => (port.clusterIP = EMPTY_IP)),
   ];
-  return makeState(ports, makeNodeContext((node) => (node.nodeIPs = [topology.node.ip])));
+  return makeState(
+    ports,
+    makeNodeContext((node) => (node.nodeIPs = [topology.node.ip])),
+  );
 }
 
 describeAsRoot('userspace dataplane in network namespaces', () => {
@@ -126,12 +133,16 @@ describeAsRoot('userspace dataplane in network namespaces', () => {
   it.each([
     ['a local pod', 0],
     ['the node itself', -1],
-  ])('ClusterIP TCP from %s spreads over every endpoint', async (_label, podIndex) => {
-    const from = podIndex < 0 ? topology.node.netns : topology.pods[podIndex]!.netns;
-    const counts = countByPod(await topology.probe(from, { proto: 'tcp', host: WEB_IP, port: 80, count: 300 }));
-    expect(Object.keys(counts).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
-    for (const count of Object.values(counts)) expect(count).toBe(100);
-  }, 60_000);
+  ])(
+    'ClusterIP TCP from %s spreads over every endpoint',
+    async (_label, podIndex) => {
+      const from = podIndex < 0 ? topology.node.netns : topology.pods[podIndex]!.netns;
+      const counts = countByPod(await topology.probe(from, { proto: 'tcp', host: WEB_IP, port: 80, count: 300 }));
+      expect(Object.keys(counts).sort()).toEqual(['pod-a', 'pod-b', 'pod-c']);
+      for (const count of Object.values(counts)) expect(count).toBe(100);
+    },
+    60_000,
+  );
 
   it('ClusterIP UDP spreads sessions over every endpoint, replies come from the service IP', async () => {
     // The probe's UDP socket is connected to DNS_IP:53: a reply from any other source is dropped.

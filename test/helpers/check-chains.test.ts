@@ -25,7 +25,11 @@ describe('checkChains', () => {
     ['a jump to a chain with no rules', valid.replace(/-A KUBE-SVC-XPGD46QRK7WJZT7O .*\n/, ''), 'KUBE-SVC-XPGD46QRK7WJZT7O, which has no rules'],
     ['a declared service chain nobody uses', valid.replace(/-A KUBE-SERVICES .*\n/, ''), 'KUBE-SVC-XPGD46QRK7WJZT7O is declared but nothing jumps to it'],
     ['a missing COMMIT', valid.replace(/COMMIT\n$/, ''), 'table nat has no COMMIT'],
-    ['a jump to a chain deleted in the same payload', valid.replace('COMMIT\n', 'COMMIT\n').replace(/COMMIT\n$/, '-X KUBE-SVC-XPGD46QRK7WJZT7O\nCOMMIT\n'), 'jumps to undeclared chain KUBE-SVC-XPGD46QRK7WJZT7O'],
+    [
+      'a jump to a chain deleted in the same payload',
+      valid.replace('COMMIT\n', 'COMMIT\n').replace(/COMMIT\n$/, '-X KUBE-SVC-XPGD46QRK7WJZT7O\nCOMMIT\n'),
+      'jumps to undeclared chain KUBE-SVC-XPGD46QRK7WJZT7O',
+    ],
     ['an unknown command', valid.replace('*filter\n', '*filter\n-I INPUT -j ACCEPT\n'), 'unknown command'],
   ])('rejects %s', (_name, text, problem) => {
     expect(checkChains(text).join('\n')).toContain(problem);

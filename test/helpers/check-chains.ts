@@ -4,17 +4,7 @@
 import { parseRestore } from './restore-parse.ts';
 
 /** Targets provided by iptables itself rather than by a chain. */
-export const BUILTIN_TARGETS: ReadonlySet<string> = new Set([
-  'ACCEPT',
-  'DROP',
-  'REJECT',
-  'RETURN',
-  'MARK',
-  'DNAT',
-  'SNAT',
-  'MASQUERADE',
-  'LOG',
-]);
+export const BUILTIN_TARGETS: ReadonlySet<string> = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'MARK', 'DNAT', 'SNAT', 'MASQUERADE', 'LOG']);
 
 const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW|SEP)-/;
 

@@ -9,7 +9,10 @@ import { ECHO_PORT } from './topology-objects.ts';
 import type { TopologyPod } from './topology.ts';
 
 /** A successful (applied) sync of one family's proxier. */
-export const synced = (ipFamily: string) => (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true && line['ipFamily'] === ipFamily;
+export const synced =
+  (ipFamily: string) =>
+  (line: LogLine): boolean =>
+    line.msg === 'sync done' && line['applied'] === true && line['ipFamily'] === ipFamily;
 
 /** An IPv6 single-stack Service with one port `p` to the echo servers; `mutate` adds the rest. */
 export function v6Service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number, mutate: (svc: TestService) => void = () => {}): RawObject {
@@ -23,7 +26,13 @@ export function v6Service(name: string, clusterIP: string, protocol: 'TCP' | 'UD
 }
 
 /** The `service-v4` or `service-v6` slice: one ready endpoint per pod, at its address of `family`. */
-export function familySlice(service: string, family: 'IPv4' | 'IPv6', protocol: 'TCP' | 'UDP', pods: readonly TopologyPod[], v6: DualStackAddresses): RawObject {
+export function familySlice(
+  service: string,
+  family: 'IPv4' | 'IPv6',
+  protocol: 'TCP' | 'UDP',
+  pods: readonly TopologyPod[],
+  v6: DualStackAddresses,
+): RawObject {
   return makeEndpointSlice('ns1', `${service}-${family === 'IPv4' ? 'v4' : 'v6'}`, service, (s) => {
     s.addressType = family;
     s.endpoints = pods.map((pod) => ({

@@ -53,6 +53,7 @@ export async function addIPv6(exec: Exec, topology: Topology): Promise<DualStack
   // Neighbour discovery is multicast: with the bridges' MLD snooping on, a pod's solicited-node
   // group can be unknown to its bridge for its first second, its first solicitations lost and the
   // first connections to it timed out (seen: 8 of 45 in a row). No querier runs here: flood instead.
-  for (const node of [topology.node.netns, topology.remoteNode.netns]) await ip(exec, '-n', node, 'link', 'set', 'cbr0', 'type', 'bridge', 'mcast_snooping', '0');
+  for (const node of [topology.node.netns, topology.remoteNode.netns])
+    await ip(exec, '-n', node, 'link', 'set', 'cbr0', 'type', 'bridge', 'mcast_snooping', '0');
   return addresses;
 }

@@ -18,10 +18,7 @@ export interface EchoCluster {
 
 function webAndDns(topology: Topology): RawObject[] {
   const [a, b, c] = topology.pods;
-  return [
-    echoService('web', WEB_IP, 'TCP', 80), echoSlice('web', 'TCP', [a!, b!, c!]),
-    echoService('dns', DNS_IP, 'UDP', 53), echoSlice('dns', 'UDP', [b!]),
-  ];
+  return [echoService('web', WEB_IP, 'TCP', 80), echoSlice('web', 'TCP', [a!, b!, c!]), echoService('dns', DNS_IP, 'UDP', 53), echoSlice('dns', 'UDP', [b!])];
 }
 
 /** `objects` are the Services and slices the API server holds besides the node. */
@@ -31,10 +28,12 @@ export async function startEchoCluster(prefix: string, objects: (topology: Topol
   if (a === undefined || b === undefined || c === undefined) throw new Error('topology without three pods');
   await topology.startEchoServers([ECHO_PORT]);
   const api = await startApiServer();
-  await api.create(makeNode('node', (node) => {
-    node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
-    node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
-  }));
+  await api.create(
+    makeNode('node', (node) => {
+      node.status.addresses = [{ type: 'InternalIP', address: topology.node.ip }];
+      node['spec'] = { podCIDR: topology.node.podCIDR, podCIDRs: [topology.node.podCIDR] };
+    }),
+  );
   for (const object of objects(topology)) await api.create(object);
   return { topology, api, pods: { a, b, c } };
 }

@@ -46,7 +46,15 @@ export function renderErrorsDoc(): string {
   for (const [code, raisers] of raisersByCode()) {
     lines.push(`| \`${code}\` | ${ERROR_CODES[code]} | ${raisers.map((file) => `\`${file}\``).join(', ') || '—'} |`);
   }
-  lines.push('', '## Exit statuses', '', 'Every command (`kpx render`, `run`, `explain`, `lab`, `apiserver`) and the daemon use these.', '', '| status | meaning |', '|---|---|');
+  lines.push(
+    '',
+    '## Exit statuses',
+    '',
+    'Every command (`kpx render`, `run`, `explain`, `lab`, `apiserver`) and the daemon use these.',
+    '',
+    '| status | meaning |',
+    '|---|---|',
+  );
   for (const status of Object.values(EXIT)) lines.push(`| ${status} | ${EXIT_MEANINGS[status]} |`);
   return `${lines.join('\n')}\n`;
 }

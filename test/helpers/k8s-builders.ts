@@ -114,7 +114,12 @@ export function makeClusterIPService(namespace: string, name: string, options: {
 }
 
 /** A slice of ready endpoints on node-a (one per address, 10.244.0.1 unless given) with port `http` 8080. */
-export function makeReadySlice(namespace: string, name: string, serviceName: string, options: { labels?: Labels; addresses?: readonly string[] } = {}): RawObject {
+export function makeReadySlice(
+  namespace: string,
+  name: string,
+  serviceName: string,
+  options: { labels?: Labels; addresses?: readonly string[] } = {},
+): RawObject {
   return makeEndpointSlice(namespace, name, serviceName, (slice) => {
     slice.metadata.labels = { ...slice.metadata.labels, ...options.labels };
     slice.endpoints = (options.addresses ?? ['10.244.0.1']).map((address) => ({

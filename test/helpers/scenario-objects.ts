@@ -48,10 +48,15 @@ function serviceObject(service: ScenarioService): RawObject {
     svc.spec.type = service.nodePort === undefined ? 'ClusterIP' : 'NodePort';
     svc.spec.clusterIP = service.clusterIP;
     svc.spec.clusterIPs = [service.clusterIP];
-    svc.spec.ports = [{
-      name: 'p', port: service.port ?? 80, protocol: service.protocol ?? 'TCP', targetPort: ECHO_PORT,
-      ...(service.nodePort === undefined ? {} : { nodePort: service.nodePort }),
-    }];
+    svc.spec.ports = [
+      {
+        name: 'p',
+        port: service.port ?? 80,
+        protocol: service.protocol ?? 'TCP',
+        targetPort: ECHO_PORT,
+        ...(service.nodePort === undefined ? {} : { nodePort: service.nodePort }),
+      },
+    ];
     service.mutate?.(svc);
   });
 }
@@ -79,7 +84,13 @@ function scenarioServices(topology: Topology): ScenarioService[] {
     // Lets the remote node in, not the client.
     { name: 'lb-ranges', clusterIP: ips.lbRanges, nodePort: 30084, pods, mutate: loadBalancer(FIREWALLED_LB_IP, [`${topology.remoteNode.ip}/32`]) },
     { name: 'local', clusterIP: ips.local, nodePort: LOCAL_NODE_PORT, pods, mutate: (svc) => (svc.spec.externalTrafficPolicy = 'Local') },
-    { name: 'remote-only', clusterIP: ips.remoteOnly, nodePort: REMOTE_ONLY_LOCAL_NODE_PORT, pods: [podC!], mutate: (svc) => (svc.spec.externalTrafficPolicy = 'Local') },
+    {
+      name: 'remote-only',
+      clusterIP: ips.remoteOnly,
+      nodePort: REMOTE_ONLY_LOCAL_NODE_PORT,
+      pods: [podC!],
+      mutate: (svc) => (svc.spec.externalTrafficPolicy = 'Local'),
+    },
     { name: 'internal-local', clusterIP: ips.internalLocal, pods, mutate: (svc) => (svc.spec.internalTrafficPolicy = 'Local') },
     {
       name: 'sticky',

@@ -2,13 +2,7 @@
 //   makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.clusterIP = '172.30.0.41'; sp.endpoints.push(makeEndpoint('10.180.0.1', 80)); })
 // Defaults follow upstream proxier_test.go's conventions: pods 10.0.0.0/8, cluster IPs
 // 172.30.0.0/16, node test-node at 192.168.0.2, masquerade bit 14.
-import type {
-  CategorizedEndpoints,
-  DesiredState,
-  Endpoint,
-  NodeContext,
-  ServicePort,
-} from '@kpx/agent/model/types.ts';
+import type { CategorizedEndpoints, DesiredState, Endpoint, NodeContext, ServicePort } from '@kpx/agent/model/types.ts';
 import { categorizeEndpoints } from '@kpx/agent/model/categorize.ts';
 import { compareEndpoints } from '@kpx/agent/model/slice-port-endpoints.ts';
 
@@ -58,12 +52,7 @@ export interface ServicePortDraft extends Mutable<Omit<ServicePort, 'endpoints'>
   categorized: CategorizedEndpoints | undefined;
 }
 
-export function makeServicePort(
-  namespace: string,
-  name: string,
-  portName: string,
-  mutate?: (draft: ServicePortDraft) => void,
-): ServicePort {
+export function makeServicePort(namespace: string, name: string, portName: string, mutate?: (draft: ServicePortDraft) => void): ServicePort {
   const draft: ServicePortDraft = {
     servicePortName: portName === '' ? `${namespace}/${name}` : `${namespace}/${name}:${portName}`,
     namespace,
@@ -86,8 +75,7 @@ export function makeServicePort(
   };
   mutate?.(draft);
   const { endpoints, categorized, ...fields } = draft;
-  const externallyAccessible =
-    fields.externallyAccessible || fields.nodePort !== 0 || fields.externalIPs.length > 0 || fields.loadBalancerVIPs.length > 0;
+  const externallyAccessible = fields.externallyAccessible || fields.nodePort !== 0 || fields.externalIPs.length > 0 || fields.loadBalancerVIPs.length > 0;
   const servicePort = { ...fields, externallyAccessible };
   const all = [...endpoints].sort(compareEndpoints);
   // The node has no zone here, so topology hints never apply: only policy and readiness decide.
@@ -127,7 +115,10 @@ export function makeUpstreamOverallScenario(): DesiredState {
     makeServicePort('ns4', 'svc4', 'p80', (sp) => {
       sp.clusterIP = '172.30.0.44';
       sp.externalIPs = ['192.168.99.33'];
-      sp.endpoints.push(makeEndpoint('10.180.0.4', 80), makeEndpoint('10.180.0.5', 80, (ep) => (ep.isLocal = true)));
+      sp.endpoints.push(
+        makeEndpoint('10.180.0.4', 80),
+        makeEndpoint('10.180.0.5', 80, (ep) => (ep.isLocal = true)),
+      );
     }),
     makeServicePort('ns5', 'svc5', 'p80', (sp) => {
       sp.clusterIP = '172.30.0.45';

@@ -57,7 +57,11 @@ export async function netfilterSnapshot(exec: Exec): Promise<{ readonly nft: str
   const nft = await execOk(exec, { file: 'nft', args: ['list', 'ruleset'] });
   const iptablesNft = await execOk(exec, { file: 'iptables-nft-save', args: [] });
   const iptablesLegacy = await execOk(exec, { file: 'iptables-legacy-save', args: [] });
-  return { nft: withoutCounters(withoutDynamicElements(nft.stdout)), iptablesNft: withoutCounters(iptablesNft.stdout), iptablesLegacy: withoutCounters(iptablesLegacy.stdout) };
+  return {
+    nft: withoutCounters(withoutDynamicElements(nft.stdout)),
+    iptablesNft: withoutCounters(iptablesNft.stdout),
+    iptablesLegacy: withoutCounters(iptablesLegacy.stdout),
+  };
 }
 
 export interface RunningTrace {

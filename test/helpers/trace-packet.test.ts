@@ -46,9 +46,7 @@ describe('tracePacket', () => {
   });
 
   it('matches protocol, port and negated source', () => {
-    expect(trace({ destinationIP: '172.30.0.2', protocol: 'UDP', destinationPort: 53, sourceIP: '192.168.5.5' })).toEqual([
-      'DNAT [fd00::3]:53 mark=0x4000',
-    ]);
+    expect(trace({ destinationIP: '172.30.0.2', protocol: 'UDP', destinationPort: 53, sourceIP: '192.168.5.5' })).toEqual(['DNAT [fd00::3]:53 mark=0x4000']);
     expect(trace({ destinationIP: '172.30.0.2', protocol: 'UDP', destinationPort: 53 })).toEqual(['DNAT [fd00::3]:53']);
     expect(trace({ destinationIP: '172.30.0.2', protocol: 'TCP', destinationPort: 53 })).toEqual(['RETURN']);
   });

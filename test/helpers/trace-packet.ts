@@ -200,22 +200,59 @@ function matchRule(rule: ParsedRule, state: PacketState, options: TraceOptions):
     const value = args[i + 1] ?? '';
     let matched: boolean | 'both';
     switch (token) {
-      case '-m': case '--comment': case '--mode': case '--name': case '--seconds':
+      case '-m':
+      case '--comment':
+      case '--mode':
+      case '--name':
+      case '--seconds':
         i++;
         continue;
-      case '--reap': case '--set':
+      case '--reap':
+      case '--set':
         continue;
-      case '-p': matched = state.protocol === value; i++; break;
-      case '-s': matched = cidrContains(value, state.src); i++; break;
-      case '-d': matched = cidrContains(value, state.dst); i++; break;
-      case '--dport': matched = state.dport === Number(value); i++; break;
-      case '-i': matched = matchInterface(value, state.inInterface); i++; break;
-      case '--dst-type': matched = value === 'LOCAL' && isLocalAddress(state.dst, options); i++; break;
-      case '--src-type': matched = value === 'LOCAL' && isLocalAddress(state.src, options); i++; break;
-      case '--mark': matched = matchMark(value, state.mark); i++; break;
-      case '--ctstate': matched = value.split(',').some((ct) => state.ctStates.includes(ct)); i++; break;
-      case '--probability': matched = 'both'; i++; break;
-      case '--rcheck': matched = 'both'; break;
+      case '-p':
+        matched = state.protocol === value;
+        i++;
+        break;
+      case '-s':
+        matched = cidrContains(value, state.src);
+        i++;
+        break;
+      case '-d':
+        matched = cidrContains(value, state.dst);
+        i++;
+        break;
+      case '--dport':
+        matched = state.dport === Number(value);
+        i++;
+        break;
+      case '-i':
+        matched = matchInterface(value, state.inInterface);
+        i++;
+        break;
+      case '--dst-type':
+        matched = value === 'LOCAL' && isLocalAddress(state.dst, options);
+        i++;
+        break;
+      case '--src-type':
+        matched = value === 'LOCAL' && isLocalAddress(state.src, options);
+        i++;
+        break;
+      case '--mark':
+        matched = matchMark(value, state.mark);
+        i++;
+        break;
+      case '--ctstate':
+        matched = value.split(',').some((ct) => state.ctStates.includes(ct));
+        i++;
+        break;
+      case '--probability':
+        matched = 'both';
+        i++;
+        break;
+      case '--rcheck':
+        matched = 'both';
+        break;
       default:
         throw new Error(`trace-packet does not understand ${token} (line ${rule.line})`);
     }
@@ -238,7 +275,7 @@ function applyMark(rule: ParsedRule, state: PacketState): PacketState {
 function matchMark(spec: string, mark: number): boolean {
   const [value, mask] = spec.split('/');
   const maskBits = mask === undefined ? 0xffffffff : Number(mask);
-  return ((mark & maskBits) >>> 0) === Number(value);
+  return (mark & maskBits) >>> 0 === Number(value);
 }
 
 function matchInterface(spec: string, inInterface: string | undefined): boolean {

@@ -27,7 +27,10 @@ function buildState(services: number, extra: readonly string[] = []): DesiredSta
     context.nodeIPs = ['10.250.0.10'];
     context.detectLocal = { mode: 'ClusterCIDR', cidrs: ['10.128.0.0/9'] };
   });
-  return makeState(Array.from({ length: services }, (_, index) => servicePort(index, index === 0 ? extra : [])), node);
+  return makeState(
+    Array.from({ length: services }, (_, index) => servicePort(index, index === 0 ? extra : [])),
+    node,
+  );
 }
 
 async function measure(label: string, run: () => Promise<{ toolMs: number; figures: Readonly<Record<string, number>> }>): Promise<void> {

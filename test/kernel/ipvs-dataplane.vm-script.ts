@@ -93,12 +93,12 @@ async function main(): Promise<void> {
 }
 
 try {
-    await main();
-  } catch (error) {
-    report.error = error instanceof Error ? `${error.stack ?? error.message}\n${JSON.stringify((error as { context?: unknown }).context)}` : String(error);
-    report.kernelAtError = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n').catch(String);
-    process.exitCode = 1;
-  } finally {
-    process.stdout.write(JSON.stringify(report));
-    await topology?.teardown();
+  await main();
+} catch (error) {
+  report.error = error instanceof Error ? `${error.stack ?? error.message}\n${JSON.stringify((error as { context?: unknown }).context)}` : String(error);
+  report.kernelAtError = await sh('ip', 'netns', 'exec', NODE_NS, 'ipvsadm-save', '-n').catch(String);
+  process.exitCode = 1;
+} finally {
+  process.stdout.write(JSON.stringify(report));
+  await topology?.teardown();
 }

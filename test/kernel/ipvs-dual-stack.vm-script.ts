@@ -36,7 +36,10 @@ function slice(name: string, service: string, family: 'IPv4' | 'IPv6', protocol:
   });
 }
 
-const synced = (ipFamily: string) => (line: LogLine): boolean => line.msg === 'sync done' && line['applied'] === true && line['ipFamily'] === ipFamily;
+const synced =
+  (ipFamily: string) =>
+  (line: LogLine): boolean =>
+    line.msg === 'sync done' && line['applied'] === true && line['ipFamily'] === ipFamily;
 const report: Record<string, unknown> = {};
 let topology: Topology | undefined;
 let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
@@ -47,9 +50,14 @@ async function main(): Promise<void> {
   // Forwarding is the node's (kubelet's, the CNI's) to set, not kube-proxy's; IPVS NAT needs it for the replies.
   await execSysctl(execInNetns(realExec, topology.nodeNs)).write('net.ipv6.conf.all.forwarding', '1');
   api = await startApiServer();
-  await api.create(makeNode('node', (node) => {
-    node.status.addresses = [{ type: 'InternalIP', address: NODE_IP }, { type: 'InternalIP', address: NODE_IP6 }];
-  }));
+  await api.create(
+    makeNode('node', (node) => {
+      node.status.addresses = [
+        { type: 'InternalIP', address: NODE_IP },
+        { type: 'InternalIP', address: NODE_IP6 },
+      ];
+    }),
+  );
   await api.create(service('web', [WEB_V4, WEB_V6], 'TCP', 80, 8080));
   await api.create(slice('web-v4', 'web', 'IPv4', 'TCP', 8080, [POD_A_IP, POD_B_IP]));
   await api.create(slice('web-v6', 'web', 'IPv6', 'TCP', 8080, [POD_A_IP6, POD_B_IP6]));
@@ -57,9 +65,22 @@ async function main(): Promise<void> {
   await api.create(slice('dns6-v6', 'dns6', 'IPv6', 'UDP', 5353, [POD_A_IP6, POD_B_IP6]));
   const started = performance.now();
   daemon = spawnKpxRun([
-    '--master', api.url, '--hostname-override', 'node', '--proxy-mode', 'ipvs', '--netns', topology.nodeNs,
-    '--cluster-cidr', '10.240.0.0/16,fd00:10:240::/48', '--ipvs-min-sync-period', '100ms',
-    '--healthz-bind-address', `127.0.0.1:${await freePort()}`, '--metrics-bind-address', `127.0.0.1:${await freePort()}`,
+    '--master',
+    api.url,
+    '--hostname-override',
+    'node',
+    '--proxy-mode',
+    'ipvs',
+    '--netns',
+    topology.nodeNs,
+    '--cluster-cidr',
+    '10.240.0.0/16,fd00:10:240::/48',
+    '--ipvs-min-sync-period',
+    '100ms',
+    '--healthz-bind-address',
+    `127.0.0.1:${await freePort()}`,
+    '--metrics-bind-address',
+    `127.0.0.1:${await freePort()}`,
   ]);
   await daemon.waitForLog(synced('IPv4'), { timeoutMs: 300_000 });
   await daemon.waitForLog(synced('IPv6'), { timeoutMs: 300_000 });

@@ -75,7 +75,10 @@ const sctpServers: ChildProcess[] = [];
 
 /** socat on a one-to-one SCTP socket in each pod, answering every association with the pod's name. */
 function startSctpServers(topology: Topology): void {
-  for (const [name, ip] of [['pod-a', POD_A_IP], ['pod-b', POD_B_IP]] as const) {
+  for (const [name, ip] of [
+    ['pod-a', POD_A_IP],
+    ['pod-b', POD_B_IP],
+  ] as const) {
     const argv = ['netns', 'exec', topology.podNs[name], 'socat', `SCTP-LISTEN:${SCTP_PORT},bind=${ip},reuseaddr,fork`, `EXEC:echo ${name}`];
     sctpServers.push(spawn('ip', argv, { stdio: 'ignore' }));
   }

@@ -20,7 +20,7 @@ await describeInVm('kernel VM harness', { modules: MODULES }, () => {
         { argv: ['sh', 'test/kernel/smoke/ipvs-spread.sh'], timeoutMs: 90_000 },
         { argv: ['sh', 'test/kernel/smoke/sctp-echo.sh'], timeoutMs: 30_000 },
         { argv: ['false'] },
-        { argv: ['sh', '-c', 'echo "in $(pwd) as $(id -u) with $GREETING"; echo oops >&2; exit 7'], cwd: '/tmp', env: { GREETING: "it's \"quoted\" $HOME" } },
+        { argv: ['sh', '-c', 'echo "in $(pwd) as $(id -u) with $GREETING"; echo oops >&2; exit 7'], cwd: '/tmp', env: { GREETING: 'it\'s "quoted" $HOME' } },
         { argv: ['sleep', '30'], timeoutMs: 1000 },
         { argv: ['sh', '-c', 'uname -r; ip -o link show | grep -vc ": lo:"'] },
         { argv: nodeCommand('-e', 'console.log(process.version)') },
@@ -83,12 +83,16 @@ await describeInVm('kernel VM harness', { modules: MODULES }, () => {
     expect(run.results[6]?.stdout).toMatch(/^v24\./);
   });
 
-  it('stops a VM that overruns its time limit and says where it was', async () => {
-    const overrun = await runInVm({ command: ['sleep', '60'], timeoutMs: 1500 }).catch((error: unknown) => error);
-    expect(overrun).toBeInstanceOf(Error);
-    expect((overrun as Error).message).toMatch(/^the VM timed out after \d+ s (before it started|while it ran) command #0 \(sleep 60\)/);
-    expect((overrun as Error).message).toContain('--- VM console (tail) ---');
-  }, VM_HOOK_TIMEOUT_MS);
+  it(
+    'stops a VM that overruns its time limit and says where it was',
+    async () => {
+      const overrun = await runInVm({ command: ['sleep', '60'], timeoutMs: 1500 }).catch((error: unknown) => error);
+      expect(overrun).toBeInstanceOf(Error);
+      expect((overrun as Error).message).toMatch(/^the VM timed out after \d+ s (before it started|while it ran) command #0 \(sleep 60\)/);
+      expect((overrun as Error).message).toContain('--- VM console (tail) ---');
+    },
+    VM_HOOK_TIMEOUT_MS,
+  );
 
   it('runs a *.vm-test.ts file with vitest inside the VM', () => {
     const vitest = run.results[7];

@@ -16,7 +16,10 @@ const describeAsRoot = describeNeedingRoot();
 
 function labNamespaces(): string[] {
   const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  return listed.stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith('kpxlab-'));
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith('kpxlab-'));
 }
 
 function kpx(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
@@ -24,7 +27,12 @@ function kpx(args: readonly string[]): { status: number | null; stdout: string; 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function startLab(args: readonly string[]): { child: ChildProcess; output: () => string; waitFor: (pattern: RegExp, timeoutMs: number) => Promise<void>; exited: Promise<number | null> } {
+function startLab(args: readonly string[]): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs: number) => Promise<void>;
+  exited: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [KPX, 'lab', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -64,7 +72,21 @@ describeAsRoot('kpx lab --keep and kpx explain', () => {
     const netns = /--netns (kpxlab-[0-9a-f]{6}-node1)/.exec(lab.output())?.[1];
     expect(master).toBeDefined();
     expect(netns).toBeDefined();
-    const result = kpx(['explain', 'service', 'demo/web', '--master', master ?? '', '--netns', netns ?? '', '--hostname-override', 'node1', '--mode', 'iptables', '--client', '10.244.1.10']);
+    const result = kpx([
+      'explain',
+      'service',
+      'demo/web',
+      '--master',
+      master ?? '',
+      '--netns',
+      netns ?? '',
+      '--hostname-override',
+      'node1',
+      '--mode',
+      'iptables',
+      '--client',
+      '10.244.1.10',
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^service port demo\/web:http$/m);
     expect(result.stdout).toContain('clusterIP 10.96.0.20:80');
@@ -79,7 +101,7 @@ describeAsRoot('kpx lab --keep and kpx explain', () => {
     expect(result.stdout).toMatch(/clusterIP 10\.96\.0\.20:80 -> 10\.244\.1\.10:8080, 10\.244\.1\.11:8080, 10\.244\.2\.10:8080, 10\.244\.2\.11:8080/);
   });
 
-  it('explains an externalTrafficPolicy Local node port from the client: only the node\'s own pods', () => {
+  it("explains an externalTrafficPolicy Local node port from the client: only the node's own pods", () => {
     const master = /--master (http:\/\/127\.0\.0\.1:\d+)/.exec(lab.output())?.[1] ?? '';
     const netns = (/--netns (kpxlab-[0-9a-f]{6})-node1/.exec(lab.output())?.[1] ?? '') + '-node2';
     const result = kpx(['explain', 'service', 'demo/local', '--master', master, '--netns', netns, '--hostname-override', 'node2', '--client', '10.250.0.100']);
@@ -105,7 +127,11 @@ describeAsRoot('kpx lab --keep and kpx explain', () => {
   it('cleans up the namespaces and daemons of a lab killed outright on the next run', async () => {
     const crashed = startLab(['--network', 'routed', '--modes', 'iptables', '--duration', '1', '--services', '0', '--out', out]);
     await crashed.waitFor(/iptables: iperf3 and wrk through the service VIP/, 60_000);
-    const prefix = /(kpxlab-[0-9a-f]{6})-/.exec(labNamespaces().filter((name) => !before.includes(name)).join(' '))?.[1];
+    const prefix = /(kpxlab-[0-9a-f]{6})-/.exec(
+      labNamespaces()
+        .filter((name) => !before.includes(name))
+        .join(' '),
+    )?.[1];
     crashed.child.kill('SIGKILL');
     await crashed.exited;
     expect(prefix).toBeDefined();

@@ -32,7 +32,10 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) 
 
 function labNamespaces(): string[] {
   const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  return listed.stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith('kpxlab-'));
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith('kpxlab-'));
 }
 
 /** Tool servers and clients still running inside a lab's namespaces (there must be none after it). */
@@ -70,7 +73,7 @@ describeAsRoot('kpx lab, headless', () => {
     if (out !== undefined) await rm(out, { recursive: true, force: true });
   });
 
-  it('exits 0, prints the network × mode table with each network\'s direct baseline first, and shows its progress on stderr', () => {
+  it("exits 0, prints the network × mode table with each network's direct baseline first, and shows its progress on stderr", () => {
     expect(result.code, result.stderr).toBe(0);
     const rows = result.stdout.split('\n').filter((line) => /^(routed|vxlan) +(direct|iptables|userspace) +(\d|—|skipped|failed)/.test(line));
     expect(rows.map((row) => row.split(/\s+/).slice(0, 2).join(' '))).toEqual(report.legs.map(legLabel));
@@ -119,11 +122,16 @@ describeAsRoot('kpx lab, headless', () => {
     if (userspace?.status === 'ok' && iptables?.status === 'ok') expect(userspace.figures.kpxCpuPct ?? 0).toBeGreaterThan(iptables.figures.kpxCpuPct ?? 0);
   });
 
-  it('builds the vxlan path with flannel\'s MTU and carries the pods\' traffic encapsulated through flannel.1', () => {
+  it("builds the vxlan path with flannel's MTU and carries the pods' traffic encapsulated through flannel.1", () => {
     const [routed, vxlan] = NETWORKS.map((name) => report.networks.find((network) => network.name === name));
     expect(routed).toMatchObject({ status: 'ok', podMtu: 1500, nodeMtu: 1500 });
     expect(routed?.tunnel).toBeUndefined();
-    expect(vxlan).toMatchObject({ status: 'ok', podMtu: 1450, nodeMtu: 1500, tunnel: { device: 'flannel.1', mtu: 1450, vni: 1, udpPort: 8472, overheadBytes: 50 } });
+    expect(vxlan).toMatchObject({
+      status: 'ok',
+      podMtu: 1450,
+      nodeMtu: 1500,
+      tunnel: { device: 'flannel.1', mtu: 1450, vni: 1, udpPort: 8472, overheadBytes: 50 },
+    });
     const counters = vxlan?.tunnel?.node1;
     // iperf3 alone sent gigabytes from pod-a (node1) to pod-c (node2): all of it left node1 through the VTEP.
     expect(counters?.txPackets ?? 0).toBeGreaterThan(10_000);
@@ -138,7 +146,9 @@ describeAsRoot('kpx lab, headless', () => {
     const csv = (await readFile(join(out, 'samples.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe('network,leg,figure,repeat,value');
     expect(csv.length - 1).toBe(report.samples.length);
-    expect(csv).toContain(`vxlan,iptables,tcpGbit1,1,${String(report.samples.find((s) => s.network === 'vxlan' && s.leg === 'iptables' && s.figure === 'tcpGbit1')?.value)}`);
+    expect(csv).toContain(
+      `vxlan,iptables,tcpGbit1,1,${String(report.samples.find((s) => s.network === 'vxlan' && s.leg === 'iptables' && s.figure === 'tcpGbit1')?.value)}`,
+    );
   });
 
   it('sees traffic at every endpoint, and each service type answering only from the pods its policy allows', () => {
@@ -159,48 +169,72 @@ describeAsRoot('kpx lab, headless', () => {
     expect(labToolProcesses()).toEqual([]);
   });
 
-  it.skipIf(CHROMIUM === undefined)('renders report.html in headless Chromium without errors, with its charts', async () => {
-    const profile = await mkdtemp(join(tmpdir(), 'kpx-lab-chromium-'));
-    const screenshot = join(out, 'report.png');
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0'];
-    const url = `file://${join(out, 'report.html')}`;
-    try {
-      const dom = spawnSync(CHROMIUM ?? 'chromium', [...flags, '--dump-dom', url], { encoding: 'utf8', timeout: 60_000 });
-      expect(dom.status, dom.stderr).toBe(0);
-      expect(dom.stderr).not.toMatch(/CONSOLE\(\d+\)|Uncaught|ERR_FILE_NOT_FOUND/);
-      const charts = dom.stdout.match(/<figure class="chart"><svg[^>]*>/g) ?? [];
-      expect(charts.length).toBe(7);
-      // Each chart has drawn bars (paths), axis labels and the legs' names.
-      expect((dom.stdout.match(/<path /g) ?? []).length).toBeGreaterThan(20);
-      expect(dom.stdout).toContain('TCP throughput');
-      // One topology drawing per network, the vxlan one naming its tunnel.
-      expect(dom.stdout.match(/<figure class="topology"><svg class="topology"/g) ?? []).toHaveLength(2);
-      expect(dom.stdout).toContain('vxlan: flannel.1, VNI 1, UDP 8472, MTU 1450');
-      expect(dom.stdout).toMatch(/<table id="matrix">(<tbody>)?<tr><th>mode \/ network<\/th><th>routed<\/th><th>vxlan<\/th><\/tr>/);
-      const shot = spawnSync(CHROMIUM ?? 'chromium', [...flags, `--screenshot=${screenshot}`, '--window-size=1280,1400', url], { encoding: 'utf8', timeout: 60_000 });
-      expect(shot.status, shot.stderr).toBe(0);
-      const png = await readFile(screenshot);
-      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-      expect(png.readUInt32BE(16)).toBe(1280);
-      // A blank page compresses to a few KB; bars, text and colours do not.
-      expect((await stat(screenshot)).size).toBeGreaterThan(40_000);
-    } finally {
-      await rm(profile, { recursive: true, force: true });
-    }
-  }, 120_000);
+  it.skipIf(CHROMIUM === undefined)(
+    'renders report.html in headless Chromium without errors, with its charts',
+    async () => {
+      const profile = await mkdtemp(join(tmpdir(), 'kpx-lab-chromium-'));
+      const screenshot = join(out, 'report.png');
+      const flags = [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--enable-logging=stderr',
+        '--v=0',
+      ];
+      const url = `file://${join(out, 'report.html')}`;
+      try {
+        const dom = spawnSync(CHROMIUM ?? 'chromium', [...flags, '--dump-dom', url], { encoding: 'utf8', timeout: 60_000 });
+        expect(dom.status, dom.stderr).toBe(0);
+        expect(dom.stderr).not.toMatch(/CONSOLE\(\d+\)|Uncaught|ERR_FILE_NOT_FOUND/);
+        const charts = dom.stdout.match(/<figure class="chart"><svg[^>]*>/g) ?? [];
+        expect(charts.length).toBe(7);
+        // Each chart has drawn bars (paths), axis labels and the legs' names.
+        expect((dom.stdout.match(/<path /g) ?? []).length).toBeGreaterThan(20);
+        expect(dom.stdout).toContain('TCP throughput');
+        // One topology drawing per network, the vxlan one naming its tunnel.
+        expect(dom.stdout.match(/<figure class="topology"><svg class="topology"/g) ?? []).toHaveLength(2);
+        expect(dom.stdout).toContain('vxlan: flannel.1, VNI 1, UDP 8472, MTU 1450');
+        expect(dom.stdout).toMatch(/<table id="matrix">(<tbody>)?<tr><th>mode \/ network<\/th><th>routed<\/th><th>vxlan<\/th><\/tr>/);
+        const shot = spawnSync(CHROMIUM ?? 'chromium', [...flags, `--screenshot=${screenshot}`, '--window-size=1280,1400', url], {
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        expect(shot.status, shot.stderr).toBe(0);
+        const png = await readFile(screenshot);
+        expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+        expect(png.readUInt32BE(16)).toBe(1280);
+        // A blank page compresses to a few KB; bars, text and colours do not.
+        expect((await stat(screenshot)).size).toBeGreaterThan(40_000);
+      } finally {
+        await rm(profile, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
 
 // ipip needs the kernel's ipip driver: built where it exists, else skipped saying why (in a second).
 const IPIP_PROBE = `kpxtest-ipip-${process.pid}`;
-const kernelHasIpip = isRoot && spawnSync('sh', ['-c', `ip netns add ${IPIP_PROBE} && ip -n ${IPIP_PROBE} link add t0 type ipip; s=$?; ip netns del ${IPIP_PROBE}; exit $s`], { encoding: 'utf8' }).status === 0;
+const kernelHasIpip =
+  isRoot &&
+  spawnSync('sh', ['-c', `ip netns add ${IPIP_PROBE} && ip -n ${IPIP_PROBE} link add t0 type ipip; s=$?; ip netns del ${IPIP_PROBE}; exit $s`], {
+    encoding: 'utf8',
+  }).status === 0;
 
 describeAsRoot('kpx lab --network ipip', () => {
-  it.skipIf(kernelHasIpip)('skips the network with the kernel\'s reason, builds nothing, and exits 0', async () => {
+  it.skipIf(kernelHasIpip)("skips the network with the kernel's reason, builds nothing, and exits 0", async () => {
     const before = labNamespaces();
     const result = await runLab(['--network', 'ipip', '--modes', 'iptables', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as LabReport;
-    expect(report.networks).toEqual([{ name: 'ipip', status: 'skipped', reason: expect.stringMatching(/^the host kernel cannot create an ipip tunnel \(ip link add … type ipip: .+\)$/) }]);
+    expect(report.networks).toEqual([
+      { name: 'ipip', status: 'skipped', reason: expect.stringMatching(/^the host kernel cannot create an ipip tunnel \(ip link add … type ipip: .+\)$/) },
+    ]);
     expect(report.legs.map((leg) => [leg.network, leg.status])).toEqual([['ipip', 'skipped']]);
     expect(labNamespaces().filter((name) => !before.includes(name))).toEqual([]);
   });

@@ -26,7 +26,9 @@ function importGraph(files: readonly string[]): Map<string, string[]> {
   return new Map(
     files.map((file) => {
       const text = readFileSync(join(ROOT, file), 'utf8');
-      const targets = [...text.matchAll(SPECIFIER)].map((match) => resolveSpecifier(file, match[1] ?? '')).filter((target) => target !== undefined && known.has(target));
+      const targets = [...text.matchAll(SPECIFIER)]
+        .map((match) => resolveSpecifier(file, match[1] ?? ''))
+        .filter((target) => target !== undefined && known.has(target));
       return [file, targets as string[]];
     }),
   );
@@ -64,8 +66,24 @@ function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
 }
 
 it('finds a cycle through a type import, and none in a chain', () => {
-  expect(findCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
-  expect(findCycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+  expect(
+    findCycles(
+      new Map([
+        ['a', ['b']],
+        ['b', ['c']],
+        ['c', ['a']],
+        ['d', ['a']],
+      ]),
+    ),
+  ).toEqual([['a', 'b', 'c']]);
+  expect(
+    findCycles(
+      new Map([
+        ['a', ['b']],
+        ['b', []],
+      ]),
+    ),
+  ).toEqual([]);
 });
 
 it('no workspace module imports itself back, type imports included', () => {

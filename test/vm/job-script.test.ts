@@ -5,15 +5,7 @@ import { quote, renderJobFiles } from '@kpx/vm/job-script.ts';
 const MODULES_DIR = '/work/main/.cache/kernel/6.1.0-56-amd64/lib/modules';
 
 describe('quote', () => {
-  it.each([
-    ['plain'],
-    ["it's"],
-    ['"double" $HOME `id` $(id) \\n'],
-    ["''"],
-    [''],
-    ['new\nline\ttab'],
-    ['-n'],
-  ])('survives a real shell unchanged: %j', (word) => {
+  it.each([['plain'], ["it's"], ['"double" $HOME `id` $(id) \\n'], ["''"], [''], ['new\nline\ttab'], ['-n']])('survives a real shell unchanged: %j', (word) => {
     const echoed = execFileSync('sh', ['-c', `printf '%s' ${quote(word)}`], { encoding: 'utf8' });
     expect(echoed).toBe(word);
   });

@@ -108,7 +108,10 @@ export function serviceKeys(snapshot: Snapshot): string[] {
 }
 
 /** Every Service, EndpointSlice and the Node as the server holds them now, read with plain unpaged lists. */
-export async function serverContent(server: ApiServerHandle, labelSelector: string): Promise<{ services: Record<string, RawObject>; endpointSlices: Record<string, RawObject>; node: RawObject | undefined }> {
+export async function serverContent(
+  server: ApiServerHandle,
+  labelSelector: string,
+): Promise<{ services: Record<string, RawObject>; endpointSlices: Record<string, RawObject>; node: RawObject | undefined }> {
   const list = async (path: string, apiVersion: string, kind: string): Promise<RawObject[]> => {
     const response = await fetch(`${server.url}${path}`);
     const body = (await response.json()) as { items: RawObject[] };

@@ -93,7 +93,10 @@ describe('createKubeClient', () => {
       createKubeClient({ masterUrl: 'https://127.0.0.1:1' });
       console.log(JSON.stringify({ afterHttp, afterHttps: loads }));
     `;
-    const loads = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { afterHttp: number; afterHttps: number };
+    const loads = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+      afterHttp: number;
+      afterHttps: number;
+    };
     expect(loads.afterHttp).toBe(0);
     expect(loads.afterHttps).toBeGreaterThan(0);
   });

@@ -20,7 +20,13 @@ afterEach(async () => {
 });
 
 function smallSeed(): RawObject[] {
-  return [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web'), makeClusterIPService('ns', 'db'), makeReadySlice('ns', 'db-1', 'db'), makeAddressedNode(NODE_NAME)];
+  return [
+    makeClusterIPService('ns', 'web'),
+    makeReadySlice('ns', 'web-1', 'web'),
+    makeClusterIPService('ns', 'db'),
+    makeReadySlice('ns', 'db-1', 'db'),
+    makeAddressedNode(NODE_NAME),
+  ];
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -67,7 +73,11 @@ describe('watch layer: faults', () => {
   });
 
   it('relists after 410 Gone and never emits a half-applied relist', async () => {
-    const seed = [...Array.from({ length: 300 }, (_, i) => makeClusterIPService('ns', `svc-${i}`)), makeReadySlice('ns', 'churn-1', 'svc-0'), makeAddressedNode(NODE_NAME)];
+    const seed = [
+      ...Array.from({ length: 300 }, (_, i) => makeClusterIPService('ns', `svc-${i}`)),
+      makeReadySlice('ns', 'churn-1', 'svc-0'),
+      makeAddressedNode(NODE_NAME),
+    ];
     harness = await startHarness({ seed }, { timing: { pageSize: 10 } });
     const h = harness;
     const first = await h.waitForSnapshot(() => true);

@@ -30,7 +30,9 @@ describe('watch layer with kubectl as the writer', () => {
     const h = harness;
     await h.waitForSnapshot(() => true);
     const from = h.snapshots.length;
-    const manifest = [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web', { addresses: ['10.244.0.5', '10.244.0.6'] })].map((o) => JSON.stringify(o)).join('\n');
+    const manifest = [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web', { addresses: ['10.244.0.5', '10.244.0.6'] })]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
     await kubectl(h.server.url, ['create', 'namespace', 'ns']).catch(() => '');
     await kubectl(h.server.url, ['apply', '-f', '-'], manifest);
 

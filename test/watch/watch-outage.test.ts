@@ -45,7 +45,10 @@ describe('watch layer: an API server outage', () => {
     await h.server.restart();
     const restartedAt = Date.now();
 
-    const arrived = await h.waitForSnapshot((s) => s.services.some((o) => objectKey(o) === 'ns/new') && s.endpointSlices.some((o) => objectKey(o) === 'ns/new-1'), { from });
+    const arrived = await h.waitForSnapshot(
+      (s) => s.services.some((o) => objectKey(o) === 'ns/new') && s.endpointSlices.some((o) => objectKey(o) === 'ns/new-1'),
+      { from },
+    );
     // 2 s for the real schedule, scaled like it.
     expect(Date.now() - restartedAt).toBeLessThan(2_000 / SCALE);
     expect(arrived.services.map((o) => objectKey(o)).sort()).toEqual(['ns/new', 'ns/web']);

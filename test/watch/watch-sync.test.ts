@@ -34,7 +34,14 @@ const ignoredObjects = [
 describe('watch layer: sync and changes', () => {
   it('emits one exact snapshot after the initial sync, with every selected object and this node', async () => {
     harness = await startHarness({
-      seed: [makeClusterIPService('ns', 'web'), makeClusterIPService('kube-system', 'dns'), makeReadySlice('ns', 'web-1', 'web'), makeAddressedNode(NODE_NAME), makeAddressedNode('node-b'), ...ignoredObjects],
+      seed: [
+        makeClusterIPService('ns', 'web'),
+        makeClusterIPService('kube-system', 'dns'),
+        makeReadySlice('ns', 'web-1', 'web'),
+        makeAddressedNode(NODE_NAME),
+        makeAddressedNode('node-b'),
+        ...ignoredObjects,
+      ],
     });
     const first = await harness.waitForSnapshot(() => true);
     const expected = await serverContent(harness.server, DEFAULT_SELECTOR);
@@ -122,7 +129,10 @@ describe('watch layer: sync and changes', () => {
   });
 
   it('serves only the objects of its --service-proxy-name when one is given', async () => {
-    harness = await startHarness({ seed: [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web'), ...ignoredObjects] }, { serviceProxyName: 'kpx' });
+    harness = await startHarness(
+      { seed: [makeClusterIPService('ns', 'web'), makeReadySlice('ns', 'web-1', 'web'), ...ignoredObjects] },
+      { serviceProxyName: 'kpx' },
+    );
     const first = await harness.waitForSnapshot(() => true);
     expect(contentOf(first)).toEqual(await serverContent(harness.server, serviceLabelSelector('kpx')));
     expect(Object.keys(contentOf(first).services)).toEqual(['ns/kpx-only']);

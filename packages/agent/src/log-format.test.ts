@@ -28,7 +28,9 @@ describe('klog text', () => {
 
 describe("component-base's JSON", () => {
   it('has ts (ms, fractional), caller, msg and v first, then the fields', () => {
-    expect(formatComponentJson(record(30, { ipFamily: 'IPv4' }))).toBe(`{"ts":${time},"caller":"kpx:0","msg":"Using iptables Proxier","v":0,"ipFamily":"IPv4"}\n`);
+    expect(formatComponentJson(record(30, { ipFamily: 'IPv4' }))).toBe(
+      `{"ts":${time},"caller":"kpx:0","msg":"Using iptables Proxier","v":0,"ipFamily":"IPv4"}\n`,
+    );
     expect(JSON.parse(formatComponentJson(record(20)))).toMatchObject({ v: 2 });
     expect(JSON.parse(formatComponentJson(record(10)))).toMatchObject({ v: 4 });
   });

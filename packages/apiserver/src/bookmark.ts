@@ -6,8 +6,16 @@ import { apiVersionOf, type ResourceInfo } from './resources.ts';
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 
 const NODE_INFO_FIELDS = [
-  'machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion',
-  'operatingSystem', 'architecture',
+  'machineID',
+  'systemUUID',
+  'bootID',
+  'kernelVersion',
+  'osImage',
+  'containerRuntimeVersion',
+  'kubeletVersion',
+  'kubeProxyVersion',
+  'operatingSystem',
+  'architecture',
 ];
 
 function zeroBody(info: ResourceInfo): JsonObject {

@@ -113,7 +113,13 @@ export async function runApiServer(argv: readonly string[], io: CommandIO): Prom
   let api;
   try {
     const logger = createLogger({ verbosity: args.verbosity, destination: io.stderr });
-    api = await startApiServer({ host: args.host, port: args.port, seed, ...(args.historyLimit === undefined ? {} : { historyLimit: args.historyLimit }), logger });
+    api = await startApiServer({
+      host: args.host,
+      port: args.port,
+      seed,
+      ...(args.historyLimit === undefined ? {} : { historyLimit: args.historyLimit }),
+      logger,
+    });
   } catch (error) {
     if (isKpxError(error, 'KPX_ERR_INPUT')) {
       io.stderr.write(`kpx apiserver: ${error.message}\n`);

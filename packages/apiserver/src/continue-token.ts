@@ -25,7 +25,8 @@ export function decodeContinue(token: string): ContinuePosition | string {
   if (typeof parsed !== 'object' || parsed === null) return 'continue key is not valid';
   const { v, rv, start } = parsed as { v?: unknown; rv?: unknown; start?: unknown };
   if (v !== 'meta.k8s.io/v1') return `continue key is not valid: server does not recognize this encoded version ${String(v)}`;
-  if (typeof rv !== 'number' || !Number.isInteger(rv) || rv === 0) return 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)';
+  if (typeof rv !== 'number' || !Number.isInteger(rv) || rv === 0)
+    return 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)';
   if (typeof start !== 'string' || start === '') return 'continue key is not valid: encoded start key empty (version meta.k8s.io/v1)';
   const segments = start.split('/');
   if (start.startsWith('/') || segments.some((s) => s === '.' || s === '..' || s === '')) return `continue key is not valid: ${start}`;

@@ -19,7 +19,9 @@ export const SERVER_VERSION: JsonObject = {
 };
 
 function verbsOf(info: ResourceInfo): string[] {
-  return info.kind === 'Event' || info.kind === 'Namespace' ? RESOURCE_VERBS.filter((v) => !(info.kind === 'Namespace' && v === 'deletecollection')) : [...RESOURCE_VERBS];
+  return info.kind === 'Event' || info.kind === 'Namespace'
+    ? RESOURCE_VERBS.filter((v) => !(info.kind === 'Namespace' && v === 'deletecollection'))
+    : [...RESOURCE_VERBS];
 }
 
 function groupVersionOf(group: string, version: string): string {
@@ -39,7 +41,9 @@ export function apiVersionsDocument(serverAddress: string): JsonObject {
 }
 
 function apiGroup(group: string): JsonObject {
-  const versions = servedGroupVersions().filter((gv) => gv.group === group).map((gv) => ({ groupVersion: groupVersionOf(gv.group, gv.version), version: gv.version }));
+  const versions = servedGroupVersions()
+    .filter((gv) => gv.group === group)
+    .map((gv) => ({ groupVersion: groupVersionOf(gv.group, gv.version), version: gv.version }));
   return { name: group, versions, preferredVersion: versions[0] ?? null };
 }
 

@@ -1,8 +1,14 @@
 // One HTTP request: route, then discovery, list, watch or an object operation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AGGREGATED_DISCOVERY_TYPE, aggregatedDocument, apiGroupDocument, apiGroupListDocument, apiResourceListDocument, apiVersionsDocument,
-  SERVER_VERSION, wantsAggregated,
+  AGGREGATED_DISCOVERY_TYPE,
+  aggregatedDocument,
+  apiGroupDocument,
+  apiGroupListDocument,
+  apiResourceListDocument,
+  apiVersionsDocument,
+  SERVER_VERSION,
+  wantsAggregated,
 } from './discovery.ts';
 import { parseBody, readBody, sendJson } from './http-io.ts';
 import { listObjects, matchesScope, type ListScope } from './list.ts';
@@ -99,10 +105,21 @@ function deleteCollection(context: RequestContext, route: ResourceRoute, query: 
     deleteObject(context, { info: route.info, namespace: String(metadata.namespace ?? ''), name: String(metadata.name) }, undefined, writeOptions(query));
     items.push(object);
   }
-  sendJson(response, 200, { kind: `${route.info.kind}List`, apiVersion: route.info.group === '' ? 'v1' : `${route.info.group}/${route.info.version}`, metadata: {}, items });
+  sendJson(response, 200, {
+    kind: `${route.info.kind}List`,
+    apiVersion: route.info.group === '' ? 'v1' : `${route.info.group}/${route.info.version}`,
+    metadata: {},
+    items,
+  });
 }
 
-async function handleResource(context: RequestContext, route: ResourceRoute, request: IncomingMessage, response: ServerResponse, query: URLSearchParams): Promise<void> {
+async function handleResource(
+  context: RequestContext,
+  route: ResourceRoute,
+  request: IncomingMessage,
+  response: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
   const method = request.method ?? 'GET';
   const allNamespaces = route.info.namespaced && route.namespace === undefined;
   if (route.subresource !== undefined && (route.subresource !== 'status' || !['GET', 'PUT', 'PATCH'].includes(method))) throw pathNotFound();

@@ -33,7 +33,11 @@ export function parseBody(body: Buffer, contentType: string | undefined): unknow
   if (text.trim() === '') return undefined;
   if (mediaType !== 'application/json' && mediaType !== 'application/yaml' && mediaType !== '') {
     throw new ApiStatusError(
-      failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF}`),
+      failure(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF}`,
+      ),
     );
   }
   try {

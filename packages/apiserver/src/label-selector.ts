@@ -168,12 +168,16 @@ function matchesRequirement(requirement: LabelRequirement, labels: Readonly<Reco
   const has = Object.hasOwn(labels, requirement.key);
   const value = has ? String(labels[requirement.key]) : undefined;
   switch (requirement.operator) {
-    case 'exists': return has;
-    case 'notexists': return !has;
+    case 'exists':
+      return has;
+    case 'notexists':
+      return !has;
     case 'equals':
-    case 'in': return value !== undefined && requirement.values.includes(value);
+    case 'in':
+      return value !== undefined && requirement.values.includes(value);
     case 'notequals':
-    case 'notin': return value === undefined || !requirement.values.includes(value);
+    case 'notin':
+      return value === undefined || !requirement.values.includes(value);
     case 'gt':
     case 'lt': {
       if (value === undefined || !/^-?\d+$/.test(value)) return false;

@@ -30,7 +30,8 @@ function parseBool(name: string, text: string | null): boolean | undefined {
 
 function parseInteger(name: string, text: string | null): number | undefined {
   if (text === null || text === '') return undefined;
-  if (!/^-?\d+$/.test(text)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(text)}: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
+  if (!/^-?\d+$/.test(text))
+    throw badRequest(`invalid value for ${name}: ${JSON.stringify(text)}: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
   return Number(text);
 }
 
@@ -54,7 +55,11 @@ export function parseListOptions(info: ResourceInfo, query: URLSearchParams): Li
   const match = query.get('resourceVersionMatch') ?? '';
   if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
     throw invalid('ListOptions', 'meta.k8s.io', '', [
-      { field: 'resourceVersionMatch', reason: 'FieldValueNotSupported', message: `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""` },
+      {
+        field: 'resourceVersionMatch',
+        reason: 'FieldValueNotSupported',
+        message: `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""`,
+      },
     ]);
   }
   const options: ListOptions = {
@@ -80,7 +85,8 @@ function checkCombinations(o: ListOptions): void {
     if (!o.allowWatchBookmarks) forbidden('allowWatchBookmarks', 'sendInitialEvents requires setting allowWatchBookmarks to true');
     return;
   }
-  if (o.watch && o.resourceVersionMatch !== '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+  if (o.watch && o.resourceVersionMatch !== '')
+    forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
   if (o.resourceVersionMatch === '') return;
   if (o.resourceVersion === '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
   if (o.continueToken !== '') forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');

@@ -6,8 +6,21 @@ import { apiVersionOf, type ResourceInfo } from './resources.ts';
 import { badRequest, invalid } from './status.ts';
 
 const METADATA_ORDER = [
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
 ];
 
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -17,15 +30,18 @@ const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
 function nameProblem(info: ResourceInfo, name: string): string | undefined {
   if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) return `may not contain '/' or '%' and may not be '.' or '..'`;
   if (info.kind === 'Service') {
-    return name.length <= 63 && DNS_1035_LABEL.test(name) ? undefined
+    return name.length <= 63 && DNS_1035_LABEL.test(name)
+      ? undefined
       : `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
   }
   if (info.kind === 'Namespace') {
-    return name.length <= 63 && DNS_1123_LABEL.test(name) ? undefined
+    return name.length <= 63 && DNS_1123_LABEL.test(name)
+      ? undefined
       : `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
   }
   if (info.kind === 'Event') return undefined;
-  return name.length <= 253 && DNS_1123_SUBDOMAIN.test(name) ? undefined
+  return name.length <= 253 && DNS_1123_SUBDOMAIN.test(name)
+    ? undefined
     : `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
 }
 
@@ -66,7 +82,9 @@ function checkStringMap(info: ResourceInfo, name: string, metadata: JsonObject, 
   if (map === undefined || map === null) return;
   const bad = !isJsonObject(map) ? map : Object.entries(map).find(([, v]) => typeof v !== 'string');
   if (bad !== undefined) {
-    throw invalid(info.kind, info.group, name, [{ field: `metadata.${field}`, reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of strings' }]);
+    throw invalid(info.kind, info.group, name, [
+      { field: `metadata.${field}`, reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of strings' },
+    ]);
   }
 }
 
@@ -89,7 +107,9 @@ export function checkIdentity(info: ResourceInfo, object: unknown, urlNamespace:
 
 function checkName(info: ResourceInfo, name: string, metadata: JsonObject): void {
   if (name === '') {
-    throw invalid(info.kind, info.group, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' }]);
+    throw invalid(info.kind, info.group, '', [
+      { field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' },
+    ]);
   }
   const problem = nameProblem(info, name);
   if (problem !== undefined) {

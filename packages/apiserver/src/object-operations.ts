@@ -34,12 +34,17 @@ function serviceAllocations(context: OperationContext, object: JsonObject): Serv
   for (const { spec } of context.store.objects(SERVICES)) {
     if (!isJsonObject(spec)) continue;
     if (typeof spec.clusterIP === 'string' && spec.clusterIP !== 'None') usedClusterIPs.add(spec.clusterIP);
-    for (const port of Array.isArray(spec.ports) ? spec.ports : []) if (isJsonObject(port) && typeof port.nodePort === 'number') usedNodePorts.add(port.nodePort);
+    for (const port of Array.isArray(spec.ports) ? spec.ports : [])
+      if (isJsonObject(port) && typeof port.nodePort === 'number') usedNodePorts.add(port.nodePort);
   }
   const wanted = isJsonObject(object.spec) ? object.spec.clusterIP : undefined;
   if (typeof wanted === 'string' && wanted !== 'None' && usedClusterIPs.has(wanted)) {
     throw invalid('Service', '', nameOf(object), [
-      { field: 'spec.clusterIPs', reason: 'FieldValueInvalid', message: `Invalid value: []string{"${wanted}"}: failed to allocate IP ${wanted}: provided IP is already allocated` },
+      {
+        field: 'spec.clusterIPs',
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: []string{"${wanted}"}: failed to allocate IP ${wanted}: provided IP is already allocated`,
+      },
     ]);
   }
   return { usedClusterIPs, usedNodePorts, serviceCIDR: context.serviceCIDR };
@@ -132,7 +137,9 @@ export function patchObject(
 ): UpdateResult {
   const { info, namespace, name } = request;
   if (patch.type === 'apply' && (patch.fieldManager === undefined || patch.fieldManager === '')) {
-    throw invalid('PatchOptions', 'meta.k8s.io', '', [{ field: 'fieldManager', reason: 'FieldValueRequired', message: 'Required value: is required for apply patch' }]);
+    throw invalid('PatchOptions', 'meta.k8s.io', '', [
+      { field: 'fieldManager', reason: 'FieldValueRequired', message: 'Required value: is required for apply patch' },
+    ]);
   }
   const key = objectKey(info, namespace, name);
   const current = context.store.get(info, key);
@@ -164,7 +171,11 @@ function checkDeletePreconditions(info: ResourceInfo, name: string, current: Jso
   }
   const resourceVersion = body?.preconditions?.resourceVersion;
   if (resourceVersion !== undefined && resourceVersion !== metadata.resourceVersion) {
-    throw conflict(info, name, `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${String(metadata.resourceVersion)}`);
+    throw conflict(
+      info,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${String(metadata.resourceVersion)}`,
+    );
   }
 }
 
@@ -192,7 +203,16 @@ export function deleteObject(
   const metadata = metadataOf(current);
   if (Array.isArray(metadata.finalizers) && metadata.finalizers.length > 0 && info.kind !== 'Namespace') {
     if (metadata.deletionTimestamp !== undefined || options.dryRun) return current;
-    const marked = { ...current, metadata: { ...metadata, deletionTimestamp: writeContext(context).now.toISOString().replace(/\.\d{3}Z$/, 'Z'), deletionGracePeriodSeconds: 0 } };
+    const marked = {
+      ...current,
+      metadata: {
+        ...metadata,
+        deletionTimestamp: writeContext(context)
+          .now.toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+        deletionGracePeriodSeconds: 0,
+      },
+    };
     return context.store.commit(info, key, marked);
   }
   if (!options.dryRun) {

@@ -37,7 +37,9 @@ export function openApiGroupVersionDocument(path: string): JsonObject | undefine
         'x-kubernetes-action': 'patch',
         'x-kubernetes-group-version-kind': { group: info.group, version: info.version, kind: info.kind },
         parameters: QUERY_PARAMETERS.map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true } })),
-        requestBody: { content: { 'application/json-patch+json': { schema: { type: 'object' } }, 'application/merge-patch+json': { schema: { type: 'object' } } } },
+        requestBody: {
+          content: { 'application/json-patch+json': { schema: { type: 'object' } }, 'application/merge-patch+json': { schema: { type: 'object' } } },
+        },
         responses: { '200': { description: 'OK' } },
       },
     };

@@ -36,7 +36,10 @@ function resourceRoute(group: string, version: string, rest: readonly string[]):
 }
 
 export function routeFor(pathname: string): Route {
-  const segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const [root, a, b, ...rest] = segments;
   if (root === 'version' && a === undefined) return { type: 'version' };
   if ((root === 'healthz' || root === 'livez' || root === 'readyz') && a === undefined) return { type: 'health' };

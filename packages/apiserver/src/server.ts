@@ -197,13 +197,17 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     port: api.port,
     create: async (object) => {
       const info = resourceForObject(object);
-      return structuredClone(direct(`creating ${info.kind} ${nameOf(object as JsonObject)}`, () => createObject(api.operations, info, namespaceFor(info, object), object, DIRECT)));
+      return structuredClone(
+        direct(`creating ${info.kind} ${nameOf(object as JsonObject)}`, () => createObject(api.operations, info, namespaceFor(info, object), object, DIRECT)),
+      );
     },
     update: async (object) => {
       const info = resourceForObject(object);
       const namespace = namespaceFor(info, object);
       const name = nameOf(object as JsonObject);
-      return structuredClone(direct(`updating ${info.kind} ${name}`, () => updateObject(api.operations, { info, namespace, name, subresource: undefined }, object, DIRECT).object));
+      return structuredClone(
+        direct(`updating ${info.kind} ${name}`, () => updateObject(api.operations, { info, namespace, name, subresource: undefined }, object, DIRECT).object),
+      );
     },
     remove: async (kind, namespace, name) => {
       const info = resourceForKind(kind);
@@ -221,5 +225,3 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     restart: () => api.restart(),
   };
 }
-
-

@@ -6,13 +6,22 @@ const allocations = { usedClusterIPs: new Set(['10.96.0.10']), usedNodePorts: ne
 describe('Service defaulting and allocation', () => {
   it('defaults a minimal ClusterIP Service and allocates the first free IP', () => {
     expect(defaultServiceSpec({ ports: [{ port: 80 }] }, allocations)).toEqual({
-      type: 'ClusterIP', sessionAffinity: 'None', clusterIP: '10.96.0.11', clusterIPs: ['10.96.0.11'], ipFamilies: ['IPv4'],
-      ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      clusterIP: '10.96.0.11',
+      clusterIPs: ['10.96.0.11'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster',
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
     });
   });
 
   it('allocates node ports for LoadBalancer Services and keeps given ones', () => {
-    const spec = defaultServiceSpec({ type: 'LoadBalancer', clusterIP: '10.96.0.20', ports: [{ port: 80 }, { port: 443, nodePort: 31443 }] }, allocations) as Record<string, unknown>;
+    const spec = defaultServiceSpec(
+      { type: 'LoadBalancer', clusterIP: '10.96.0.20', ports: [{ port: 80 }, { port: 443, nodePort: 31443 }] },
+      allocations,
+    ) as Record<string, unknown>;
     expect(spec.ports).toEqual([
       { port: 80, protocol: 'TCP', targetPort: 80, nodePort: 30001 },
       { port: 443, nodePort: 31443, protocol: 'TCP', targetPort: 443 },
@@ -38,7 +47,10 @@ describe('Service defaulting and allocation', () => {
   it('an update without allocated values keeps the stored ones', () => {
     const current = { type: 'NodePort', clusterIP: '10.96.0.5', clusterIPs: ['10.96.0.5'], ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }] };
     expect(keepAllocatedValues({ type: 'NodePort', ports: [{ port: 80 }] }, current)).toEqual({
-      type: 'NodePort', clusterIP: '10.96.0.5', clusterIPs: ['10.96.0.5'], ports: [{ port: 80, nodePort: 30080 }],
+      type: 'NodePort',
+      clusterIP: '10.96.0.5',
+      clusterIPs: ['10.96.0.5'],
+      ports: [{ port: 80, nodePort: 30080 }],
     });
   });
 });

@@ -112,7 +112,9 @@ export function keepAllocatedValues(next: JsonValue | undefined, current: JsonVa
     out.ports = out.ports.map((port) => {
       if (!isJsonObject(port) || (port.nodePort !== undefined && port.nodePort !== 0)) return port;
       const old = oldPorts.find((p) => isJsonObject(p) && p.port === port.port && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
-      return isJsonObject(old) && typeof old.nodePort === 'number' && (out.type === 'NodePort' || out.type === 'LoadBalancer') ? { ...port, nodePort: old.nodePort } : port;
+      return isJsonObject(old) && typeof old.nodePort === 'number' && (out.type === 'NodePort' || out.type === 'LoadBalancer')
+        ? { ...port, nodePort: old.nodePort }
+        : port;
     });
   }
   return out;

@@ -48,6 +48,9 @@ export function prepareStatusUpdate(next: JsonObject, current: JsonObject): Json
   const rest = omitKeys(current, ['status']);
   const metadata = isJsonObject(next.metadata) ? next.metadata : {};
   const currentMeta = isJsonObject(current.metadata) ? current.metadata : {};
-  const withVersion = { ...rest, metadata: { ...currentMeta, ...(metadata.resourceVersion === undefined ? {} : { resourceVersion: metadata.resourceVersion }) } };
+  const withVersion = {
+    ...rest,
+    metadata: { ...currentMeta, ...(metadata.resourceVersion === undefined ? {} : { resourceVersion: metadata.resourceVersion }) },
+  };
   return next.status === undefined ? withVersion : { ...withVersion, status: next.status };
 }

@@ -32,12 +32,20 @@ function age(object: JsonObject, nowMs: number): string {
 }
 
 const NAME: TableColumn = {
-  name: 'Name', type: 'string', format: 'name', priority: 0,
-  description: 'Name must be unique within a namespace.', cell: (o) => text(field(o, 'metadata.name'), ''),
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  priority: 0,
+  description: 'Name must be unique within a namespace.',
+  cell: (o) => text(field(o, 'metadata.name'), ''),
 };
 const AGE: TableColumn = {
-  name: 'Age', type: 'string', format: '', priority: 0,
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', cell: age,
+  name: 'Age',
+  type: 'string',
+  format: '',
+  priority: 0,
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  cell: age,
 };
 
 function column(name: string, cell: TableColumn['cell'], priority = 0): TableColumn {
@@ -48,7 +56,9 @@ function servicePorts(object: JsonObject): string {
   const ports = list(field(object, 'spec.ports')).map((p) => {
     const protocol = text(field(p, 'protocol'), 'TCP');
     const nodePort = field(p, 'nodePort');
-    return typeof nodePort === 'number' && nodePort !== 0 ? `${text(field(p, 'port'), '')}:${nodePort}/${protocol}` : `${text(field(p, 'port'), '')}/${protocol}`;
+    return typeof nodePort === 'number' && nodePort !== 0
+      ? `${text(field(p, 'port'), '')}:${nodePort}/${protocol}`
+      : `${text(field(p, 'port'), '')}/${protocol}`;
   });
   return ports.length === 0 ? '<none>' : ports.join(',');
 }
@@ -68,7 +78,10 @@ function serviceExternalIP(object: JsonObject): string {
 function selector(object: JsonObject): string {
   const map = field(object, 'spec.selector');
   if (!isJsonObject(map) || Object.keys(map).length === 0) return '<none>';
-  return Object.keys(map).sort().map((k) => `${k}=${text(map[k], '')}`).join(',');
+  return Object.keys(map)
+    .sort()
+    .map((k) => `${k}=${text(map[k], '')}`)
+    .join(',');
 }
 
 function sliceEndpoints(object: JsonObject): string {
@@ -92,13 +105,22 @@ function nodeStatus(object: JsonObject): string {
 function nodeRoles(object: JsonObject): string {
   const labels = field(object, 'metadata.labels');
   const roles = isJsonObject(labels)
-    ? Object.keys(labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length)).filter((r) => r !== '')
+    ? Object.keys(labels)
+        .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+        .map((k) => k.slice('node-role.kubernetes.io/'.length))
+        .filter((r) => r !== '')
     : [];
   return roles.length === 0 ? '<none>' : roles.sort().join(',');
 }
 
 function nodeAddress(type: string): TableColumn['cell'] {
-  return (o) => text(field(list(field(o, 'status.addresses')).find((a) => field(a, 'type') === type), 'address'));
+  return (o) =>
+    text(
+      field(
+        list(field(o, 'status.addresses')).find((a) => field(a, 'type') === type),
+        'address',
+      ),
+    );
 }
 
 const BY_KIND: Readonly<Record<string, readonly TableColumn[]>> = {

@@ -74,8 +74,8 @@ export class Watcher {
   start(): void {
     this.response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     this.response.flushHeaders();
-    const timeoutMs = this.options.timeoutSeconds !== undefined && this.options.timeoutSeconds > 0
-      ? this.options.timeoutSeconds * 1000 : this.settings.defaultTimeoutMs();
+    const timeoutMs =
+      this.options.timeoutSeconds !== undefined && this.options.timeoutSeconds > 0 ? this.options.timeoutSeconds * 1000 : this.settings.defaultTimeoutMs();
     this.timers.push(setTimeout(() => this.end(), timeoutMs));
     if (this.options.allowWatchBookmarks) this.timers.push(setInterval(() => this.sendProgressBookmark(), this.settings.bookmarkIntervalMs));
   }

@@ -60,7 +60,17 @@ export async function measureApiChanges(
   removals: number,
   onRemoval: (index: number, total: number) => void,
 ): Promise<number[]> {
-  const prober = group.start('api-change prober', fromNetns, process.execPath, [TRAFFIC_CLIENT, '--test', 'watch', '--host', VIPS.web, '--port', '80', '--interval-ms', '5']);
+  const prober = group.start('api-change prober', fromNetns, process.execPath, [
+    TRAFFIC_CLIENT,
+    '--test',
+    'watch',
+    '--host',
+    VIPS.web,
+    '--port',
+    '80',
+    '--interval-ms',
+    '5',
+  ]);
   const delays: number[] = [];
   try {
     await prober.waitForLine((line) => line.includes('ready'), 10_000);
@@ -77,7 +87,9 @@ export async function measureApiChanges(
         const last = Math.max(changedAt, ...after.filter((s) => s.pod === removed.name).map((s) => s.t));
         return Date.now() - last > QUIET_MS && after.some((s) => s.t > last && s.pod !== undefined);
       }, API_CHANGE_WAIT_MS);
-      const reached = samplesSince(changedAt).filter((s) => s.pod === removed.name).map((s) => s.t);
+      const reached = samplesSince(changedAt)
+        .filter((s) => s.pod === removed.name)
+        .map((s) => s.t);
       delays.push(settled ? Math.max(0, ...reached.map((t) => t - changedAt)) : Number.NaN);
       const restoredAt = Date.now();
       await api.update(endpointSlice('web', WEB_PORTS, pods));

@@ -52,7 +52,14 @@ const DEFAULT_MODES = ['iptables', 'nftables', 'userspace'];
 const DEFAULT_NETWORKS: readonly LabNetwork[] = ['routed', 'vxlan'];
 
 function parseList(text: string): string[] {
-  return [...new Set(text.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
 }
 
 function parseSettings(argv: readonly string[]): { settings: LabSettings; out: string; json: boolean } | string {
@@ -80,7 +87,8 @@ function parseSettings(argv: readonly string[]): { settings: LabSettings; out: s
   if (values.help) return 'help';
   const networks = parseList(values.network);
   const unknownNetworks = networks.filter((network) => !(LAB_NETWORKS as readonly string[]).includes(network));
-  if (networks.length === 0 || unknownNetworks.length > 0) return `--network: unknown network(s) ${unknownNetworks.join(', ') || '(none given)'}; known: ${LAB_NETWORKS.join(', ')}`;
+  if (networks.length === 0 || unknownNetworks.length > 0)
+    return `--network: unknown network(s) ${unknownNetworks.join(', ') || '(none given)'}; known: ${LAB_NETWORKS.join(', ')}`;
   const modes = parseList(values.modes);
   const unknown = modes.filter((mode) => !KNOWN_MODES.includes(mode));
   if (modes.length === 0 || unknown.length > 0) return `--modes: unknown mode(s) ${unknown.join(', ') || '(none given)'}; known: ${KNOWN_MODES.join(', ')}`;
@@ -93,7 +101,11 @@ function parseSettings(argv: readonly string[]): { settings: LabSettings; out: s
   if (!Number.isInteger(syntheticServices) || syntheticServices < 0 || syntheticServices > 30_000) return '--services: an integer from 0 to 30000';
   const streams = Number(values.streams);
   if (!Number.isInteger(streams) || streams < 1 || streams > 32) return '--streams: an integer from 1 to 32';
-  return { settings: { networks: networks as LabNetwork[], modes, measureSeconds, repeat, syntheticServices, streams, keep: values.keep }, out: values.out, json: values.json };
+  return {
+    settings: { networks: networks as LabNetwork[], modes, measureSeconds, repeat, syntheticServices, streams, keep: values.keep },
+    out: values.out,
+    json: values.json,
+  };
 }
 
 export async function runLabCommand(argv: readonly string[], io: CommandIO): Promise<number> {

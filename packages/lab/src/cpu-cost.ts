@@ -58,7 +58,7 @@ export async function withDescendants(roots: readonly number[]): Promise<number[
     if (stat !== '') parents.set(Number(name), parseParentPid(stat));
   }
   const found = new Set(roots);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, parent] of parents) if (!found.has(pid) && found.has(parent)) grew = found.add(pid) !== undefined;
   }

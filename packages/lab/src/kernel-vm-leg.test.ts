@@ -6,11 +6,38 @@ import { formatReportTable } from './report-table.ts';
 import type { LabReport, LegFigures, ModeFigures } from './report-types.ts';
 
 const legFigures: LegFigures = {
-  tcpGbit1: 2, tcpRetrans1: 0, tcpGbitN: 4, tcpRetransN: 3, udpGbit: 1, udpJitterMs: 0.01, udpLossPct: 40,
-  httpRps: 500, httpP50Us: 500, httpP99Us: 900, httpCloseRps: 400, httpCloseP50Us: 600, httpCloseP99Us: 1000,
-  nodeUserPct: 30, nodeSystemPct: 40, nodeSoftirqPct: 10, kpxCpuPct: null, kpxRssIdleMb: null, kpxRssLoadMb: null,
+  tcpGbit1: 2,
+  tcpRetrans1: 0,
+  tcpGbitN: 4,
+  tcpRetransN: 3,
+  udpGbit: 1,
+  udpJitterMs: 0.01,
+  udpLossPct: 40,
+  httpRps: 500,
+  httpP50Us: 500,
+  httpP99Us: 900,
+  httpCloseRps: 400,
+  httpCloseP50Us: 600,
+  httpCloseP99Us: 1000,
+  nodeUserPct: 30,
+  nodeSystemPct: 40,
+  nodeSoftirqPct: 10,
+  kpxCpuPct: null,
+  kpxRssIdleMb: null,
+  kpxRssLoadMb: null,
 };
-const modeFigures: ModeFigures = { ...legFigures, tcpGbit1: 1, httpP50Us: 700, kpxCpuPct: 1, kpxRssIdleMb: 80, kpxRssLoadMb: 90, apiChangeP50Ms: 300, apiChangeMaxMs: 400, firstSyncMs: 5000, syncP50Ms: 350 };
+const modeFigures: ModeFigures = {
+  ...legFigures,
+  tcpGbit1: 1,
+  httpP50Us: 700,
+  kpxCpuPct: 1,
+  kpxRssIdleMb: 80,
+  kpxRssLoadMb: 90,
+  apiChangeP50Ms: 300,
+  apiChangeMaxMs: 400,
+  firstSyncMs: 5000,
+  syncP50Ms: 350,
+};
 const measured = { network: 'routed', spread: {}, gaps: [] };
 const host = { cpus: 2, cpuModel: 'test CPU', kernel: '6.1.0-56-amd64', tools: {}, sysctls: [] };
 
@@ -23,7 +50,15 @@ function innerReport(): LabReport {
     networks: [{ name: 'routed', status: 'ok', podMtu: 1500, nodeMtu: 1500 }],
     legs: [
       { name: 'direct', status: 'ok', ...measured, figures: legFigures },
-      { name: 'ipvs', status: 'ok', ...measured, figures: modeFigures, checks: [], node1SyncsMs: [5000, 350], apiChanges: { followed: 3, total: 3, waitMs: 15_000 } },
+      {
+        name: 'ipvs',
+        status: 'ok',
+        ...measured,
+        figures: modeFigures,
+        checks: [],
+        node1SyncsMs: [5000, 350],
+        apiChanges: { followed: 3, total: 3, waitMs: 15_000 },
+      },
     ],
     samples: [],
     endpointsSeen: ['pod-a'],
@@ -40,7 +75,9 @@ describe('the kernel VM leg', () => {
     ]);
     const hostDirect = { name: 'direct', status: 'ok' as const, ...measured, figures: { ...legFigures, tcpGbit1: 20, httpP50Us: 70 } };
     const table = formatReportTable({ ...innerReport(), host: { ...host, kernel: 'host' }, legs: [hostDirect, ...legs] });
-    expect(table).toContain('routed ipvs (kernel VM) vs direct (kernel VM): TCP 1 stream -50.0%, TCP N streams +0.0%, UDP +0.0%, HTTP r/s +0.0%, HTTP p50 +200 µs');
+    expect(table).toContain(
+      'routed ipvs (kernel VM) vs direct (kernel VM): TCP 1 stream -50.0%, TCP N streams +0.0%, UDP +0.0%, HTTP r/s +0.0%, HTTP p50 +200 µs',
+    );
     expect(table).not.toMatch(/ipvs \(kernel VM\) vs direct:/);
     // With --repeat, a figure shows its spread.
     const repeated = formatReportTable({ ...innerReport(), legs: [{ ...hostDirect, spread: { tcpGbit1: 0.5 } }] });
@@ -63,13 +100,25 @@ describe('the kernel VM leg', () => {
   });
 
   it('says a leg that failed or was skipped inside the VM did so there', () => {
-    const report = { ...innerReport(), legs: [innerReport().legs[0]!, { name: 'ipvs', network: 'routed', status: 'failed' as const, reason: 'kpx run did not start' }] };
-    expect(adoptKernelVmLegs(report, { kernel: 'k', vmSeconds: 1 })[1]).toEqual({ name: 'ipvs (kernel VM)', network: 'routed', status: 'failed', reason: 'in the kernel VM: kpx run did not start' });
+    const report = {
+      ...innerReport(),
+      legs: [innerReport().legs[0]!, { name: 'ipvs', network: 'routed', status: 'failed' as const, reason: 'kpx run did not start' }],
+    };
+    expect(adoptKernelVmLegs(report, { kernel: 'k', vmSeconds: 1 })[1]).toEqual({
+      name: 'ipvs (kernel VM)',
+      network: 'routed',
+      status: 'failed',
+      reason: 'in the kernel VM: kpx run did not start',
+    });
   });
 
-  it('relays the VM lab\'s progress lines as steps and bars, without their own timestamps', () => {
+  it("relays the VM lab's progress lines as steps and bars, without their own timestamps", () => {
     const seen: string[] = [];
-    const progress: Progress = { step: (text) => seen.push(`step ${text}`), bar: (label, index, total) => seen.push(`bar ${label} ${index}/${total}`), done: () => undefined };
+    const progress: Progress = {
+      step: (text) => seen.push(`step ${text}`),
+      bar: (label, index, total) => seen.push(`bar ${label} ${index}/${total}`),
+      done: () => undefined,
+    };
     relayLine(progress, 'vm: ', '[ 12.3s] building the cluster');
     relayLine(progress, 'vm: ', '[ 14.0s]   [########............] ipvs: TCP request/response');
     relayLine(progress, 'vm: ', '');

@@ -16,7 +16,20 @@ const KPX = fileURLToPath(new URL('../../../bin/kpx.mjs', import.meta.url));
  * What a lab node running ipvs (its ipsets and iptables rules) and the lab's bridges need in the
  * guest. br_netfilter: without it a pod's reply to a same-node pod skips the node's conntrack.
  */
-const KERNEL_VM_MODULES = ['nf_tables', 'nf_conntrack', 'ip_vs', 'ip_vs_rr', 'ip_vs_sh', 'veth', 'bridge', 'br_netfilter', 'xt_set', 'ip_set', 'xt_physdev', 'xt_ipvs'];
+const KERNEL_VM_MODULES = [
+  'nf_tables',
+  'nf_conntrack',
+  'ip_vs',
+  'ip_vs_rr',
+  'ip_vs_sh',
+  'veth',
+  'bridge',
+  'br_netfilter',
+  'xt_set',
+  'ip_set',
+  'xt_physdev',
+  'xt_ipvs',
+];
 
 export const KERNEL_VM_SUFFIX = ' (kernel VM)';
 
@@ -69,7 +82,9 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
   const name = `${mode}${KERNEL_VM_SUFFIX}`;
   const network = 'routed';
   if (isInsideKernelVm()) return [{ name: mode, network, status: 'skipped', reason: hostReason }];
-  progress.step(`${mode}: ${hostReason}; running this leg inside the kernel VM (Debian's kernel under qemu, emulated CPU: slower, compared with the VM's own direct baseline)`);
+  progress.step(
+    `${mode}: ${hostReason}; running this leg inside the kernel VM (Debian's kernel under qemu, emulated CPU: slower, compared with the VM's own direct baseline)`,
+  );
   const relay = lineSplitter((line) => relayLine(progress, `${name}: `, line));
   let run;
   try {
@@ -77,8 +92,20 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
     await prepareVm(KERNEL_VM_MODULES);
     run = await runInVm({
       command: [
-        process.execPath, KPX, 'lab', '--json', '--network', network, '--modes', mode, '--duration', String(settings.measureSeconds),
-        '--services', String(settings.syntheticServices), '--streams', String(settings.streams),
+        process.execPath,
+        KPX,
+        'lab',
+        '--json',
+        '--network',
+        network,
+        '--modes',
+        mode,
+        '--duration',
+        String(settings.measureSeconds),
+        '--services',
+        String(settings.syntheticServices),
+        '--streams',
+        String(settings.streams),
       ],
       modules: KERNEL_VM_MODULES,
       timeoutMs: kernelVmTimeoutMs(settings),
@@ -88,8 +115,9 @@ export async function runLegsInKernelVm(settings: KernelVmLegSettings, hostReaso
     });
   } catch (error) {
     signal.throwIfAborted();
-    const why = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-    if (error instanceof VmUnavailableError) return [{ name: mode, network, status: 'skipped', reason: `${hostReason}, and the kernel VM cannot run here: ${why}` }];
+    const why = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    if (error instanceof VmUnavailableError)
+      return [{ name: mode, network, status: 'skipped', reason: `${hostReason}, and the kernel VM cannot run here: ${why}` }];
     return [{ name, network, status: 'failed', reason: `the kernel VM run failed: ${why.slice(0, 400)}` }];
   }
   const inner = parseReport(run.stdout);

@@ -57,12 +57,13 @@ export class ProcessGroup {
       output: () => `${stderr}${lines.slice(-20).join('\n')}`,
       async waitForLine(predicate, timeoutMs, from = 0) {
         const deadline = performance.now() + timeoutMs;
-        for (let index = from; ; ) {
+        for (let index = from; ;) {
           for (; index < lines.length; index++) {
             const line = lines[index];
             if (line !== undefined && predicate(line)) return line;
           }
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}): ${proc.output().slice(-2000)}`);
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}): ${proc.output().slice(-2000)}`);
           const left = deadline - performance.now();
           if (left <= 0) throw new Error(`${label}: timed out after ${timeoutMs} ms: ${proc.output().slice(-2000)}`);
           await new Promise<void>((resolve) => {

@@ -21,7 +21,12 @@ export interface Target {
 
 export type TrafficTest = 'spread';
 
-export async function runTrafficClient(exec: Exec, netns: string, test: TrafficTest, args: Readonly<Record<string, string | number>>): Promise<Record<string, unknown>> {
+export async function runTrafficClient(
+  exec: Exec,
+  netns: string,
+  test: TrafficTest,
+  args: Readonly<Record<string, string | number>>,
+): Promise<Record<string, unknown>> {
   const argv = [TRAFFIC_CLIENT, '--test', test, ...Object.entries(args).flatMap(([key, value]) => [`--${key}`, String(value)])];
   const result = await execOk(execInNetns(exec, netns), { file: process.execPath, args: argv, timeoutMs: 60_000 });
   const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
@@ -49,22 +54,40 @@ function testsFor(exec: Exec, netns: string, target: Target, options: MeasureOpt
   const { seconds } = options;
   const url = `http://${target.host}:${target.httpPort}/${STATIC_FILE}`;
   return [
-    { name: 'iperf3 TCP 1 stream', run: async () => { const r = await runIperf3Tcp(exec, netns, target.host, target.iperfPort, { seconds }); return { tcpGbit1: r.gbitPerSecond, tcpRetrans1: r.retransmits }; } },
+    {
+      name: 'iperf3 TCP 1 stream',
+      run: async () => {
+        const r = await runIperf3Tcp(exec, netns, target.host, target.iperfPort, { seconds });
+        return { tcpGbit1: r.gbitPerSecond, tcpRetrans1: r.retransmits };
+      },
+    },
     {
       name: `iperf3 TCP ${options.streams} streams`,
-      run: async () => { const r = await runIperf3Tcp(exec, netns, target.host, target.iperfPort, { seconds, streams: options.streams }); return { tcpGbitN: r.gbitPerSecond, tcpRetransN: r.retransmits }; },
+      run: async () => {
+        const r = await runIperf3Tcp(exec, netns, target.host, target.iperfPort, { seconds, streams: options.streams });
+        return { tcpGbitN: r.gbitPerSecond, tcpRetransN: r.retransmits };
+      },
     },
     {
       name: 'iperf3 UDP -b 0',
-      run: async () => { const r = await runIperf3Udp(exec, netns, target.host, target.iperfPort, { seconds }); return { udpGbit: r.gbitPerSecond, udpJitterMs: r.jitterMs, udpLossPct: r.lossPercent }; },
+      run: async () => {
+        const r = await runIperf3Udp(exec, netns, target.host, target.iperfPort, { seconds });
+        return { udpGbit: r.gbitPerSecond, udpJitterMs: r.jitterMs, udpLossPct: r.lossPercent };
+      },
     },
     {
       name: 'wrk keep-alive',
-      run: async () => { const r = await runWrk(exec, netns, url, options.wrkScript, { seconds, connections: 8, closeEach: false }); return { httpRps: r.requestsPerSecond, httpP50Us: r.p50Us, httpP99Us: r.p99Us }; },
+      run: async () => {
+        const r = await runWrk(exec, netns, url, options.wrkScript, { seconds, connections: 8, closeEach: false });
+        return { httpRps: r.requestsPerSecond, httpP50Us: r.p50Us, httpP99Us: r.p99Us };
+      },
     },
     {
       name: 'wrk Connection: close',
-      run: async () => { const r = await runWrk(exec, netns, url, options.wrkScript, { seconds, connections: 4, closeEach: true }); return { httpCloseRps: r.requestsPerSecond, httpCloseP50Us: r.p50Us, httpCloseP99Us: r.p99Us }; },
+      run: async () => {
+        const r = await runWrk(exec, netns, url, options.wrkScript, { seconds, connections: 4, closeEach: true });
+        return { httpCloseRps: r.requestsPerSecond, httpCloseP50Us: r.p50Us, httpCloseP99Us: r.p99Us };
+      },
     },
   ];
 }
@@ -77,7 +100,11 @@ export interface LegMeasurement {
 }
 
 const costSamples = (cost: FigureCost): Partial<Record<FigureName, number>> => ({
-  nodeUserPct: cost.nodeUserPct, nodeSystemPct: cost.nodeSystemPct, nodeSoftirqPct: cost.nodeSoftirqPct, kpxCpuPct: cost.kpxCpuPct, kpxRssLoadMb: cost.kpxRssMb,
+  nodeUserPct: cost.nodeUserPct,
+  nodeSystemPct: cost.nodeSystemPct,
+  nodeSoftirqPct: cost.nodeSoftirqPct,
+  kpxCpuPct: cost.kpxCpuPct,
+  kpxRssLoadMb: cost.kpxRssMb,
 });
 
 /** Every test of the leg, --repeat times, from `clientNetns` to `target`. */
@@ -101,6 +128,9 @@ export async function measureLeg(exec: Exec, clientNetns: string, target: Target
       }
     }
   }
-  const { figures, spread } = summarizeSamples(samples.map((s) => ({ ...s, network: '', leg: '' })), [...TRAFFIC_FIGURES, ...COST_FIGURES]);
+  const { figures, spread } = summarizeSamples(
+    samples.map((s) => ({ ...s, network: '', leg: '' })),
+    [...TRAFFIC_FIGURES, ...COST_FIGURES],
+  );
   return { figures, spread, samples, gaps };
 }

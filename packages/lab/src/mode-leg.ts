@@ -86,7 +86,13 @@ export interface ModeLeg {
 
 /** `cleanUp`: run `kpx run --cleanup` after the leg; not needed when the namespaces go next, taking the rules with them. */
 export async function runModeLeg(
-  context: ModeLegContext, mode: string, syntheticServices: number, target: Target, fromNetns: string, cleanUp: boolean, measureOptions: (kpxPids: readonly number[]) => MeasureOptions,
+  context: ModeLegContext,
+  mode: string,
+  syntheticServices: number,
+  target: Target,
+  fromNetns: string,
+  cleanUp: boolean,
+  measureOptions: (kpxPids: readonly number[]) => MeasureOptions,
 ): Promise<ModeLeg> {
   const { exec, group, topology, api, progress } = context;
   const network = topology.network;
@@ -97,7 +103,10 @@ export async function runModeLeg(
   } catch (error) {
     await cleanupNodes(exec, mode, topology.nodes).catch(() => undefined);
     if (!(error instanceof DaemonStartError)) throw error;
-    return { report: { name: mode, network, status: error.isUnavailable ? 'skipped' : 'failed', reason: `kpx run did not start: ${error.message.slice(0, 300)}` }, samples: [] };
+    return {
+      report: { name: mode, network, status: error.isUnavailable ? 'skipped' : 'failed', reason: `kpx run did not start: ${error.message.slice(0, 300)}` },
+      samples: [],
+    };
   }
   try {
     progress.step(`${network} ${mode}: iperf3 and wrk through the service VIP`);
@@ -106,7 +115,9 @@ export async function runModeLeg(
     progress.step(`${network} ${mode}: every service type, every endpoint`);
     const checks = await spreadChecks(exec, topology);
     progress.step(`${network} ${mode}: API change to traffic (an endpoint scaled away)`);
-    const delays = await measureApiChanges(group, api, topology.pods, fromNetns, 3, (index, total) => progress.bar(`${network} ${mode}: endpoint removal ${index + 1} of ${total}`, index, total));
+    const delays = await measureApiChanges(group, api, topology.pods, fromNetns, 3, (index, total) =>
+      progress.bar(`${network} ${mode}: endpoint removal ${index + 1} of ${total}`, index, total),
+    );
     const node1 = daemons.daemons[0];
     const syncs = node1 === undefined ? [] : loggedSyncDurations(node1);
     const backend = chosenIptablesBackend(daemons);

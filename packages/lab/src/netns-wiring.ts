@@ -33,7 +33,10 @@ export async function configureInterface(exec: Exec, netns: string, device: stri
 /** Kills every process inside `netns` (only ever namespaces the caller created) and deletes it. */
 export async function destroyNamespace(exec: Exec, netns: string): Promise<void> {
   const pids = await exec({ file: 'ip', args: ['netns', 'pids', netns] });
-  for (const pid of pids.stdout.split('\n').map(Number).filter((value) => Number.isInteger(value) && value > 1)) {
+  for (const pid of pids.stdout
+    .split('\n')
+    .map(Number)
+    .filter((value) => Number.isInteger(value) && value > 1)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {

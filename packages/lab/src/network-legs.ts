@@ -65,13 +65,24 @@ async function describeNetwork(context: NetworkContext, topology: LabTopology): 
   const { exec } = context;
   const node1 = topology.nodes[0].netns;
   const device = tunnelDevice(topology.network);
-  const base = { name: topology.network, status: 'ok' as const, podMtu: await readMtu(exec, topology.pods[0]?.netns ?? '', 'eth0'), nodeMtu: await readMtu(exec, node1, 'eth0') };
+  const base = {
+    name: topology.network,
+    status: 'ok' as const,
+    podMtu: await readMtu(exec, topology.pods[0]?.netns ?? '', 'eth0'),
+    nodeMtu: await readMtu(exec, node1, 'eth0'),
+  };
   if (device === undefined) return base;
   const counters = (await tunnelCounters(exec, node1, device)) ?? null;
   const isVxlan = topology.network === 'vxlan';
   return {
     ...base,
-    tunnel: { device, mtu: (await readMtu(exec, node1, device)) ?? Number.NaN, overheadBytes: NODE_MTU - podMtu(topology.network), node1: counters, ...(isVxlan ? { vni: VXLAN_VNI, udpPort: VXLAN_PORT } : {}) },
+    tunnel: {
+      device,
+      mtu: (await readMtu(exec, node1, device)) ?? Number.NaN,
+      overheadBytes: NODE_MTU - podMtu(topology.network),
+      node1: counters,
+      ...(isVxlan ? { vni: VXLAN_VNI, udpPort: VXLAN_PORT } : {}),
+    },
   };
 }
 
@@ -93,7 +104,11 @@ export async function runNetworkLegs(context: NetworkContext, network: LabNetwor
   cleanups.push(() => tools.stop());
   signal.throwIfAborted();
   const options = (leg: string, kpxPids: readonly number[]): MeasureOptions => ({
-    seconds: settings.measureSeconds, streams: settings.streams, repeat: settings.repeat, wrkScript: tools.wrkScript, kpxPids,
+    seconds: settings.measureSeconds,
+    streams: settings.streams,
+    repeat: settings.repeat,
+    wrkScript: tools.wrkScript,
+    kpxPids,
     onTest: (name, index, total) => progress.bar(`${network} ${leg}: ${name}`, index, total),
   });
   const legs: LegReport[] = [];
@@ -106,7 +121,15 @@ export async function runNetworkLegs(context: NetworkContext, network: LabNetwor
   for (const [index, mode] of settings.modes.entries()) {
     signal.throwIfAborted();
     const isLast = index === settings.modes.length - 1;
-    const leg = await runModeLeg({ exec, group, topology, api, progress }, mode, settings.syntheticServices, viaService, podA.netns, settings.keep || !isLast, (pids) => options(mode, pids));
+    const leg = await runModeLeg(
+      { exec, group, topology, api, progress },
+      mode,
+      settings.syntheticServices,
+      viaService,
+      podA.netns,
+      settings.keep || !isLast,
+      (pids) => options(mode, pids),
+    );
     legs.push(leg.report);
     samples.push(...leg.samples.map((sample) => ({ ...sample, network, leg: mode })));
   }

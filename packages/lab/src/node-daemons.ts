@@ -28,8 +28,24 @@ function syncFlags(mode: string): string[] {
 export function kpxRunArgs(mode: string, apiUrl: string, node: LabNode, healthzPort: number, metricsPort: number): string[] {
   return [
     // JSON lines at V(2): the per-sync lines the lab measures.
-    KPX, 'run', '--logging-format=json', '-v=2', '--proxy-mode', mode, '--master', apiUrl, '--hostname-override', node.name, '--netns', node.netns,
-    '--cluster-cidr', LAB_CLUSTER_CIDR, '--healthz-bind-address', `127.0.0.1:${healthzPort}`, '--metrics-bind-address', `127.0.0.1:${metricsPort}`,
+    KPX,
+    'run',
+    '--logging-format=json',
+    '-v=2',
+    '--proxy-mode',
+    mode,
+    '--master',
+    apiUrl,
+    '--hostname-override',
+    node.name,
+    '--netns',
+    node.netns,
+    '--cluster-cidr',
+    LAB_CLUSTER_CIDR,
+    '--healthz-bind-address',
+    `127.0.0.1:${healthzPort}`,
+    '--metrics-bind-address',
+    `127.0.0.1:${metricsPort}`,
     ...syncFlags(mode),
   ];
 }
@@ -85,7 +101,13 @@ export interface NodeDaemons {
 }
 
 /** Starts one daemon per node and resolves once each has applied its first sync. */
-export async function startNodeDaemons(group: ProcessGroup, mode: string, apiUrl: string, nodes: readonly LabNode[], firstSyncTimeoutMs: number): Promise<NodeDaemons> {
+export async function startNodeDaemons(
+  group: ProcessGroup,
+  mode: string,
+  apiUrl: string,
+  nodes: readonly LabNode[],
+  firstSyncTimeoutMs: number,
+): Promise<NodeDaemons> {
   const daemons: LabProcess[] = [];
   for (const node of nodes) {
     const args = kpxRunArgs(mode, apiUrl, node, await freeLoopbackPort(), await freeLoopbackPort());
@@ -128,7 +150,9 @@ export function describeDaemonExit(daemon: LabProcess): string {
 /** `kpx run --cleanup` for the mode on every node: the next mode starts from a clean node. */
 export async function cleanupNodes(exec: Exec, mode: string, nodes: readonly LabNode[]): Promise<void> {
   await Promise.all(
-    nodes.map((node) => execOk(exec, { file: process.execPath, args: [KPX, 'run', '--cleanup', '--proxy-mode', mode, '--netns', node.netns], timeoutMs: 30_000 })),
+    nodes.map((node) =>
+      execOk(exec, { file: process.execPath, args: [KPX, 'run', '--cleanup', '--proxy-mode', mode, '--netns', node.netns], timeoutMs: 30_000 }),
+    ),
   );
 }
 

@@ -14,8 +14,17 @@ export function labNodeObject(node: LabNodeIdentity): RawObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name }, ...(Object.keys(node.annotations).length === 0 ? {} : { annotations: { ...node.annotations } }) },
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name },
+      ...(Object.keys(node.annotations).length === 0 ? {} : { annotations: { ...node.annotations } }),
+    },
     spec: { podCIDR, podCIDRs: [podCIDR] },
-    status: { addresses: [{ type: 'InternalIP', address }, { type: 'Hostname', address: name }] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address },
+        { type: 'Hostname', address: name },
+      ],
+    },
   };
 }

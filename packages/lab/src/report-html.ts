@@ -12,11 +12,40 @@ interface ChartSpec {
 }
 
 const CHARTS: readonly ChartSpec[] = [
-  { title: 'TCP throughput (iperf3)', unit: 'Gbit/s', series: [{ name: '1 stream', pick: (f) => f.tcpGbit1 }, { name: 'N streams', pick: (f) => f.tcpGbitN }] },
+  {
+    title: 'TCP throughput (iperf3)',
+    unit: 'Gbit/s',
+    series: [
+      { name: '1 stream', pick: (f) => f.tcpGbit1 },
+      { name: 'N streams', pick: (f) => f.tcpGbitN },
+    ],
+  },
   { title: 'UDP at -b 0 (iperf3)', unit: 'Gbit/s received', series: [{ name: 'UDP', pick: (f) => f.udpGbit }] },
-  { title: 'HTTP requests (wrk → nginx)', unit: 'per second', series: [{ name: 'keep-alive', pick: (f) => f.httpRps }, { name: 'Connection: close', pick: (f) => f.httpCloseRps }] },
-  { title: 'HTTP latency, keep-alive (wrk)', unit: 'µs', series: [{ name: 'p50', pick: (f) => f.httpP50Us }, { name: 'p99', pick: (f) => f.httpP99Us }] },
-  { title: 'CPU while measuring', unit: '% (machine: of all CPUs; kpx: of one)', series: [{ name: 'system', pick: (f) => f.nodeSystemPct }, { name: 'softirq', pick: (f) => f.nodeSoftirqPct }, { name: 'kpx daemons', pick: (f) => f.kpxCpuPct }] },
+  {
+    title: 'HTTP requests (wrk → nginx)',
+    unit: 'per second',
+    series: [
+      { name: 'keep-alive', pick: (f) => f.httpRps },
+      { name: 'Connection: close', pick: (f) => f.httpCloseRps },
+    ],
+  },
+  {
+    title: 'HTTP latency, keep-alive (wrk)',
+    unit: 'µs',
+    series: [
+      { name: 'p50', pick: (f) => f.httpP50Us },
+      { name: 'p99', pick: (f) => f.httpP99Us },
+    ],
+  },
+  {
+    title: 'CPU while measuring',
+    unit: '% (machine: of all CPUs; kpx: of one)',
+    series: [
+      { name: 'system', pick: (f) => f.nodeSystemPct },
+      { name: 'softirq', pick: (f) => f.nodeSoftirqPct },
+      { name: 'kpx daemons', pick: (f) => f.kpxCpuPct },
+    ],
+  },
 ];
 
 type OkLeg = Extract<LegReport, { status: 'ok' }>;
@@ -34,7 +63,12 @@ function renderBarChart(title: string, unit: string, categories: readonly string
     xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0, fontSize: 10, width: 90, overflow: 'break' } },
     yAxis: { type: 'value' },
     // A gap (not measured) is no bar at all, never a bar of 0.
-    series: series.map((s) => ({ name: s.name, type: 'bar', data: s.data.map((v) => (v !== null && Number.isFinite(v) ? Number(v.toPrecision(4)) : null)), label: { show: true, position: 'top', fontSize: 10 } })),
+    series: series.map((s) => ({
+      name: s.name,
+      type: 'bar',
+      data: s.data.map((v) => (v !== null && Number.isFinite(v) ? Number(v.toPrecision(4)) : null)),
+      label: { show: true, position: 'top', fontSize: 10 },
+    })),
   });
   const svg = chart.renderToSVGString();
   chart.dispose();
@@ -48,7 +82,14 @@ function escapeHtml(text: string): string {
 export function renderCharts(report: LabReport): string[] {
   const legs = report.legs.filter((leg): leg is OkLeg => leg.status === 'ok');
   const names = legs.map(legLabel);
-  const charts = CHARTS.map((spec) => renderBarChart(spec.title, spec.unit, names, spec.series.map((s) => ({ name: s.name, data: legs.map((leg) => s.pick(leg.figures)) }))));
+  const charts = CHARTS.map((spec) =>
+    renderBarChart(
+      spec.title,
+      spec.unit,
+      names,
+      spec.series.map((s) => ({ name: s.name, data: legs.map((leg) => s.pick(leg.figures)) })),
+    ),
+  );
   const modes = legs.filter((leg) => 'apiChangeP50Ms' in leg.figures);
   const modeFigures = modes.map((leg) => leg.figures as ModeFigures);
   charts.push(
@@ -115,7 +156,10 @@ export function renderReportHtml(report: LabReport, table: string): string {
 <h1>kpx lab</h1>
 <p>Started ${escapeHtml(report.startedAt)}, took ${report.durationS.toFixed(1)} s. The same traffic (iperf3, wrk against nginx) through a direct pod-to-pod path (baseline) and through each kpx mode, over each pod network. A figure not measured is "—" and no bar.</p>
 <h2>Network × mode</h2>${renderMatrix(report)}
-<h2>Topology</h2><section id="topology">${report.networks.filter((network) => network.status === 'ok').map((network) => `<figure class="topology">${renderTopologySvg(network)}</figure>`).join('\n')}</section>
+<h2>Topology</h2><section id="topology">${report.networks
+    .filter((network) => network.status === 'ok')
+    .map((network) => `<figure class="topology">${renderTopologySvg(network)}</figure>`)
+    .join('\n')}</section>
 ${skipped === '' ? '' : `<ul>${skipped}</ul>`}
 <section id="charts">${charts}</section>
 <h2>Table</h2><pre>${escapeHtml(table)}</pre>

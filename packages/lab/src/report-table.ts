@@ -42,7 +42,8 @@ function row(leg: LegReport): string[] {
   return [leg.network, leg.name, ...COLUMNS.map(([, figure, digits]) => cell(leg, figure, digits))];
 }
 
-const percent = (value: Figure, reference: Figure): Figure => (value === null || reference === null || reference === 0 ? null : ((value - reference) / reference) * 100);
+const percent = (value: Figure, reference: Figure): Figure =>
+  value === null || reference === null || reference === 0 ? null : ((value - reference) / reference) * 100;
 const difference = (value: Figure, reference: Figure): Figure => (value === null || reference === null ? null : value - reference);
 
 function signed(value: Figure, digits: number, unit: string): string {
@@ -61,12 +62,16 @@ function compare(name: string, f: LegFigures, base: LegFigures): string {
 /** Each measured mode against its network's direct baseline; each overlay's legs against routed's. */
 function formatComparisons(report: LabReport): string[] {
   const lines: string[] = [];
-  const find = (network: string, name: string): OkLeg | undefined => report.legs.find((leg): leg is OkLeg => leg.status === 'ok' && leg.network === network && leg.name === name);
+  const find = (network: string, name: string): OkLeg | undefined =>
+    report.legs.find((leg): leg is OkLeg => leg.status === 'ok' && leg.network === network && leg.name === name);
   for (const leg of report.legs) {
     if (leg.status !== 'ok' || !('checks' in leg)) continue;
     const baselineName = leg.baseline ?? DIRECT_LEG;
     const baseline = find(leg.network, baselineName);
-    if (leg.apiChanges.followed < leg.apiChanges.total) lines.push(`${leg.network} ${leg.name}: traffic followed ${leg.apiChanges.followed} of ${leg.apiChanges.total} endpoint removals within ${leg.apiChanges.waitMs / 1000} s`);
+    if (leg.apiChanges.followed < leg.apiChanges.total)
+      lines.push(
+        `${leg.network} ${leg.name}: traffic followed ${leg.apiChanges.followed} of ${leg.apiChanges.total} endpoint removals within ${leg.apiChanges.waitMs / 1000} s`,
+      );
     if (baseline !== undefined) lines.push(compare(`${leg.network} ${leg.name} vs ${baselineName}`, leg.figures, baseline.figures));
   }
   for (const leg of report.legs) {
@@ -74,7 +79,8 @@ function formatComparisons(report: LabReport): string[] {
     const routed = find('routed', leg.name);
     if (routed !== undefined) lines.push(compare(`${leg.network} vs routed, ${leg.name}`, leg.figures, routed.figures));
   }
-  for (const leg of report.legs) for (const gap of leg.status === 'ok' ? leg.gaps : []) lines.push(`${leg.network} ${leg.name}: ${gap.figure} not measured: ${gap.reason}`);
+  for (const leg of report.legs)
+    for (const gap of leg.status === 'ok' ? leg.gaps : []) lines.push(`${leg.network} ${leg.name}: ${gap.figure} not measured: ${gap.reason}`);
   return lines;
 }
 
@@ -90,11 +96,17 @@ export function formatReportTable(report: LabReport): string {
   const header = line(headers);
   const { settings, host } = report;
   const about = `${settings.measureSeconds} s per figure × ${settings.repeat}${settings.repeat > 1 ? ' (mean±standard deviation)' : ''}, ${settings.streams} streams for N, ${settings.syntheticServices} synthetic services; ${host.cpus} CPUs (${host.cpuModel}), kernel ${host.kernel}; sys/sirq % of all CPUs, kpx CPU % of one (both daemons)`;
-  const mtus = report.networks.map((n) => (n.status === 'ok' ? `${n.name}: pod MTU ${n.podMtu ?? '?'}${n.tunnel === undefined ? '' : ` (${n.tunnel.device}, ${n.tunnel.overheadBytes} bytes of encapsulation; node1 encapsulated ${n.tunnel.node1?.txPackets ?? '?'} packets)`}` : `${n.name}: skipped: ${n.reason ?? ''}`));
+  const mtus = report.networks.map((n) =>
+    n.status === 'ok'
+      ? `${n.name}: pod MTU ${n.podMtu ?? '?'}${n.tunnel === undefined ? '' : ` (${n.tunnel.device}, ${n.tunnel.overheadBytes} bytes of encapsulation; node1 encapsulated ${n.tunnel.node1?.txPackets ?? '?'} packets)`}`
+      : `${n.name}: skipped: ${n.reason ?? ''}`,
+  );
   const vmRun = report.legs.find((leg) => leg.status === 'ok' && leg.kernelVm !== undefined);
   const vmNote =
     vmRun?.status === 'ok' && vmRun.kernelVm !== undefined
-      ? [`rows marked (kernel VM) ran inside Debian's kernel ${vmRun.kernelVm.kernel} under qemu on an emulated CPU (${vmRun.kernelVm.vmSeconds.toFixed(0)} s): compare them with direct (kernel VM) only`]
+      ? [
+          `rows marked (kernel VM) ran inside Debian's kernel ${vmRun.kernelVm.kernel} under qemu on an emulated CPU (${vmRun.kernelVm.vmSeconds.toFixed(0)} s): compare them with direct (kernel VM) only`,
+        ]
       : [];
   return [header, '-'.repeat(header.length), ...rows.map(line), '', ...formatComparisons(report), ...mtus, ...vmNote, about, ''].join('\n');
 }

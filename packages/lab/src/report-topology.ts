@@ -6,7 +6,11 @@ import type { NetworkReport } from './report-types.ts';
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function box(x: number, y: number, width: number, height: number, lines: readonly string[], fill: string): string {
-  const text = lines.map((line, index) => `<text x="${x + width / 2}" y="${y + 18 + index * 15}" text-anchor="middle" font-size="${index === 0 ? 13 : 10}">${escape(line)}</text>`).join('');
+  const text = lines
+    .map(
+      (line, index) => `<text x="${x + width / 2}" y="${y + 18 + index * 15}" text-anchor="middle" font-size="${index === 0 ? 13 : 10}">${escape(line)}</text>`,
+    )
+    .join('');
   return `<rect x="${x}" y="${y}" width="${width}" height="${height}" rx="6" fill="${fill}" stroke="#555"/>${text}`;
 }
 
@@ -23,7 +27,13 @@ function crossing(network: NetworkReport): string {
 
 export function renderTopologySvg(network: NetworkReport): string {
   const pods = (x: number, names: readonly [string, string], ips: readonly [string, string]): string =>
-    names.map((name, index) => box(x + index * 125, 250, 115, 60, [name, ips[index] ?? '', `MTU ${network.podMtu ?? '?'}`], '#eef6ee') + line(x + index * 125 + 57, 250, x + 120, 225)).join('');
+    names
+      .map(
+        (name, index) =>
+          box(x + index * 125, 250, 115, 60, [name, ips[index] ?? '', `MTU ${network.podMtu ?? '?'}`], '#eef6ee') +
+          line(x + index * 125 + 57, 250, x + 120, 225),
+      )
+      .join('');
   return `<svg class="topology" xmlns="http://www.w3.org/2000/svg" width="640" height="345" viewBox="0 0 640 345">
 <text x="320" y="16" text-anchor="middle" font-size="14" font-weight="bold">${escape(network.name)} pod network</text>
 ${line(320, 70, 100, 130)}${line(320, 70, 540, 130)}${line(320, 70, 320, 40)}

@@ -5,8 +5,19 @@ export type Figure = number | null;
 
 /** Traffic figures, from the standard tools (iperf3, wrk against nginx). */
 export const TRAFFIC_FIGURES = [
-  'tcpGbit1', 'tcpRetrans1', 'tcpGbitN', 'tcpRetransN', 'udpGbit', 'udpJitterMs', 'udpLossPct',
-  'httpRps', 'httpP50Us', 'httpP99Us', 'httpCloseRps', 'httpCloseP50Us', 'httpCloseP99Us',
+  'tcpGbit1',
+  'tcpRetrans1',
+  'tcpGbitN',
+  'tcpRetransN',
+  'udpGbit',
+  'udpJitterMs',
+  'udpLossPct',
+  'httpRps',
+  'httpP50Us',
+  'httpP99Us',
+  'httpCloseRps',
+  'httpCloseP50Us',
+  'httpCloseP99Us',
 ] as const;
 /** What the traffic cost: the machine's CPU (% of all CPUs) and the kpx daemons' CPU (% of one CPU) and RSS (MiB). */
 export const COST_FIGURES = ['nodeUserPct', 'nodeSystemPct', 'nodeSoftirqPct', 'kpxCpuPct', 'kpxRssIdleMb', 'kpxRssLoadMb'] as const;

@@ -45,7 +45,8 @@ async function splitModes(exec: Exec, modes: readonly string[]): Promise<{ host:
 function endpointsSeenIn(legs: readonly LegReport[]): string[] {
   const seen = new Set<string>();
   for (const leg of legs) {
-    if (leg.status === 'ok' && 'checks' in leg) for (const check of leg.checks) for (const [pod, count] of Object.entries(check.byPod)) if (count > 0) seen.add(pod);
+    if (leg.status === 'ok' && 'checks' in leg)
+      for (const check of leg.checks) for (const [pod, count] of Object.entries(check.byPod)) if (count > 0) seen.add(pod);
   }
   return [...seen].sort();
 }
@@ -105,8 +106,12 @@ export async function runLab(exec: Exec, settings: LabSettings, progress: Progre
       startedAt,
       durationS: (performance.now() - started) / 1000,
       settings: {
-        networks: settings.networks, modes: settings.modes, measureSeconds: settings.measureSeconds, repeat: settings.repeat,
-        syntheticServices: settings.syntheticServices, streams: settings.streams,
+        networks: settings.networks,
+        modes: settings.modes,
+        measureSeconds: settings.measureSeconds,
+        repeat: settings.repeat,
+        syntheticServices: settings.syntheticServices,
+        streams: settings.streams,
       },
       host: await describeEnvironment(exec, [...sysctls]),
       networks,

@@ -48,7 +48,13 @@ async function waitForListener(exec: Exec, netns: string, port: number, timeoutM
 }
 
 /** iperf3 -s and nginx in `netns`, both listening before this resolves. */
-export async function startToolServers(exec: Exec, group: ProcessGroup, labPrefix: string, netns: string, ports: { iperf: number; http: number }): Promise<ToolServers> {
+export async function startToolServers(
+  exec: Exec,
+  group: ProcessGroup,
+  labPrefix: string,
+  netns: string,
+  ports: { iperf: number; http: number },
+): Promise<ToolServers> {
   const prefix = labTempDir(labPrefix);
   await mkdir(join(prefix, 'www'), { recursive: true });
   await mkdir(join(prefix, 'body'), { recursive: true });
@@ -91,7 +97,10 @@ export async function runIperf3Tcp(exec: Exec, netns: string, host: string, port
 }
 
 export async function runIperf3Udp(exec: Exec, netns: string, host: string, port: number, options: IperfOptions): Promise<UdpThroughput> {
-  const result = await execInNetns(exec, netns)({ file: 'iperf3', args: iperfArgs(host, port, { ...options, udp: true }), timeoutMs: (options.seconds + 15) * 1000 });
+  const result = await execInNetns(
+    exec,
+    netns,
+  )({ file: 'iperf3', args: iperfArgs(host, port, { ...options, udp: true }), timeoutMs: (options.seconds + 15) * 1000 });
   return parseIperf3Udp(result.stdout);
 }
 

@@ -4,8 +4,8 @@ import { mean, standardDeviation, summarizeSamples } from './figure-stats.ts';
 import { formatSamplesCsv } from './report-csv.ts';
 import { parseIperf3Tcp, parseIperf3Udp, parseWrkDone } from './tool-output.ts';
 
-describe('the standard tools\' output', () => {
-  it('takes the received TCP rate and the sender\'s retransmits from iperf3 -J', () => {
+describe("the standard tools' output", () => {
+  it("takes the received TCP rate and the sender's retransmits from iperf3 -J", () => {
     const json = JSON.stringify({ end: { sum_sent: { bits_per_second: 9.5e9, retransmits: 12 }, sum_received: { bits_per_second: 9.4e9 } } });
     expect(parseIperf3Tcp(json)).toEqual({ gbitPerSecond: 9.4, retransmits: 12 });
   });
@@ -20,8 +20,9 @@ describe('the standard tools\' output', () => {
     expect(parseIperf3Tcp(JSON.stringify({ end: {} })).retransmits).toBeNaN();
   });
 
-  it('reads the wrk script\'s summary line after wrk\'s own text', () => {
-    const stdout = 'Running 1s test @ http://10.96.0.10/\n  1 threads and 8 connections\n{"requests":20000,"durationUs":1000000,"errors":0,"p50Us":310,"p99Us":1900}\n';
+  it("reads the wrk script's summary line after wrk's own text", () => {
+    const stdout =
+      'Running 1s test @ http://10.96.0.10/\n  1 threads and 8 connections\n{"requests":20000,"durationUs":1000000,"errors":0,"p50Us":310,"p99Us":1900}\n';
     expect(parseWrkDone(stdout)).toEqual({ requestsPerSecond: 20_000, p50Us: 310, p99Us: 1900, errors: 0 });
     expect(parseWrkDone('{"requests":0,"durationUs":1000000,"errors":9,"p50Us":0,"p99Us":0}').requestsPerSecond).toBeNaN();
     expect(() => parseWrkDone('unable to connect\n')).toThrow(/no summary/);
@@ -42,7 +43,10 @@ describe('cost and figures', () => {
     expect(standardDeviation([2])).toBeNull();
     expect(standardDeviation([2, 4])).toBeCloseTo(Math.SQRT2);
     const sample = (value: number | null, repeat: number) => ({ network: 'vxlan', leg: 'direct', figure: 'httpRps' as const, repeat, value });
-    expect(summarizeSamples([sample(10, 0), sample(20, 1)], ['httpRps', 'tcpGbit1'])).toEqual({ figures: { httpRps: 15, tcpGbit1: null }, spread: { httpRps: Math.sqrt(50), tcpGbit1: null } });
+    expect(summarizeSamples([sample(10, 0), sample(20, 1)], ['httpRps', 'tcpGbit1'])).toEqual({
+      figures: { httpRps: 15, tcpGbit1: null },
+      spread: { httpRps: Math.sqrt(50), tcpGbit1: null },
+    });
   });
 
   it('writes every sample to CSV, a gap as an empty value', () => {

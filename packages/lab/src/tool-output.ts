@@ -67,7 +67,12 @@ export function parseWrkDone(stdout: string): HttpFigures {
   const done = parseJson(line, 'wrk');
   const requests = numberAt(done, 'requests');
   const seconds = numberAt(done, 'durationUs') / 1e6;
-  return { requestsPerSecond: requests > 0 ? requests / seconds : Number.NaN, p50Us: requests > 0 ? numberAt(done, 'p50Us') : Number.NaN, p99Us: requests > 0 ? numberAt(done, 'p99Us') : Number.NaN, errors: numberAt(done, 'errors') };
+  return {
+    requestsPerSecond: requests > 0 ? requests / seconds : Number.NaN,
+    p50Us: requests > 0 ? numberAt(done, 'p50Us') : Number.NaN,
+    p99Us: requests > 0 ? numberAt(done, 'p99Us') : Number.NaN,
+    errors: numberAt(done, 'errors'),
+  };
 }
 
 /** The first line of a tool's version output (`iperf 3.12 (cJSON 1.7.15)`, `nginx version: nginx/1.22.1`). */

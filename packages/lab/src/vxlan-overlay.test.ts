@@ -19,7 +19,10 @@ describe('the flannel-style vxlan overlay', () => {
       node('node1', '10.250.0.11', '10.244.1.0/24', flannelAnnotations('aa:bb:cc:00:00:01', '10.250.0.11')),
       node('node2', '10.250.0.12', '10.244.2.0/24', flannelAnnotations('aa:bb:cc:00:00:02', '10.250.0.12')),
       node('node3', '10.250.0.13', '10.244.3.0/24', {}),
-      node('node4', '10.250.0.14', '10.244.4.0/24', { ...flannelAnnotations('aa:bb:cc:00:00:04', '10.250.0.14'), 'flannel.alpha.coreos.com/backend-data': '{"VNI":7,"VtepMAC":"x"}' }),
+      node('node4', '10.250.0.14', '10.244.4.0/24', {
+        ...flannelAnnotations('aa:bb:cc:00:00:04', '10.250.0.14'),
+        'flannel.alpha.coreos.com/backend-data': '{"VNI":7,"VtepMAC":"x"}',
+      }),
     ];
     const peers = vxlanPeers('node1', nodes);
     expect(peers).toEqual([{ node: 'node2', podCIDR: '10.244.2.0/24', vtepMac: 'aa:bb:cc:00:00:02', publicIp: '10.250.0.12' }]);

@@ -71,7 +71,25 @@ export function vxlanPeerCommands(peer: VxlanPeer): { readonly file: 'ip' | 'bri
 
 /** Creates the node's VTEP (up, its /32 VTEP address, MTU lowered by the overhead) and returns its MAC. */
 export async function createVtep(exec: Exec, netns: string, nodeIp: string, podCIDR: string): Promise<string> {
-  await ip(exec, '-n', netns, 'link', 'add', VXLAN_DEVICE, 'type', 'vxlan', 'id', String(VXLAN_VNI), 'local', nodeIp, 'dev', 'eth0', 'dstport', String(VXLAN_PORT), 'nolearning');
+  await ip(
+    exec,
+    '-n',
+    netns,
+    'link',
+    'add',
+    VXLAN_DEVICE,
+    'type',
+    'vxlan',
+    'id',
+    String(VXLAN_VNI),
+    'local',
+    nodeIp,
+    'dev',
+    'eth0',
+    'dstport',
+    String(VXLAN_PORT),
+    'nolearning',
+  );
   await ip(exec, '-n', netns, 'link', 'set', VXLAN_DEVICE, 'mtu', String(1500 - VXLAN_OVERHEAD_BYTES), 'up');
   await ip(exec, '-n', netns, 'addr', 'add', `${vtepAddress(podCIDR)}/32`, 'dev', VXLAN_DEVICE);
   const shown = await execOk(exec, { file: 'ip', args: ['-n', netns, '-j', 'link', 'show', VXLAN_DEVICE] });

@@ -55,7 +55,13 @@ function service(spec: ServiceSpec): RawObject {
       clusterIP: spec.clusterIP,
       clusterIPs: [spec.clusterIP],
       ipFamilies: ['IPv4'],
-      ports: spec.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol, ...(p.nodePort === undefined ? {} : { nodePort: p.nodePort }) })),
+      ports: spec.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.targetPort,
+        protocol: p.protocol,
+        ...(p.nodePort === undefined ? {} : { nodePort: p.nodePort }),
+      })),
       sessionAffinity: spec.affinity === true ? 'ClientIP' : 'None',
       ...(spec.affinity === true ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } } } : {}),
       ...(spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? { externalTrafficPolicy: spec.local === true ? 'Local' : 'Cluster' } : {}),
@@ -79,7 +85,13 @@ export function endpointSlice(name: string, ports: readonly PortSpec[], pods: re
   };
 }
 
-const tcp = (name: string, port: number, targetPort: number, nodePort?: number): PortSpec => ({ name, port, targetPort, protocol: 'TCP', ...(nodePort === undefined ? {} : { nodePort }) });
+const tcp = (name: string, port: number, targetPort: number, nodePort?: number): PortSpec => ({
+  name,
+  port,
+  targetPort,
+  protocol: 'TCP',
+  ...(nodePort === undefined ? {} : { nodePort }),
+});
 
 export const WEB_PORTS: readonly PortSpec[] = [tcp('http', 80, ECHO)];
 
@@ -91,7 +103,11 @@ function demoServices(pods: readonly LabPod[]): { spec: ServiceSpec; pods: reado
       spec: {
         name: 'bench',
         clusterIP: VIPS.bench,
-        ports: [tcp('http', HTTP_PORT, HTTP_PORT), tcp('iperf', IPERF_PORT, IPERF_PORT), { name: 'iperf-udp', port: IPERF_PORT, targetPort: IPERF_PORT, protocol: 'UDP' }],
+        ports: [
+          tcp('http', HTTP_PORT, HTTP_PORT),
+          tcp('iperf', IPERF_PORT, IPERF_PORT),
+          { name: 'iperf-udp', port: IPERF_PORT, targetPort: IPERF_PORT, protocol: 'UDP' },
+        ],
       },
       pods: byName(BENCH_POD),
     },
@@ -101,7 +117,13 @@ function demoServices(pods: readonly LabPod[]): { spec: ServiceSpec; pods: reado
     { spec: { name: 'nodeport', clusterIP: VIPS.nodePort, type: 'NodePort', ports: [tcp('http', 80, ECHO, NODE_PORTS.nodePort)] }, pods },
     { spec: { name: 'local', clusterIP: VIPS.local, type: 'NodePort', local: true, ports: [tcp('http', 80, ECHO, NODE_PORTS.local)] }, pods },
     {
-      spec: { name: 'lb', clusterIP: VIPS.loadBalancer, type: 'LoadBalancer', ingressIP: VIPS.loadBalancerIngress, ports: [tcp('http', 80, ECHO, NODE_PORTS.loadBalancer)] },
+      spec: {
+        name: 'lb',
+        clusterIP: VIPS.loadBalancer,
+        type: 'LoadBalancer',
+        ingressIP: VIPS.loadBalancerIngress,
+        ports: [tcp('http', 80, ECHO, NODE_PORTS.loadBalancer)],
+      },
       pods,
     },
   ];

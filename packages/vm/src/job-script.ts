@@ -77,8 +77,7 @@ function renderCommand(command: VmCommand, index: number): string[] {
   assert.ok(!argv0.includes('='), `argv[0] must not contain "=" (env would take it for a variable): ${argv0}`);
   const env = { ...defaultGuestEnv(), ...command.env };
   for (const name of Object.keys(env)) assert.match(name, /^[A-Za-z_][A-Za-z0-9_]*$/, `not an environment variable name: ${name}`);
-  const timeout =
-    command.timeoutMs === undefined ? [] : ['timeout', '--kill-after=5', `${Math.max(1, Math.ceil(command.timeoutMs / 1000))}s`];
+  const timeout = command.timeoutMs === undefined ? [] : ['timeout', '--kill-after=5', `${Math.max(1, Math.ceil(command.timeoutMs / 1000))}s`];
   const words = ['env', '-i', ...Object.entries(env).map(([name, value]) => `${name}=${value}`), ...timeout, ...command.argv];
   return [
     `stamp ${index}.start`,

@@ -8,11 +8,9 @@ import { VmUnavailableError } from './prerequisites.ts';
 export async function resolveModuleFiles(kernel: PreparedKernel, names: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const name of names) {
-    const shown = await runToolOk('modprobe', ['--dirname', kernel.dir, '--set-version', kernel.release, '--show-depends', name]).catch(
-      (error: unknown) => {
-        throw new VmUnavailableError(`kernel ${kernel.release} has no module ${name}`, { cause: error });
-      },
-    );
+    const shown = await runToolOk('modprobe', ['--dirname', kernel.dir, '--set-version', kernel.release, '--show-depends', name]).catch((error: unknown) => {
+      throw new VmUnavailableError(`kernel ${kernel.release} has no module ${name}`, { cause: error });
+    });
     files.push(...parseShowDepends(shown.stdout));
   }
   return [...new Set(files)];

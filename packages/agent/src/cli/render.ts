@@ -58,7 +58,9 @@ async function renderObjects(commandLine: CommandLine, mode: AnyMode, io: Comman
   const modeOptions = mode.optionsFromConfig(config, options);
   const sections = builds.map(({ state }) => mode.format(mode.plan(state, modeOptions)));
   // Dual-stack: one section per family, each under its `# IPv4` / `# IPv6` header.
-  io.stdout.write(builds.length === 1 ? (sections[0] ?? '') : builds.map((build, index) => `${familyHeader(build.ipFamily)}\n${sections[index] ?? ''}`).join(''));
+  io.stdout.write(
+    builds.length === 1 ? (sections[0] ?? '') : builds.map((build, index) => `${familyHeader(build.ipFamily)}\n${sections[index] ?? ''}`).join(''),
+  );
 
   for (const problem of problems) io.stderr.write(`${formatProblem(problem)}\n`);
   if (ignored.size > 0) io.stderr.write(`${formatIgnored(ignored)}\n`);

@@ -95,8 +95,13 @@ async function resolveTargets(values: ReadonlyMap<string, string>): Promise<Reso
   if (to.kind === 'ip') return { flow: { protocol: given ?? 'tcp', source, destination: to.ip, port: to.port }, fromLabel, toLabel: `${to.ip}:${to.port}` };
   const port = await fetchServicePort(options, to.namespace, to.name, to.port);
   const protocol = given ?? (port.protocol === 'UDP' ? 'udp' : 'tcp');
-  if (port.protocol !== 'TCP' && port.protocol !== 'UDP' && given === undefined) return `service port ${to.port} is ${port.protocol}; kpx trace probes tcp or udp`;
-  return { flow: { protocol, source, destination: port.clusterIP, port: port.port }, fromLabel, toLabel: `service ${to.namespace}/${to.name}:${to.port} (ClusterIP ${port.clusterIP}:${port.port})` };
+  if (port.protocol !== 'TCP' && port.protocol !== 'UDP' && given === undefined)
+    return `service port ${to.port} is ${port.protocol}; kpx trace probes tcp or udp`;
+  return {
+    flow: { protocol, source, destination: port.clusterIP, port: port.port },
+    fromLabel,
+    toLabel: `service ${to.namespace}/${to.name}:${to.port} (ClusterIP ${port.clusterIP}:${port.port})`,
+  };
 }
 
 export async function runTraceCommand(argv: readonly string[], io: CommandIO): Promise<number> {

@@ -23,8 +23,7 @@ export function cidrFamilyOf(text: string): 'IPv4' | 'IPv6' | undefined {
   return Number(prefix) <= (family === 'IPv4' ? 32 : 128) ? family : undefined;
 }
 
-export const checkIP: Check<string> = (value) =>
-  isIPLiteral(value) ? undefined : 'must be a valid IP address (e.g. 10.0.0.1 or fd00::1)';
+export const checkIP: Check<string> = (value) => (isIPLiteral(value) ? undefined : 'must be a valid IP address (e.g. 10.0.0.1 or fd00::1)');
 
 export const checkCIDRList: Check<readonly string[]> = (values) => {
   const bad = values.find((value) => cidrFamilyOf(value) === undefined);
@@ -57,8 +56,7 @@ export const checkNonNegative: Check<number> = (value) => (value >= 0 ? undefine
 export const checkPositive: Check<number> = (value) => (value > 0 ? undefined : 'must be greater than 0');
 
 export function checkOneOf(allowed: readonly string[]): Check<string> {
-  return (value) =>
-    allowed.includes(value) ? undefined : `must be one of: ${allowed.map((name) => (name === '' ? '"" (default)' : name)).join(', ')}`;
+  return (value) => (allowed.includes(value) ? undefined : `must be one of: ${allowed.map((name) => (name === '' ? '"" (default)' : name)).join(', ')}`);
 }
 
 /** Appends the default port to a bare IP, as upstream's AppendPortIfNeeded. */

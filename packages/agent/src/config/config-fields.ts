@@ -1,15 +1,6 @@
 // Every field of a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) file that kpx
 // accepts, in one table: the file decoder, the flag table and the validator all read it.
-import {
-  checkCIDRList,
-  checkHostPort,
-  checkIP,
-  checkNonNegative,
-  checkOneOf,
-  checkPositive,
-  checkRange,
-  type Check,
-} from './checks.ts';
+import { checkCIDRList, checkHostPort, checkIP, checkNonNegative, checkOneOf, checkPositive, checkRange, type Check } from './checks.ts';
 import { IPVS_SCHEDULERS, LOCAL_MODES, LOG_FORMATS, PROXY_MODES } from './kube-proxy-config.ts';
 
 export type ValueKind = 'bool' | 'string' | 'int' | 'float' | 'duration' | 'list';

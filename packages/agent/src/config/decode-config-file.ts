@@ -100,9 +100,7 @@ function convert(field: FieldSpec, raw: unknown): FieldValue | { error: string }
       return ms ?? { error: 'must be a duration string such as 30s, 1m0s or 100ms' };
     }
     case 'list':
-      return Array.isArray(raw) && raw.every((item) => typeof item === 'string')
-        ? (raw as string[])
-        : { error: 'must be a list of strings' };
+      return Array.isArray(raw) && raw.every((item) => typeof item === 'string') ? (raw as string[]) : { error: 'must be a list of strings' };
   }
 }
 
@@ -163,4 +161,3 @@ function describe(value: unknown): string {
     return String(value);
   }
 }
-

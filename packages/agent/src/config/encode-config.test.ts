@@ -30,7 +30,16 @@ describe('encodeConfig', () => {
   it('round-trips the defaults and a configuration set by flags', () => {
     expect(roundTrip(defaultKubeProxyConfig())).toEqual(defaultKubeProxyConfig());
     const flags = parseFlags(
-      ['--proxy-mode=ipvs', '--ipvs-scheduler=wrr', '--ipvs-sync-period=1m30s', '--masquerade-all', '--nodeport-addresses=10.0.0.0/8', '--conntrack-udp-timeout=250ms', '-v=3', '--cluster-cidr=10.244.0.0/16'],
+      [
+        '--proxy-mode=ipvs',
+        '--ipvs-scheduler=wrr',
+        '--ipvs-sync-period=1m30s',
+        '--masquerade-all',
+        '--nodeport-addresses=10.0.0.0/8',
+        '--conntrack-udp-timeout=250ms',
+        '-v=3',
+        '--cluster-cidr=10.244.0.0/16',
+      ],
       flagsFor('run'),
     );
     const { resolved, errors } = resolveConfig(undefined, flags);

@@ -45,7 +45,12 @@ export function featureGateWarnings(gates: Readonly<Record<string, boolean>>, so
     if (known === undefined) {
       warnings.push({ name: `featureGates.${name}`, source, value: String(enabled), reason: 'unrecognized feature gate: ignored by kpx' });
     } else if (known !== enabled) {
-      warnings.push({ name: `featureGates.${name}`, source, value: String(enabled), reason: `kpx implements this feature only as kube-proxy does with the gate at its default (${known}): ignored` });
+      warnings.push({
+        name: `featureGates.${name}`,
+        source,
+        value: String(enabled),
+        reason: `kpx implements this feature only as kube-proxy does with the gate at its default (${known}): ignored`,
+      });
     }
   }
   return warnings;

@@ -62,7 +62,8 @@ describe('parseObjectsText', () => {
   });
 
   it('gives the items of a typed list (as the API returns it) their kind and apiVersion', () => {
-    const text = 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSliceList\nmetadata: {resourceVersion: "5"}\nitems:\n- metadata: {name: a}\n- metadata: {name: b}\n';
+    const text =
+      'apiVersion: discovery.k8s.io/v1\nkind: EndpointSliceList\nmetadata: {resourceVersion: "5"}\nitems:\n- metadata: {name: a}\n- metadata: {name: b}\n';
     expect(kinds(text)).toEqual(['discovery.k8s.io/v1 EndpointSlice', 'discovery.k8s.io/v1 EndpointSlice']);
   });
 
@@ -137,7 +138,9 @@ describe('parseObjectsText: the document budget', () => {
     const budget = { documents: 4 };
     expect(parseObjectsText('---\n---\n---\n', 'a.yaml', budget).errors).toEqual([]);
     expect(budget.documents).toBe(1);
-    expect(parseObjectsText(`${service('a')}---\n${service('b')}`, 'b.yaml', budget).errors).toEqual([expect.objectContaining({ source: 'b.yaml', unreadable: true })]);
+    expect(parseObjectsText(`${service('a')}---\n${service('b')}`, 'b.yaml', budget).errors).toEqual([
+      expect.objectContaining({ source: 'b.yaml', unreadable: true }),
+    ]);
   });
 
   it('numbers documents as the whole-stream decoders do, errors included', () => {

@@ -206,7 +206,6 @@ function isList(object: Record<string, unknown>): boolean {
   return typeof object.kind === 'string' && object.kind.endsWith('List') && 'items' in object;
 }
 
-
 function firstLine(message: string | undefined): string {
   return (message ?? 'unknown error').split('\n')[0] ?? '';
 }

@@ -11,7 +11,7 @@
 const DIRECTIVE_OR_DOCUMENT_END = /^(?:\ufeff?%|\.\.\.(?:[ \t\r\n]|$))/m;
 /** Blank lines and comments only (the text before the first `---` is then no document); stops at the first other line. */
 function isBlankOrComments(text: string): boolean {
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
     const line = text.slice(start, end).trim(); // trim() also removes a byte order mark

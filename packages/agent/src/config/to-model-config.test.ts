@@ -13,7 +13,13 @@ function resolved(argv: string[]): ResolvedConfig {
 }
 
 function node(addresses: [type: string, address: string][], podCIDRs: string[] = []) {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { podCIDRs }, status: { addresses: addresses.map(([type, address]) => ({ type, address })) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n' },
+    spec: { podCIDRs },
+    status: { addresses: addresses.map(([type, address]) => ({ type, address })) },
+  };
 }
 
 describe('toModelConfig', () => {
@@ -84,12 +90,36 @@ describe('primaryIPFamily', () => {
     ['a specific bind address wins over the Node', ['--bind-address=fd00::1'], node([['InternalIP', '10.0.0.1']]), 'IPv6'],
     ['0.0.0.0 does not decide', ['--bind-address=0.0.0.0', '--cluster-cidr=fd00::/48'], node([['InternalIP', 'fd00::7']]), 'IPv6'],
     [':: does not decide either', ['--bind-address=::'], node([['InternalIP', '10.0.0.1']]), 'IPv4'],
-    ['the Node: InternalIP before ExternalIP', [], node([['ExternalIP', 'fd00::1'], ['InternalIP', '10.0.0.1']]), 'IPv4'],
-    ['the Node: ExternalIP when no InternalIP', [], node([['Hostname', 'n'], ['ExternalIP', 'fd00::1']]), 'IPv6'],
+    [
+      'the Node: InternalIP before ExternalIP',
+      [],
+      node([
+        ['ExternalIP', 'fd00::1'],
+        ['InternalIP', '10.0.0.1'],
+      ]),
+      'IPv4',
+    ],
+    [
+      'the Node: ExternalIP when no InternalIP',
+      [],
+      node([
+        ['Hostname', 'n'],
+        ['ExternalIP', 'fd00::1'],
+      ]),
+      'IPv6',
+    ],
     ['--node-ip without a Node', ['--node-ip=fd00::5'], undefined, 'IPv6'],
     ['a single-family cluster CIDR as last resort', ['--cluster-cidr=fd00::/48'], undefined, 'IPv6'],
     ['IPv4 otherwise, as kube-proxy', ['--cluster-cidr=fd00::/48,10.0.0.0/8'], undefined, 'IPv4'],
-    ['malformed Node addresses are skipped', [], node([['InternalIP', '10.0.0.1 -j ACCEPT'], ['InternalIP', 'fd00::2']]), 'IPv6'],
+    [
+      'malformed Node addresses are skipped',
+      [],
+      node([
+        ['InternalIP', '10.0.0.1 -j ACCEPT'],
+        ['InternalIP', 'fd00::2'],
+      ]),
+      'IPv6',
+    ],
   ] as const)('%s', (_name, argv, nodeObject, family) => {
     expect(primaryIPFamily(resolved([...argv]), nodeObject)).toBe(family);
   });
@@ -104,11 +134,25 @@ describe('resolveNodeName', () => {
 });
 
 describe('servedIPFamilies / toModelConfigs (dual-stack)', () => {
-  const dual = node([['InternalIP', '10.0.0.5'], ['InternalIP', 'fd00::5']], ['10.244.1.0/24', 'fd00:10:244:1::/64']);
+  const dual = node(
+    [
+      ['InternalIP', '10.0.0.5'],
+      ['InternalIP', 'fd00::5'],
+    ],
+    ['10.244.1.0/24', 'fd00:10:244:1::/64'],
+  );
 
   it('serves both families, primary first, when the Node has an IP of each', () => {
     expect(servedIPFamilies(resolved([]), dual)).toEqual(['IPv4', 'IPv6']);
-    expect(servedIPFamilies(resolved([]), node([['InternalIP', 'fd00::5'], ['ExternalIP', '192.0.2.5']]))).toEqual(['IPv6', 'IPv4']);
+    expect(
+      servedIPFamilies(
+        resolved([]),
+        node([
+          ['InternalIP', 'fd00::5'],
+          ['ExternalIP', '192.0.2.5'],
+        ]),
+      ),
+    ).toEqual(['IPv6', 'IPv4']);
     expect(servedIPFamilies(resolved([]), node([['InternalIP', '10.0.0.5']]))).toEqual(['IPv4']);
     expect(servedIPFamilies(resolved([]), undefined)).toEqual(['IPv4']);
   });

@@ -80,7 +80,12 @@ export function primaryIPFamily(resolved: ResolvedConfig, node: RawObject | unde
   const fromNode = nodeHostIPs(node)[0] ?? options.nodeIPs[0];
   const nodeFamily = fromNode === undefined ? undefined : ipFamilyOf(fromNode);
   if (nodeFamily !== undefined) return nodeFamily;
-  const cidrFamilies = new Set(config.clusterCIDR.split(',').filter((cidr) => cidr !== '').map(cidrFamilyOf));
+  const cidrFamilies = new Set(
+    config.clusterCIDR
+      .split(',')
+      .filter((cidr) => cidr !== '')
+      .map(cidrFamilyOf),
+  );
   const [onlyFamily] = cidrFamilies;
   return cidrFamilies.size === 1 && onlyFamily !== undefined ? onlyFamily : 'IPv4';
 }

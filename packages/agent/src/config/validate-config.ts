@@ -32,7 +32,11 @@ function validateSyncPeriods(config: KubeProxyConfig, fail: Fail): void {
   const { syncPeriodMs, minSyncPeriodMs } = config[section];
   if (syncPeriodMs <= 0) fail(`${section}.syncPeriod`, formatGoDuration(syncPeriodMs), 'must be greater than 0');
   if (minSyncPeriodMs > syncPeriodMs) {
-    fail(`${section}.syncPeriod`, formatGoDuration(syncPeriodMs), `must be greater than or equal to ${section}.minSyncPeriod (${formatGoDuration(minSyncPeriodMs)})`);
+    fail(
+      `${section}.syncPeriod`,
+      formatGoDuration(syncPeriodMs),
+      `must be greater than or equal to ${section}.minSyncPeriod (${formatGoDuration(minSyncPeriodMs)})`,
+    );
   }
 }
 

@@ -19,12 +19,17 @@ export interface RestRequest {
 export function createRestClientMetrics() {
   return {
     requests: new Counter({
-      name: 'rest_client_requests_total', help: '[ALPHA] Number of HTTP requests, partitioned by status code, method, and host.',
-      labelNames: ['code', 'host', 'method'] as const, registers: [],
+      name: 'rest_client_requests_total',
+      help: '[ALPHA] Number of HTTP requests, partitioned by status code, method, and host.',
+      labelNames: ['code', 'host', 'method'] as const,
+      registers: [],
     }),
     duration: new Histogram({
-      name: 'rest_client_request_duration_seconds', help: '[ALPHA] Request latency in seconds. Broken down by verb, and host.',
-      labelNames: ['verb', 'host'] as const, buckets: REST_CLIENT_LATENCY_BUCKETS, registers: [],
+      name: 'rest_client_request_duration_seconds',
+      help: '[ALPHA] Request latency in seconds. Broken down by verb, and host.',
+      labelNames: ['verb', 'host'] as const,
+      buckets: REST_CLIENT_LATENCY_BUCKETS,
+      registers: [],
     }),
   };
 }
@@ -48,12 +53,16 @@ export interface SliMetrics {
 export function createSliMetrics(): SliMetrics {
   const registry = new Registry();
   const healthcheck = new Gauge({
-    name: 'kubernetes_healthcheck', help: '[STABLE] This metric records the result of a single healthcheck.',
-    labelNames: ['name', 'type'] as const, registers: [registry],
+    name: 'kubernetes_healthcheck',
+    help: '[STABLE] This metric records the result of a single healthcheck.',
+    labelNames: ['name', 'type'] as const,
+    registers: [registry],
   });
   const healthchecksTotal = new Counter({
-    name: 'kubernetes_healthchecks_total', help: '[STABLE] This metric records the results of all healthcheck.',
-    labelNames: ['name', 'type', 'status'] as const, registers: [registry],
+    name: 'kubernetes_healthchecks_total',
+    help: '[STABLE] This metric records the results of all healthcheck.',
+    labelNames: ['name', 'type', 'status'] as const,
+    registers: [registry],
   });
   return {
     registry,

@@ -13,7 +13,9 @@ export interface ConfigFileWatch {
 
 async function digest(file: string): Promise<string> {
   try {
-    return createHash('sha256').update(await readFile(file)).digest('hex');
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   } catch (error) {
     return `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
   }

@@ -92,10 +92,13 @@ describe('staleConntrackFilters for the IPv6 proxier', () => {
         port.nodePort = 30053;
         port.endpoints = endpointIPs.map((ip) => makeEndpoint(ip, 5353));
       });
-    const next = makeState([v6(['fd00:10:244::5'])], makeNodeContext((node) => {
-      node.ipFamily = 'IPv6';
-      node.nodeIPs = ['fd00:10:240::11'];
-    }));
+    const next = makeState(
+      [v6(['fd00:10:244::5'])],
+      makeNodeContext((node) => {
+        node.ipFamily = 'IPv6';
+        node.nodeIPs = ['fd00:10:240::11'];
+      }),
+    );
     expect(staleConntrackFilters(next, [flow('fd00:10:96::a', 53, 'fd00:10:244::6'), flow('fd00:10:240::11', 30053, 'fd00:10:244::6')])).toEqual([
       { protocol: 'UDP', origDst: 'fd00:10:96::a', replySrc: 'fd00:10:244::6' },
       { protocol: 'UDP', dport: 30053, replySrc: 'fd00:10:244::6', family: 'IPv6' },

@@ -30,7 +30,7 @@ const dns = (protocol: 'UDP' | 'TCP', endpointIPs: readonly string[]): ServicePo
   });
 
 describe('reconcileStaleConntrack', () => {
-  it('lists the family\'s UDP flows and deletes the stale ones in one deletion per (service IP, endpoint)', async () => {
+  it("lists the family's UDP flows and deletes the stale ones in one deletion per (service IP, endpoint)", async () => {
     const { exec, calls } = recording();
     const report = await reconcileStaleConntrack(exec, makeState([dns('UDP', ['10.244.1.10'])]));
     expect(calls).toEqual(['-L -p udp -f ipv4', '-D -p udp --orig-dst 10.96.0.53 --reply-src 10.244.1.11']);
@@ -47,7 +47,12 @@ describe('reconcileStaleConntrack', () => {
   });
 
   it('reports a failed listing without throwing', async () => {
-    const failing: Exec = async () => ({ exitCode: 1, stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters\n', durationMs: 0 });
+    const failing: Exec = async () => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters\n',
+      durationMs: 0,
+    });
     const report = await reconcileStaleConntrack(failing, makeState([dns('UDP', ['10.244.1.10'])]));
     expect(report.flows).toBe(0);
     expect(report.failures).toHaveLength(1);

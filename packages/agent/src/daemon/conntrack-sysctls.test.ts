@@ -20,7 +20,11 @@ describe('conntrackSysctls (upstream setupConntrack)', () => {
   });
 
   it('sets UDP timeouts and be_liberal only when configured', () => {
-    const settings = conntrackSysctls({ ...defaults, tcpBeLiberal: true, udpTimeoutMs: 30_000, udpStreamTimeoutMs: 120_000, tcpEstablishedTimeoutMs: 0, tcpCloseWaitTimeoutMs: 0 }, 1, { includeGlobal: false });
+    const settings = conntrackSysctls(
+      { ...defaults, tcpBeLiberal: true, udpTimeoutMs: 30_000, udpStreamTimeoutMs: 120_000, tcpEstablishedTimeoutMs: 0, tcpCloseWaitTimeoutMs: 0 },
+      1,
+      { includeGlobal: false },
+    );
     expect(settings).toEqual([
       { key: 'net.netfilter.nf_conntrack_tcp_be_liberal', value: '1' },
       { key: 'net.netfilter.nf_conntrack_udp_timeout', value: '30' },

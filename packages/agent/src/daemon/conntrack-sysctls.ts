@@ -22,8 +22,10 @@ export function conntrackSysctls(conntrack: KubeProxyConfig['conntrack'], cpus: 
     settings.push({ key: NF_CONNTRACK_MAX, value: String(Math.max(conntrack.maxPerCore * cpus, conntrack.min)) });
   }
   const seconds = (ms: number): string => String(Math.floor(ms / 1000));
-  if (conntrack.tcpEstablishedTimeoutMs > 0) settings.push({ key: 'net.netfilter.nf_conntrack_tcp_timeout_established', value: seconds(conntrack.tcpEstablishedTimeoutMs) });
-  if (conntrack.tcpCloseWaitTimeoutMs > 0) settings.push({ key: 'net.netfilter.nf_conntrack_tcp_timeout_close_wait', value: seconds(conntrack.tcpCloseWaitTimeoutMs) });
+  if (conntrack.tcpEstablishedTimeoutMs > 0)
+    settings.push({ key: 'net.netfilter.nf_conntrack_tcp_timeout_established', value: seconds(conntrack.tcpEstablishedTimeoutMs) });
+  if (conntrack.tcpCloseWaitTimeoutMs > 0)
+    settings.push({ key: 'net.netfilter.nf_conntrack_tcp_timeout_close_wait', value: seconds(conntrack.tcpCloseWaitTimeoutMs) });
   if (conntrack.tcpBeLiberal) settings.push({ key: 'net.netfilter.nf_conntrack_tcp_be_liberal', value: '1' });
   if (conntrack.udpTimeoutMs > 0) settings.push({ key: 'net.netfilter.nf_conntrack_udp_timeout', value: seconds(conntrack.udpTimeoutMs) });
   if (conntrack.udpStreamTimeoutMs > 0) settings.push({ key: 'net.netfilter.nf_conntrack_udp_timeout_stream', value: seconds(conntrack.udpStreamTimeoutMs) });

@@ -22,7 +22,13 @@ function fakeProxier(outcome: () => Promise<void>, synced: string[], name: strin
 }
 
 function fakeRunner(calls: string[], name: string): SyncRunner {
-  return { start: () => calls.push(`${name} start`), run: () => calls.push(`${name} run`), retryAfter: () => undefined, stop: async () => void calls.push(`${name} stop`), isRunning: false };
+  return {
+    start: () => calls.push(`${name} start`),
+    run: () => calls.push(`${name} run`),
+    retryAfter: () => undefined,
+    stop: async () => void calls.push(`${name} stop`),
+    isRunning: false,
+  };
 }
 
 describe('composeProxiers', () => {
@@ -54,7 +60,15 @@ describe('composeRunners', () => {
 });
 
 describe('familyReportsProblem', () => {
-  const problem = (kind: Problem['kind'], severity: Problem['severity'], reason: string): Problem => ({ severity, kind, namespace: 'ns', name: 'a', field: 'f', value: 'v', reason });
+  const problem = (kind: Problem['kind'], severity: Problem['severity'], reason: string): Problem => ({
+    severity,
+    kind,
+    namespace: 'ns',
+    name: 'a',
+    field: 'f',
+    value: 'v',
+    reason,
+  });
 
   it('drops the notes on what the other family serves, and the shared Service problems from the secondary', () => {
     const v4 = familyReportsProblem('IPv4', true);

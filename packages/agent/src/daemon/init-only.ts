@@ -86,6 +86,9 @@ export async function runInitOnly(resolved: ResolvedConfig, mode: AnyMode, deps:
     log.error({ failures }, 'initialization incomplete');
     return EXIT.runtimeFailure;
   }
-  log.info({ mode: mode.name, sysctls: plan.conntrack.length + plan.mode.length, modules: plan.modules.length }, 'System initialized and --init-only specified');
+  log.info(
+    { mode: mode.name, sysctls: plan.conntrack.length + plan.mode.length, modules: plan.modules.length },
+    'System initialized and --init-only specified',
+  );
   return EXIT.ok;
 }

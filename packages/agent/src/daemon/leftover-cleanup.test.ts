@@ -84,23 +84,29 @@ describe('cleanUpLeftovers', () => {
       return undefined;
     });
     const config = await resolved('--proxy-mode', 'nftables');
-    const failed = await cleanUpLeftovers(modesToCleanAtStart(mode('nftables'), allModes(), ''), { resolved: config, exec: recorder.exec, log: silentLogger() });
+    const failed = await cleanUpLeftovers(modesToCleanAtStart(mode('nftables'), allModes(), ''), {
+      resolved: config,
+      exec: recorder.exec,
+      log: silentLogger(),
+    });
     expect(failed).toBe(0);
     const inside = recorder.inside();
     for (const save of ['iptables-nft-save', 'iptables-legacy-save', 'ip6tables-nft-save', 'ip6tables-legacy-save']) expect(inside).toContain(save);
     // Only the table that held kpx chains is restored; nothing else is written to iptables.
     const restores = recorder.calls.filter((call) => call.args[3]?.endsWith('-restore') === true);
     expect(restores.map((call) => call.args[3])).toEqual(['iptables-nft-restore']);
-    expect(restores[0]?.stdin).toBe([
-      '*nat',
-      ':KUBE-SERVICES - [0:0]',
-      ':KUBE-SVC-ABCDEFGHIJKLMNOP - [0:0]',
-      '-D PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-      '-X KUBE-SERVICES',
-      '-X KUBE-SVC-ABCDEFGHIJKLMNOP',
-      'COMMIT',
-      '',
-    ].join('\n'));
+    expect(restores[0]?.stdin).toBe(
+      [
+        '*nat',
+        ':KUBE-SERVICES - [0:0]',
+        ':KUBE-SVC-ABCDEFGHIJKLMNOP - [0:0]',
+        '-D PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        '-X KUBE-SERVICES',
+        '-X KUBE-SVC-ABCDEFGHIJKLMNOP',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
     expect(inside).toContain('ipvsadm -L -n');
     expect(inside.some((call) => call.startsWith('ipvsadm-save') || call.startsWith('ipset'))).toBe(false);
     expect(inside).toContain('ip link del kpx-svc0');
@@ -110,7 +116,11 @@ describe('cleanUpLeftovers', () => {
   it('starting iptables: the nftables tables of both families go, and no iptables tool runs', async () => {
     const recorder = node((file, args) => (file === 'nft' && args[2] === 'ip6' ? { exitCode: 1, stderr: 'Error: No such file or directory\n' } : undefined));
     const config = await resolved();
-    const failed = await cleanUpLeftovers(modesToCleanAtStart(mode('iptables'), allModes(), ''), { resolved: config, exec: recorder.exec, log: silentLogger() });
+    const failed = await cleanUpLeftovers(modesToCleanAtStart(mode('iptables'), allModes(), ''), {
+      resolved: config,
+      exec: recorder.exec,
+      log: silentLogger(),
+    });
     expect(failed).toBe(0);
     const inside = recorder.inside();
     expect(inside.filter((call) => call.startsWith('nft'))).toEqual(['nft delete table ip kube-proxy', 'nft delete table ip6 kube-proxy']);
@@ -152,7 +162,12 @@ describe('cleanUpLeftovers', () => {
     });
     const metrics = createProxyMetrics({ mode: 'userspace', processMetrics: false });
     const config = await resolved('--proxy-mode', 'userspace');
-    const failed = await cleanUpLeftovers(modesToCleanAtStart(mode('userspace'), allModes(), ''), { resolved: config, exec: recorder.exec, log: silentLogger(), metrics });
+    const failed = await cleanUpLeftovers(modesToCleanAtStart(mode('userspace'), allModes(), ''), {
+      resolved: config,
+      exec: recorder.exec,
+      log: silentLogger(),
+      metrics,
+    });
     // The nat restore of iptables' and of ipvs' chains (IPVS answers here), two nft tables.
     expect(failed).toBe(4);
     expect(recorder.inside()).toContain('ip6tables-legacy-save');

@@ -25,12 +25,17 @@ export function nfacctMetrics(read: () => Promise<ReadonlyMap<string, number>>):
     pending ??= read().finally(() => setImmediate(() => (pending = undefined)));
     return pending;
   };
-  return NFACCT_METRICS.map(({ counter, name, help }) => new Counter({
-    name, help, registers: [],
-    async collect() {
-      const packets = (await readOnce()).get(kernelNfacctName(counter));
-      this.reset();
-      if (packets !== undefined) this.inc(packets);
-    },
-  }));
+  return NFACCT_METRICS.map(
+    ({ counter, name, help }) =>
+      new Counter({
+        name,
+        help,
+        registers: [],
+        async collect() {
+          const packets = (await readOnce()).get(kernelNfacctName(counter));
+          this.reset();
+          if (packets !== undefined) this.inc(packets);
+        },
+      }),
+  );
 }

@@ -20,7 +20,13 @@ describe('Events as upstream records them, reported by kpx', () => {
 
   it("FailedToStartServiceHealthcheck on the Service, in the Service's namespace", () => {
     const event = eventObject(
-      { type: 'Warning', reason: 'FailedToStartServiceHealthcheck', action: 'Listen', message: 'm', involved: { kind: 'Service', namespace: 'ns', name: 'web' } },
+      {
+        type: 'Warning',
+        reason: 'FailedToStartServiceHealthcheck',
+        action: 'Listen',
+        message: 'm',
+        involved: { kind: 'Service', namespace: 'ns', name: 'web' },
+      },
       'node-1',
       NOW,
     );

@@ -53,7 +53,11 @@ export function eventObject(spec: EventSpec, nodeName: string, nowMs: number): R
 }
 
 export function startingEvent(nodeName: string, nowMs: number): Record<string, unknown> {
-  return eventObject({ type: 'Normal', reason: STARTING_REASON, action: 'StartKubeProxy', message: STARTING_MESSAGE, involved: { kind: 'Node', name: nodeName } }, nodeName, nowMs);
+  return eventObject(
+    { type: 'Normal', reason: STARTING_REASON, action: 'StartKubeProxy', message: STARTING_MESSAGE, involved: { kind: 'Node', name: nodeName } },
+    nodeName,
+    nowMs,
+  );
 }
 
 /** Posts the Event; resolves with undefined on success, else why it failed. */

@@ -13,7 +13,12 @@ export interface NodeGate {
   close(): void;
 }
 
-export function createNodeGate(options: { readonly waitMs: number; readonly clock: Clock; readonly log: Logger; readonly open: (snapshot: Snapshot) => void }): NodeGate {
+export function createNodeGate(options: {
+  readonly waitMs: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly open: (snapshot: Snapshot) => void;
+}): NodeGate {
   const startedAt = options.clock.now();
   let latest: Snapshot | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -22,7 +27,8 @@ export function createNodeGate(options: { readonly waitMs: number; readonly cloc
     if (isOpen) return;
     isOpen = true;
     if (timer !== undefined) clearTimeout(timer);
-    if (snapshot.node === undefined) options.log.warn({ waitedMs: options.clock.now() - startedAt }, 'Node object not found; using --bind-address and defaults');
+    if (snapshot.node === undefined)
+      options.log.warn({ waitedMs: options.clock.now() - startedAt }, 'Node object not found; using --bind-address and defaults');
     options.open(snapshot);
   };
   return {

@@ -10,7 +10,11 @@ function problem(severity: Problem['severity'], name: string, field: string): Pr
 }
 
 function slices(...versions: [string, string][]): ProblemSources {
-  return { services: [], node: undefined, endpointSlices: versions.map(([name, resourceVersion]) => ({ metadata: { namespace: 'ns', name, resourceVersion } })) };
+  return {
+    services: [],
+    node: undefined,
+    endpointSlices: versions.map(([name, resourceVersion]) => ({ metadata: { namespace: 'ns', name, resourceVersion } })),
+  };
 }
 
 function setUp() {

@@ -48,7 +48,14 @@ export function createProblemReporter(log: Logger, metrics: ProxyMetrics): Probl
         const key = `${objectKey}@${versions.get(objectKey) ?? '?'}`;
         current.add(key);
         if (reported.has(key)) continue;
-        const fields = { kind: problem.kind, namespace: problem.namespace, name: problem.name, field: problem.field, value: problem.value, reason: problem.reason };
+        const fields = {
+          kind: problem.kind,
+          namespace: problem.namespace,
+          name: problem.name,
+          field: problem.field,
+          value: problem.value,
+          reason: problem.reason,
+        };
         if (problem.severity === 'error') {
           log.warn(fields, 'invalid object skipped');
           const keys = skippedNow.get(problem.kind) ?? new Set<string>();

@@ -81,14 +81,27 @@ function setUp(readLocalAddresses?: () => Promise<readonly string[] | undefined>
     cleanup: async () => undefined,
     close: async () => undefined,
   };
-  const serviceHealth: ServiceHealthServers = { sync: async () => ({ opened: 0, closed: 0, failed: [] }), ports: () => new Map(), close: async () => undefined };
+  const serviceHealth: ServiceHealthServers = {
+    sync: async () => ({ opened: 0, closed: 0, failed: [] }),
+    ports: () => new Map(),
+    close: async () => undefined,
+  };
   const noConntrack: Exec = async () => ({ exitCode: 0, stdout: '', stderr: '', durationMs: 0 });
   const metrics = createProxyMetrics({ mode: 'iptables', clock, processMetrics: false });
   const tracker = createProxyHealthTracker({ healthTimeoutMs: 60_000, clock });
   tracker.updated('IPv4');
   const proxier = createProxier({
-    mode, modeOptions: {}, dataplane, modelConfig: defaultModelConfig(), metrics, tracker, serviceHealth,
-    conntrackExec: noConntrack, log: silentLogger(), clock, monotonicNow: () => now,
+    mode,
+    modeOptions: {},
+    dataplane,
+    modelConfig: defaultModelConfig(),
+    metrics,
+    tracker,
+    serviceHealth,
+    conntrackExec: noConntrack,
+    log: silentLogger(),
+    clock,
+    monotonicNow: () => now,
     ...(readLocalAddresses === undefined ? {} : { readLocalAddresses }),
   });
   let generation = 0;
@@ -98,7 +111,12 @@ function setUp(readLocalAddresses?: () => Promise<readonly string[] | undefined>
     proxier.acceptSnapshot(snapshot);
   };
   return {
-    proxier, applied, planned, metrics, tracker, feed,
+    proxier,
+    applied,
+    planned,
+    metrics,
+    tracker,
+    feed,
     advance: (ms: number) => (now += ms),
     failNextApply: () => (failNext = true),
     now: () => now,
@@ -119,7 +137,12 @@ describe('proxier: interface addresses for node ports', () => {
     await proxier.sync(trigger({ periodic: true, requested: false }));
     await proxier.sync(trigger({ periodic: true, requested: false }));
     expect(calls).toBe(3);
-    expect(planned.map((state) => state.node.localAddresses)).toEqual([['192.168.0.2', '10.1.0.7'], ['192.168.0.2', '10.1.0.7'], ['192.168.0.2', '10.1.0.7'], ['192.168.0.2']]);
+    expect(planned.map((state) => state.node.localAddresses)).toEqual([
+      ['192.168.0.2', '10.1.0.7'],
+      ['192.168.0.2', '10.1.0.7'],
+      ['192.168.0.2', '10.1.0.7'],
+      ['192.168.0.2'],
+    ]);
   });
 });
 

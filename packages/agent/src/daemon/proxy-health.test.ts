@@ -68,7 +68,19 @@ describe('isNodeEligible', () => {
     ['unknown node', undefined, false],
     ['plain node', { metadata: { name: 'n1' }, spec: {} }, true],
     ['node being deleted', { metadata: { name: 'n1', deletionTimestamp: '2026-01-01T00:00:00Z' } }, false],
-    ['autoscaler taint', { metadata: { name: 'n1' }, spec: { taints: [{ key: 'other', effect: 'NoSchedule' }, { key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' }] } }, false],
+    [
+      'autoscaler taint',
+      {
+        metadata: { name: 'n1' },
+        spec: {
+          taints: [
+            { key: 'other', effect: 'NoSchedule' },
+            { key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' },
+          ],
+        },
+      },
+      false,
+    ],
     ['other taints only', { metadata: { name: 'n1' }, spec: { taints: [{ key: 'node.kubernetes.io/unschedulable' }] } }, true],
     ['garbage taints', { metadata: 'x', spec: { taints: 'nope' } }, true],
     ['null taint entries', { spec: { taints: [null, 3] } }, true],

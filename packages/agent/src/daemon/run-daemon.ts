@@ -176,7 +176,13 @@ function serviceHealthFailureRecorder(nodeName: string, recordEvent: RecordEvent
   return (failure) => {
     const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
     const message = `node ${nodeName} failed to start healthcheck "${failure.namespace}/${failure.name}" on port ${failure.port}: ${reason}`;
-    void recordEvent({ type: 'Warning', reason: 'FailedToStartServiceHealthcheck', action: 'Listen', message, involved: { kind: 'Service', namespace: failure.namespace, name: failure.name } });
+    void recordEvent({
+      type: 'Warning',
+      reason: 'FailedToStartServiceHealthcheck',
+      action: 'Listen',
+      message,
+      involved: { kind: 'Service', namespace: failure.namespace, name: failure.name },
+    });
   };
 }
 
@@ -199,7 +205,8 @@ async function startServers(
   };
   if (config.healthzBindAddress !== '') {
     const address = splitHostPort(config.healthzBindAddress);
-    const start = () => startHealthzServer({ ...address, tracker: parts.tracker, getNode, clock, onProbe: (probe, status) => parts.metrics.countHealthProbe(probe, status) });
+    const start = () =>
+      startHealthzServer({ ...address, tracker: parts.tracker, getNode, clock, onProbe: (probe, status) => parts.metrics.countHealthProbe(probe, status) });
     parts.serverRetries.push(await serveWithRetry({ failure: 'healthz server failed', reason: 'FailedToStartProxierHealthcheck', start }, serve));
   }
   if (config.metricsBindAddress !== '') {
@@ -224,10 +231,13 @@ async function stopParts(parts: Parts, log: Logger): Promise<void> {
     ...(parts.flushWatches ?? []).map((watch): [string, () => Promise<void>] => ['flush watch', watch.stop]),
     ['sync runner', parts.runner?.stop],
     ['watch', parts.watching?.stop],
-    ['servers', async () => {
-      for (const retries of parts.serverRetries) retries.stop();
-      await Promise.all(parts.servers.map((server) => server.close()));
-    }],
+    [
+      'servers',
+      async () => {
+        for (const retries of parts.serverRetries) retries.stop();
+        await Promise.all(parts.servers.map((server) => server.close()));
+      },
+    ],
     ['health checks', parts.serviceHealth?.close],
     ['dataplane', parts.dataplane?.close],
   ];

@@ -44,13 +44,22 @@ describe('serveWithRetry (upstream serveHealthz/serveMetrics)', () => {
       onListening: () => undefined,
       recordWarning: async (reason, message) => void warnings.push([reason, message]),
     });
-    await expect(serve).rejects.toMatchObject({ code: 'KPX_ERR_EXEC', message: 'healthz server failed: listen EADDRINUSE: address already in use 0.0.0.0:10256' });
+    await expect(serve).rejects.toMatchObject({
+      code: 'KPX_ERR_EXEC',
+      message: 'healthz server failed: listen EADDRINUSE: address already in use 0.0.0.0:10256',
+    });
     expect(warnings).toEqual([['FailedToStartProxierHealthcheck', 'healthz server failed: listen EADDRINUSE: address already in use 0.0.0.0:10256']]);
   });
 
   it('stops retrying once stopped', async () => {
     const server = flakyServer(100);
-    const retries = await serveWithRetry(server, { hardFail: false, log: silentLogger(), retryMs: 5, onListening: () => undefined, recordWarning: async () => undefined });
+    const retries = await serveWithRetry(server, {
+      hardFail: false,
+      log: silentLogger(),
+      retryMs: 5,
+      onListening: () => undefined,
+      recordWarning: async () => undefined,
+    });
     retries.stop();
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(server.attempts()).toBe(1);

@@ -79,21 +79,36 @@ export async function startProxier(inputs: ProxierInputs, node: Snapshot['node']
   await inputs.leftoversRemoved;
   const opened = await openFamilies(inputs, modelConfigs, node, modeOptions, parts);
   const serviceHealth = createServiceHealthServers({
-    listenAddresses: healthCheckListenAddresses(config.nodePortAddresses, [...nodeHostIPs(node), ...opened.flatMap((family) => family.modelConfig.nodeIPOverride)]),
+    listenAddresses: healthCheckListenAddresses(config.nodePortAddresses, [
+      ...nodeHostIPs(node),
+      ...opened.flatMap((family) => family.modelConfig.nodeIPOverride),
+    ]),
     isProxyHealthy: () => tracker.health().healthy,
     log,
     ...(inputs.onServiceHealthFailure === undefined ? {} : { onListenFailure: inputs.onServiceHealthFailure }),
   });
   parts.serviceHealth = serviceHealth;
   const isDualStack = opened.length > 1;
-  const sharedHealth = shareServiceHealth(serviceHealth, opened.map((family) => family.modelConfig.ipFamily));
+  const sharedHealth = shareServiceHealth(
+    serviceHealth,
+    opened.map((family) => family.modelConfig.ipFamily),
+  );
   const flushWatches = new Map<IPFamily, FlushWatch>();
   const families = opened.map(({ modelConfig, dataplane }, index): FamilyProxier & { readonly dataplane: Dataplane<unknown> } => {
     const ipFamily = modelConfig.ipFamily;
     const familyLog = isDualStack ? log.child({ ipFamily }) : log;
     const familyHealth = isDualStack ? sharedHealth.get(ipFamily)! : serviceHealth;
     const proxier = createProxier({
-      mode, modeOptions, dataplane, modelConfig, metrics, tracker, serviceHealth: familyHealth, conntrackExec: hereExec, log: familyLog, clock,
+      mode,
+      modeOptions,
+      dataplane,
+      modelConfig,
+      metrics,
+      tracker,
+      serviceHealth: familyHealth,
+      conntrackExec: hereExec,
+      log: familyLog,
+      clock,
       readLocalAddresses: localAddressReader(hereExec, ipFamily, familyLog),
       ...(isDualStack ? { reportsProblem: familyReportsProblem(ipFamily, index === 0), countsObjectChanges: index === 0 } : {}),
     });
@@ -161,7 +176,8 @@ function watchForFlush(dataplane: Dataplane<unknown>, proxier: Proxier, runner: 
 async function ensureNfacctCounters(exec: Exec, names: readonly string[], metrics: ProxyMetrics, log: Logger): Promise<string[]> {
   const ensured: string[] = [];
   for (const name of names) if (await ensureNfacctCounter(exec, name)) ensured.push(name);
-  if (ensured.length < names.length) log.info({ missing: names.filter((name) => !ensured.includes(name)) }, 'nfacct counters not available: their packets are not counted');
+  if (ensured.length < names.length)
+    log.info({ missing: names.filter((name) => !ensured.includes(name)) }, 'nfacct counters not available: their packets are not counted');
   if (ensured.length > 0) metrics.registerNfacctCounters(() => readNfacctCounters(exec));
   return ensured;
 }
@@ -171,19 +187,28 @@ async function ensureNfacctCounters(exec: Exec, names: readonly string[], metric
  * dataplane cannot be set up (no ip6tables, IPv6 disabled) is dropped with a warning and
  * the node is served single-stack, as upstream's platformCheckSupported decides.
  */
-async function openFamilies(inputs: ProxierInputs, modelConfigs: readonly ModelConfig[], node: Snapshot['node'], modeOptions: unknown, parts: ProxierParts): Promise<FamilyDataplane[]> {
+async function openFamilies(
+  inputs: ProxierInputs,
+  modelConfigs: readonly ModelConfig[],
+  node: Snapshot['node'],
+  modeOptions: unknown,
+  parts: ProxierParts,
+): Promise<FamilyDataplane[]> {
   const { resolved, mode, exec, log, clock, metrics } = inputs;
   const opened: FamilyDataplane[] = [];
   for (const [index, modelConfig] of modelConfigs.entries()) {
     const nodeContext = makeNodeContext(modelConfig, parseNode(node, modelConfig).node);
     const familyLog = modelConfigs.length > 1 ? log.child({ ipFamily: modelConfig.ipFamily }) : log;
-    const dataplane = mode.open({ exec, clock, log: familyLog, metrics: metrics.forDataplane(modelConfig.ipFamily) }, {
-      netns: resolved.options.netns,
-      ipFamily: modelConfig.ipFamily,
-      localhostNodePorts: modelConfig.localhostNodePorts,
-      nodePortAddresses: nodePortAddressesOf(nodeContext),
-      options: modeOptions,
-    });
+    const dataplane = mode.open(
+      { exec, clock, log: familyLog, metrics: metrics.forDataplane(modelConfig.ipFamily) },
+      {
+        netns: resolved.options.netns,
+        ipFamily: modelConfig.ipFamily,
+        localhostNodePorts: modelConfig.localhostNodePorts,
+        nodePortAddresses: nodePortAddressesOf(nodeContext),
+        options: modeOptions,
+      },
+    );
     parts.dataplane = composeClose([...opened.map((family) => family.dataplane), dataplane]);
     try {
       await dataplane.setup();

@@ -28,7 +28,13 @@ describe('isSameServicePort', () => {
     ['a scalar field', (p) => ({ ...p, nodePort: 30081 })],
     ['a list field', (p) => ({ ...p, externalIPs: ['192.0.2.1'] })],
     ['a nested field', (p) => ({ ...p, sessionAffinity: { type: 'ClientIP', timeoutSeconds: 5 } })],
-    ['an endpoint of `all`', (p) => ({ ...p, endpoints: { ...p.endpoints, all: [{ ...(p.endpoints.all[0] as ServicePort['endpoints']['all'][0]), ready: false }, ...p.endpoints.all.slice(1)] } })],
+    [
+      'an endpoint of `all`',
+      (p) => ({
+        ...p,
+        endpoints: { ...p.endpoints, all: [{ ...(p.endpoints.all[0] as ServicePort['endpoints']['all'][0]), ready: false }, ...p.endpoints.all.slice(1)] },
+      }),
+    ],
     ['only the local subset', (p) => ({ ...p, endpoints: { ...p.endpoints, local: [] } })],
     ['only the cluster subset', (p) => ({ ...p, endpoints: { ...p.endpoints, cluster: p.endpoints.cluster.slice(1) } })],
     ['hasAnyEndpoints', (p) => ({ ...p, endpoints: { ...p.endpoints, hasAnyEndpoints: false } })],

@@ -11,13 +11,22 @@ export interface PortObservation {
 }
 
 function describeEndpoint(endpoint: Endpoint): string {
-  const conditions = [endpoint.ready ? 'ready' : 'not ready', ...(endpoint.terminating ? ['terminating'] : []), ...(endpoint.serving && !endpoint.ready ? ['serving'] : [])];
+  const conditions = [
+    endpoint.ready ? 'ready' : 'not ready',
+    ...(endpoint.terminating ? ['terminating'] : []),
+    ...(endpoint.serving && !endpoint.ready ? ['serving'] : []),
+  ];
   return `${endpoint.endpoint} (${conditions.join(', ')}${endpoint.nodeName === undefined ? '' : `, node ${endpoint.nodeName}`}${endpoint.isLocal ? ', local' : ''})`;
 }
 
 function indent(text: string, prefix = '    '): string {
   const trimmed = text.trimEnd();
-  return trimmed === '' ? `${prefix}(none)` : trimmed.split('\n').map((line) => `${prefix}${line}`).join('\n');
+  return trimmed === ''
+    ? `${prefix}(none)`
+    : trimmed
+        .split('\n')
+        .map((line) => `${prefix}${line}`)
+        .join('\n');
 }
 
 function describeAddresses(port: ServicePort): string[] {
@@ -25,16 +34,29 @@ function describeAddresses(port: ServicePort): string[] {
     `  protocol ${port.protocol}, clusterIP ${port.clusterIP || '(none)'}:${port.port}`,
     ...(port.nodePort === 0 ? [] : [`  nodePort ${port.nodePort}`]),
     ...(port.externalIPs.length === 0 ? [] : [`  externalIPs ${port.externalIPs.join(', ')}`]),
-    ...(port.loadBalancerVIPs.length === 0 ? [] : [`  load-balancer IPs ${port.loadBalancerVIPs.join(', ')}${port.loadBalancerSourceRanges.length === 0 ? '' : ` (source ranges ${port.loadBalancerSourceRanges.join(', ')})`}`]),
+    ...(port.loadBalancerVIPs.length === 0
+      ? []
+      : [
+          `  load-balancer IPs ${port.loadBalancerVIPs.join(', ')}${port.loadBalancerSourceRanges.length === 0 ? '' : ` (source ranges ${port.loadBalancerSourceRanges.join(', ')})`}`,
+        ]),
     `  policies: internal ${port.internalPolicyLocal ? 'Local' : 'Cluster'}, external ${port.externalPolicyLocal ? 'Local' : 'Cluster'}, affinity ${port.sessionAffinity.type}`,
   ];
 }
 
-export function formatExplain(node: NodeContext, observations: readonly PortObservation[], clientIP: string | undefined, modeName: string, where: string): string {
+export function formatExplain(
+  node: NodeContext,
+  observations: readonly PortObservation[],
+  clientIP: string | undefined,
+  modeName: string,
+  where: string,
+): string {
   const lines: string[] = [];
   for (const { port, rules, conntrack } of observations) {
     lines.push(`service port ${port.servicePortName}`, ...describeAddresses(port));
-    lines.push('  endpoints (as kpx sees them):', ...(port.endpoints.all.length === 0 ? ['    (none)'] : port.endpoints.all.map((e) => `    ${describeEndpoint(e)}`)));
+    lines.push(
+      '  endpoints (as kpx sees them):',
+      ...(port.endpoints.all.length === 0 ? ['    (none)'] : port.endpoints.all.map((e) => `    ${describeEndpoint(e)}`)),
+    );
     lines.push(`  programmed now (${modeName}, ${where}):`, indent(rules));
     lines.push('  conntrack entries towards it:', indent(conntrack));
     if (clientIP !== undefined) {

@@ -25,7 +25,10 @@ function policyEndpoints(port: ServicePort, local: boolean): { endpoints: readon
   const endpoints = local ? port.endpoints.local : port.endpoints.cluster;
   const policy = local ? 'Local policy: endpoints on this node' : 'Cluster policy';
   if (endpoints.length === 0) return { endpoints, note: `${policy}: no usable endpoint, the connection is ${local ? 'dropped' : 'rejected'}` };
-  const affinity = port.sessionAffinity.type === 'ClientIP' ? `; ClientIP affinity: the client sticks to the first one chosen for ${port.sessionAffinity.timeoutSeconds} s` : '';
+  const affinity =
+    port.sessionAffinity.type === 'ClientIP'
+      ? `; ClientIP affinity: the client sticks to the first one chosen for ${port.sessionAffinity.timeoutSeconds} s`
+      : '';
   return { endpoints, note: `${policy}${affinity}` };
 }
 
@@ -36,10 +39,16 @@ function externalReach(port: ServicePort, node: NodeContext, clientIP: string): 
   const isNode = node.nodeIPs.includes(clientIP);
   if (local === true || isNode) {
     const chosen = policyEndpoints(port, port.internalPolicyLocal);
-    return { ...chosen, note: `externalTrafficPolicy Local, but the client is ${isNode ? 'this node' : 'a local pod'}: sent as internal traffic; ${chosen.note}` };
+    return {
+      ...chosen,
+      note: `externalTrafficPolicy Local, but the client is ${isNode ? 'this node' : 'a local pod'}: sent as internal traffic; ${chosen.note}`,
+    };
   }
   const chosen = policyEndpoints(port, true);
-  return { ...chosen, note: `externalTrafficPolicy Local (source IP kept)${local === undefined ? ' (the local detector cannot classify this address)' : ''}; ${chosen.note}` };
+  return {
+    ...chosen,
+    note: `externalTrafficPolicy Local (source IP kept)${local === undefined ? ' (the local detector cannot classify this address)' : ''}; ${chosen.note}`,
+  };
 }
 
 export function reachableEndpoints(port: ServicePort, node: NodeContext, clientIP: string): Reach[] {
@@ -55,7 +64,12 @@ export function reachableEndpoints(port: ServicePort, node: NodeContext, clientI
     reaches.push(
       allowed
         ? { kind: 'loadBalancer', address: `${ip}:${port.port}`, ...external }
-        : { kind: 'loadBalancer', address: `${ip}:${port.port}`, endpoints: [], note: `client outside loadBalancerSourceRanges (${ranges.join(', ')}): dropped` },
+        : {
+            kind: 'loadBalancer',
+            address: `${ip}:${port.port}`,
+            endpoints: [],
+            note: `client outside loadBalancerSourceRanges (${ranges.join(', ')}): dropped`,
+          },
     );
   }
   return reaches;

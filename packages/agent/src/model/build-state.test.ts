@@ -71,7 +71,9 @@ describe('buildDesiredState', () => {
     const duplicate = { ...objects, services: [service('a', 'api', '172.30.0.1'), service('a', 'api', '172.30.0.9', '2')] };
     const { state, problems } = buildDesiredState(duplicate, defaultModelConfig());
     expect(state.servicePorts.get('a/api:http')?.clusterIP).toBe('172.30.0.1');
-    expect(problems).toEqual([expect.objectContaining({ severity: 'error', kind: 'Service', namespace: 'a', name: 'api', reason: expect.stringContaining('duplicate') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ severity: 'error', kind: 'Service', namespace: 'a', name: 'api', reason: expect.stringContaining('duplicate') }),
+    ]);
   });
 
   it('puts problems in kind, namespace, name order', () => {
@@ -89,7 +91,10 @@ describe('createStateBuilder', () => {
   const config = defaultModelConfig();
   const changes: [string, ClusterObjects][] = [
     ['initial', objects],
-    ['an endpoint added to one slice', { ...objects, endpointSlices: [slice('b', 'web', ['10.1.0.3', '10.1.0.1', '10.1.0.2'], '2'), objects.endpointSlices[1] as RawObject] }],
+    [
+      'an endpoint added to one slice',
+      { ...objects, endpointSlices: [slice('b', 'web', ['10.1.0.3', '10.1.0.1', '10.1.0.2'], '2'), objects.endpointSlices[1] as RawObject] },
+    ],
     ['a service changed', { ...objects, services: [service('b', 'web', '172.30.0.7', '2'), ...objects.services.slice(1)] }],
     ['a service removed', { ...objects, services: objects.services.slice(1) }],
     ['the node zone changed', { ...objects, node: makeNode(TEST_HOSTNAME, (n) => (n.metadata.labels['topology.kubernetes.io/zone'] = 'zone-b')) }],

@@ -39,7 +39,13 @@ function collectServices(raws: readonly unknown[], steps: BuildSteps, problems: 
     const service = parsed.service;
     if (service === undefined) continue;
     if (services.has(service.key)) {
-      problems.push(makeProblem('error', { kind: 'Service', namespace: service.namespace, name: service.name }, { field: 'metadata.name', value: service.name, reason: DUPLICATE }));
+      problems.push(
+        makeProblem(
+          'error',
+          { kind: 'Service', namespace: service.namespace, name: service.name },
+          { field: 'metadata.name', value: service.name, reason: DUPLICATE },
+        ),
+      );
     } else {
       services.set(service.key, service);
     }
@@ -65,7 +71,9 @@ function collectSlicesByService(raws: readonly unknown[], steps: BuildSteps, pro
     if (slice === undefined) continue;
     if (seen.has(slice.key)) {
       const namespace = slice.key.slice(0, slice.key.indexOf('/'));
-      problems.push(makeProblem('error', { kind: 'EndpointSlice', namespace, name: slice.name }, { field: 'metadata.name', value: slice.name, reason: DUPLICATE }));
+      problems.push(
+        makeProblem('error', { kind: 'EndpointSlice', namespace, name: slice.name }, { field: 'metadata.name', value: slice.name, reason: DUPLICATE }),
+      );
       continue;
     }
     seen.add(slice.key);

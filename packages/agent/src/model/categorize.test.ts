@@ -58,7 +58,14 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'hints for the node zone: only same-zone endpoints', zone: 'zone-a', policy: CLUSTER_ONLY, endpoints: FOUR_ZONED, cluster: ['10.1.2.3:80', '10.1.2.6:80'], local: [] },
+  {
+    name: 'hints for the node zone: only same-zone endpoints',
+    zone: 'zone-a',
+    policy: CLUSTER_ONLY,
+    endpoints: FOUR_ZONED,
+    cluster: ['10.1.2.3:80', '10.1.2.6:80'],
+    local: [],
+  },
   {
     name: 'externalTrafficPolicy: Local, topology ignored for Local endpoints',
     zone: 'zone-a',
@@ -89,7 +96,14 @@ const cases: Case[] = [
   },
   { name: 'empty node labels', policy: CLUSTER_ONLY, endpoints: [['10.1.2.3:80', zoned('zone-a')]], cluster: ['10.1.2.3:80'], local: [] },
   { name: 'empty zone label', zone: '', policy: CLUSTER_ONLY, endpoints: [['10.1.2.3:80', zoned('zone-a')]], cluster: ['10.1.2.3:80'], local: [] },
-  { name: 'node in different zone, no endpoint filtering', zone: 'zone-b', policy: CLUSTER_ONLY, endpoints: [['10.1.2.3:80', zoned('zone-a')]], cluster: ['10.1.2.3:80'], local: [] },
+  {
+    name: 'node in different zone, no endpoint filtering',
+    zone: 'zone-b',
+    policy: CLUSTER_ONLY,
+    endpoints: [['10.1.2.3:80', zoned('zone-a')]],
+    cluster: ['10.1.2.3:80'],
+    local: [],
+  },
   {
     name: 'unready endpoint',
     zone: 'zone-a',
@@ -178,8 +192,27 @@ const cases: Case[] = [
     cluster: [],
     local: ['10.0.0.0:80'],
   },
-  { name: 'Cluster traffic policy, endpoints not Ready', policy: CLUSTER_ONLY, endpoints: [['10.0.0.0:80', {}], ['10.0.0.1:80', {}]], cluster: [], local: [], hasAnyEndpoints: false },
-  { name: 'Cluster traffic policy, some endpoints are Ready', policy: CLUSTER_ONLY, endpoints: [['10.0.0.0:80', {}], ['10.0.0.1:80', { ready: true }]], cluster: ['10.0.0.1:80'], local: [] },
+  {
+    name: 'Cluster traffic policy, endpoints not Ready',
+    policy: CLUSTER_ONLY,
+    endpoints: [
+      ['10.0.0.0:80', {}],
+      ['10.0.0.1:80', {}],
+    ],
+    cluster: [],
+    local: [],
+    hasAnyEndpoints: false,
+  },
+  {
+    name: 'Cluster traffic policy, some endpoints are Ready',
+    policy: CLUSTER_ONLY,
+    endpoints: [
+      ['10.0.0.0:80', {}],
+      ['10.0.0.1:80', { ready: true }],
+    ],
+    cluster: ['10.0.0.1:80'],
+    local: [],
+  },
   {
     name: 'Cluster traffic policy, all endpoints are terminating',
     policy: CLUSTER_ONLY,

@@ -37,11 +37,7 @@ const isServingTerminating = (endpoint: Endpoint): boolean => endpoint.serving &
  * PreferSameNode when every ready endpoint has node hints and one names this node; else
  * PreferSameZone when every ready endpoint has zone hints and one names this zone; else ''.
  */
-export function topologyModeFromHints(
-  endpoints: readonly Endpoint[],
-  node: NodeTopology,
-  nodeHints: ReadonlyMap<Endpoint, readonly string[]>,
-): TopologyMode {
+export function topologyModeFromHints(endpoints: readonly Endpoint[], node: NodeTopology, nodeHints: ReadonlyMap<Endpoint, readonly string[]>): TopologyMode {
   const zone = node.zone ?? '';
   let hasReadyEndpoints = false;
   let allHaveNodeHints = true;
@@ -65,12 +61,7 @@ export function topologyModeFromHints(
   return '';
 }
 
-function isAvailableForTopology(
-  endpoint: Endpoint,
-  mode: TopologyMode,
-  node: NodeTopology,
-  nodeHints: ReadonlyMap<Endpoint, readonly string[]>,
-): boolean {
+function isAvailableForTopology(endpoint: Endpoint, mode: TopologyMode, node: NodeTopology, nodeHints: ReadonlyMap<Endpoint, readonly string[]>): boolean {
   if (mode === 'PreferSameNode') return nodeHints.get(endpoint)?.includes(node.nodeName) ?? false;
   if (mode === 'PreferSameZone') return endpoint.zoneHints.includes(node.zone ?? '');
   return true;
@@ -85,11 +76,7 @@ interface ClusterSelection {
   readonly mode: TopologyMode;
 }
 
-function selectClusterEndpoints(
-  all: readonly Endpoint[],
-  node: NodeTopology,
-  nodeHints: ReadonlyMap<Endpoint, readonly string[]>,
-): ClusterSelection {
+function selectClusterEndpoints(all: readonly Endpoint[], node: NodeTopology, nodeHints: ReadonlyMap<Endpoint, readonly string[]>): ClusterSelection {
   const mode = topologyModeFromHints(all, node, nodeHints);
   // The common case, every endpoint ready and no topology: share `all` instead of copying it.
   if (mode === '' && all.every((endpoint) => endpoint.ready)) return { endpoints: all, mode };

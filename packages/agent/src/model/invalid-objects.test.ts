@@ -63,9 +63,21 @@ describe('invalid Services produce no ServicePort at all', () => {
     ['status.loadBalancer.ingress[0].ipMode', set((s) => (s.status.loadBalancer = { ingress: [{ ip: '203.0.113.1', ipMode: 'Direct' }] })), 'Direct'],
     ['spec.type', set((s) => (s.spec.type = 'NodePort -j ACCEPT')), 'NodePort -j ACCEPT'],
     ['spec.sessionAffinity', set((s) => (s.spec.sessionAffinity = 'Sticky')), 'Sticky'],
-    ['spec.sessionAffinityConfig.clientIP.timeoutSeconds', set((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } } })), '0'],
-    ['spec.sessionAffinityConfig.clientIP.timeoutSeconds', set((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } })), '86401'],
-    ['spec.sessionAffinityConfig.clientIP.timeoutSeconds', set((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: '60 --reap' } } })), '60 --reap'],
+    [
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds',
+      set((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } } })),
+      '0',
+    ],
+    [
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds',
+      set((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } })),
+      '86401',
+    ],
+    [
+      'spec.sessionAffinityConfig.clientIP.timeoutSeconds',
+      set((s) => Object.assign(s.spec, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: '60 --reap' } } })),
+      '60 --reap',
+    ],
     ['spec.externalTrafficPolicy', set((s) => (s.spec.externalTrafficPolicy = 'Local\n')), 'Local\\n'],
     ['spec.internalTrafficPolicy', set((s) => (s.spec.internalTrafficPolicy = 'Anywhere')), 'Anywhere'],
     ['spec.healthCheckNodePort', set((s) => Object.assign(s.spec, { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: -1 })), '-1'],
@@ -129,7 +141,17 @@ const endpointsOf = (mutate: (s: TestEndpointSlice) => void) => {
 describe('an EndpointSlice with invalid fields of its own is skipped whole', () => {
   it.each<[string, (s: TestEndpointSlice) => void, unknown]>([
     ['ports[0].name', setSlice((s) => (s.ports = [{ name: NEWLINE, port: 8080 }])), 'http\\n-A KUBE-SERVICES -j ACCEPT'],
-    ['ports[1].name', setSlice((s) => (s.ports = [{ name: 'http', port: 8080 }, { name: 'http', port: 8081 }])), 'http'],
+    [
+      'ports[1].name',
+      setSlice(
+        (s) =>
+          (s.ports = [
+            { name: 'http', port: 8080 },
+            { name: 'http', port: 8081 },
+          ]),
+      ),
+      'http',
+    ],
     ['ports[0].port', setSlice((s) => (s.ports = [{ name: 'http', port: 70000 }])), '70000'],
     ['ports[0].protocol', setSlice((s) => (s.ports = [{ name: 'http', port: 8080, protocol: 'ICMP' }])), 'ICMP'],
     ['addressType', setSlice((s) => (s.addressType = 'IPv4 -j ACCEPT')), 'IPv4 -j ACCEPT'],
@@ -138,7 +160,9 @@ describe('an EndpointSlice with invalid fields of its own is skipped whole', () 
   ])('%s = %j', (field, mutate, printedValue) => {
     const { endpoints, problems } = endpointsOf(mutate);
     expect(endpoints).toEqual([]);
-    expect(problems).toContainEqual(expect.objectContaining({ severity: 'error', kind: 'EndpointSlice', name: expect.any(String), field, value: printedValue }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ severity: 'error', kind: 'EndpointSlice', name: expect.any(String), field, value: printedValue }),
+    );
   });
 });
 
@@ -150,12 +174,32 @@ describe('an invalid endpoint is skipped alone, the rest of its slice used', () 
     ['endpoints[1].addresses', setSlice((s) => ((s.endpoints[1] as Record<string, unknown>)['addresses'] = '10.1.0.2')), '10.1.0.2', ['10.1.0.1:8080']],
     ['endpoints[1].nodeName', setSlice((s) => ((s.endpoints[1] as { nodeName: string }).nodeName = 'node 2')), 'node 2', ['10.1.0.1:8080']],
     ['endpoints[1].zone', setSlice((s) => ((s.endpoints[1] as { zone: string }).zone = 'zone\na')), 'zone\\na', ['10.1.0.1:8080']],
-    ['endpoints[0].conditions.ready', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['conditions'] = { ready: 'yes' })), 'yes', ['10.1.0.2:8080']],
-    ['endpoints[0].hints.forZones[0].name', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forZones: [{ name: 'a b' }] })), 'a b', ['10.1.0.2:8080']],
-    ['endpoints[0].hints.forNodes[0].name', setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forNodes: [{ name: 'Node_1' }] })), 'Node_1', ['10.1.0.2:8080']],
+    [
+      'endpoints[0].conditions.ready',
+      setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['conditions'] = { ready: 'yes' })),
+      'yes',
+      ['10.1.0.2:8080'],
+    ],
+    [
+      'endpoints[0].hints.forZones[0].name',
+      setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forZones: [{ name: 'a b' }] })),
+      'a b',
+      ['10.1.0.2:8080'],
+    ],
+    [
+      'endpoints[0].hints.forNodes[0].name',
+      setSlice((s) => ((s.endpoints[0] as Record<string, unknown>)['hints'] = { forNodes: [{ name: 'Node_1' }] })),
+      'Node_1',
+      ['10.1.0.2:8080'],
+    ],
     ['endpoints[0]', setSlice((s) => ((s.endpoints as unknown[])[0] = '10.1.0.1')), '10.1.0.1', ['10.1.0.2:8080']],
     // kube-proxy uses addresses[0] only: a bad later address is reported, the endpoint kept.
-    ['endpoints[1].addresses[1]', setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = ['10.1.0.2', '10.1.0.3\n'])), '10.1.0.3\\n', ['10.1.0.1:8080', '10.1.0.2:8080']],
+    [
+      'endpoints[1].addresses[1]',
+      setSlice((s) => ((s.endpoints[1] as { addresses: string[] }).addresses = ['10.1.0.2', '10.1.0.3\n'])),
+      '10.1.0.3\\n',
+      ['10.1.0.1:8080', '10.1.0.2:8080'],
+    ],
   ])('%s = %j', (field, mutate, printedValue, kept) => {
     const { endpoints, problems } = endpointsOf(mutate);
     expect(endpoints).toEqual(kept);

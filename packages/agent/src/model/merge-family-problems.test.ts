@@ -7,9 +7,20 @@ const dualService = {
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { namespace: 'ns', name: 'dual', uid: 'u1' },
-  spec: { clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1', 'fd00::1'], ipFamilies: ['IPv4', 'IPv6'], externalIPs: ['192.0.2.1', '2001:db8::1', 'bogus'], ports: [{ port: 80 }] },
+  spec: {
+    clusterIP: '10.96.0.1',
+    clusterIPs: ['10.96.0.1', 'fd00::1'],
+    ipFamilies: ['IPv4', 'IPv6'],
+    externalIPs: ['192.0.2.1', '2001:db8::1', 'bogus'],
+    ports: [{ port: 80 }],
+  },
 };
-const v6Service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name: 'v6', uid: 'u2' }, spec: { clusterIP: 'fd00::2', ports: [{ port: 80 }] } };
+const v6Service = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: 'ns', name: 'v6', uid: 'u2' },
+  spec: { clusterIP: 'fd00::2', ports: [{ port: 80 }] },
+};
 
 describe('mergeFamilyProblems', () => {
   it('keeps each real problem once and drops the notes on what the other family serves', () => {

@@ -82,7 +82,13 @@ describe('nodePortCandidates', () => {
 });
 
 describe('isLinkLocalIPv6', () => {
-  it.each([['fe80::1', true], ['febf::1', true], ['fec0::1', false], ['fd00::1', false], ['169.254.0.1', false]])('%s: %s', (ip, expected) => {
+  it.each([
+    ['fe80::1', true],
+    ['febf::1', true],
+    ['fec0::1', false],
+    ['fd00::1', false],
+    ['169.254.0.1', false],
+  ])('%s: %s', (ip, expected) => {
     expect(isLinkLocalIPv6(ip)).toBe(expected);
   });
 });

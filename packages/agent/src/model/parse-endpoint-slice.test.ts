@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultModelConfig, makeEndpointSlice, makeService, TEST_HOSTNAME, type TestEndpointSlice, type TestService } from '../../../../test/helpers/k8s-builders.ts';
+import {
+  defaultModelConfig,
+  makeEndpointSlice,
+  makeService,
+  TEST_HOSTNAME,
+  type TestEndpointSlice,
+  type TestService,
+} from '../../../../test/helpers/k8s-builders.ts';
 import { buildDesiredState } from './build-state.ts';
 import type { ModelConfig, RawObject } from './inputs.ts';
 import type { Endpoint, ServicePort } from './types.ts';
@@ -108,7 +115,10 @@ describe('duplicate endpoints (endpointslicecache rules)', () => {
     ['between two terminating ones the first slice (by name) wins', { terminating: true }, { terminating: true }, { terminating: true, nodeName: 'node-a' }],
     ['between two running ones the later slice wins', { ready: true }, { ready: true }, { terminating: false, nodeName: 'node-b' }],
   ])('%s', (_, conditionsA, conditionsB, expected) => {
-    const slices = slicesWith({ addresses: ['10.1.0.1'], nodeName: 'node-a', conditions: conditionsA }, { addresses: ['10.1.0.1'], nodeName: 'node-b', conditions: conditionsB });
+    const slices = slicesWith(
+      { addresses: ['10.1.0.1'], nodeName: 'node-a', conditions: conditionsA },
+      { addresses: ['10.1.0.1'], nodeName: 'node-b', conditions: conditionsB },
+    );
     const all = portOf(slices).endpoints.all;
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject(expected);
@@ -145,8 +155,30 @@ describe('endpoint fields', () => {
       ];
     });
     expect(portOf([slice]).endpoints.all).toEqual([
-      { ip: '10.1.0.1', port: 8080, endpoint: '10.1.0.1:8080', isLocal: true, ready: true, serving: true, terminating: false, nodeName: TEST_HOSTNAME, zone: 'zone-a', zoneHints: ['zone-a', 'zone-b'] },
-      { ip: '10.1.0.2', port: 8080, endpoint: '10.1.0.2:8080', isLocal: false, ready: true, serving: true, terminating: false, nodeName: 'other-node', zone: undefined, zoneHints: [] },
+      {
+        ip: '10.1.0.1',
+        port: 8080,
+        endpoint: '10.1.0.1:8080',
+        isLocal: true,
+        ready: true,
+        serving: true,
+        terminating: false,
+        nodeName: TEST_HOSTNAME,
+        zone: 'zone-a',
+        zoneHints: ['zone-a', 'zone-b'],
+      },
+      {
+        ip: '10.1.0.2',
+        port: 8080,
+        endpoint: '10.1.0.2:8080',
+        isLocal: false,
+        ready: true,
+        serving: true,
+        terminating: false,
+        nodeName: 'other-node',
+        zone: undefined,
+        zoneHints: [],
+      },
     ]);
   });
 
@@ -229,15 +261,29 @@ describe('a slice mixing valid and invalid endpoints (the unit skipped is the en
     });
 
   it.each<[string, readonly (readonly string[])[], Partial<ModelConfig>, string[], string[]]>([
-    ['an IPv6 address between two IPv4 ones', [['10.244.1.2'], ['fd00::5'], ['10.244.1.3']], {}, ['10.244.1.2:8080', '10.244.1.3:8080'], ['endpoints[1].addresses[0]']],
+    [
+      'an IPv6 address between two IPv4 ones',
+      [['10.244.1.2'], ['fd00::5'], ['10.244.1.3']],
+      {},
+      ['10.244.1.2:8080', '10.244.1.3:8080'],
+      ['endpoints[1].addresses[0]'],
+    ],
     ['an unparsable first address', [['10.244.1.2 -j DROP'], ['10.244.1.3']], {}, ['10.244.1.3:8080'], ['endpoints[0].addresses[0]']],
     ['a bad first address before a good one: no fallback', [['fd00::5', '10.244.1.2'], ['10.244.1.3']], {}, ['10.244.1.3:8080'], ['endpoints[0].addresses[0]']],
-    ['a bad second address: endpoint kept', [['10.244.1.2', 'fd00::5'], ['10.244.1.3']], {}, ['10.244.1.2:8080', '10.244.1.3:8080'], ['endpoints[0].addresses[1]']],
+    [
+      'a bad second address: endpoint kept',
+      [['10.244.1.2', 'fd00::5'], ['10.244.1.3']],
+      {},
+      ['10.244.1.2:8080', '10.244.1.3:8080'],
+      ['endpoints[0].addresses[1]'],
+    ],
     ['only bad endpoints: the slice contributes none', [['fd00::5'], ['fd00::6']], {}, [], ['endpoints[0].addresses[0]', 'endpoints[1].addresses[0]']],
   ])('%s', (_, addressLists, config, kept, fields) => {
     const { state, problems } = buildDesiredState({ services: [web()], endpointSlices: [mixed(addressLists)], node: undefined }, defaultModelConfig(config));
     expect(addresses(state.servicePorts.get('ns/web:http')?.endpoints.all ?? [])).toEqual(kept);
-    expect(problems).toEqual(fields.map((field) => expect.objectContaining({ severity: 'invalid-part', kind: 'EndpointSlice', namespace: 'ns', name: 'web-1', field })));
+    expect(problems).toEqual(
+      fields.map((field) => expect.objectContaining({ severity: 'invalid-part', kind: 'EndpointSlice', namespace: 'ns', name: 'web-1', field })),
+    );
   });
 
   it('skips an IPv4 address in an IPv6 slice the same way on an IPv6 proxier', () => {
@@ -249,7 +295,10 @@ describe('a slice mixing valid and invalid endpoints (the unit skipped is the en
   });
 
   it('reports an ignored endpoint and an invalid one of the same slice, both', () => {
-    const { problems } = buildDesiredState({ services: [web()], endpointSlices: [mixed([[], ['fd00::5'], ['10.244.1.3']])], node: undefined }, defaultModelConfig());
+    const { problems } = buildDesiredState(
+      { services: [web()], endpointSlices: [mixed([[], ['fd00::5'], ['10.244.1.3']])], node: undefined },
+      defaultModelConfig(),
+    );
     expect(problems.map((p) => [p.severity, p.field])).toEqual([
       ['ignored', 'endpoints[0].addresses'],
       ['invalid-part', 'endpoints[1].addresses[0]'],

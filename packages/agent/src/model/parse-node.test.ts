@@ -8,9 +8,11 @@ function nodeContext(mutate: ((node: TestNode) => void) | undefined, config: Par
   return buildDesiredState({ services: [], endpointSlices: [], node }, defaultModelConfig(config)).state.node;
 }
 
-const addresses = (...list: [string, string][]) => (node: TestNode) => {
-  node.status.addresses = list.map(([type, address]) => ({ type, address }));
-};
+const addresses =
+  (...list: [string, string][]) =>
+  (node: TestNode) => {
+    node.status.addresses = list.map(([type, address]) => ({ type, address }));
+  };
 
 describe('node context', () => {
   it.each<[string, (node: TestNode) => void, Partial<ModelConfig>, string[]]>([
@@ -54,7 +56,11 @@ describe('node context', () => {
 
   it('keeps the interface addresses of its family, canonical and once each', () => {
     const config = defaultModelConfig({ localAddresses: ['127.0.0.1', '192.168.1.5', 'FD00::5', '192.168.1.5', '10.1.0.7'] });
-    expect(buildDesiredState({ services: [], endpointSlices: [], node: undefined }, config).state.node.localAddresses).toEqual(['127.0.0.1', '192.168.1.5', '10.1.0.7']);
+    expect(buildDesiredState({ services: [], endpointSlices: [], node: undefined }, config).state.node.localAddresses).toEqual([
+      '127.0.0.1',
+      '192.168.1.5',
+      '10.1.0.7',
+    ]);
     const v6 = defaultModelConfig({ ipFamily: 'IPv6', localAddresses: ['192.168.1.5', 'FD00::5'] });
     expect(buildDesiredState({ services: [], endpointSlices: [], node: undefined }, v6).state.node.localAddresses).toEqual(['fd00::5']);
   });

@@ -24,7 +24,8 @@ const ADDRESS_TYPES_BY_PREFERENCE = ['InternalIP', 'ExternalIP'];
 export function parseNode(raw: unknown, config: Pick<ModelConfig, 'ipFamily'>): NodeParse {
   if (raw === undefined) return { node: undefined, problems: [] };
   const errors: FieldError[] = [];
-  if (!isRecord(raw)) return { node: undefined, problems: errorProblems({ kind: 'Node', namespace: '', name: '' }, [{ field: '', value: raw, reason: 'must be an object' }]) };
+  if (!isRecord(raw))
+    return { node: undefined, problems: errorProblems({ kind: 'Node', namespace: '', name: '' }, [{ field: '', value: raw, reason: 'must be an object' }]) };
   const { ref, labels } = readObjectMeta(raw, { kind: 'Node', namespaced: false, nameIsLabel: false }, errors);
   const zone = labelValue(labels, LABEL_TOPOLOGY_ZONE);
   if (zone !== undefined && !isLabelValue(zone)) {

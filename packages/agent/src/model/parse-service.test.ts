@@ -147,7 +147,13 @@ describe('external addresses', () => {
     const port = onlyPort((svc) => {
       svc.spec.type = 'LoadBalancer';
       svc.status.loadBalancer = {
-        ingress: [{ ip: '203.0.113.1' }, { ip: '203.0.113.2', ipMode: 'VIP' }, { ip: '203.0.113.3', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }, { ip: '2001:db8::5' }],
+        ingress: [
+          { ip: '203.0.113.1' },
+          { ip: '203.0.113.2', ipMode: 'VIP' },
+          { ip: '203.0.113.3', ipMode: 'Proxy' },
+          { hostname: 'lb.example.com' },
+          { ip: '2001:db8::5' },
+        ],
       };
     });
     expect(port).toMatchObject({ loadBalancerVIPs: ['203.0.113.1', '203.0.113.2'], externallyAccessible: true });
@@ -188,7 +194,11 @@ describe('traffic policies, health check port and affinity', () => {
   it.each<[string, Partial<TestService['spec']>, unknown]>([
     ['none by default', {}, { type: 'None' }],
     ['ClientIP defaults to 10800 s', { sessionAffinity: 'ClientIP' }, { type: 'ClientIP', timeoutSeconds: 10800 }],
-    ['ClientIP with a timeout', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } } }, { type: 'ClientIP', timeoutSeconds: 300 }],
+    [
+      'ClientIP with a timeout',
+      { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } } },
+      { type: 'ClientIP', timeoutSeconds: 300 },
+    ],
     ['None ignores a config', { sessionAffinity: 'None', sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } } }, { type: 'None' }],
   ])('session affinity: %s', (_, spec, expected) => {
     expect(onlyPort((svc) => Object.assign(svc.spec, spec)).sessionAffinity).toEqual(expected);
@@ -197,8 +207,20 @@ describe('traffic policies, health check port and affinity', () => {
 
 describe('legacy IPv4 literals (upstream ParseIPSloppy)', () => {
   it.each([
-    ['spec.clusterIP', (svc: TestService) => { svc.spec.clusterIP = '172.30.0.041'; }, { clusterIP: '172.30.0.41' }],
-    ['spec.externalIPs[0]', (svc: TestService) => { svc.spec.externalIPs = ['192.0.2.010']; }, { externalIPs: ['192.0.2.10'] }],
+    [
+      'spec.clusterIP',
+      (svc: TestService) => {
+        svc.spec.clusterIP = '172.30.0.041';
+      },
+      { clusterIP: '172.30.0.41' },
+    ],
+    [
+      'spec.externalIPs[0]',
+      (svc: TestService) => {
+        svc.spec.externalIPs = ['192.0.2.010'];
+      },
+      { externalIPs: ['192.0.2.10'] },
+    ],
   ])('serves a Service whose %s has leading zeros, read as decimal, with a warning', (field, mutate, expected) => {
     const { state, problems } = build(mutate);
     expect(state.servicePorts.get('ns/svc:http')).toMatchObject(expected);

@@ -84,12 +84,7 @@ function readLoadBalancerVIPs(status: RawObject | undefined, filter: FamilyFilte
   return result;
 }
 
-export function readServiceAddresses(
-  spec: RawObject | undefined,
-  status: RawObject | undefined,
-  ipFamily: IPFamily,
-  errors: FieldError[],
-): ServiceAddresses {
+export function readServiceAddresses(spec: RawObject | undefined, status: RawObject | undefined, ipFamily: IPFamily, errors: FieldError[]): ServiceAddresses {
   const filter: FamilyFilter = { ipFamily, otherFamily: undefined, legacy: [] };
   const externalIPs = readExternalIPs(spec, filter, errors);
   const loadBalancerSourceRanges = readSourceRanges(spec, filter, errors);

@@ -59,7 +59,11 @@ function readAddress(entry: RawObject, path: string, addressType: IPFamily, skip
   for (let index = 0; index < addresses.length; index++) {
     const address = addresses[index];
     const parsed = typeof address === 'string' ? parseIP(address) : { error: 'must be a string' };
-    const reason = !isParsedIP(parsed) ? parsed.error : parsed.family !== addressType ? `must be an ${addressType} address (the slice's addressType)` : undefined;
+    const reason = !isParsedIP(parsed)
+      ? parsed.error
+      : parsed.family !== addressType
+        ? `must be an ${addressType} address (the slice's addressType)`
+        : undefined;
     if (reason !== undefined) skipped.push({ field: indexPath(childPath(path, 'addresses'), index), value: address, reason });
     if (index === 0) first = isParsedIP(parsed) && reason === undefined ? parsed.ip : INVALID_FIRST;
   }

@@ -65,9 +65,7 @@ export interface CategorizedEndpoints {
   readonly hasAnyEndpoints: boolean;
 }
 
-export type SessionAffinity =
-  | { readonly type: 'None' }
-  | { readonly type: 'ClientIP'; readonly timeoutSeconds: number };
+export type SessionAffinity = { readonly type: 'None' } | { readonly type: 'ClientIP'; readonly timeoutSeconds: number };
 
 export interface ServicePort {
   readonly servicePortName: ServicePortName;

@@ -10,7 +10,10 @@ describe('each mode reads its own options from the configuration', () => {
     const userspace = findMode('userspace');
     expect(userspace?.name).toBe('userspace');
     expect(userspace!.optionsFromConfig(config, NO_FLAGS)).toEqual({ udpIdleTimeoutMs: 1234, tcpIdleTimeoutMs: 0 });
-    expect(userspace!.optionsFromConfig(config, { ...NO_FLAGS, userspaceTcpIdleTimeoutMs: 600_000 })).toEqual({ udpIdleTimeoutMs: 1234, tcpIdleTimeoutMs: 600_000 });
+    expect(userspace!.optionsFromConfig(config, { ...NO_FLAGS, userspaceTcpIdleTimeoutMs: 600_000 })).toEqual({
+      udpIdleTimeoutMs: 1234,
+      tcpIdleTimeoutMs: 600_000,
+    });
   });
 
   it("gives the ipvs mode kube-proxy's ipvs section", () => {
@@ -26,7 +29,7 @@ describe('each mode reads its own options from the configuration', () => {
     });
   });
 
-  it('names the nftables table after --service-proxy-name (kube-proxy\'s own otherwise) and passes tcp_be_liberal', () => {
+  it("names the nftables table after --service-proxy-name (kube-proxy's own otherwise) and passes tcp_be_liberal", () => {
     const defaults = defaultKubeProxyConfig();
     const nftables = findMode('nftables')!;
     expect(nftables.optionsFromConfig(defaults, NO_FLAGS)).toEqual({ tableName: 'kube-proxy', tcpBeLiberal: false });

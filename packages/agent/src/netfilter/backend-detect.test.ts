@@ -33,12 +33,7 @@ describe('detectIptablesBackend', () => {
   it('reads nft mangle first and never asks legacy for -t mangle', async () => {
     const fake = recordingExec((request) => (request.file === 'iptables-legacy-save' ? { stdout: CANARY } : undefined));
     expect(await detectIptablesBackend(fake.exec)).toMatchObject({ backend: 'legacy', reason: 'legacy-hint' });
-    expect(fake.argv()).toEqual([
-      'iptables-nft-save -t mangle',
-      'ip6tables-nft-save -t mangle',
-      'iptables-legacy-save',
-      'ip6tables-legacy-save',
-    ]);
+    expect(fake.argv()).toEqual(['iptables-nft-save -t mangle', 'ip6tables-nft-save -t mangle', 'iptables-legacy-save', 'ip6tables-legacy-save']);
   });
 
   it('treats a missing or failing tool as no evidence', async () => {

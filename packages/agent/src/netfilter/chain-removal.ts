@@ -21,11 +21,7 @@ export interface ChainRemoval {
  * `saved` must hold the rules of every chain except those in `flushedByPayload` (their
  * rules are replaced anyway). `isCandidate` says which chains should go.
  */
-export function planChainRemoval(
-  saved: SavedTable,
-  isCandidate: (chain: string) => boolean,
-  flushedByPayload: ReadonlySet<string> = new Set(),
-): ChainRemoval {
+export function planChainRemoval(saved: SavedTable, isCandidate: (chain: string) => boolean, flushedByPayload: ReadonlySet<string> = new Set()): ChainRemoval {
   const candidates = new Set(saved.chains.filter((chain) => isCandidate(chain) && !BUILTIN_CHAINS.has(chain)));
   const kept = new Map<string, string>();
   // A kept chain keeps its rules, so whatever it references must stay too: iterate to a fixed point.

@@ -70,9 +70,14 @@ it('creates a missing target chain once and inserts its jumps without -C', async
   expect(fake.argv().map((argv) => argv.split(' ').slice(5, 7).join(' '))).toEqual(['-N KUBE-SERVICES', '-I PREROUTING', '-I OUTPUT']);
 });
 
-describe('prepended jump rules keep a fresh node\'s order', () => {
+describe("prepended jump rules keep a fresh node's order", () => {
   const firewall = (chain: string, target: string): JumpRule => ({ table: 'filter', chain, target, args: [], position: 'prepend' });
-  const rules = [firewall('INPUT', 'KUBE-EXTERNAL-SERVICES'), firewall('INPUT', 'KUBE-NODEPORTS'), firewall('OUTPUT', 'KUBE-SERVICES'), firewall('INPUT', 'KUBE-FIREWALL')];
+  const rules = [
+    firewall('INPUT', 'KUBE-EXTERNAL-SERVICES'),
+    firewall('INPUT', 'KUBE-NODEPORTS'),
+    firewall('OUTPUT', 'KUBE-SERVICES'),
+    firewall('INPUT', 'KUBE-FIREWALL'),
+  ];
 
   it('places a rule right after the present ones prepended after it, or first', () => {
     const kubelet = savedJumpRuleKey(rules[3]!);
@@ -84,15 +89,23 @@ describe('prepended jump rules keep a fresh node\'s order', () => {
 
   it('inserts behind a KUBE-FIREWALL jump left in place (after --cleanup), as a fresh node has them', async () => {
     const kubelet = savedJumpRuleKey(rules[3]!);
-    const builtinOrder = new Map([['filter INPUT', [kubelet, 'filter -A INPUT -j OTHER']], ['filter OUTPUT', []]]);
-    const known = { builtinRules: new Set([kubelet]), chains: new Set(['filter KUBE-EXTERNAL-SERVICES', 'filter KUBE-NODEPORTS', 'filter KUBE-SERVICES', 'filter KUBE-FIREWALL']), builtinOrder };
+    const builtinOrder = new Map([
+      ['filter INPUT', [kubelet, 'filter -A INPUT -j OTHER']],
+      ['filter OUTPUT', []],
+    ]);
+    const known = {
+      builtinRules: new Set([kubelet]),
+      chains: new Set(['filter KUBE-EXTERNAL-SERVICES', 'filter KUBE-NODEPORTS', 'filter KUBE-SERVICES', 'filter KUBE-FIREWALL']),
+      builtinOrder,
+    };
     const checkAbsent = recordingExec((request) => (request.args.includes('-C') ? { exitCode: 1 } : undefined));
     expect(await ensureJumpRules(checkAbsent.exec, tools, rules, known)).toBe(3);
-    expect(checkAbsent.argv().filter((argv) => argv.includes(' -I ')).map((argv) => argv.split(' ').slice(5).join(' '))).toEqual([
-      '-I INPUT 2 -j KUBE-EXTERNAL-SERVICES',
-      '-I INPUT 2 -j KUBE-NODEPORTS',
-      '-I OUTPUT -j KUBE-SERVICES',
-    ]);
+    expect(
+      checkAbsent
+        .argv()
+        .filter((argv) => argv.includes(' -I '))
+        .map((argv) => argv.split(' ').slice(5).join(' ')),
+    ).toEqual(['-I INPUT 2 -j KUBE-EXTERNAL-SERVICES', '-I INPUT 2 -j KUBE-NODEPORTS', '-I OUTPUT -j KUBE-SERVICES']);
     expect(builtinOrder.get('filter INPUT')).toEqual([kubelet, savedJumpRuleKey(rules[1]!), savedJumpRuleKey(rules[0]!), 'filter -A INPUT -j OTHER']);
   });
 });

@@ -84,12 +84,7 @@ export interface KnownRules {
  * target chain is created empty first (upstream's EnsureChain): run before the restore, as
  * upstream does, the inserts then work on still-small tables on a node's first sync.
  */
-export async function ensureJumpRules(
-  exec: Exec,
-  tools: IptablesTools,
-  rules: readonly JumpRule[],
-  known?: KnownRules,
-): Promise<number> {
+export async function ensureJumpRules(exec: Exec, tools: IptablesTools, rules: readonly JumpRule[], known?: KnownRules): Promise<number> {
   const created = new Set<string>();
   let added = 0;
   for (const [index, rule] of rules.entries()) {

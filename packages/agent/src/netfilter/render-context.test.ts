@@ -22,16 +22,36 @@ describe('local traffic detection', () => {
     [{ mode: 'InterfaceNamePrefix', interfacePrefix: 'veth' }, '-i veth+', '! -i veth+'],
     [{ mode: 'None' }, undefined, undefined],
   ])('%j', (detectLocal, ifLocal, ifNotLocal) => {
-    const context = buildRenderContext(makeState([], makeNodeContext((node) => (node.detectLocal = detectLocal))));
+    const context = buildRenderContext(
+      makeState(
+        [],
+        makeNodeContext((node) => (node.detectLocal = detectLocal)),
+      ),
+    );
     expect([context.ifLocal, context.ifNotLocal]).toEqual([ifLocal, ifNotLocal]);
   });
 });
 
 describe('buildRenderContext', () => {
   it('turns localhost node ports off when the node port addresses exclude loopback, as NewProxier does', () => {
-    const on = buildRenderContext(makeState([], makeNodeContext((node) => (node.nodePortAddresses = ['127.0.0.0/8']))));
-    const off = buildRenderContext(makeState([], makeNodeContext((node) => (node.nodePortAddresses = ['192.168.0.0/24']))));
-    const ipv6 = buildRenderContext(makeState([], makeNodeContext((node) => (node.ipFamily = 'IPv6'))));
+    const on = buildRenderContext(
+      makeState(
+        [],
+        makeNodeContext((node) => (node.nodePortAddresses = ['127.0.0.0/8'])),
+      ),
+    );
+    const off = buildRenderContext(
+      makeState(
+        [],
+        makeNodeContext((node) => (node.nodePortAddresses = ['192.168.0.0/24'])),
+      ),
+    );
+    const ipv6 = buildRenderContext(
+      makeState(
+        [],
+        makeNodeContext((node) => (node.ipFamily = 'IPv6')),
+      ),
+    );
     expect([on.localhostNodePorts, off.localhostNodePorts, ipv6.localhostNodePorts]).toEqual([true, false, false]);
   });
 

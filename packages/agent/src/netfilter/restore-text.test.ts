@@ -12,9 +12,12 @@ describe('LineBuffer and joinTables', () => {
     both.append(declarations);
     both.append(rules);
     expect(both.lineCount).toBe(3);
-    expect(joinTables([{ table: 'nat', buffers: [both] }, { table: 'filter', buffers: [] }])).toBe(
-      '*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\n-A KUBE-SERVICES -j ACCEPT\nCOMMIT\n*filter\nCOMMIT\n',
-    );
+    expect(
+      joinTables([
+        { table: 'nat', buffers: [both] },
+        { table: 'filter', buffers: [] },
+      ]),
+    ).toBe('*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j RETURN\n-A KUBE-SERVICES -j ACCEPT\nCOMMIT\n*filter\nCOMMIT\n');
   });
 });
 

@@ -59,10 +59,7 @@ const removal = (chains: string[], unlinkRules: string[] = []): ChainRemoval => 
 
 describe('composeRestorePayload', () => {
   it('flushes and unlinks after the table header and deletes before COMMIT', () => {
-    const payload = composeRestorePayload(
-      PAYLOAD,
-      new Map([['nat', removal(['KUBE-SEP-OLD'], ['-D PREROUTING -j KUBE-SEP-OLD'])]]),
-    );
+    const payload = composeRestorePayload(PAYLOAD, new Map([['nat', removal(['KUBE-SEP-OLD'], ['-D PREROUTING -j KUBE-SEP-OLD'])]]));
     expect(payload.split('\n').slice(4)).toEqual([
       '*nat',
       ':KUBE-SEP-OLD - [0:0]',
@@ -90,9 +87,7 @@ describe('composeRestorePayload', () => {
   });
 
   it('handles an empty table section', () => {
-    expect(composeRestorePayload('*nat\nCOMMIT\n', new Map([['nat', removal(['KUBE-SVC-X'])]]))).toBe(
-      '*nat\n:KUBE-SVC-X - [0:0]\n-X KUBE-SVC-X\nCOMMIT\n',
-    );
+    expect(composeRestorePayload('*nat\nCOMMIT\n', new Map([['nat', removal(['KUBE-SVC-X'])]]))).toBe('*nat\n:KUBE-SVC-X - [0:0]\n-X KUBE-SVC-X\nCOMMIT\n');
   });
 });
 

@@ -63,7 +63,9 @@ export function composeRestorePayload(restoreText: string, removals: ReadonlyMap
   for (const [table, removal] of removals) {
     if (isEmptyRemoval(removal)) continue;
     const head = removalHeadLines(removal).join('\n');
-    const tail = removalTailLines(removal).map((line) => `${line}\n`).join('');
+    const tail = removalTailLines(removal)
+      .map((line) => `${line}\n`)
+      .join('');
     const header = `*${table}\n`;
     const start = sectionStart(payload, header);
     if (start < 0) {

@@ -44,6 +44,10 @@ describe('parseSaveText', () => {
   });
 
   it('keeps only the rules asked for', () => {
-    expect(parseSaveText(text, (chain) => chain !== 'KUBE-SERVICES').get('nat')?.rules.map((rule) => rule.chain)).toEqual(['PREROUTING']);
+    expect(
+      parseSaveText(text, (chain) => chain !== 'KUBE-SERVICES')
+        .get('nat')
+        ?.rules.map((rule) => rule.chain),
+    ).toEqual(['PREROUTING']);
   });
 });

@@ -20,12 +20,15 @@ describe('parseConntrackLine', () => {
   });
 
   it.each(['', 'conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.', 'udp 17 29 src=10.0.0.1 dst=10.96.0.53 sport=1 dport=53'])(
-    'skips %j', (line) => {
+    'skips %j',
+    (line) => {
       expect(parseConntrackLine(line)).toBeUndefined();
-    });
+    },
+  );
 
   it('reads every flow of a listing', () => {
-    const text = 'udp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=53 src=3.3.3.3 dst=1.1.1.1 sport=53 dport=1 use=1\n\nudp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=2 dport=53 src=4.4.4.4 dst=1.1.1.1 sport=53 dport=2 use=1\n';
+    const text =
+      'udp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=53 src=3.3.3.3 dst=1.1.1.1 sport=53 dport=1 use=1\n\nudp 17 29 src=1.1.1.1 dst=2.2.2.2 sport=2 dport=53 src=4.4.4.4 dst=1.1.1.1 sport=53 dport=2 use=1\n';
     expect(parseConntrackList(text).map((flow) => flow.replySrc)).toEqual(['3.3.3.3', '4.4.4.4']);
   });
 

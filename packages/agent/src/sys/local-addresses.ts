@@ -37,7 +37,9 @@ export async function readLocalAddresses(exec: Exec, family: IPFamily): Promise<
   const args = ['-j', family === 'IPv6' ? '-6' : '-4', 'addr', 'show'];
   const result = await exec({ file: 'ip', args, timeoutMs: 10_000 });
   if (result.exitCode !== 0) {
-    throw new KpxError('KPX_ERR_EXEC', 'ip could not list the local addresses', { context: { args, exitCode: result.exitCode, stderr: result.stderr.slice(0, 2000) } });
+    throw new KpxError('KPX_ERR_EXEC', 'ip could not list the local addresses', {
+      context: { args, exitCode: result.exitCode, stderr: result.stderr.slice(0, 2000) },
+    });
   }
   try {
     return parseLocalAddresses(result.stdout, family);

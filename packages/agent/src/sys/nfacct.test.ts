@@ -8,15 +8,22 @@ const LIST = [
   'nonsense',
 ].join('\n');
 
-const scripted = (exitCodes: Record<string, number>, calls: string[]): Exec => async (request) => {
-  const line = request.args.join(' ');
-  calls.push(line);
-  return { exitCode: exitCodes[line] ?? 0, stdout: line === 'list' ? LIST : '', stderr: '', durationMs: 0 };
-};
+const scripted =
+  (exitCodes: Record<string, number>, calls: string[]): Exec =>
+  async (request) => {
+    const line = request.args.join(' ');
+    calls.push(line);
+    return { exitCode: exitCodes[line] ?? 0, stdout: line === 'list' ? LIST : '', stderr: '', durationMs: 0 };
+  };
 
 describe('nfacct', () => {
   it('reads packets per counter from nfacct list', () => {
-    expect(parseNfacctList(LIST)).toEqual(new Map([['ct_state_invalid_dropped_pkts', 12], ['localhost_nodeports_accepted_pkts', 0]]));
+    expect(parseNfacctList(LIST)).toEqual(
+      new Map([
+        ['ct_state_invalid_dropped_pkts', 12],
+        ['localhost_nodeports_accepted_pkts', 0],
+      ]),
+    );
   });
 
   it('adds a counter only when get does not find it, and says whether it exists', async () => {

@@ -36,7 +36,10 @@ describe('execSysctl', () => {
   });
 
   it('reports a missing key as undefined', async () => {
-    const fake = recordingExec(() => ({ exitCode: 255, stderr: 'sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\n' }));
+    const fake = recordingExec(() => ({
+      exitCode: 255,
+      stderr: 'sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\n',
+    }));
     expect(await execSysctl(fake.exec).read('net.bridge.bridge-nf-call-iptables')).toBeUndefined();
   });
 

@@ -53,8 +53,16 @@ export async function collectHops(exec: Exec, query: HopQuery): Promise<Hop[]> {
   if (query.sourceNetns !== query.nodeNetns) {
     const device = (await links(sourceExec)).find((link) => link.name === first.dev);
     const peer = device === undefined ? undefined : await vethPeer(exec, query, device);
-    if (peer === undefined) return [...hops, { netns: query.nodeNetns, interface: '', detail: `${first.dev} is not a veth into this node namespace; the path beyond is not followed` }];
-    hops.push({ netns: query.nodeNetns, interface: peer.name, detail: `veth peer of ${first.dev}${peer.master === undefined ? '' : `, port of bridge ${peer.master}`}` });
+    if (peer === undefined)
+      return [
+        ...hops,
+        { netns: query.nodeNetns, interface: '', detail: `${first.dev} is not a veth into this node namespace; the path beyond is not followed` },
+      ];
+    hops.push({
+      netns: query.nodeNetns,
+      interface: peer.name,
+      detail: `veth peer of ${first.dev}${peer.master === undefined ? '' : `, port of bridge ${peer.master}`}`,
+    });
     ingress = peer.master ?? peer.name;
     if (peer.master !== undefined) hops.push({ netns: query.nodeNetns, interface: peer.master, detail: 'bridge: the packet enters the node namespace here' });
   }

@@ -25,7 +25,10 @@ export async function fetchPodIP(options: KubeClientOptions, namespace: string, 
   const slices = await getJson(options, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`);
   const items = Array.isArray(slices?.['items']) ? (slices['items'] as Record<string, unknown>[]) : [];
   const ip = podIPFromSlices(items, name);
-  if (ip === undefined) throw new KpxError('KPX_ERR_INPUT', `pod ${namespace}/${name} not found (no Pod with an IP, and no EndpointSlice endpoint names it)`, { context: { namespace, name } });
+  if (ip === undefined)
+    throw new KpxError('KPX_ERR_INPUT', `pod ${namespace}/${name} not found (no Pod with an IP, and no EndpointSlice endpoint names it)`, {
+      context: { namespace, name },
+    });
   return ip;
 }
 

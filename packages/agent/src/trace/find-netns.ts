@@ -31,7 +31,8 @@ async function searchOrder(exec: Exec, near: string | undefined): Promise<string
   if (near === undefined) return [...named, ''];
   const order = [near];
   for (let index = 0; index < order.length; index++) {
-    for (const { name } of await linkedNetns(exec, order[index] ?? '')) if (name !== undefined && !order.includes(name) && named.includes(name)) order.push(name);
+    for (const { name } of await linkedNetns(exec, order[index] ?? ''))
+      if (name !== undefined && !order.includes(name) && named.includes(name)) order.push(name);
   }
   return [...order, ...[...named, ''].filter((netns) => !order.includes(netns))];
 }

@@ -37,9 +37,13 @@ function formatConntrack(entries: readonly ConntrackEntry[]): string[] {
   const lines = ['conntrack'];
   if (entries.length === 0) lines.push('  no entry for this flow');
   for (const entry of entries) {
-    const label = [entry.event === '' ? 'entry' : entry.event.toLowerCase(), entry.protocol, entry.state, ...entry.flags].filter((word) => word !== '').join(' ');
+    const label = [entry.event === '' ? 'entry' : entry.event.toLowerCase(), entry.protocol, entry.state, ...entry.flags]
+      .filter((word) => word !== '')
+      .join(' ');
     lines.push(`  ${label}`, `    original  ${formatTuple(entry.original)}`, `    reply     ${formatTuple(entry.reply)}`);
-    lines.push(`    ${entry.dnatTo === undefined ? 'not DNATed' : `DNAT to ${entry.dnatTo}`}; ${entry.snatTo === undefined ? 'not masqueraded' : `masqueraded (SNAT to ${entry.snatTo})`}`);
+    lines.push(
+      `    ${entry.dnatTo === undefined ? 'not DNATed' : `DNAT to ${entry.dnatTo}`}; ${entry.snatTo === undefined ? 'not masqueraded' : `masqueraded (SNAT to ${entry.snatTo})`}`,
+    );
   }
   return lines;
 }

@@ -65,7 +65,13 @@ export function linksOfIpLinkJson(text: string): LinkInfo[] {
 export function routeOfIpRouteGetJson(text: string): RouteInfo | undefined {
   const [route] = parseArray(text);
   if (route === undefined) return undefined;
-  return { type: str(route['type']) ?? 'unicast', dst: str(route['dst']) ?? '', gateway: str(route['gateway']), dev: str(route['dev']) ?? '', prefsrc: str(route['prefsrc']) };
+  return {
+    type: str(route['type']) ?? 'unicast',
+    dst: str(route['dst']) ?? '',
+    gateway: str(route['gateway']),
+    dev: str(route['dev']) ?? '',
+    prefsrc: str(route['prefsrc']),
+  };
 }
 
 export function describeRoute(route: RouteInfo): string {

@@ -56,7 +56,12 @@ export function chooseServicePort(service: Record<string, unknown>, wanted: stri
   const number = parsePortNumber(wanted);
   const port = ports.find((candidate) => (number === undefined ? candidate['name'] === wanted : candidate['port'] === number));
   if (port === undefined || typeof port['port'] !== 'number') return `the service has no port ${wanted}`;
-  return { clusterIP, port: port['port'], protocol: typeof port['protocol'] === 'string' ? port['protocol'] : 'TCP', portName: typeof port['name'] === 'string' ? port['name'] : '' };
+  return {
+    clusterIP,
+    port: port['port'],
+    protocol: typeof port['protocol'] === 'string' ? port['protocol'] : 'TCP',
+    portName: typeof port['name'] === 'string' ? port['name'] : '',
+  };
 }
 
 /** A pod's IP from an EndpointSlice that names it in a targetRef. */

@@ -13,7 +13,11 @@ const RULE_PREFIX = /^-[46] -t \S+ /;
 // xtables-monitor names ACCEPT, DROP, CONTINUE, JUMP and GOTO, and prints any other verdict code
 // as hex: a rule's -j RETURN is nftables' NFT_RETURN (-5), 0xfffffffb.
 const VERDICT_CODES: Readonly<Record<string, string>> = {
-  '0x0': 'drop', '0x1': 'accept', '0xffffffff': 'continue', '0xfffffffe': 'break', '0xfffffffb': 'return',
+  '0x0': 'drop',
+  '0x1': 'accept',
+  '0xffffffff': 'continue',
+  '0xfffffffe': 'break',
+  '0xfffffffb': 'return',
 };
 
 function verdictOf(kind: string, tail: string): string {

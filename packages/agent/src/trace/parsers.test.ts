@@ -25,7 +25,11 @@ describe('parseNftTrace', () => {
   });
   it('numbers packets by trace id', () => {
     const text = 'trace id aa ip t c rule accept (verdict accept)\ntrace id bb ip t c policy drop\ntrace id aa ip t d verdict continue\n';
-    expect(parseNftTrace(text).map((hit) => [hit.packet, hit.chain, hit.verdict])).toEqual([[1, 'c', 'accept'], [2, 'c', 'policy drop'], [1, 'd', 'continue']]);
+    expect(parseNftTrace(text).map((hit) => [hit.packet, hit.chain, hit.verdict])).toEqual([
+      [1, 'c', 'accept'],
+      [2, 'c', 'policy drop'],
+      [1, 'd', 'continue'],
+    ]);
   });
 });
 
@@ -48,10 +52,14 @@ describe('parseConntrackOutput', () => {
   const entries = parseConntrackOutput(fixture('conntrack-extended.txt'));
   it('reads listed entries: tuples, state, flags and the DNAT target', () => {
     expect(entries[0]).toMatchObject({
-      event: '', protocol: 'tcp', state: 'TIME_WAIT', flags: ['ASSURED'],
+      event: '',
+      protocol: 'tcp',
+      state: 'TIME_WAIT',
+      flags: ['ASSURED'],
       original: { src: '10.244.1.10', dst: '10.96.0.10', sport: 37695, dport: 80 },
       reply: { src: '10.244.1.11', dst: '10.244.1.10', sport: 8080, dport: 37695 },
-      dnatTo: '10.244.1.11:8080', snatTo: undefined,
+      dnatTo: '10.244.1.11:8080',
+      snatTo: undefined,
     });
   });
   it('reads events and sees the masquerade in the reply tuple', () => {
@@ -83,13 +91,21 @@ describe('diffCounters', () => {
 describe('leftover trace rules', () => {
   const gone = (pid: number): boolean => pid === 111;
   it('picks nft rules of gone pids by handle, and tells an empty table', () => {
-    const listing = 'table ip kpx-trace { # handle 7\n\tchain prerouting { # handle 1\n\t\ttype filter hook prerouting priority -350; policy accept;\n\t\tip saddr 1.1.1.1 meta nftrace set 1 comment "kpx-trace:111" # handle 3\n\t\tip saddr 1.1.1.2 meta nftrace set 1 comment "kpx-trace:222" # handle 4\n\t}\n}\n';
+    const listing =
+      'table ip kpx-trace { # handle 7\n\tchain prerouting { # handle 1\n\t\ttype filter hook prerouting priority -350; policy accept;\n\t\tip saddr 1.1.1.1 meta nftrace set 1 comment "kpx-trace:111" # handle 3\n\t\tip saddr 1.1.1.2 meta nftrace set 1 comment "kpx-trace:222" # handle 4\n\t}\n}\n';
     expect(nftHandlesToRemove(listing, gone)).toEqual([{ chain: 'prerouting', handle: 3 }]);
     expect(nftTableHasRules(listing)).toBe(true);
-    expect(nftTableHasRules('table ip kpx-trace { # handle 7\n\tchain prerouting { # handle 1\n\t\ttype filter hook prerouting priority -350; policy accept;\n\t}\n}\n')).toBe(false);
+    expect(
+      nftTableHasRules(
+        'table ip kpx-trace { # handle 7\n\tchain prerouting { # handle 1\n\t\ttype filter hook prerouting priority -350; policy accept;\n\t}\n}\n',
+      ),
+    ).toBe(false);
   });
   it('turns iptables -S lines of gone pids into -D argv', () => {
-    const listing = '-P PREROUTING ACCEPT\n-A PREROUTING -s 10.0.0.1/32 -p tcp -m tcp --dport 80 -m comment --comment "kpx-trace:111" -j TRACE\n-A PREROUTING -m comment --comment "kpx-trace:222" -j TRACE\n';
-    expect(iptablesRulesToRemove(listing, gone)).toEqual([['-D', 'PREROUTING', '-s', '10.0.0.1/32', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-m', 'comment', '--comment', 'kpx-trace:111', '-j', 'TRACE']]);
+    const listing =
+      '-P PREROUTING ACCEPT\n-A PREROUTING -s 10.0.0.1/32 -p tcp -m tcp --dport 80 -m comment --comment "kpx-trace:111" -j TRACE\n-A PREROUTING -m comment --comment "kpx-trace:222" -j TRACE\n';
+    expect(iptablesRulesToRemove(listing, gone)).toEqual([
+      ['-D', 'PREROUTING', '-s', '10.0.0.1/32', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-m', 'comment', '--comment', 'kpx-trace:111', '-j', 'TRACE'],
+    ]);
   });
 });

@@ -51,5 +51,12 @@ export async function sendProbe(netns: string, flow: Flow, exec: Exec = realExec
   const here = netns === '' ? exec : execInNetns(exec, netns);
   const args = ['-e', SCRIPT, flow.protocol, flow.destination, String(flow.port), flow.source, String(PROBE_TIMEOUT_MS)];
   const result = await here({ file: process.execPath, args, timeoutMs: PROBE_TIMEOUT_MS + 10_000 });
-  return parseProbeOutput(result.stdout.trim()) ?? { outcome: 'error', localPort: undefined, elapsedMs: 0, error: result.stderr.trim().split('\n')[0] ?? `exit ${result.exitCode}` };
+  return (
+    parseProbeOutput(result.stdout.trim()) ?? {
+      outcome: 'error',
+      localPort: undefined,
+      elapsedMs: 0,
+      error: result.stderr.trim().split('\n')[0] ?? `exit ${result.exitCode}`,
+    }
+  );
 }

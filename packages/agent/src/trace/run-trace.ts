@@ -34,9 +34,13 @@ function tracerFor(dataplane: Dataplane, exec: Exec, request: TraceRequest): Rul
   if (dataplane === 'iptables-nft') return xtablesTracer(exec, nodeNetns, flow);
   if (dataplane === 'iptables-legacy') return legacyCounters(exec, flow);
   const note = dataplane === 'userspace' ? USERSPACE_NOTE : 'no kpx rules or userspace listener are programmed for this destination in the node namespace';
-  return { source: { kind: dataplane === 'userspace' ? 'userspace' : 'none', note }, arm: () => Promise.resolve(), collect: () => Promise.resolve([]), remove: () => Promise.resolve(true) };
+  return {
+    source: { kind: dataplane === 'userspace' ? 'userspace' : 'none', note },
+    arm: () => Promise.resolve(),
+    collect: () => Promise.resolve([]),
+    remove: () => Promise.resolve(true),
+  };
 }
-
 
 function conntrackFilter(flow: Flow): string[] {
   const family = flow.destination.includes(':') ? ['-f', 'ipv6'] : [];
@@ -47,11 +51,16 @@ function conntrackFilter(flow: Flow): string[] {
 async function readConntrack(exec: Exec, flow: Flow, localPort: number | undefined, events: string): Promise<ConntrackEntry[]> {
   const mine = (entry: ConntrackEntry): boolean => entry.original.dst === flow.destination && (localPort === undefined || entry.original.sport === localPort);
   if (localPort !== undefined) {
-    const listed = await exec({ file: 'conntrack', args: ['-L', ...conntrackFilter(flow), '--sport', String(localPort), '-o', 'extended'] }).catch(() => undefined);
+    const listed = await exec({ file: 'conntrack', args: ['-L', ...conntrackFilter(flow), '--sport', String(localPort), '-o', 'extended'] }).catch(
+      () => undefined,
+    );
     const entries = parseConntrackOutput(listed?.stdout ?? '').filter(mine);
     if (entries.length > 0) return entries;
   }
-  return parseConntrackOutput(events).filter(mine).filter((entry) => entry.event === 'NEW').slice(0, 1);
+  return parseConntrackOutput(events)
+    .filter(mine)
+    .filter((entry) => entry.event === 'NEW')
+    .slice(0, 1);
 }
 
 export async function runTrace(exec: Exec, request: TraceRequest): Promise<Trace> {
@@ -77,10 +86,29 @@ export async function runTrace(exec: Exec, request: TraceRequest): Promise<Trace
     events = undefined;
     const conntrack = await readConntrack(nodeExec, flow, probe.localPort, eventText);
     const natDestination = conntrack[0]?.dnatTo?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const hops = await collectHops(exec, { ...request, source: flow.source, destination: flow.destination, natDestination, skipInterfaces: new Set([SERVICE_INTERFACE]) });
+    const hops = await collectHops(exec, {
+      ...request,
+      source: flow.source,
+      destination: flow.destination,
+      natDestination,
+      skipInterfaces: new Set([SERVICE_INTERFACE]),
+    });
     await cleanup();
     const { fromLabel, toLabel, sourceNetns, nodeNetns } = request;
-    return { flow, fromLabel, toLabel, sourceNetns, nodeNetns, dataplane: DATAPLANE_LABELS[dataplane], hops, ruleSource: tracer.source, rules, conntrack, probe, cleanedUp };
+    return {
+      flow,
+      fromLabel,
+      toLabel,
+      sourceNetns,
+      nodeNetns,
+      dataplane: DATAPLANE_LABELS[dataplane],
+      hops,
+      ruleSource: tracer.source,
+      rules,
+      conntrack,
+      probe,
+      cleanedUp,
+    };
   } finally {
     if (!cleanedUp) await cleanup();
   }

@@ -60,7 +60,18 @@ export function nftTableHasRules(listing: string): boolean {
 /** The raw-table rule specs (`-A CHAIN …`, without -t) for iptables: PREROUTING and OUTPUT, -j TRACE. */
 export function iptablesTraceRules(flow: Flow, pid: number): string[][] {
   const prefix = isIPv6(flow) ? '128' : '32';
-  const match = ['-s', `${flow.source}/${prefix}`, '-d', `${flow.destination}/${prefix}`, '-p', flow.protocol, '-m', flow.protocol, '--dport', String(flow.port)];
+  const match = [
+    '-s',
+    `${flow.source}/${prefix}`,
+    '-d',
+    `${flow.destination}/${prefix}`,
+    '-p',
+    flow.protocol,
+    '-m',
+    flow.protocol,
+    '--dport',
+    String(flow.port),
+  ];
   const tail = ['-m', 'comment', '--comment', traceMarker(pid), '-j', 'TRACE'];
   return ['PREROUTING', 'OUTPUT'].map((chain) => ['-A', chain, ...match, ...tail]);
 }

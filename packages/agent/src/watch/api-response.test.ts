@@ -6,7 +6,10 @@ describe('parseStatus / isExpired', () => {
   it.each([
     [{ kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version: 5 (10)' }, true],
     [{ kind: 'Status', code: 410, reason: 'Gone' }, true],
-    [{ kind: 'Status', code: 504, reason: 'Timeout', details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] } }, true],
+    [
+      { kind: 'Status', code: 504, reason: 'Timeout', details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] } },
+      true,
+    ],
     [{ kind: 'Status', code: 500, reason: 'InternalError' }, false],
     ['not a status', false],
   ])('%j → expired %s', (object, expired) => {

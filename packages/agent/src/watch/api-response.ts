@@ -31,7 +31,10 @@ export async function readJsonObject(response: IncomingMessage, context: Record<
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw new KpxError('KPX_ERR_WATCH', 'the API server sent a body that is not JSON', { cause: error, context: { ...context, excerpt: body.subarray(0, 200).toString('utf8') } });
+    throw new KpxError('KPX_ERR_WATCH', 'the API server sent a body that is not JSON', {
+      cause: error,
+      context: { ...context, excerpt: body.subarray(0, 200).toString('utf8') },
+    });
   }
   if (!isRecord(parsed)) throw new KpxError('KPX_ERR_WATCH', 'the API server sent JSON that is not an object', { context });
   return parsed;
@@ -45,7 +48,12 @@ export function parseStatus(object: unknown, fallbackCode: number): ApiStatus {
   const message = typeof status['message'] === 'string' ? status['message'] : '';
   const details = status['details'];
   const causes = isRecord(details) && Array.isArray(details['causes']) ? details['causes'] : [];
-  return { code, reason, message, causes: causes.flatMap((cause: unknown) => (isRecord(cause) && typeof cause['reason'] === 'string' ? [cause['reason']] : [])) };
+  return {
+    code,
+    reason,
+    message,
+    causes: causes.flatMap((cause: unknown) => (isRecord(cause) && typeof cause['reason'] === 'string' ? [cause['reason']] : [])),
+  };
 }
 
 /**

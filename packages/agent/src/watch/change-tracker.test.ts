@@ -13,7 +13,13 @@ describe('createChangeTracker', () => {
     tracker.endpointSliceChanged({ key: 'ns/db-abc', previous: undefined, current: makeReadySlice('ns', 'db-abc', 'db') }, 300);
     expect(tracker.isDirty).toBe(true);
 
-    expect(tracker.take()).toEqual({ pendingSince: new Map([['ns/web', 100], ['ns/db', 300]]), generation: 1 });
+    expect(tracker.take()).toEqual({
+      pendingSince: new Map([
+        ['ns/web', 100],
+        ['ns/db', 300],
+      ]),
+      generation: 1,
+    });
     expect(tracker.isDirty).toBe(false);
     tracker.serviceChanged({ key: 'ns/web', previous: web, current: undefined }, 400);
     expect(tracker.take()).toEqual({ pendingSince: new Map([['ns/web', 400]]), generation: 2 });
@@ -21,11 +27,11 @@ describe('createChangeTracker', () => {
 
   it('counts a relabelled slice for both its old and new service', () => {
     const tracker = createChangeTracker();
-    tracker.endpointSliceChanged(
-      { key: 'ns/s', previous: makeReadySlice('ns', 's', 'old'), current: makeReadySlice('ns', 's', 'new') },
-      5,
-    );
-    expect([...tracker.take().pendingSince]).toEqual([['ns/old', 5], ['ns/new', 5]]);
+    tracker.endpointSliceChanged({ key: 'ns/s', previous: makeReadySlice('ns', 's', 'old'), current: makeReadySlice('ns', 's', 'new') }, 5);
+    expect([...tracker.take().pendingSince]).toEqual([
+      ['ns/old', 5],
+      ['ns/new', 5],
+    ]);
   });
 
   it('marks itself dirty for changes that belong to no service', () => {
@@ -58,7 +64,13 @@ describe('network-programming latency from the last-change-trigger-time annotati
     tracker.endpointSliceChanged({ key: 'ns/a', previous: undefined, current: makeReadySlice('ns', 'a', 'absent') }, T0 + 1);
     tracker.endpointSliceChanged({ key: 'ns/b', previous: undefined, current: triggeredSlice('b', 'bad', 'yesterday') }, T0 + 2);
     tracker.endpointSliceChanged({ key: 'ns/c', previous: undefined, current: triggeredSlice('c', 'old', '2026-12-04T09:59:59Z') }, T0 + 3);
-    expect(tracker.take().pendingSince).toEqual(new Map([['ns/absent', T0 + 1], ['ns/bad', T0 + 2], ['ns/old', T0 + 3]]));
+    expect(tracker.take().pendingSince).toEqual(
+      new Map([
+        ['ns/absent', T0 + 1],
+        ['ns/bad', T0 + 2],
+        ['ns/old', T0 + 3],
+      ]),
+    );
   });
 
   it('ignores the annotation of a deleted slice, which dates its previous update', () => {

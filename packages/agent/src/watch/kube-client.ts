@@ -26,7 +26,12 @@ export interface KubeClientOptions {
   /** Where in-cluster config comes from when neither is given (tests point it elsewhere). */
   readonly inCluster?: { readonly env: Readonly<Record<string, string | undefined>>; readonly serviceAccountDir: string };
   /** Told of every request once its response headers came, or it failed (client-go's rest_client_* metrics). */
-  readonly onRequest?: (request: { readonly method: string; readonly host: string; readonly code: number | '<error>'; readonly durationSeconds: number }) => void;
+  readonly onRequest?: (request: {
+    readonly method: string;
+    readonly host: string;
+    readonly code: number | '<error>';
+    readonly durationSeconds: number;
+  }) => void;
 }
 
 export interface KubeClient {
@@ -88,7 +93,9 @@ export function createKubeClient(options: KubeClientOptions): KubeClient {
       });
       request.on('error', (error) => {
         if (!signal.aborted) observe('<error>');
-        reject(signal.aborted ? error : new KpxError('KPX_ERR_WATCH', 'no response from the API server', { cause: error, context: { server, path: url.pathname } }));
+        reject(
+          signal.aborted ? error : new KpxError('KPX_ERR_WATCH', 'no response from the API server', { cause: error, context: { server, path: url.pathname } }),
+        );
       });
       request.end(body);
     });

@@ -37,15 +37,7 @@ export interface ListWatchTiming {
 }
 
 export type ListWatchEventType =
-  | 'listed'
-  | 'list-failed'
-  | 'relist'
-  | 'watch-opened'
-  | 'watch-closed'
-  | 'watch-failed'
-  | 'watch-stalled'
-  | 'decode-error'
-  | 'error-event';
+  'listed' | 'list-failed' | 'relist' | 'watch-opened' | 'watch-closed' | 'watch-failed' | 'watch-stalled' | 'decode-error' | 'error-event';
 
 /**
  * Why an event or listed object was dropped (label `reason` of kpx_watch_decode_errors_total):

@@ -28,7 +28,8 @@ const timing = {
 type Reply = (signal: AbortSignal) => IncomingMessage;
 
 function reply(status: number, body: unknown): Reply {
-  return () => Object.assign(Readable.from([Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))]), { statusCode: status }) as unknown as IncomingMessage;
+  return () =>
+    Object.assign(Readable.from([Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))]), { statusCode: status }) as unknown as IncomingMessage;
 }
 
 /** A watch response that stays open, sending `lines`, until the client aborts. */
@@ -88,7 +89,11 @@ describe('runListWatch', () => {
     const result = await run([
       reply(200, { metadata: { resourceVersion: '10', continue: 'page2' }, items: [svc('a', '3'), svc('b', '4')] }),
       reply(200, { metadata: { resourceVersion: '10' }, items: [svc('c', '5')] }),
-      openWatch([event('ADDED', svc('d', '11')), event('BOOKMARK', { kind: 'Service', apiVersion: 'v1', metadata: { resourceVersion: '15' } }), event('ERROR', { kind: 'Status', code: 410, reason: 'Expired' })]),
+      openWatch([
+        event('ADDED', svc('d', '11')),
+        event('BOOKMARK', { kind: 'Service', apiVersion: 'v1', metadata: { resourceVersion: '15' } }),
+        event('ERROR', { kind: 'Status', code: 410, reason: 'Expired' }),
+      ]),
       reply(200, { metadata: { resourceVersion: '20' }, items: [svc('a', '3')] }),
     ]);
     expect(result.paths).toEqual([
@@ -113,13 +118,29 @@ describe('runListWatch', () => {
     ]);
     expect(result.paths.map((path) => /resourceVersion=(\d+)/.exec(path)?.[1] ?? 'list')).toEqual(['list', '10', '11', '12', '12', '12', 'list']);
     expect(result.events).toEqual([
-      'listed', 'watch-opened', 'decode-error:not-json', 'watch-opened', 'error-event', 'watch-failed', 'watch-opened', 'watch-stalled', 'relist',
+      'listed',
+      'watch-opened',
+      'decode-error:not-json',
+      'watch-opened',
+      'error-event',
+      'watch-failed',
+      'watch-opened',
+      'watch-stalled',
+      'relist',
     ]);
-    expect(result.calls).toEqual(['replaced ', 'ADDED {"namespace":"ns","name":"a","resourceVersion":"11"}', 'MODIFIED {"namespace":"ns","name":"a","resourceVersion":"12"}']);
+    expect(result.calls).toEqual([
+      'replaced ',
+      'ADDED {"namespace":"ns","name":"a","resourceVersion":"11"}',
+      'MODIFIED {"namespace":"ns","name":"a","resourceVersion":"12"}',
+    ]);
   });
 
   it('skips an object of another kind with its reason, and re-watches after one without a kind or a version', async () => {
-    const meta = (name: string, resourceVersion?: string): Record<string, unknown> => ({ namespace: 'ns', name, ...(resourceVersion === undefined ? {} : { resourceVersion }) });
+    const meta = (name: string, resourceVersion?: string): Record<string, unknown> => ({
+      namespace: 'ns',
+      name,
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+    });
     const result = await run([
       reply(200, { metadata: { resourceVersion: '10' }, items: [{ metadata: { namespace: 'ns' } }] }),
       openWatch([
@@ -131,8 +152,14 @@ describe('runListWatch', () => {
       openWatch([event('ADDED', { kind: 'Service', apiVersion: 'v1', metadata: meta('b') })]),
     ]);
     expect(result.events).toEqual([
-      'decode-error:listed-without-name', 'listed', 'watch-opened', 'decode-error:wrong-kind', 'decode-error:wrong-kind', 'decode-error:no-kind',
-      'watch-opened', 'decode-error:no-name-or-version',
+      'decode-error:listed-without-name',
+      'listed',
+      'watch-opened',
+      'decode-error:wrong-kind',
+      'decode-error:wrong-kind',
+      'decode-error:no-kind',
+      'watch-opened',
+      'decode-error:no-name-or-version',
     ]);
     expect(result.calls).toEqual(['replaced ', 'ADDED {"namespace":"ns","name":"a","resourceVersion":"13"}']);
     expect(result.paths.map((path) => /resourceVersion=(\d+)/.exec(path)?.[1] ?? 'list')).toEqual(['list', '10', '13', '13']);
@@ -146,10 +173,18 @@ describe('runListWatch', () => {
 });
 
 describe('listPath / watchPath', () => {
-  const node: ResourceDescriptor = { name: 'node', apiVersion: 'v1', kind: 'Node', path: '/api/v1/nodes', selectors: { fieldSelector: 'metadata.name=node-a' } };
+  const node: ResourceDescriptor = {
+    name: 'node',
+    apiVersion: 'v1',
+    kind: 'Node',
+    path: '/api/v1/nodes',
+    selectors: { fieldSelector: 'metadata.name=node-a' },
+  };
 
   it('carry the field selector of the own-Node resource', () => {
     expect(listPath(node, 500, undefined)).toBe('/api/v1/nodes?fieldSelector=metadata.name%3Dnode-a&limit=500');
-    expect(watchPath(node, '42', 300)).toBe('/api/v1/nodes?fieldSelector=metadata.name%3Dnode-a&watch=1&resourceVersion=42&allowWatchBookmarks=true&timeoutSeconds=300');
+    expect(watchPath(node, '42', 300)).toBe(
+      '/api/v1/nodes?fieldSelector=metadata.name%3Dnode-a&watch=1&resourceVersion=42&allowWatchBookmarks=true&timeoutSeconds=300',
+    );
   });
 });

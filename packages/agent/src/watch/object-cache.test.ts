@@ -35,9 +35,21 @@ describe('createObjectCache', () => {
     const changedAfter = withVersion(makeClusterIPService('ns', 'changed', { port: 81 }), '5');
     const gone = withVersion(makeClusterIPService('ns', 'gone'), '3');
     const added = withVersion(makeClusterIPService('ns', 'added'), '6');
-    cache.replace(new Map([['ns/kept', kept], ['ns/changed', changedBefore], ['ns/gone', gone]]));
+    cache.replace(
+      new Map([
+        ['ns/kept', kept],
+        ['ns/changed', changedBefore],
+        ['ns/gone', gone],
+      ]),
+    );
 
-    const changes = cache.replace(new Map([['ns/kept', kept], ['ns/changed', changedAfter], ['ns/added', added]]));
+    const changes = cache.replace(
+      new Map([
+        ['ns/kept', kept],
+        ['ns/changed', changedAfter],
+        ['ns/added', added],
+      ]),
+    );
 
     expect(changes).toEqual([
       { key: 'ns/changed', previous: changedBefore, current: changedAfter },

@@ -36,4 +36,3 @@ export function outageBudgetReachedAt(requests: number, backoff: BackoffOptions,
     at += delay;
   }
 }
-

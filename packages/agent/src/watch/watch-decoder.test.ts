@@ -42,7 +42,9 @@ describe('createWatchDecoder', () => {
   it('gives up on a line longer than the limit once, skips the rest of it, and decodes the next line', () => {
     const decoder = createWatchDecoder(40);
     expect(decoder.push(Buffer.from('x'.repeat(30)))).toEqual([]);
-    expect(decoder.push(Buffer.from('y'.repeat(30)))).toEqual([{ type: 'DECODE_FAILURE', reason: 'line-too-long', excerpt: `${'x'.repeat(30)}${'y'.repeat(30)}` }]);
+    expect(decoder.push(Buffer.from('y'.repeat(30)))).toEqual([
+      { type: 'DECODE_FAILURE', reason: 'line-too-long', excerpt: `${'x'.repeat(30)}${'y'.repeat(30)}` },
+    ]);
     expect(decoder.push(Buffer.from('z'.repeat(100)))).toEqual([]);
     expect(decoder.push(Buffer.from(`zz\n${JSON.stringify({ type: 'DELETED', object: {} })}\n`))).toEqual([{ type: 'DELETED', object: {} }]);
     expect(decoder.end()).toEqual([]);

@@ -74,7 +74,15 @@ export const DEFAULT_COALESCE_MS = 10;
 export const DEFAULT_NODE_WAIT_MS = 10_000;
 
 const EVENT_TYPES: readonly ListWatchEventType[] = [
-  'listed', 'list-failed', 'relist', 'watch-opened', 'watch-closed', 'watch-failed', 'watch-stalled', 'decode-error', 'error-event',
+  'listed',
+  'list-failed',
+  'relist',
+  'watch-opened',
+  'watch-closed',
+  'watch-failed',
+  'watch-stalled',
+  'decode-error',
+  'error-event',
 ];
 
 // eslint-disable-next-line max-lines-per-function -- the three resources' caches and the synced gate are shared by its small handlers.
@@ -130,9 +138,24 @@ export function startWatching(options: WatchOptions): Watching {
     }
   };
   const sinks: Record<ResourceName, ListWatchSink> = {
-    services: makeSink(caches.services, (change) => tracker.serviceChanged(change, clock.now()), () => (listed.services = true), stream.notify),
-    endpointslices: makeSink(caches.endpointslices, (change) => tracker.endpointSliceChanged(change, clock.now()), () => (listed.endpointslices = true), stream.notify),
-    node: makeSink(caches.node, () => tracker.otherChanged(), () => (listed.node = true), stream.notify),
+    services: makeSink(
+      caches.services,
+      (change) => tracker.serviceChanged(change, clock.now()),
+      () => (listed.services = true),
+      stream.notify,
+    ),
+    endpointslices: makeSink(
+      caches.endpointslices,
+      (change) => tracker.endpointSliceChanged(change, clock.now()),
+      () => (listed.endpointslices = true),
+      stream.notify,
+    ),
+    node: makeSink(
+      caches.node,
+      () => tracker.otherChanged(),
+      () => (listed.node = true),
+      stream.notify,
+    ),
   };
   const resources = Object.values(watchedResources(options.nodeName, serviceProxyName));
   const pacer = createOutagePacer({
@@ -144,9 +167,7 @@ export function startWatching(options: WatchOptions): Watching {
     stopping: stopping.signal,
   });
   const deps = { client: pacer.client, clock, rng: options.rng ?? Math.random, log, onEvent, pause: pacer.pause };
-  const loops = resources.map((resource) =>
-    runListWatch(deps, resource, timing, sinks[resource.name], stopping.signal),
-  );
+  const loops = resources.map((resource) => runListWatch(deps, resource, timing, sinks[resource.name], stopping.signal));
   if (options.onSnapshot !== undefined) {
     void deliverSnapshots(stream.snapshots, options.onSnapshot, (error, snapshot) => {
       consumerErrors += 1;
@@ -190,7 +211,6 @@ function makeSink(cache: ObjectCache, changed: (change: ObjectChange) => void, m
 }
 
 function makeCounters(): Record<ResourceName, Record<ListWatchEventType, number>> {
-  const zeroes = (): Record<ListWatchEventType, number> =>
-    Object.fromEntries(EVENT_TYPES.map((type) => [type, 0])) as Record<ListWatchEventType, number>;
+  const zeroes = (): Record<ListWatchEventType, number> => Object.fromEntries(EVENT_TYPES.map((type) => [type, 0])) as Record<ListWatchEventType, number>;
   return { services: zeroes(), endpointslices: zeroes(), node: zeroes() };
 }

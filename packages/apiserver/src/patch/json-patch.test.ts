@@ -14,7 +14,13 @@ describe('applyJsonPatch (RFC 6902)', () => {
     [[{ op: 'replace', path: '/list/0', value: 0 }], { a: { b: 1, 'x/y': 2 }, list: [0, 2, 3] }],
     [[{ op: 'move', from: '/a/b', path: '/b' }], { a: { 'x/y': 2 }, list: [1, 2, 3], b: 1 }],
     [[{ op: 'copy', from: '/list', path: '/copy' }], { a: { b: 1, 'x/y': 2 }, list: [1, 2, 3], copy: [1, 2, 3] }],
-    [[{ op: 'test', path: '/a/b', value: 1 }, { op: 'remove', path: '/list' }], { a: { b: 1, 'x/y': 2 } }],
+    [
+      [
+        { op: 'test', path: '/a/b', value: 1 },
+        { op: 'remove', path: '/list' },
+      ],
+      { a: { b: 1, 'x/y': 2 } },
+    ],
     [[{ op: 'replace', path: '', value: { z: 1 } }], { z: 1 }],
   ])('%j', (operations, expected) => {
     expect(applyJsonPatch(doc, operations as JsonValue)).toEqual(expected);

@@ -21,7 +21,14 @@ describe('applyStrategicMergePatch', () => {
   });
 
   it('merges Service ports by port, keeping the others', () => {
-    const out = applyStrategicMergePatch('Service', service, { spec: { ports: [{ port: 443, targetPort: 9443 }, { port: 53, name: 'dns' }] } }) as JsonObject;
+    const out = applyStrategicMergePatch('Service', service, {
+      spec: {
+        ports: [
+          { port: 443, targetPort: 9443 },
+          { port: 53, name: 'dns' },
+        ],
+      },
+    }) as JsonObject;
     expect((out.spec as JsonObject).ports).toEqual([
       { name: 'http', port: 80, targetPort: 8080 },
       { name: 'https', port: 443, targetPort: 9443 },
@@ -31,7 +38,13 @@ describe('applyStrategicMergePatch', () => {
 
   it('deletes a list item with $patch: delete and orders by $setElementOrder', () => {
     const out = applyStrategicMergePatch('Service', service, {
-      spec: { '$setElementOrder/ports': [{ port: 443 }, { port: 8 }], ports: [{ port: 80, $patch: 'delete' }, { port: 8, name: 'x' }] },
+      spec: {
+        '$setElementOrder/ports': [{ port: 443 }, { port: 8 }],
+        ports: [
+          { port: 80, $patch: 'delete' },
+          { port: 8, name: 'x' },
+        ],
+      },
     }) as JsonObject;
     expect((out.spec as JsonObject).ports).toEqual([
       { name: 'https', port: 443, targetPort: 8443 },

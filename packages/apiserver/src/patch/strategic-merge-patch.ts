@@ -22,7 +22,10 @@ function sortByElementOrder(list: JsonValue[], order: JsonValue[], mergeKey: str
     const index = order.findIndex((o) => deepEqual(keyOf(o), keyOf(item)));
     return index === -1 ? order.length : index;
   };
-  return list.map((item, i) => ({ item, i, r: rank(item) })).sort((a, b) => a.r - b.r || a.i - b.i).map((e) => e.item);
+  return list
+    .map((item, i) => ({ item, i, r: rank(item) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((e) => e.item);
 }
 
 function mergePrimitiveList(original: JsonValue[], patch: JsonValue[]): JsonValue[] {

@@ -20,8 +20,19 @@ const envelope = (apiVersion: string, kind: string, raw: number[]): Uint8Array =
 
 describe('decodeKubernetesProtobuf', () => {
   it('decodes a Service, dropping the empty fields Go writes', () => {
-    const metadata = [...stringField(1, 'web'), ...stringField(2, ''), ...bytesField(11, [...stringField(1, 'app'), ...stringField(2, 'web')]), ...bytesField(8, intField(1, -62135596800))];
-    const port = [...stringField(1, 'http'), ...stringField(2, 'TCP'), ...intField(3, 80), ...bytesField(4, [...intField(1, 0), ...intField(2, 8080)]), ...intField(5, 0)];
+    const metadata = [
+      ...stringField(1, 'web'),
+      ...stringField(2, ''),
+      ...bytesField(11, [...stringField(1, 'app'), ...stringField(2, 'web')]),
+      ...bytesField(8, intField(1, -62135596800)),
+    ];
+    const port = [
+      ...stringField(1, 'http'),
+      ...stringField(2, 'TCP'),
+      ...intField(3, 80),
+      ...bytesField(4, [...intField(1, 0), ...intField(2, 8080)]),
+      ...intField(5, 0),
+    ];
     const namedPort = [...intField(3, 81), ...bytesField(4, [...intField(1, 1), ...stringField(3, 'web')])];
     const spec = [...bytesField(1, port), ...bytesField(1, namedPort), ...stringField(4, 'ClusterIP'), ...intField(20, 0), ...intField(12, -1)];
     expect(decodeKubernetesProtobuf(envelope('v1', 'Service', [...bytesField(1, metadata), ...bytesField(2, spec)]))).toEqual({
@@ -29,7 +40,10 @@ describe('decodeKubernetesProtobuf', () => {
       kind: 'Service',
       metadata: { name: 'web', labels: { app: 'web' } },
       spec: {
-        ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }, { port: 81, targetPort: 'web' }],
+        ports: [
+          { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 },
+          { port: 81, targetPort: 'web' },
+        ],
         type: 'ClusterIP',
         allocateLoadBalancerNodePorts: false,
         healthCheckNodePort: -1,

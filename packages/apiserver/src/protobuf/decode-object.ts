@@ -61,13 +61,20 @@ function mapEntry(field: WireValue): [string, string] {
 function decodeValue(schema: FieldSchema, field: WireValue): JsonValue | undefined {
   const type = schema.type;
   switch (type) {
-    case 'string': return text(field);
-    case 'int': return integer(field);
-    case 'bool': return integer(field) !== 0;
-    case 'time': return time(field);
-    case 'intOrString': return intOrString(field);
-    case 'stringMap': return null;
-    default: return decodeMessage(type.message, bytesOf(field));
+    case 'string':
+      return text(field);
+    case 'int':
+      return integer(field);
+    case 'bool':
+      return integer(field) !== 0;
+    case 'time':
+      return time(field);
+    case 'intOrString':
+      return intOrString(field);
+    case 'stringMap':
+      return null;
+    default:
+      return decodeMessage(type.message, bytesOf(field));
   }
 }
 
@@ -120,7 +127,8 @@ export function decodeKubernetesProtobuf(bytes: Uint8Array): JsonObject | string
       }
     }
     const schema = OBJECT_SCHEMAS[`${apiVersion}/${kind}`];
-    if (schema === undefined || raw === undefined) return `protobuf bodies are read here only for ${Object.keys(OBJECT_SCHEMAS).join(', ')} (got ${apiVersion}/${kind})`;
+    if (schema === undefined || raw === undefined)
+      return `protobuf bodies are read here only for ${Object.keys(OBJECT_SCHEMAS).join(', ')} (got ${apiVersion}/${kind})`;
     return { apiVersion, kind, ...decodeMessage(schema, raw) };
   } catch (error) {
     return `the protobuf body cannot be decoded: ${(error as Error).message}`;

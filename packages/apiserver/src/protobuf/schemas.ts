@@ -2,9 +2,7 @@
 // (`kubectl create namespace`, `kubectl create service …`), from k8s.io/api core/v1 and
 // apimachinery meta/v1 generated.proto. Pure.
 
-export type FieldType =
-  | 'string' | 'int' | 'bool' | 'time' | 'intOrString' | 'stringMap'
-  | { readonly message: MessageSchema };
+export type FieldType = 'string' | 'int' | 'bool' | 'time' | 'intOrString' | 'stringMap' | { readonly message: MessageSchema };
 
 export interface FieldSchema {
   readonly name: string;
@@ -64,7 +62,10 @@ const SERVICE_SPEC: MessageSchema = {
   11: { name: 'externalTrafficPolicy', type: 'string' },
   12: { name: 'healthCheckNodePort', type: 'int' },
   13: { name: 'publishNotReadyAddresses', type: 'bool' },
-  14: { name: 'sessionAffinityConfig', type: { message: { 1: { name: 'clientIP', type: { message: { 1: { name: 'timeoutSeconds', type: 'int', keepZero: true } } } } } } },
+  14: {
+    name: 'sessionAffinityConfig',
+    type: { message: { 1: { name: 'clientIP', type: { message: { 1: { name: 'timeoutSeconds', type: 'int', keepZero: true } } } } } },
+  },
   17: { name: 'ipFamilyPolicy', type: 'string' },
   18: { name: 'clusterIPs', type: 'string', repeated: true },
   19: { name: 'ipFamilies', type: 'string', repeated: true },

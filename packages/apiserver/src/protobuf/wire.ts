@@ -1,6 +1,9 @@
 // Protocol buffers wire format, decoding only: a message becomes its fields in order. Pure.
 
-export type WireValue = { readonly wireType: 0; readonly value: bigint } | { readonly wireType: 2; readonly value: Uint8Array } | { readonly wireType: 1 | 5; readonly value: Uint8Array };
+export type WireValue =
+  | { readonly wireType: 0; readonly value: bigint }
+  | { readonly wireType: 2; readonly value: Uint8Array }
+  | { readonly wireType: 1 | 5; readonly value: Uint8Array };
 
 export interface WireField {
   readonly number: number;

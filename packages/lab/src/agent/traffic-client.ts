@@ -71,7 +71,10 @@ async function testSpread(): Promise<object> {
   const byPod: Record<string, number> = {};
   let errors = 0;
   for (let index = 0; index < Number(values.count); index++) {
-    await oneConnection().then((pod) => (byPod[pod] = (byPod[pod] ?? 0) + 1), () => (errors += 1));
+    await oneConnection().then(
+      (pod) => (byPod[pod] = (byPod[pod] ?? 0) + 1),
+      () => (errors += 1),
+    );
   }
   return { byPod, errors };
 }

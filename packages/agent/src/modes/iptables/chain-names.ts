@@ -79,7 +79,8 @@ function hashedName(prefix: string, text: string): string {
     // 40 bits do not fit a 32-bit integer: the top 8 go in `high`, the low 32 in `low`.
     const high = digest.charCodeAt(offset);
     const low =
-      ((digest.charCodeAt(offset + 1) << 24) | (digest.charCodeAt(offset + 2) << 16) | (digest.charCodeAt(offset + 3) << 8) | digest.charCodeAt(offset + 4)) >>> 0;
+      ((digest.charCodeAt(offset + 1) << 24) | (digest.charCodeAt(offset + 2) << 16) | (digest.charCodeAt(offset + 3) << 8) | digest.charCodeAt(offset + 4)) >>>
+      0;
     codes[at++] = BASE32_CODES[high >>> 3]!;
     codes[at++] = BASE32_CODES[((high & 7) << 2) | (low >>> 30)]!;
     codes[at++] = BASE32_CODES[(low >>> 25) & 31]!;

@@ -35,7 +35,10 @@ function web(endpoints: string[]) {
 
 function open(respond?: Responder) {
   const { metrics, events } = recordingMetrics();
-  const dataplane = iptablesMode.open({ exec: recordingExec(respond).exec, clock: { now: () => 0 }, log: silentLogger(), metrics }, dataplaneSettings({ backend: 'nft' }));
+  const dataplane = iptablesMode.open(
+    { exec: recordingExec(respond).exec, clock: { now: () => 0 }, log: silentLogger(), metrics },
+    dataplaneSettings({ backend: 'nft' }),
+  );
   return { dataplane, events };
 }
 
@@ -66,7 +69,9 @@ describe('iptables dataplane metrics', () => {
     ['partial', true],
   ])('counts a failed iptables-restore of a %s sync', async (_name, partial) => {
     let failRestore = false;
-    const { dataplane, events } = open((request) => (failRestore && request.file.endsWith('-restore') ? { exitCode: 2, stderr: 'iptables-restore: line 3 failed\n' } : undefined));
+    const { dataplane, events } = open((request) =>
+      failRestore && request.file.endsWith('-restore') ? { exitCode: 2, stderr: 'iptables-restore: line 3 failed\n' } : undefined,
+    );
     const before = web(['10.244.1.2']);
     await dataplane.apply(iptablesMode.plan(before, {}));
     events.length = 0;

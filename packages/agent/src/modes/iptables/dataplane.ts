@@ -29,7 +29,10 @@ export interface IptablesModeOptions {
   readonly restoreTimeoutMs?: number;
 }
 
-const RULE_FIGURES: ReadonlyArray<readonly [IptablesTable, string]> = [['nat', 'natRules'], ['filter', 'filterRules']];
+const RULE_FIGURES: ReadonlyArray<readonly [IptablesTable, string]> = [
+  ['nat', 'natRules'],
+  ['filter', 'filterRules'],
+];
 
 interface State {
   tools: IptablesTools | undefined;

@@ -26,7 +26,8 @@ describe('surveyForFullSync', () => {
   const plan: IptablesPlan = {
     full: true,
     ipFamily: 'IPv4',
-    restoreText: '*filter\n:KUBE-SERVICES - [0:0]\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-AAAA - [0:0]\n:KUBE-SEP-DROPPED - [0:0]\n-X KUBE-SEP-DROPPED\nCOMMIT\n',
+    restoreText:
+      '*filter\n:KUBE-SERVICES - [0:0]\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-AAAA - [0:0]\n:KUBE-SEP-DROPPED - [0:0]\n-X KUBE-SEP-DROPPED\nCOMMIT\n',
     ownedChains: { filter: ['KUBE-SERVICES'], nat: ['KUBE-SERVICES', 'KUBE-SVC-AAAA'] },
     jumpRules: [],
     figures: {},

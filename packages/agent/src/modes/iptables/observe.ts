@@ -53,12 +53,7 @@ export function selectKpxRules(saveText: string, table: string, servicePortName?
   return [`*${table}`, ...chains.map((chain) => `:${chain} - [0:0]`), ...rules.map((rule) => rule.line), 'COMMIT', ''].join('\n');
 }
 
-export async function observeKpxRules(
-  exec: Exec,
-  tools: IptablesTools,
-  servicePortName?: ServicePortName,
-  alsoOwned?: ReadonlySet<string>,
-): Promise<string> {
+export async function observeKpxRules(exec: Exec, tools: IptablesTools, servicePortName?: ServicePortName, alsoOwned?: ReadonlySet<string>): Promise<string> {
   const parts: string[] = [];
   for (const table of TABLES) parts.push(selectKpxRules(await saveTable(exec, tools, table), table, servicePortName, alsoOwned));
   return parts.join('');

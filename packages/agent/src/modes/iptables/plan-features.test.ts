@@ -87,15 +87,16 @@ const cases: Case[] = [
     },
     table: 'filter',
     chain: 'KUBE-SERVICES',
-    rules: [
-      `-A KUBE-SERVICES -m comment --comment "${NAME} has no local endpoints" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j DROP`,
-    ],
+    rules: [`-A KUBE-SERVICES -m comment --comment "${NAME} has no local endpoints" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j DROP`],
   },
   {
     name: 'internal Local policy: cluster IP goes to KUBE-SVL with the local endpoints only',
     port: (sp) => {
       sp.internalPolicyLocal = true;
-      sp.endpoints.push(makeEndpoint('10.180.0.1', 80), makeEndpoint('10.180.0.2', 80, (ep) => (ep.isLocal = true)));
+      sp.endpoints.push(
+        makeEndpoint('10.180.0.1', 80),
+        makeEndpoint('10.180.0.2', 80, (ep) => (ep.isLocal = true)),
+      );
     },
     table: 'nat',
     chain: SVL,
@@ -242,7 +243,11 @@ describe('the jump to KUBE-NODEPORTS (last rule of nat KUBE-SERVICES)', () => {
       [`-d 192.168.0.2 -j KUBE-NODEPORTS`, `-d 192.168.7.9 -j KUBE-NODEPORTS`, `-d 10.1.0.7 -j KUBE-NODEPORTS`],
     ],
   ])('%s', (_name, node, tails) => {
-    const rules = chainRules(plan((sp) => ready(sp, '10.180.0.1'), node), 'nat', 'KUBE-SERVICES');
+    const rules = chainRules(
+      plan((sp) => ready(sp, '10.180.0.1'), node),
+      'nat',
+      'KUBE-SERVICES',
+    );
     expect(rules.slice(-tails.length)).toEqual(tails.map((tail) => `-A KUBE-SERVICES ${NODEPORTS_COMMENT} ${tail}`));
   });
 });
@@ -284,7 +289,9 @@ describe('nfacct counters (upstream nfAcctCounters), when the daemon made sure t
 
   it('counts the conntrack-INVALID drops and the localhost node-port packets', () => {
     const text = plan(nodePortService, (node) => (node.nfacctCounters = ['ct_state_invalid_dropped_pkts', 'localhost_nodeports_accepted_pkts']));
-    expect(chainRules(text, 'filter', 'KUBE-FORWARD')[0]).toBe('-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP');
+    expect(chainRules(text, 'filter', 'KUBE-FORWARD')[0]).toBe(
+      '-A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP',
+    );
     const { external } = serviceChainNames('ns1/svc1:p80', 'TCP');
     expect(chainRules(text, 'nat', 'KUBE-NODEPORTS')).toEqual([
       `-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp -d 127.0.0.0/8 --dport 30080 -m nfacct --nfacct-name localhost_nodeports_accepted_pkts -j ${external}`,
@@ -294,10 +301,13 @@ describe('nfacct counters (upstream nfAcctCounters), when the daemon made sure t
 
   it.each([
     ['no counter', (_node: NodeDraft) => {}],
-    ['localhost node ports off', (node: NodeDraft) => {
-      node.nfacctCounters = ['localhost_nodeports_accepted_pkts'];
-      node.localhostNodePorts = false;
-    }],
+    [
+      'localhost node ports off',
+      (node: NodeDraft) => {
+        node.nfacctCounters = ['localhost_nodeports_accepted_pkts'];
+        node.localhostNodePorts = false;
+      },
+    ],
   ])('writes no nfacct match with %s', (_name, node) => {
     expect(plan(nodePortService, node)).not.toContain('-m nfacct');
   });

@@ -18,7 +18,10 @@ function port(name: string, mutate: (sp: ServicePortDraft) => void): ServicePort
   });
 }
 
-const endpoints = (...ips: string[]) => (sp: ServicePortDraft) => sp.endpoints.push(...ips.map((ip) => makeEndpoint(ip, 8080)));
+const endpoints =
+  (...ips: string[]) =>
+  (sp: ServicePortDraft) =>
+    sp.endpoints.push(...ips.map((ip) => makeEndpoint(ip, 8080)));
 const a = port('a', endpoints('10.1.0.1', '10.1.0.2'));
 const b = port('b', endpoints('10.2.0.1'));
 const before = makeState([a, b]);
@@ -61,7 +64,10 @@ const transitions: Transition[] = [
       port('a', (sp) => {
         sp.nodePort = 30080;
         sp.externalPolicyLocal = true;
-        sp.endpoints.push(makeEndpoint('10.1.0.1', 8080, (ep) => (ep.isLocal = true)), makeEndpoint('10.1.0.2', 8080));
+        sp.endpoints.push(
+          makeEndpoint('10.1.0.1', 8080, (ep) => (ep.isLocal = true)),
+          makeEndpoint('10.1.0.2', 8080),
+        );
       }),
       b,
     ]),
@@ -145,7 +151,10 @@ const loadBalancer = (sp: ServicePortDraft) => {
   sp.loadBalancerVIPs = ['203.0.113.7'];
 };
 const localEndpoint = (ip: string) => makeEndpoint(ip, 8080, (ep) => (ep.isLocal = true));
-const withLocal = (...ips: string[]) => (sp: ServicePortDraft) => sp.endpoints.push(...ips.map(localEndpoint));
+const withLocal =
+  (...ips: string[]) =>
+  (sp: ServicePortDraft) =>
+    sp.endpoints.push(...ips.map(localEndpoint));
 
 const sourceRanges = (sp: ServicePortDraft) => (sp.loadBalancerSourceRanges = ['192.0.2.0/24']);
 const notReady = (ip: string) => (sp: ServicePortDraft) => sp.endpoints.push(makeEndpoint(ip, 8080, (ep) => (ep.ready = false)));
@@ -155,8 +164,7 @@ const externalIP = (sp: ServicePortDraft) => {
 };
 
 /** Port `a` of test state, made by applying each step in turn, next to the unchanged `b`. */
-const withA = (...steps: ((sp: ServicePortDraft) => void)[]) =>
-  makeState([port('a', (sp) => steps.forEach((step) => step(sp))), b]);
+const withA = (...steps: ((sp: ServicePortDraft) => void)[]) => makeState([port('a', (sp) => steps.forEach((step) => step(sp))), b]);
 
 const nodePortBefore = withA(nodePort, endpoints('10.1.0.1', '10.1.0.2'));
 const localBefore = withA(localNodePort, withLocal('10.1.0.1'), endpoints('10.1.0.2'));
@@ -277,7 +285,7 @@ describe('partial plans leave out the top-level chains that cannot have changed'
 });
 
 describe('periodic partial plans (the syncPeriod ones)', () => {
-  it('rewrite every top-level chain, as each of upstream\'s syncs does, and no service chain when nothing changed', () => {
+  it("rewrite every top-level chain, as each of upstream's syncs does, and no service chain when nothing changed", () => {
     const full = planIptables(before);
     const periodic = planIptables(before, { ...diffStates(before, before), periodic: true });
     expect(periodic.full).toBe(false);
@@ -291,10 +299,12 @@ describe('periodic partial plans (the syncPeriod ones)', () => {
     expect(tampered).toEqual(kernelAfter(full.restoreText));
   });
 
-  it('still rewrite only the changed ports\' own chains', () => {
+  it("still rewrite only the changed ports' own chains", () => {
     const after = makeState([port('a', endpoints('10.1.0.1')), b]);
     const periodic = planIptables(after, { ...diffStates(before, after), periodic: true });
-    expect(declaredChains(periodic.restoreText, 'nat').filter((chain) => /^KUBE-SVC-/.test(chain))).toEqual([serviceChainNames(a.servicePortName, 'TCP').cluster]);
+    expect(declaredChains(periodic.restoreText, 'nat').filter((chain) => /^KUBE-SVC-/.test(chain))).toEqual([
+      serviceChainNames(a.servicePortName, 'TCP').cluster,
+    ]);
     expect(kernelAfter(planIptables(before).restoreText, periodic.restoreText)).toEqual(kernelAfter(planIptables(after).restoreText));
   });
 });

@@ -9,7 +9,13 @@ const options = { localAddresses: [TEST_NODE_IP] };
 const POD = '10.0.0.2';
 const OUTSIDE = '203.0.113.2';
 
-function flows(plan: ReturnType<typeof planIptables>, sourceIP: string, destinationIP: string, destinationPort: number, protocol: Packet['protocol'] = 'TCP'): string[] {
+function flows(
+  plan: ReturnType<typeof planIptables>,
+  sourceIP: string,
+  destinationIP: string,
+  destinationPort: number,
+  protocol: Packet['protocol'] = 'TCP',
+): string[] {
   return traceFlow(plan, { sourceIP, destinationIP, destinationPort, protocol }, options).map(describeFlow).sort();
 }
 

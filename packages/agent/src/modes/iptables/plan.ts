@@ -24,13 +24,7 @@ import {
   renderLocalnetFirewall,
   renderMasqueradeRules,
 } from './render-base-chains.ts';
-import {
-  DISPATCH_CHAINS,
-  newDispatchBuffers,
-  renderServiceDispatch,
-  type DispatchBuffers,
-  type DispatchChain,
-} from './render-service-dispatch.ts';
+import { DISPATCH_CHAINS, newDispatchBuffers, renderServiceDispatch, type DispatchBuffers, type DispatchChain } from './render-service-dispatch.ts';
 import { findChangedDispatchChains } from './render-dispatch-changes.ts';
 import { renderServiceChains } from './render-service-chains.ts';
 import type { ChainBuffers } from './chain-buffers.ts';
@@ -62,8 +56,7 @@ export function planIptables(state: DesiredState, changed?: ChangeSet): Iptables
   const partial = changed !== undefined && !changed.full ? changed : undefined;
   // A periodic partial plan rewrites every top-level chain, as each of upstream's syncs does.
   const everyTopLevel = partial === undefined || partial.periodic === true;
-  const dispatchWritten: ReadonlySet<DispatchChain> =
-    everyTopLevel ? new Set(DISPATCH_CHAINS) : findChangedDispatchChains(partial, state.servicePorts);
+  const dispatchWritten: ReadonlySet<DispatchChain> = everyTopLevel ? new Set(DISPATCH_CHAINS) : findChangedDispatchChains(partial, state.servicePorts);
   const rendering = renderServicePorts(state, context, partial, dispatchWritten.size > 0);
   const stale = partial === undefined ? [] : findStaleChains(partial, rendering.rewritten);
   const written: WrittenChains = { full: partial === undefined, topLevel: everyTopLevel, dispatch: dispatchWritten };
@@ -109,12 +102,7 @@ interface WrittenChains {
 }
 
 /** @param renderDispatch false when no dispatch chain is written, so none need be rendered. */
-function renderServicePorts(
-  state: DesiredState,
-  context: RenderContext,
-  partial: ChangeSet | undefined,
-  renderDispatch: boolean,
-): ServicePortRendering {
+function renderServicePorts(state: DesiredState, context: RenderContext, partial: ChangeSet | undefined, renderDispatch: boolean): ServicePortRendering {
   const dispatch = newDispatchBuffers();
   const counters = {
     countsLocalhostNodePorts: !context.isIPv6 && context.localhostNodePorts && context.node.nfacctCounters.includes(LOCALHOST_NODEPORTS_ACCEPTED_COUNTER),
@@ -178,12 +166,7 @@ function assembleFilter(context: RenderContext, dispatch: DispatchBuffers, writt
   return assembleTopLevel(chains, [], []);
 }
 
-function assembleNat(
-  context: RenderContext,
-  rendering: ServicePortRendering,
-  stale: readonly string[],
-  written: WrittenChains,
-): TableParts {
+function assembleNat(context: RenderContext, rendering: ServicePortRendering, stale: readonly string[], written: WrittenChains): TableParts {
   const services = rendering.dispatch.natServices;
   // Depends on the node context alone: written whenever the rest of KUBE-SERVICES is.
   if (written.dispatch.has('natServices')) renderNodePortsJump(context, services);
@@ -218,11 +201,7 @@ function dispatchChain(name: string, dispatch: DispatchBuffers, chain: DispatchC
  * The written top-level chains' declarations, then `moreDeclarations`, then their rules grouped
  * by chain in declaration order, then `moreRules`.
  */
-function assembleTopLevel(
-  chains: readonly TopLevelChain[],
-  moreDeclarations: readonly LineBuffer[],
-  moreRules: readonly LineBuffer[],
-): TableParts {
+function assembleTopLevel(chains: readonly TopLevelChain[], moreDeclarations: readonly LineBuffer[], moreRules: readonly LineBuffer[]): TableParts {
   const writtenChains = chains.filter((chain) => chain.written);
   const declarations = new LineBuffer();
   declareChains(

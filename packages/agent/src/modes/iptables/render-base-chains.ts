@@ -39,9 +39,7 @@ export function renderMasqueradeRules(context: RenderContext, postrouting: LineB
   const mark = context.masqueradeMark;
   postrouting.writeLine(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
   postrouting.writeLine(`-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`);
-  postrouting.writeLine(
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-  );
+  postrouting.writeLine('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
   markMasq.writeLine(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
 }
 
@@ -55,12 +53,8 @@ export function renderForwardRules(context: RenderContext, out: LineBuffer): voi
   // Counted when the counter exists, as upstream.
   const counted = context.node.nfacctCounters.includes(CT_STATE_INVALID_DROPPED_COUNTER) ? ` -m nfacct --nfacct-name ${CT_STATE_INVALID_DROPPED_COUNTER}` : '';
   out.writeLine(`-A KUBE-FORWARD -m conntrack --ctstate INVALID${counted} -j DROP`);
-  out.writeLine(
-    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
-  );
-  out.writeLine(
-    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-  );
+  out.writeLine(`-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  out.writeLine('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 }
 
 /** route_localnet opens 127.0.0.0/8 to the outside; this rule (kubelet's too) closes that hole. */

@@ -6,17 +6,9 @@
 import type { ChangeSet } from '../../diff/change-set.ts';
 import type { ServicePort, ServicePortName } from '../../model/types.ts';
 import { decidePortPolicy } from './render-port-policy.ts';
-import {
-  DISPATCH_CHAINS,
-  newDispatchBuffers,
-  renderServiceDispatch,
-  type DispatchChain,
-} from './render-service-dispatch.ts';
+import { DISPATCH_CHAINS, newDispatchBuffers, renderServiceDispatch, type DispatchChain } from './render-service-dispatch.ts';
 
-export function findChangedDispatchChains(
-  changed: ChangeSet,
-  current: ReadonlyMap<ServicePortName, ServicePort>,
-): Set<DispatchChain> {
+export function findChangedDispatchChains(changed: ChangeSet, current: ReadonlyMap<ServicePortName, ServicePort>): Set<DispatchChain> {
   const result = new Set<DispatchChain>();
   for (const names of [changed.changed, changed.deleted]) {
     for (const name of names) {

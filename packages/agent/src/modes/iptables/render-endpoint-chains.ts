@@ -8,13 +8,7 @@ import type { PortPolicy } from './render-port-policy.ts';
 import type { ChainBuffers } from './chain-buffers.ts';
 
 /** Upstream's writeServiceToEndpointRules: affinity checks first, then the random split. */
-export function renderPolicyChainEndpoints(
-  policy: PortPolicy,
-  context: RenderContext,
-  chain: string,
-  endpoints: readonly Endpoint[],
-  rules: LineBuffer,
-): void {
+export function renderPolicyChainEndpoints(policy: PortPolicy, context: RenderContext, chain: string, endpoints: readonly Endpoint[], rules: LineBuffer): void {
   const name = policy.servicePort.servicePortName;
   const affinity = policy.servicePort.sessionAffinity;
   const chains = endpointChainsOf(policy, endpoints);
@@ -26,9 +20,7 @@ export function renderPolicyChainEndpoints(
       const endpoint = endpoints[index]!;
       const target = chains[index]!;
       const comment = context.largeClusterMode ? '' : ` -m comment --comment "${name} -> ${endpoint.endpoint}"`;
-      rules.writeLine(
-        `-A ${chain}${comment} -m recent --name ${target} --rcheck --seconds ${affinity.timeoutSeconds} --reap -j ${target}`,
-      );
+      rules.writeLine(`-A ${chain}${comment} -m recent --name ${target} --rcheck --seconds ${affinity.timeoutSeconds} --reap -j ${target}`);
     }
   }
   const head = '-A ' + chain;

@@ -21,7 +21,5 @@ export function renderFirewallChain(policy: PortPolicy, context: RenderContext, 
   if (allowFromNode) {
     for (const vip of sp.loadBalancerVIPs) out.rules.writeLine(`${head} -s ${vip} -j ${external}`);
   }
-  out.rules.writeLine(
-    `-A ${firewall} -m comment --comment "other traffic to ${sp.servicePortName} will be dropped by KUBE-PROXY-FIREWALL"`,
-  );
+  out.rules.writeLine(`-A ${firewall} -m comment --comment "other traffic to ${sp.servicePortName} will be dropped by KUBE-PROXY-FIREWALL"`);
 }

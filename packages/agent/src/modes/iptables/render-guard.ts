@@ -10,7 +10,9 @@ import type { ServicePort } from '../../model/types.ts';
 const NOT_IN_WORD = /[\s"'\\\x00-\x1f\x7f]/;
 
 function unrenderable(what: string, value: unknown, servicePort: ServicePort): never {
-  assert.fail(`unrenderable ${what} ${typeof value === 'string' ? JSON.stringify(value) : String(value)} in service port ${JSON.stringify(servicePort.servicePortName)}`);
+  assert.fail(
+    `unrenderable ${what} ${typeof value === 'string' ? JSON.stringify(value) : String(value)} in service port ${JSON.stringify(servicePort.servicePortName)}`,
+  );
 }
 
 /** NOT_IN_WORD by character code for ASCII (cheaper than the regex on 200k words); the regex decides the rest. */

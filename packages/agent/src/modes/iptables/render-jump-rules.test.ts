@@ -23,11 +23,25 @@ describe('planJumpRules', () => {
       'filter OUTPUT → KUBE-FIREWALL',
     ]);
     expect(plan.jumpRules.every((rule) => rule.position === 'prepend')).toBe(true);
-    expect(plan.jumpRules[0]!.args).toEqual(['-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'kubernetes externally-visible service portals']);
+    expect(plan.jumpRules[0]!.args).toEqual([
+      '-m',
+      'conntrack',
+      '--ctstate',
+      'NEW',
+      '-m',
+      'comment',
+      '--comment',
+      'kubernetes externally-visible service portals',
+    ]);
   });
 
   it('leaves KUBE-FIREWALL alone when kpx does not fill it (no localhost node ports)', () => {
-    const plan = planIptables(makeState([], makeNodeContext((node) => (node.localhostNodePorts = false))));
+    const plan = planIptables(
+      makeState(
+        [],
+        makeNodeContext((node) => (node.localhostNodePorts = false)),
+      ),
+    );
     expect(plan.jumpRules.some((rule) => rule.target === 'KUBE-FIREWALL')).toBe(false);
     expect(plan.ownedChains.filter).not.toContain('KUBE-FIREWALL');
     expect(plan.restoreText).not.toContain('KUBE-FIREWALL');

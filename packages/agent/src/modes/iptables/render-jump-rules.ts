@@ -7,13 +7,7 @@ import { usesLocalnetFirewall } from './render-base-chains.ts';
 
 const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'] as const;
 
-function jump(
-  table: JumpRule['table'],
-  target: string,
-  chain: string,
-  comment: string | undefined,
-  extra: readonly string[] = [],
-): JumpRule {
+function jump(table: JumpRule['table'], target: string, chain: string, comment: string | undefined, extra: readonly string[] = []): JumpRule {
   const args = comment === undefined ? [...extra] : [...extra, '-m', 'comment', '--comment', comment];
   return { table, chain, target, args, position: 'prepend' };
 }

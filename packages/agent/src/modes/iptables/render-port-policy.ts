@@ -63,8 +63,7 @@ function computePortPolicy(servicePort: ServicePort): PortPolicy {
   // keeps a jump to an undeclared chain out of the payload even if the categorization were off.
   const hasInternalEndpoints = hasEndpoints && (servicePort.internalPolicyLocal ? usesLocalPolicyChain : usesClusterPolicyChain);
   const hasExternalEndpoints = hasEndpoints && (servicePort.externalPolicyLocal ? usesLocalPolicyChain : usesClusterPolicyChain);
-  const usesFirewallChain =
-    hasEndpoints && servicePort.loadBalancerVIPs.length > 0 && servicePort.loadBalancerSourceRanges.length > 0;
+  const usesFirewallChain = hasEndpoints && servicePort.loadBalancerVIPs.length > 0 && servicePort.loadBalancerSourceRanges.length > 0;
   const usesExternalTrafficChain = hasEndpoints && servicePort.externallyAccessible;
   const endpointChains = endpointChainNames(servicePort, endpoints.allReachable);
   const natChains: string[] = [];

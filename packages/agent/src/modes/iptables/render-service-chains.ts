@@ -48,14 +48,10 @@ function renderExternalChain(policy: PortPolicy, context: RenderContext, out: Ch
   const name = policy.servicePort.servicePortName;
   out.declarations.writeLine(chainLine(external));
   if (!policy.servicePort.externalPolicyLocal) {
-    out.rules.writeLine(
-      `-A ${external} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`,
-    );
+    out.rules.writeLine(`-A ${external} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
   } else if (policy.usesClusterPolicyChain) {
     if (context.ifLocal !== undefined) {
-      out.rules.writeLine(
-        `-A ${external} -m comment --comment "pod traffic for ${name} external destinations" ${context.ifLocal} -j ${cluster}`,
-      );
+      out.rules.writeLine(`-A ${external} -m comment --comment "pod traffic for ${name} external destinations" ${context.ifLocal} -j ${cluster}`);
     }
     out.rules.writeLine(
       `-A ${external} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,

@@ -58,9 +58,7 @@ function renderClusterIP(policy: PortPolicy, out: DispatchBuffers): void {
   const { servicePort: sp, protocol: p } = policy;
   const match = `-m ${p} -p ${p} -d ${sp.clusterIP} --dport ${sp.port}`;
   if (policy.hasInternalEndpoints) {
-    out.natServices.writeLine(
-      `-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} cluster IP" ${match} -j ${policy.internalTrafficChain}`,
-    );
+    out.natServices.writeLine(`-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} cluster IP" ${match} -j ${policy.internalTrafficChain}`);
   } else if (policy.internalFilter !== undefined) {
     const { comment, target } = policy.internalFilter;
     out.filterServices.writeLine(`-A KUBE-SERVICES -m comment --comment ${comment} ${match} -j ${target}`);
@@ -72,9 +70,7 @@ function renderExternalIPs(policy: PortPolicy, out: DispatchBuffers): void {
   for (const externalIP of sp.externalIPs) {
     const match = `-m ${p} -p ${p} -d ${externalIP} --dport ${sp.port}`;
     if (policy.hasEndpoints) {
-      out.natServices.writeLine(
-        `-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} external IP" ${match} -j ${policy.chains.external}`,
-      );
+      out.natServices.writeLine(`-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} external IP" ${match} -j ${policy.chains.external}`);
     }
     if (policy.externalFilter !== undefined) {
       const { comment, target } = policy.externalFilter;
@@ -88,9 +84,7 @@ function renderLoadBalancerIPs(policy: PortPolicy, out: DispatchBuffers): void {
   for (const vip of sp.loadBalancerVIPs) {
     const match = `-m ${p} -p ${p} -d ${vip} --dport ${sp.port}`;
     if (policy.hasEndpoints) {
-      out.natServices.writeLine(
-        `-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} loadbalancer IP" ${match} -j ${policy.loadBalancerTrafficChain}`,
-      );
+      out.natServices.writeLine(`-A KUBE-SERVICES -m comment --comment "${sp.servicePortName} loadbalancer IP" ${match} -j ${policy.loadBalancerTrafficChain}`);
     }
     if (policy.usesFirewallChain) {
       const comment = `"${sp.servicePortName} traffic not accepted by ${policy.chains.firewall}"`;

@@ -9,10 +9,7 @@ import { decidePortPolicy } from './render-port-policy.ts';
  * @param currentChains the nat chains each changed port needs now (absent for deleted ports).
  * @returns stale chain names, sorted.
  */
-export function findStaleChains(
-  changed: ChangeSet,
-  currentChains: ReadonlyMap<ServicePortName, readonly string[]>,
-): string[] {
+export function findStaleChains(changed: ChangeSet, currentChains: ReadonlyMap<ServicePortName, readonly string[]>): string[] {
   const stale = new Set<string>();
   for (const [name, previous] of changed.previous) {
     if (!changed.deleted.has(name) && !changed.changed.has(name)) continue;

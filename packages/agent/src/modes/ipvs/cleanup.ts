@@ -27,7 +27,10 @@ export async function cleanupIpvs(exec: Exec, tools: IptablesTools, ownership: O
   await runIpvsadmRestore(exec, deletions);
   await exec({ file: 'ip', args: ['link', 'del', DUMMY_DEVICE] });
   let chainsRemoved = 0;
-  for (const [table, chains] of [['nat', NAT_CHAINS], ['filter', FILTER_CHAINS]] as const) {
+  for (const [table, chains] of [
+    ['nat', NAT_CHAINS],
+    ['filter', FILTER_CHAINS],
+  ] as const) {
     const owned = new Set<string>([...chains, KUBE_PROXY_CANARY]);
     const saved = parseSaveText(await saveTable(exec, tools, table)).get(table) ?? emptyTable(table);
     const removal = planChainRemoval(saved, (chain) => owned.has(chain));
@@ -36,7 +39,10 @@ export async function cleanupIpvs(exec: Exec, tools: IptablesTools, ownership: O
     chainsRemoved += removal.chains.length;
   }
   const present = [...state.sets.keys()];
-  await runIpsetRestore(exec, present.map((set) => `destroy ${kernelSetName(set, ownership.family)}`));
+  await runIpsetRestore(
+    exec,
+    present.map((set) => `destroy ${kernelSetName(set, ownership.family)}`),
+  );
   return { virtualServersRemoved: deletions.length, chainsRemoved, setsDestroyed: present.filter((set) => IPSETS.some((info) => info.name === set)).length };
 }
 

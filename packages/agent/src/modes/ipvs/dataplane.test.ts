@@ -70,10 +70,16 @@ describe('ipvs dataplane', () => {
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
     const log = createLogger({ destination, format: 'text' });
-    await modeWith({ sysctl: memorySysctl(), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
-    await modeWith({ sysctl: memorySysctl({ 'net.bridge.bridge-nf-call-iptables': '1' }), backend: 'nft' }).open({ exec: recordingExec().exec, clock: { now: () => 0 }, log }).setup();
+    await modeWith({ sysctl: memorySysctl(), backend: 'nft' })
+      .open({ exec: recordingExec().exec, clock: { now: () => 0 }, log })
+      .setup();
+    await modeWith({ sysctl: memorySysctl({ 'net.bridge.bridge-nf-call-iptables': '1' }), backend: 'nft' })
+      .open({ exec: recordingExec().exec, clock: { now: () => 0 }, log })
+      .setup();
     // klog text: warnings are the W lines; the message is the quoted string after the header.
-    const warnings = lines.filter((line) => line.startsWith('W')).map((line) => ({ msg: JSON.parse(/\] ("(?:[^"\\]|\\.)*")/.exec(line)?.[1] ?? '""') as string }));
+    const warnings = lines
+      .filter((line) => line.startsWith('W'))
+      .map((line) => ({ msg: JSON.parse(/\] ("(?:[^"\\]|\\.)*")/.exec(line)?.[1] ?? '""') as string }));
     expect(warnings.map((line) => line.msg)).toEqual(['Missing br-netfilter module or unset sysctl br-nf-call-iptables, proxy may not work as intended']);
   });
 
@@ -99,7 +105,9 @@ describe('ipvs dataplane', () => {
 
   it('reports an ipvsadm -R failure as KPX_ERR_IPVSADM and re-reads the kernel on the next sync', async () => {
     let fail = true;
-    const recorder = recordingExec((request) => (request.file === 'ipvsadm' && request.args[0] === '-R' && fail ? { exitCode: 1, stderr: 'Memory allocation problem\n' } : undefined));
+    const recorder = recordingExec((request) =>
+      request.file === 'ipvsadm' && request.args[0] === '-R' && fail ? { exitCode: 1, stderr: 'Memory allocation problem\n' } : undefined,
+    );
     const mode = modeWith({ sysctl: memorySysctl(), backend: 'nft' });
     const dataplane = mode.open({ exec: recorder.exec, clock: { now: () => 0 }, log: silentLogger() });
     const state = web(['10.244.1.2']);

@@ -160,8 +160,7 @@ function diffSets(input: DiffInput, batch: IpvsBatch): void {
 }
 
 function diffAddresses(input: DiffInput, batch: IpvsBatch): void {
-  const keys =
-    input.scope === 'all' ? new Set([...input.desired.addresses(), ...input.observed.addresses]) : input.scope.addresses;
+  const keys = input.scope === 'all' ? new Set([...input.desired.addresses(), ...input.observed.addresses]) : input.scope.addresses;
   for (const address of [...keys].sort()) {
     const wanted = input.desired.hasAddress(address);
     const present = input.observed.addresses.has(address);

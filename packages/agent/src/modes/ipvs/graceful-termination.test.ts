@@ -10,7 +10,17 @@ const TIMEOUT_MS = 15 * 60_000;
 
 describe('connection counts from ipvsadm -Ln', () => {
   it('adds active and inactive connections per real server', () => {
-    expect(parseConnectionCounts(listing)).toEqual(new Map([[SERVICE, new Map([['10.244.0.2:9153', 4], ['10.244.0.3:9153', 2]])]]));
+    expect(parseConnectionCounts(listing)).toEqual(
+      new Map([
+        [
+          SERVICE,
+          new Map([
+            ['10.244.0.2:9153', 4],
+            ['10.244.0.3:9153', 2],
+          ]),
+        ],
+      ]),
+    );
   });
 });
 
@@ -29,8 +39,6 @@ describe('decideDrained', () => {
 
   it('lets a real server with no connections go at once', () => {
     const idle = new Map([[SERVICE, new Map([['10.244.0.3:9153', 0]])]]);
-    expect(decideDrained(new Map([[drainKey(SERVICE, '10.244.0.3:9153'), 5]]), idle, 6, TIMEOUT_MS).done).toEqual([
-      drainKey(SERVICE, '10.244.0.3:9153'),
-    ]);
+    expect(decideDrained(new Map([[drainKey(SERVICE, '10.244.0.3:9153'), 5]]), idle, 6, TIMEOUT_MS).done).toEqual([drainKey(SERVICE, '10.244.0.3:9153')]);
   });
 });

@@ -15,7 +15,11 @@ function kpxNamesByKernelName(family: IPFamily): Map<string, IpsetInfo> {
  */
 export function canonicalEntry(entry: string): string {
   return entry.replace(/\/(32|128)$/, (suffix, bits: string) => {
-    const last = entry.slice(0, entry.length - suffix.length).split(',').pop() ?? '';
+    const last =
+      entry
+        .slice(0, entry.length - suffix.length)
+        .split(',')
+        .pop() ?? '';
     return (bits === '32') === !last.includes(':') ? '' : suffix;
   });
 }

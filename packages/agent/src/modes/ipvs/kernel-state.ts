@@ -4,13 +4,7 @@ import { parseDeviceAddresses } from './address-text.ts';
 import { cidrContains, isIPv4Literal } from '../../model/cidr-match.ts';
 import { parseIpsetSave, type ObservedSets } from './ipset-text.ts';
 import { parseIpvsadmSave, serviceSpec, type ParsedVirtualServer } from './ipvsadm-text.ts';
-import {
-  KUBE_IPVS_IPS,
-  KUBE_NODE_PORT_LOCAL_SCTP,
-  KUBE_NODE_PORT_SCTP,
-  KUBE_NODE_PORT_TCP,
-  KUBE_NODE_PORT_UDP,
-} from './kernel-names.ts';
+import { KUBE_IPVS_IPS, KUBE_NODE_PORT_LOCAL_SCTP, KUBE_NODE_PORT_SCTP, KUBE_NODE_PORT_TCP, KUBE_NODE_PORT_UDP } from './kernel-names.ts';
 import type { VirtualServer } from './plan-types.ts';
 
 export interface KernelState {

@@ -38,7 +38,9 @@ export async function cleanupIpvsLeftovers(deps: LeftoverDeps, settings: Leftove
   const states = await step('read ipvs state', () => readStates(exec), new Map<IPFamily, KernelState>());
   const excludeCIDRs = settings.options.excludeCIDRs ?? [];
   const deletions = [...states].flatMap(([family, state]) =>
-    [...state.virtualServers.values()].filter((found) => ownsVirtualServer(state, found.service, { family, excludeCIDRs })).map((found) => deleteServiceLine(found.service)),
+    [...state.virtualServers.values()]
+      .filter((found) => ownsVirtualServer(state, found.service, { family, excludeCIDRs }))
+      .map((found) => deleteServiceLine(found.service)),
   );
   const virtualServers = await step('virtual servers', async () => (await runIpvsadmRestore(exec, deletions), deletions.length), 0);
   const devices = await step(DUMMY_DEVICE, () => deleteDevice(exec), 0);

@@ -17,7 +17,8 @@ function summary(result: IpvsPlan): { virtualServers: string[]; entries: string[
   const port = [...result.ports.values()][0];
   return {
     virtualServers: (port?.virtualServers ?? []).map(
-      (vs) => `${serviceSpec(vs)} ${vs.scheduler}${vs.persistentSeconds === undefined ? '' : ` p${vs.persistentSeconds}`} → ${vs.realServers.map((r) => `${r.address}:${r.port}`).join(',')}`,
+      (vs) =>
+        `${serviceSpec(vs)} ${vs.scheduler}${vs.persistentSeconds === undefined ? '' : ` p${vs.persistentSeconds}`} → ${vs.realServers.map((r) => `${r.address}:${r.port}`).join(',')}`,
     ),
     entries: (port?.setEntries ?? []).map(({ set, entry }) => entryKey(set, entry)),
     addresses: [...(port?.boundAddresses ?? [])],
@@ -174,9 +175,15 @@ describe('planIpvs: one service port', () => {
   });
 
   it('uses the configured scheduler, and mh with its source-port flag', () => {
-    const withSh = planOne((sp) => void sp.endpoints.push(remote), (state: DesiredState) => planIpvs(state, undefined, 'sh'));
+    const withSh = planOne(
+      (sp) => void sp.endpoints.push(remote),
+      (state: DesiredState) => planIpvs(state, undefined, 'sh'),
+    );
     expect([...withSh.ports.values()][0]?.virtualServers[0]).toMatchObject({ scheduler: 'sh', schedulerFlags: undefined });
-    const withMh = planOne((sp) => void sp.endpoints.push(remote), (state: DesiredState) => planIpvs(state, undefined, 'mh'));
+    const withMh = planOne(
+      (sp) => void sp.endpoints.push(remote),
+      (state: DesiredState) => planIpvs(state, undefined, 'mh'),
+    );
     expect([...withMh.ports.values()][0]?.virtualServers[0]).toMatchObject({ scheduler: 'mh', schedulerFlags: 'mh-port' });
   });
 
@@ -199,11 +206,15 @@ describe('planIpvs: one service port', () => {
   });
 
   it('serves node ports on every interface address the daemon read, minus loopback, with or without CIDRs', () => {
-    const state = (nodePortAddresses: string[]) => makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => void (sp.nodePort = 30004))], makeNodeContext((n) => {
-      n.nodeIPs = ['192.168.0.2'];
-      n.localAddresses = ['127.0.0.1', '192.168.0.2', '10.0.5.5', '172.16.0.1'];
-      n.nodePortAddresses = nodePortAddresses;
-    }));
+    const state = (nodePortAddresses: string[]) =>
+      makeState(
+        [makeServicePort('ns1', 'svc1', 'p80', (sp) => void (sp.nodePort = 30004))],
+        makeNodeContext((n) => {
+          n.nodeIPs = ['192.168.0.2'];
+          n.localAddresses = ['127.0.0.1', '192.168.0.2', '10.0.5.5', '172.16.0.1'];
+          n.nodePortAddresses = nodePortAddresses;
+        }),
+      );
     const keys = (nodePortAddresses: string[]) => [...plan(state(nodePortAddresses)).ports.values()][0]?.virtualServers.map(serviceSpec);
     expect(keys([])).toEqual(['-t 172.30.0.1:80', '-t 192.168.0.2:30004', '-t 10.0.5.5:30004', '-t 172.16.0.1:30004']);
     expect(keys(['10.0.0.0/8'])).toEqual(['-t 172.30.0.1:80', '-t 10.0.5.5:30004']);

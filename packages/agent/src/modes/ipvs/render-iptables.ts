@@ -132,9 +132,7 @@ export function renderIpvsIptables(context: RenderContext, inputs: IptablesInput
   }
   const mark = context.masqueradeMark;
   filter.writeLine(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
-  filter.writeLine(
-    `-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-  );
+  filter.writeLine(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
   filter.writeLine(
     `-A ${KUBE_NODE_PORT} -m comment --comment ${comment(KUBE_HEALTH_CHECK_NODE_PORT)} -m set --match-set ${name(KUBE_HEALTH_CHECK_NODE_PORT)} dst -j ACCEPT`,
   );

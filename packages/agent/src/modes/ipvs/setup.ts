@@ -87,5 +87,8 @@ export async function setUpIpvs(exec: Exec, sysctl: Sysctl, options: IpvsOptions
   if (link.exitCode !== 0 && link.exitCode !== 2) {
     throw new KpxError('KPX_ERR_EXEC', `could not create the ${DUMMY_DEVICE} dummy device`, { context: { stderr: link.stderr.slice(0, 2000) } });
   }
-  await runIpsetRestore(exec, IPSETS.map((info) => createSetLine(info, family)));
+  await runIpsetRestore(
+    exec,
+    IPSETS.map((info) => createSetLine(info, family)),
+  );
 }

@@ -29,7 +29,11 @@ describe('nftables dataplane with a recording exec', () => {
     await dataplane.apply(plan(onlyA));
     expect(recorder.argv()).toEqual(['ip netns exec kpx-test nft -f -', 'ip netns exec kpx-test nft -f -']);
     const [first, second] = recorder.calls.map((call) => call.stdin!.split('\n'));
-    expect(first!.slice(0, 3)).toEqual(['add table ip kube-proxy { comment "rules for kube-proxy" ; }', 'delete table ip kube-proxy', 'add table ip kube-proxy { comment "rules for kube-proxy" ; }']);
+    expect(first!.slice(0, 3)).toEqual([
+      'add table ip kube-proxy { comment "rules for kube-proxy" ; }',
+      'delete table ip kube-proxy',
+      'add table ip kube-proxy { comment "rules for kube-proxy" ; }',
+    ]);
     expect(second![1]).toBe('flush table ip kube-proxy');
     const deletes = second!.filter((line) => line.startsWith('delete '));
     expect(deletes.length).toBeGreaterThan(0);

@@ -69,7 +69,9 @@ describe('nftables flush detection with a recording exec', () => {
   });
 
   it('throws KPX_ERR_NFT when nft cannot tell', async () => {
-    const { dataplane } = opened((request) => (isCheck(request) ? { exitCode: 1, stderr: 'Error: Could not process rule: Operation not permitted' } : undefined));
+    const { dataplane } = opened((request) =>
+      isCheck(request) ? { exitCode: 1, stderr: 'Error: Could not process rule: Operation not permitted' } : undefined,
+    );
     await dataplane.apply(createNftablesPlanner({})(state(['10.0.0.1'])));
     const error = await dataplane.detectFlush!().catch((caught: unknown) => caught);
     expect(isKpxError(error, 'KPX_ERR_NFT')).toBe(true);

@@ -47,5 +47,7 @@ export async function checkCanary(exec: Exec, family: 'ip' | 'ip6', table: strin
   const result = await exec({ file: NFT, args, timeoutMs: 30_000 });
   const state = canaryState(result);
   if (state !== undefined) return state;
-  throw new KpxError('KPX_ERR_NFT', `nft could not check ${FLUSH_CANARY}`, { context: { args, exitCode: result.exitCode, stderr: result.stderr.slice(0, 2000) } });
+  throw new KpxError('KPX_ERR_NFT', `nft could not check ${FLUSH_CANARY}`, {
+    context: { args, exitCode: result.exitCode, stderr: result.stderr.slice(0, 2000) },
+  });
 }

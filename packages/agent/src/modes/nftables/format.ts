@@ -13,7 +13,12 @@ export function formatNftablesPlan(plan: NftablesPlan): string {
  * @param firstApply a dataplane's first full sync replaces the table (delete, then add) instead of flushing it.
  * @param written whether the table has a shared chain already (it is then left out); by default none is.
  */
-export function transactionText(plan: NftablesPlan, firstApply: boolean, trailer: readonly string[] = [], written: (chain: string) => boolean = () => false): string {
+export function transactionText(
+  plan: NftablesPlan,
+  firstApply: boolean,
+  trailer: readonly string[] = [],
+  written: (chain: string) => boolean = () => false,
+): string {
   const header = plan.full ? tableHeader(`${plan.family} ${plan.table}`, firstApply) : [];
   const shared = plan.sharedChains.filter((chain) => !written(chain.name)).flatMap((chain) => chain.lines);
   const lines = [...header, ...shared, ...plan.body, ...trailer];

@@ -25,7 +25,10 @@ function plannerFor(options: NftablesModeOptions): Planner {
 export const nftablesMode: Mode<NftablesPlan, NftablesModeOptions> = {
   name: 'nftables',
   // --service-proxy-name names the table, so that kpx beside kube-proxy never touches `kube-proxy`.
-  optionsFromConfig: (config, flags) => ({ tableName: flags.serviceProxyName === '' ? DEFAULT_TABLE : flags.serviceProxyName, tcpBeLiberal: config.conntrack.tcpBeLiberal }),
+  optionsFromConfig: (config, flags) => ({
+    tableName: flags.serviceProxyName === '' ? DEFAULT_TABLE : flags.serviceProxyName,
+    tcpBeLiberal: config.conntrack.tcpBeLiberal,
+  }),
   plan: (state, options, changed) => plannerFor(options)(state, changed),
   format: formatNftablesPlan,
   open: (deps, settings) =>

@@ -24,7 +24,9 @@ export async function cleanupNftablesLeftovers(deps: LeftoverDeps, settings: Lef
       if (result === undefined) break;
       if (result.exitCode === 0) tables += 1;
       else if (!NOT_FOUND.test(result.stderr)) {
-        throw new KpxError('KPX_ERR_NFT', `nft delete table ${family} ${table} failed`, { context: { exitCode: result.exitCode, stderr: result.stderr.slice(0, 4000) } });
+        throw new KpxError('KPX_ERR_NFT', `nft delete table ${family} ${table} failed`, {
+          context: { exitCode: result.exitCode, stderr: result.stderr.slice(0, 4000) },
+        });
       }
     } catch (error) {
       failures.push({ step: `${family} ${table}`, error });

@@ -7,7 +7,16 @@
 import type { ServicePort } from '../../model/types.ts';
 import type { Exec } from '../../sys/exec.ts';
 import { runNftCommand } from './apply.ts';
-import { affinitySetsOf, chainsFromText, elementsFromJson, formatObservedService, serviceChains, serviceReads, type ListedElement, type MapRead } from './observed-service.ts';
+import {
+  affinitySetsOf,
+  chainsFromText,
+  elementsFromJson,
+  formatObservedService,
+  serviceChains,
+  serviceReads,
+  type ListedElement,
+  type MapRead,
+} from './observed-service.ts';
 
 interface MapResult {
   readonly map: string;
@@ -29,10 +38,12 @@ export async function observeServicePort(exec: Exec, family: 'ip' | 'ip6', table
   if (text === undefined) return `(no table ${family} ${table})\n`;
   const verdicts = verdictMaps.flatMap((result) => result.elements ?? []);
   const chains = serviceChains(port, verdicts, chainsFromText(text));
-  const affinity = await Promise.all(affinitySetsOf(chains).map(async (set) => {
-    const json = await runNftCommand(exec, ['-j', 'list', 'set', family, table, set]);
-    return json === undefined ? [] : elementsFromJson(set, json);
-  }));
+  const affinity = await Promise.all(
+    affinitySetsOf(chains).map(async (set) => {
+      const json = await runNftCommand(exec, ['-j', 'list', 'set', family, table, set]);
+      return json === undefined ? [] : elementsFromJson(set, json);
+    }),
+  );
   return formatObservedService({
     table: `${family} ${table}`,
     verdicts,

@@ -18,10 +18,17 @@ const serviceIpsJson = JSON.stringify({
     { metainfo: { version: '1.0.6', json_schema_version: 1 } },
     {
       map: {
-        family: 'ip', name: 'service-ips', table: 'kube-proxy', type: ['ipv4_addr', 'inet_proto', 'inet_service'], map: 'verdict',
+        family: 'ip',
+        name: 'service-ips',
+        table: 'kube-proxy',
+        type: ['ipv4_addr', 'inet_proto', 'inet_service'],
+        map: 'verdict',
         elem: [
           [{ concat: ['10.96.0.10', 'tcp', 80] }, { goto: { target: 'cluster-endpoints-tcp-1' } }],
-          [{ elem: { val: { concat: ['192.0.2.7', 'tcp', 80] }, comment: 'ns1/web:http', counter: { packets: 3, bytes: 180 } } }, { goto: { target: own.external } }],
+          [
+            { elem: { val: { concat: ['192.0.2.7', 'tcp', 80] }, comment: 'ns1/web:http', counter: { packets: 3, bytes: 180 } } },
+            { goto: { target: own.external } },
+          ],
           [{ concat: ['10.96.0.11', 'tcp', 80] }, { goto: { target: 'cluster-endpoints-tcp-2' } }],
           [{ concat: ['10.96.0.10', 'tcp', 8080] }, { drop: null }],
         ],
@@ -30,10 +37,17 @@ const serviceIpsJson = JSON.stringify({
   ],
 });
 const endpointsJson = JSON.stringify({
-  nftables: [{ map: { name: 'cluster-endpoints-tcp', elem: [
-    [{ concat: ['10.96.0.10', 80, 0] }, { concat: ['10.244.1.2', 8080] }],
-    [{ concat: ['10.96.0.100', 80, 0] }, { concat: ['10.244.9.9', 8080] }],
-  ] } }],
+  nftables: [
+    {
+      map: {
+        name: 'cluster-endpoints-tcp',
+        elem: [
+          [{ concat: ['10.96.0.10', 80, 0] }, { concat: ['10.244.1.2', 8080] }],
+          [{ concat: ['10.96.0.100', 80, 0] }, { concat: ['10.244.9.9', 8080] }],
+        ],
+      },
+    },
+  ],
 });
 const tableText = [
   'table ip kube-proxy {',
@@ -120,11 +134,9 @@ describe('one service port read back from nft output', () => {
     expect(affinitySetsOf(chains)).toEqual(['affinity-X']);
     const json = JSON.stringify({ nftables: [{ set: { name: 'affinity-X', elem: [{ elem: { val: '10.0.0.9', expires: 59 } }] } }] });
     const affinity = elementsFromJson('affinity-X', json);
-    expect(formatObservedService({ table: 'ip kube-proxy', verdicts: [], endpoints: [], chains: [], affinity, missingMaps: [] }).split('\n').slice(-3)).toEqual([
-      'affinity clients:',
-      '  affinity-X: 10.0.0.9 expires 59s',
-      '',
-    ]);
+    expect(formatObservedService({ table: 'ip kube-proxy', verdicts: [], endpoints: [], chains: [], affinity, missingMaps: [] }).split('\n').slice(-3)).toEqual(
+      ['affinity clients:', '  affinity-X: 10.0.0.9 expires 59s', ''],
+    );
   });
 
   it('says what is missing: no element, no chain, a map the table lacks', () => {

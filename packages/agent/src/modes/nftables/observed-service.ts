@@ -53,9 +53,13 @@ export function serviceReads(port: ServicePort): ServiceReads {
     { map: NO_ENDPOINT_SERVICES, prefixes: vipKeys },
     { map: SERVICE_NODEPORTS, prefixes: nodePortKeys },
     { map: NO_ENDPOINT_NODEPORTS, prefixes: nodePortKeys },
-    { map: FIREWALL_IPS, prefixes: port.loadBalancerSourceRanges.length === 0 ? [] : port.loadBalancerVIPs.map((ip) => `${ip.toLowerCase()} . ${proto} . ${port.port}`) },
+    {
+      map: FIREWALL_IPS,
+      prefixes: port.loadBalancerSourceRanges.length === 0 ? [] : port.loadBalancerVIPs.map((ip) => `${ip.toLowerCase()} . ${proto} . ${port.port}`),
+    },
   ];
-  const endpointPrefixes = (kind: string): string[] => (kind.startsWith('nodeport-') ? (port.nodePort === 0 ? [] : [`${port.nodePort} . `]) : vips.map((ip) => `${ip} . ${port.port} . `));
+  const endpointPrefixes = (kind: string): string[] =>
+    kind.startsWith('nodeport-') ? (port.nodePort === 0 ? [] : [`${port.nodePort} . `]) : vips.map((ip) => `${ip} . ${port.port} . `);
   const endpointMaps = ENDPOINT_MAP_KINDS.map((kind) => ({ map: endpointMapName(kind, proto), prefixes: endpointPrefixes(kind) }));
   return { verdictMaps: verdictMaps.filter((read) => read.prefixes.length > 0), endpointMaps: endpointMaps.filter((read) => read.prefixes.length > 0) };
 }
@@ -67,7 +71,8 @@ function expressionText(expression: unknown): string {
   const [kind, body] = Object.entries(expression)[0] ?? ['', undefined];
   if (kind === 'concat' && Array.isArray(body)) return body.map(expressionText).join(' . ');
   if ((kind === 'goto' || kind === 'jump') && typeof body === 'object' && body !== null) return `${kind} ${String((body as { target?: unknown }).target)}`;
-  if (kind === 'prefix' && typeof body === 'object' && body !== null) return `${String((body as { addr?: unknown }).addr)}/${String((body as { len?: unknown }).len)}`;
+  if (kind === 'prefix' && typeof body === 'object' && body !== null)
+    return `${String((body as { addr?: unknown }).addr)}/${String((body as { len?: unknown }).len)}`;
   if (body === null) return kind;
   return JSON.stringify(expression);
 }
@@ -171,7 +176,9 @@ export function formatObservedService(observed: ObservedService): string {
     'endpoint map elements:',
     ...(observed.endpoints.length === 0 ? none : observed.endpoints.map(elementLine)),
     'chains:',
-    ...(observed.chains.length === 0 ? none : observed.chains.flatMap((chain) => [`  chain ${chain.name} {`, ...chain.rules.map((rule) => `    ${rule}`), '  }'])),
+    ...(observed.chains.length === 0
+      ? none
+      : observed.chains.flatMap((chain) => [`  chain ${chain.name} {`, ...chain.rules.map((rule) => `    ${rule}`), '  }'])),
     ...(observed.affinity.length === 0 ? [] : ['affinity clients:', ...observed.affinity.map(elementLine)]),
     ...(observed.missingMaps.length === 0 ? [] : [`maps missing from the table: ${observed.missingMaps.join(', ')}`]),
   ];

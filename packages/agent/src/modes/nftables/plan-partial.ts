@@ -25,12 +25,25 @@ interface Delta {
 }
 
 export function planPartial(state: DesiredState, changed: ChangeSet, context: NftRenderContext): NftablesPlan {
-  const delta: Delta = { deletes: new Map(), adds: new Map(), chains: new Map(), sets: new Map(), oldChains: new Set(), oldSets: new Map(), dispatch: new Map() };
+  const delta: Delta = {
+    deletes: new Map(),
+    adds: new Map(),
+    chains: new Map(),
+    sets: new Map(),
+    oldChains: new Set(),
+    oldSets: new Map(),
+    dispatch: new Map(),
+  };
   const names = [...new Set([...changed.changed, ...changed.deleted])].sort();
   for (const name of names) {
     const previous = changed.previous.get(name);
     const current = state.servicePorts.get(name);
-    diffPort(previous === undefined ? undefined : renderPort(previous, context), current === undefined ? undefined : renderPort(current, context), delta, context);
+    diffPort(
+      previous === undefined ? undefined : renderPort(previous, context),
+      current === undefined ? undefined : renderPort(current, context),
+      delta,
+      context,
+    );
   }
   keepSharedKeys(state, delta);
   return composePartial(state, context, delta);
@@ -103,7 +116,15 @@ function composePartial(state: DesiredState, context: NftRenderContext, delta: D
     sharedChains: shared,
     created,
     deleted,
-    figures: { servicePorts: state.servicePorts.size, elementsDeleted: delta.deletes.size, elementsAdded: delta.adds.size, chainsWritten: written.length, sharedChains: shared.length, chainsDeleted: staleChains.length, statements: body.length },
+    figures: {
+      servicePorts: state.servicePorts.size,
+      elementsDeleted: delta.deletes.size,
+      elementsAdded: delta.adds.size,
+      chainsWritten: written.length,
+      sharedChains: shared.length,
+      chainsDeleted: staleChains.length,
+      statements: body.length,
+    },
   };
 }
 

@@ -30,7 +30,12 @@ describe('full plan', () => {
 
   it('names the table after --service-proxy-name', () => {
     const text = formatNftablesPlan(createNftablesPlanner({ tableName: 'kpx' })(makeState([dns])));
-    expect(text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).every((line) => / ip kpx /.test(`${line} `))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .every((line) => / ip kpx /.test(`${line} `)),
+    ).toBe(true);
   });
 
   it.each([
@@ -48,8 +53,16 @@ describe('full plan', () => {
   });
 
   it('lets the first of two ports claiming one external IP win instead of failing the transaction', () => {
-    const a = makeServicePort('ns1', 'a', 'http', (port) => { port.clusterIP = '172.30.0.1'; port.externalIPs = ['192.0.2.1']; port.endpoints = [makeEndpoint('10.180.0.1', 80)]; });
-    const b = makeServicePort('ns1', 'b', 'http', (port) => { port.clusterIP = '172.30.0.2'; port.externalIPs = ['192.0.2.1']; port.endpoints = [makeEndpoint('10.180.0.2', 80)]; });
+    const a = makeServicePort('ns1', 'a', 'http', (port) => {
+      port.clusterIP = '172.30.0.1';
+      port.externalIPs = ['192.0.2.1'];
+      port.endpoints = [makeEndpoint('10.180.0.1', 80)];
+    });
+    const b = makeServicePort('ns1', 'b', 'http', (port) => {
+      port.clusterIP = '172.30.0.2';
+      port.externalIPs = ['192.0.2.1'];
+      port.endpoints = [makeEndpoint('10.180.0.2', 80)];
+    });
     const text = formatNftablesPlan(createNftablesPlanner({})(makeState([a, b])));
     expect(text.match(/192\.0\.2\.1 \. tcp \. 80 : /g)).toHaveLength(1);
     // The endpoint entry under that IP is the first port's too, not one of each.
@@ -77,7 +90,11 @@ describe('partial plan', () => {
 
   it('keeps a cluster IP another port of the service still uses, and deletes it with the last one', () => {
     const plan = createNftablesPlanner({});
-    const https = makeServicePort('ns1', 'web', 'https', (port) => { port.clusterIP = '172.30.0.41'; port.port = 443; port.endpoints = [makeEndpoint('10.180.0.1', 8443)]; });
+    const https = makeServicePort('ns1', 'web', 'https', (port) => {
+      port.clusterIP = '172.30.0.41';
+      port.port = 443;
+      port.endpoints = [makeEndpoint('10.180.0.1', 8443)];
+    });
     const both = makeState([web(['10.180.0.1']), https]);
     const one = makeState([https]);
     const none = makeState([]);
@@ -87,7 +104,9 @@ describe('partial plan', () => {
 
   it('deletes the chains and affinity sets of an affinity service that went away, after flushing them', () => {
     const plan = createNftablesPlanner({});
-    const sticky = web(['10.180.0.1'], (port) => { port.sessionAffinity = { type: 'ClientIP', timeoutSeconds: 600 }; });
+    const sticky = web(['10.180.0.1'], (port) => {
+      port.sessionAffinity = { type: 'ClientIP', timeoutSeconds: 600 };
+    });
     const before = makeState([sticky]);
     const after = makeState([]);
     const lines = formatNftablesPlan(plan(after, diffStates(before, after))).split('\n');
@@ -121,13 +140,25 @@ describe('text guards', () => {
     expect(() => quoteInterface(name)).toThrow();
   });
   it('puts a service port name into nft text only as a quoted comment', () => {
-    const text = formatNftablesPlan(createNftablesPlanner({})(makeState([makeServicePort('ns1', 'empty', 'p', (port) => { port.clusterIP = '172.30.0.99'; })])));
+    const text = formatNftablesPlan(
+      createNftablesPlanner({})(
+        makeState([
+          makeServicePort('ns1', 'empty', 'p', (port) => {
+            port.clusterIP = '172.30.0.99';
+          }),
+        ]),
+      ),
+    );
     expect(text).toContain('comment "ns1/empty:p" : goto reject-chain');
   });
 });
 
 it('defaults node ports to the primary node IP (upstream nftables)', () => {
-  const node = makeNodeContext((context) => { context.nodeIPs = ['192.168.0.2', '192.168.0.3']; });
+  const node = makeNodeContext((context) => {
+    context.nodeIPs = ['192.168.0.2', '192.168.0.3'];
+  });
   const text = formatNftablesPlan(createNftablesPlanner({})(makeState([dns], node)));
-  expect(text.split('\n').filter((line) => line.startsWith('add element ip kube-proxy nodeport-ips'))).toEqual(['add element ip kube-proxy nodeport-ips { 192.168.0.2 }']);
+  expect(text.split('\n').filter((line) => line.startsWith('add element ip kube-proxy nodeport-ips'))).toEqual([
+    'add element ip kube-proxy nodeport-ips { 192.168.0.2 }',
+  ]);
 });

@@ -59,7 +59,12 @@ export function planFull(state: DesiredState, context: NftRenderContext): Nftabl
     sharedChains: [],
     created: [],
     deleted: [],
-    figures: { servicePorts: state.servicePorts.size, chains: owned.filter((o) => o.kind === 'chain').length, elements: elements.length, statements: body.length + 2 },
+    figures: {
+      servicePorts: state.servicePorts.size,
+      chains: owned.filter((o) => o.kind === 'chain').length,
+      elements: elements.length,
+      statements: body.length + 2,
+    },
   };
 }
 

@@ -71,8 +71,7 @@ export function decidePolicy(servicePort: ServicePort): PortPolicy {
   const { endpoints } = servicePort;
   const hasEndpoints = endpoints.hasAnyEndpoints;
   const usesCluster = endpoints.cluster.length > 0 && (!servicePort.internalPolicyLocal || servicePort.externallyAccessible);
-  const usesLocal =
-    endpoints.local.length > 0 && (servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible));
+  const usesLocal = endpoints.local.length > 0 && (servicePort.internalPolicyLocal || (servicePort.externalPolicyLocal && servicePort.externallyAccessible));
   return {
     servicePort,
     get names(): ServiceChainNames {

@@ -61,12 +61,15 @@ const HAIRPIN_SET_SIZE = 262144;
 export function baseSets(context: NftRenderContext): NftSet[] {
   const { addrType, addr } = context;
   const vipKey = `${addrType} . inet_proto . inet_service`;
-  const sets: NftSet[] = [
-    { kind: 'set', name: N.CLUSTER_IPS, spec: `{ type ${addrType} ; comment ${quoteComment('Active ClusterIPs')} ; }`, dynamic: false },
-  ];
+  const sets: NftSet[] = [{ kind: 'set', name: N.CLUSTER_IPS, spec: `{ type ${addrType} ; comment ${quoteComment('Active ClusterIPs')} ; }`, dynamic: false }];
   if (context.nodePortAddresses !== undefined) {
     const flags = context.nodePortCIDRs ? ' flags interval ;' : '';
-    sets.push({ kind: 'set', name: N.NODEPORT_IPS, spec: `{ type ${addrType} ;${flags} comment ${quoteComment('IPs that accept NodePort traffic')} ; }`, dynamic: false });
+    sets.push({
+      kind: 'set',
+      name: N.NODEPORT_IPS,
+      spec: `{ type ${addrType} ;${flags} comment ${quoteComment('IPs that accept NodePort traffic')} ; }`,
+      dynamic: false,
+    });
   }
   const maps: [string, string, string][] = [
     [N.NO_ENDPOINT_SERVICES, `${vipKey} : verdict`, 'vmap to drop or reject packets to services with no endpoints'],
@@ -85,7 +88,12 @@ export function baseSets(context: NftRenderContext): NftSet[] {
     }
   }
   const hairpinComment = quoteComment('source . source of new DNATed connections: source . destination matches a pod reaching itself');
-  sets.push({ kind: 'set', name: N.HAIRPIN_PAIRS, spec: `{ typeof ${addr} saddr . ${addr} daddr ; flags dynamic,timeout ; timeout 1s ; size ${HAIRPIN_SET_SIZE} ; comment ${hairpinComment} ; }`, dynamic: true });
+  sets.push({
+    kind: 'set',
+    name: N.HAIRPIN_PAIRS,
+    spec: `{ typeof ${addr} saddr . ${addr} daddr ; flags dynamic,timeout ; timeout 1s ; size ${HAIRPIN_SET_SIZE} ; comment ${hairpinComment} ; }`,
+    dynamic: true,
+  });
   return sets;
 }
 
@@ -102,7 +110,10 @@ export function baseChainRules(context: NftRenderContext): NftChain[] {
   const { addr, masqueradeMark: mark } = context;
   add(N.MARK_MASQ, `mark set mark or ${mark}`);
   // nft cannot compare two fields; `s . d` is in a set of `x . x` pairs only when s == d.
-  add(N.MASQUERADING, `ct status dnat update @${N.HAIRPIN_PAIRS} { ${addr} saddr . ${addr} saddr } ${addr} saddr . ${addr} daddr @${N.HAIRPIN_PAIRS} jump ${N.MARK_MASQ}`);
+  add(
+    N.MASQUERADING,
+    `ct status dnat update @${N.HAIRPIN_PAIRS} { ${addr} saddr . ${addr} saddr } ${addr} saddr . ${addr} daddr @${N.HAIRPIN_PAIRS} jump ${N.MARK_MASQ}`,
+  );
   add(N.MASQUERADING, `mark and ${mark} == 0 return`);
   add(N.MASQUERADING, `mark set mark xor ${mark}`);
   add(N.MASQUERADING, 'masquerade fully-random');

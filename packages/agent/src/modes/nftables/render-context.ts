@@ -79,7 +79,11 @@ function localMatches(detector: LocalDetector, family: string): { ifLocal: strin
  * 0.0.0.0/0 (::/0) CIDR matches every local address; other CIDRs go into @nodeport-ips as
  * intervals, matched with `fib daddr type local` as upstream's interface scan would.
  */
-function nodePortAddresses(configured: readonly string[], nodeIPs: readonly string[], isIPv6: boolean): { addresses: readonly string[] | undefined; cidrs: boolean } {
+function nodePortAddresses(
+  configured: readonly string[],
+  nodeIPs: readonly string[],
+  isIPv6: boolean,
+): { addresses: readonly string[] | undefined; cidrs: boolean } {
   const list = configured.length === 0 ? ['primary'] : configured;
   if (list[0] === 'primary') return { addresses: nodeIPs.slice(0, 1).map(assertAddress), cidrs: false };
   const ofFamily = list.filter((cidr) => cidr.includes(':') === isIPv6);

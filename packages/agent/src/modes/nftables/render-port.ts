@@ -17,7 +17,18 @@ import {
   type EndpointMapKind,
 } from './names.ts';
 import { assertAddress, quoteComment } from './nft-text.ts';
-import { decidePolicy, externalTarget, policyTarget, type DispatchUse, type NftChain, type NftElement, type NftSet, type PortObjects, type PortPolicy, type TrafficPath } from './port-objects.ts';
+import {
+  decidePolicy,
+  externalTarget,
+  policyTarget,
+  type DispatchUse,
+  type NftChain,
+  type NftElement,
+  type NftSet,
+  type PortObjects,
+  type PortPolicy,
+  type TrafficPath,
+} from './port-objects.ts';
 import { renderAffinityObjects } from './render-affinity.ts';
 
 const cache = new WeakMap<NftRenderContext, WeakMap<ServicePort, PortObjects>>();
@@ -63,7 +74,8 @@ function renderDispatchElements(policy: PortPolicy, out: NftElement[]): void {
   const externalFilter = internalFilter;
   out.push({ container: CLUSTER_IPS, key: clusterIP });
   const internal = sp.internalPolicyLocal ? 'local' : 'cluster';
-  if (policy.hasInternal) out.push({ container: SERVICE_IPS, key: `${clusterIP} . ${proto} . ${sp.port}`, value: `goto ${policyTarget(policy, internal, 'vip')}` });
+  if (policy.hasInternal)
+    out.push({ container: SERVICE_IPS, key: `${clusterIP} . ${proto} . ${sp.port}`, value: `goto ${policyTarget(policy, internal, 'vip')}` });
   else out.push({ container: NO_ENDPOINT_SERVICES, key: `${clusterIP} . ${proto} . ${sp.port}`, value: internalFilter, comment });
   for (const vip of policy.externalVIPs) {
     const key = `${assertAddress(vip)} . ${proto} . ${sp.port}`;
@@ -125,7 +137,12 @@ function noteDispatch(policy: PortPolicy, dispatch: DispatchUse[]): void {
   const sp = policy.servicePort;
   const clusterCount = sp.endpoints.cluster.length;
   const localCount = sp.endpoints.local.length;
-  if (policy.hasInternal) dispatch.push(sp.internalPolicyLocal ? { flavor: 'local', protocol: policy.protocol, count: localCount } : { flavor: 'cluster', protocol: policy.protocol, count: clusterCount });
+  if (policy.hasInternal)
+    dispatch.push(
+      sp.internalPolicyLocal
+        ? { flavor: 'local', protocol: policy.protocol, count: localCount }
+        : { flavor: 'cluster', protocol: policy.protocol, count: clusterCount },
+    );
   if (!policy.usesExternalChain) return;
   const paths: TrafficPath[] = [];
   if (policy.externalVIPs.length > 0) paths.push('vip');
@@ -162,4 +179,3 @@ function firewallChain(policy: PortPolicy, context: NftRenderContext): NftChain 
   if (nodeIP !== undefined && sources.some((cidr) => cidrContains(cidr, nodeIP))) sources.push(...sp.loadBalancerVIPs.map(assertAddress));
   return { name: policy.names.firewall, rules: [`${context.addr} saddr != { ${sources.join(', ')} } drop`] };
 }
-

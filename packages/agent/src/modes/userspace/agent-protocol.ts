@@ -17,8 +17,7 @@ export interface AgentErrorBody {
 }
 
 export type AgentReply =
-  | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: AgentErrorBody };
+  { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly error: AgentErrorBody };
 
 /** A thrown value as the agent reports it: a KpxError keeps its code; anything else is KPX_ERR_UNSUPPORTED. */
 export function errorBody(error: unknown): AgentErrorBody {
@@ -71,7 +70,9 @@ export function parseRequest(line: string): AgentRequest | undefined {
     case 'apply':
       return typeof request['plan'] === 'object' && request['plan'] !== null ? { id, method: 'apply', plan: request['plan'] as UserspacePlan } : undefined;
     case 'observe':
-      return typeof request['servicePortName'] === 'string' ? { id, method: 'observe', servicePortName: request['servicePortName'] } : { id, method: 'observe' };
+      return typeof request['servicePortName'] === 'string'
+        ? { id, method: 'observe', servicePortName: request['servicePortName'] }
+        : { id, method: 'observe' };
     default:
       return undefined;
   }

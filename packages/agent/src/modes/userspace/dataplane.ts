@@ -32,13 +32,14 @@ interface Held {
 }
 
 function hasSameTargets(a: UserspaceListener, b: UserspaceListener): boolean {
-  return (
-    JSON.stringify([a.endpoints, a.sessionAffinity, a.sourceRanges]) === JSON.stringify([b.endpoints, b.sessionAffinity, b.sourceRanges])
-  );
+  return JSON.stringify([a.endpoints, a.sessionAffinity, a.sourceRanges]) === JSON.stringify([b.endpoints, b.sessionAffinity, b.sourceRanges]);
 }
 
 // eslint-disable-next-line max-lines-per-function -- the listeners and endpoint pickers are shared by its methods.
-export function openUserspaceDataplane(deps: DataplaneDeps, options: UserspaceDataplaneOptions = {}): Dataplane<UserspacePlan> & {
+export function openUserspaceDataplane(
+  deps: DataplaneDeps,
+  options: UserspaceDataplaneOptions = {},
+): Dataplane<UserspacePlan> & {
   /** Established connections and live sessions per listener key (tests, observe). */
   activeCounts(): Map<string, number>;
 } {

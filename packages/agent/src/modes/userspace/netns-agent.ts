@@ -60,7 +60,10 @@ function main(): void {
       log.warn({ line: line.slice(0, 500) }, 'ignoring a line that is not a request');
       const id = requestId(line);
       // Answered, in turn, so that the caller's call fails instead of waiting forever.
-      if (id !== undefined) queue = queue.then(() => reply({ id, ok: false, error: { code: 'KPX_ERR_INPUT', message: 'not a netns agent request', context: { line: line.slice(0, 200) } } }));
+      if (id !== undefined)
+        queue = queue.then(() =>
+          reply({ id, ok: false, error: { code: 'KPX_ERR_INPUT', message: 'not a netns agent request', context: { line: line.slice(0, 200) } } }),
+        );
       return;
     }
     queue = queue.then(async () => {

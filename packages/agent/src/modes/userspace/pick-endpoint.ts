@@ -22,11 +22,7 @@ export interface EndpointPicker {
   affinityCount(): number;
 }
 
-export function createEndpointPicker(
-  initial: readonly UpstreamEndpoint[],
-  initialAffinity: SessionAffinity,
-  clock: Clock,
-): EndpointPicker {
+export function createEndpointPicker(initial: readonly UpstreamEndpoint[], initialAffinity: SessionAffinity, clock: Clock): EndpointPicker {
   let endpoints = initial;
   let affinity = initialAffinity;
   let index = 0;

@@ -9,10 +9,19 @@ const remote = (ip: string) => makeEndpoint(ip, 8080);
 describe('planUserspace', () => {
   it('listens on the cluster IP with the cluster endpoints', () => {
     const plan = planUserspace(
-      makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.clusterIP = '172.30.0.41'; sp.endpoints.push(remote('10.180.0.2'), local('10.180.0.1')); })]),
+      makeState([
+        makeServicePort('ns1', 'svc1', 'p80', (sp) => {
+          sp.clusterIP = '172.30.0.41';
+          sp.endpoints.push(remote('10.180.0.2'), local('10.180.0.1'));
+        }),
+      ]),
     );
     expect(plan.listeners).toEqual([
-      expect.objectContaining({ key: 'TCP/172.30.0.41:80', kind: 'clusterIP', endpoints: [expect.objectContaining({ endpoint: '10.180.0.1:8080' }), expect.objectContaining({ endpoint: '10.180.0.2:8080' })] }),
+      expect.objectContaining({
+        key: 'TCP/172.30.0.41:80',
+        kind: 'clusterIP',
+        endpoints: [expect.objectContaining({ endpoint: '10.180.0.1:8080' }), expect.objectContaining({ endpoint: '10.180.0.2:8080' })],
+      }),
     ]);
     expect(plan.serviceAddresses).toEqual(['172.30.0.41']);
   });
@@ -67,7 +76,16 @@ describe('planUserspace', () => {
       n.localAddresses = ['127.0.0.1', '192.168.0.2', '192.168.7.9'];
       n.nodePortAddresses = nodePortAddresses;
     });
-    const plan = planUserspace(makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.nodePort = 30080; })], node));
+    const plan = planUserspace(
+      makeState(
+        [
+          makeServicePort('ns1', 'svc1', 'p80', (sp) => {
+            sp.nodePort = 30080;
+          }),
+        ],
+        node,
+      ),
+    );
     expect(plan.listeners.filter((l) => l.kind === 'nodePort').map((l) => l.key)).toEqual(addresses.map((ip) => `TCP/${ip}:30080`));
   });
 
@@ -77,7 +95,17 @@ describe('planUserspace', () => {
       n.nodeIPs = ['fd00::2'];
       n.localAddresses = ['::1', 'fd00::2', 'fe80::1'];
     });
-    const plan = planUserspace(makeState([makeServicePort('ns1', 'svc1', 'p80', (sp) => { sp.clusterIP = 'fd00:96::1'; sp.nodePort = 30080; })], node));
+    const plan = planUserspace(
+      makeState(
+        [
+          makeServicePort('ns1', 'svc1', 'p80', (sp) => {
+            sp.clusterIP = 'fd00:96::1';
+            sp.nodePort = 30080;
+          }),
+        ],
+        node,
+      ),
+    );
     expect(plan.listeners.filter((l) => l.kind === 'nodePort').map((l) => l.key)).toEqual(['TCP/[::1]:30080', 'TCP/[fd00::2]:30080']);
   });
 
@@ -101,8 +129,15 @@ describe('planUserspace', () => {
   it('same address and port with different protocols are two listeners', () => {
     const plan = planUserspace(
       makeState([
-        makeServicePort('ns1', 'dns', 'tcp', (sp) => { sp.clusterIP = '172.30.0.10'; sp.port = 53; }),
-        makeServicePort('ns1', 'dns', 'udp', (sp) => { sp.clusterIP = '172.30.0.10'; sp.port = 53; sp.protocol = 'UDP'; }),
+        makeServicePort('ns1', 'dns', 'tcp', (sp) => {
+          sp.clusterIP = '172.30.0.10';
+          sp.port = 53;
+        }),
+        makeServicePort('ns1', 'dns', 'udp', (sp) => {
+          sp.clusterIP = '172.30.0.10';
+          sp.port = 53;
+          sp.protocol = 'UDP';
+        }),
       ]),
     );
     expect(plan.listeners.map((l) => l.key)).toEqual(['TCP/172.30.0.10:53', 'UDP/172.30.0.10:53']);
@@ -120,7 +155,10 @@ describe('formatUserspacePlan', () => {
           sp.loadBalancerSourceRanges = ['203.0.113.0/24', '192.0.2.0/25'];
           sp.endpoints.push(remote('10.180.0.2'), remote('10.180.0.1'));
         }),
-        makeServicePort('ns1', 'b', '', (sp) => { sp.clusterIP = '198.51.100.7'; sp.protocol = 'UDP'; }),
+        makeServicePort('ns1', 'b', '', (sp) => {
+          sp.clusterIP = '198.51.100.7';
+          sp.protocol = 'UDP';
+        }),
         makeServicePort('ns1', 'c', '', (sp) => (sp.clusterIP = '198.51.100.7')),
       ]),
     );

@@ -26,7 +26,8 @@ function addressesOf(servicePort: ServicePort, node: NodeContext): Array<readonl
   if (!servicePort.externallyAccessible) return addresses;
   if (servicePort.nodePort !== 0) {
     // A link-local IPv6 address cannot be listened on without its zone.
-    for (const ip of nodeIPsIn(nodePortAddressesOf(node), nodePortCandidates(node))) if (!isLinkLocalIPv6(ip)) addresses.push(['nodePort', ip, servicePort.nodePort]);
+    for (const ip of nodeIPsIn(nodePortAddressesOf(node), nodePortCandidates(node)))
+      if (!isLinkLocalIPv6(ip)) addresses.push(['nodePort', ip, servicePort.nodePort]);
   }
   for (const ip of servicePort.externalIPs) addresses.push(['externalIP', ip, servicePort.port]);
   for (const ip of servicePort.loadBalancerVIPs) addresses.push(['loadBalancer', ip, servicePort.port]);

@@ -64,7 +64,10 @@ function samplePlan(): UserspacePlan {
         sp.clusterIP = '10.96.0.10';
         sp.nodePort = 30080;
         sp.sessionAffinity = { type: 'ClientIP', timeoutSeconds: 10800 };
-        sp.endpoints.push(makeEndpoint('10.244.1.2', 8080, (e) => (e.isLocal = true)), makeEndpoint('10.244.2.3', 8080));
+        sp.endpoints.push(
+          makeEndpoint('10.244.1.2', 8080, (e) => (e.isLocal = true)),
+          makeEndpoint('10.244.2.3', 8080),
+        );
       }),
       makeServicePort('ns1', 'dns', 'udp', (sp) => {
         sp.clusterIP = '10.96.0.53';
@@ -102,7 +105,10 @@ describe('openRemoteUserspaceDataplane', () => {
 
   it('turns an error reply into a KpxError with its code, message and context', async () => {
     const dataplane = openRemoteUserspaceDataplane({ log: silentLogger(), spawnAgent: fakeAgent() });
-    const failure = await dataplane.cleanup().then(() => undefined, (error: unknown) => error);
+    const failure = await dataplane.cleanup().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(KpxError);
     expect(failure).toMatchObject({ code: 'KPX_ERR_RESTORE', message: 'cleanup refused', context: { table: 'nat', method: 'cleanup' } });
     // The agent still serves later calls.
@@ -112,8 +118,14 @@ describe('openRemoteUserspaceDataplane', () => {
 
   it('fails every pending call when the agent dies, with its stderr, and calls made before it is restarted', async () => {
     const dataplane = openRemoteUserspaceDataplane({ log: silentLogger(), spawnAgent: fakeAgent() });
-    const setup = dataplane.setup().then(() => undefined, (error: unknown) => error);
-    const dying = dataplane.observe('die').then(() => undefined, (error: unknown) => error);
+    const setup = dataplane.setup().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const dying = dataplane.observe('die').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const [setupError, dyingError] = await Promise.all([setup, dying]);
     for (const error of [setupError, dyingError]) {
       expect(isKpxError(error, 'KPX_ERR_EXEC')).toBe(true);
@@ -130,7 +142,16 @@ describe('openRemoteUserspaceDataplane', () => {
     await dataplane.apply(plan);
     await expect(dataplane.observe('die')).rejects.toMatchObject({ code: 'KPX_ERR_EXEC' });
     // Served by the second agent, which got setup (1) and the plan (2) before this call (3).
-    await expect.poll(() => dataplane.observe().then((echo) => (echo as unknown as Echo).received, () => 'dead'), { timeout: 5_000 }).toBe(3);
+    await expect
+      .poll(
+        () =>
+          dataplane.observe().then(
+            (echo) => (echo as unknown as Echo).received,
+            () => 'dead',
+          ),
+        { timeout: 5_000 },
+      )
+      .toBe(3);
     expect(children).toHaveLength(2);
     expect(children[0]?.exitCode).toBe(3);
     await dataplane.close();
