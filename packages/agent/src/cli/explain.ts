@@ -78,7 +78,14 @@ function extractOwnFlags(argv: readonly string[]): ExplainArgs | string {
   return { mode, client, filenames, rest };
 }
 
-async function readObjects(args: ExplainArgs, commandLine: CommandLine, namespace: string, name: string, nodeName: string, io: CommandIO): Promise<RawObject[] | number> {
+async function readObjects(
+  args: ExplainArgs,
+  commandLine: CommandLine,
+  namespace: string,
+  name: string,
+  nodeName: string,
+  io: CommandIO,
+): Promise<RawObject[] | number> {
   if (args.filenames.length > 0) {
     const loaded = await loadObjects(args.filenames, io.stdin);
     for (const error of loaded.errors) io.stderr.write(`kpx explain: ${formatLoadError(error)}\n`);
@@ -87,7 +94,10 @@ async function readObjects(args: ExplainArgs, commandLine: CommandLine, namespac
   }
   const { config, options } = commandLine.resolved;
   const fetched = await fetchServiceObjects(
-    { ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }), ...(options.master === '' ? {} : { masterUrl: options.master }) },
+    {
+      ...(config.clientConnection.kubeconfig === '' ? {} : { kubeconfigPath: config.clientConnection.kubeconfig }),
+      ...(options.master === '' ? {} : { masterUrl: options.master }),
+    },
     namespace,
     name,
     nodeName,
@@ -109,12 +119,19 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 async function conntrackTowards(exec: Exec, port: ServicePort): Promise<Reading> {
   const proto = port.protocol.toLowerCase();
-  const queries = [...[port.clusterIP, ...port.externalIPs, ...port.loadBalancerVIPs].filter((ip) => ip !== '').map((ip) => ['-d', ip]), ...(port.nodePort === 0 ? [] : [['--dport', String(port.nodePort)]])];
+  const queries = [
+    ...[port.clusterIP, ...port.externalIPs, ...port.loadBalancerVIPs].filter((ip) => ip !== '').map((ip) => ['-d', ip]),
+    ...(port.nodePort === 0 ? [] : [['--dport', String(port.nodePort)]]),
+  ];
   // conntrack lists IPv4 unless told otherwise.
   const family = port.clusterIP.includes(':') ? ['-f', 'ipv6'] : [];
   const lines = new Set<string>();
   for (const query of queries) {
-    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query, ...family], timeoutMs: 10_000 }).catch((error: unknown) => ({ exitCode: -1, stdout: '', stderr: messageOf(error) }));
+    const result = await exec({ file: 'conntrack', args: ['-L', '-p', proto, ...query, ...family], timeoutMs: 10_000 }).catch((error: unknown) => ({
+      exitCode: -1,
+      stdout: '',
+      stderr: messageOf(error),
+    }));
     if (result.exitCode !== 0 && result.stdout === '') {
       const cause = `conntrack -L failed: ${result.stderr.trim().split('\n')[0] ?? ''}`;
       return { text: `(${cause})`, error: cause };
@@ -132,6 +149,29 @@ async function observe(dataplane: Dataplane<unknown>, port: ServicePort): Promis
   } catch (error) {
     return { text: `(could not read: ${messageOf(error)})`, error: messageOf(error) };
   }
+}
+
+interface ObservationSources {
+  readonly dataplane: Dataplane<unknown>;
+  readonly hereExec: Exec;
+  readonly modeName: string;
+  readonly where: string;
+  /** Collects what could not be read, each cause named. */
+  readonly unread: string[];
+}
+
+/** Each port's programmed rules and conntrack entries, as read now. */
+async function observePorts(ports: readonly ServicePort[], sources: ObservationSources): Promise<PortObservation[]> {
+  const { dataplane, hereExec, modeName, where, unread } = sources;
+  const observations: PortObservation[] = [];
+  for (const port of ports) {
+    const rules = await observe(dataplane, port);
+    const conntrack = await conntrackTowards(hereExec, port);
+    observations.push({ port, rules: rules.text, conntrack: conntrack.text });
+    if (rules.error !== undefined) unread.push(`the ${modeName} rules of ${port.servicePortName} (${where}): ${rules.error}`);
+    if (conntrack.error !== undefined) unread.push(`the conntrack entries towards ${port.servicePortName} (${where}): ${conntrack.error}`);
+  }
+  return observations;
 }
 
 export async function runExplain(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -173,7 +213,8 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
     const builds = modelConfigs.map((modelConfig) => ({ ipFamily: modelConfig.ipFamily, modelConfig, ...buildDesiredState(cluster, modelConfig) }));
     const problems = builds.length === 1 ? (builds[0]?.problems ?? []) : mergeFamilyProblems(builds);
     for (const problem of problems) if (problem.namespace === namespace && problem.name === name) io.stderr.write(`${formatProblem(problem)}\n`);
-    const portsOf = (state: DesiredState): ServicePort[] => [...state.servicePorts.values()].filter((port) => port.namespace === namespace && port.name === name);
+    const portsOf = (state: DesiredState): ServicePort[] =>
+      [...state.servicePorts.values()].filter((port) => port.namespace === namespace && port.name === name);
     if (builds.every((build) => portsOf(build.state).length === 0)) {
       io.stderr.write(`kpx explain: kpx has no port of service ${namespace}/${name} (not found, invalid, or without a usable port)\n`);
       return EXIT.objectsSkipped;
@@ -197,14 +238,7 @@ export async function runExplain(argv: readonly string[], io: CommandIO): Promis
         localhostNodePorts: modelConfig.localhostNodePorts,
         nodePortAddresses: nodePortAddressesOf(state.node),
       });
-      const observations: PortObservation[] = [];
-      for (const port of ports) {
-        const rules = await observe(dataplane, port);
-        const conntrack = await conntrackTowards(hereExec, port);
-        observations.push({ port, rules: rules.text, conntrack: conntrack.text });
-        if (rules.error !== undefined) unread.push(`the ${mode.name} rules of ${port.servicePortName} (${where}): ${rules.error}`);
-        if (conntrack.error !== undefined) unread.push(`the conntrack entries towards ${port.servicePortName} (${where}): ${conntrack.error}`);
-      }
+      const observations = await observePorts(ports, { dataplane, hereExec, modeName: mode.name, where, unread });
       await dataplane.close();
       if (builds.length > 1) io.stdout.write(`${familyHeader(ipFamily)}\n`);
       io.stdout.write(formatExplain(state.node, observations, clientFamily === ipFamily ? args.client : undefined, mode.name, where));

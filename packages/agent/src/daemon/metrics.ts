@@ -42,45 +42,62 @@ function gauge<L extends string>(name: string, help: string, labelNames: readonl
 
 function createKubeProxyMetrics() {
   return {
-    syncDuration: histogram(
-      'kubeproxy_sync_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds'), SYNC_BUCKETS, FAMILY),
+    syncDuration: histogram('kubeproxy_sync_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds'), SYNC_BUCKETS, FAMILY),
     syncFullDuration: histogram(
-      'kubeproxy_sync_full_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds for full resyncs'), SYNC_BUCKETS, FAMILY),
+      'kubeproxy_sync_full_proxy_rules_duration_seconds',
+      alpha('SyncProxyRules latency in seconds for full resyncs'),
+      SYNC_BUCKETS,
+      FAMILY,
+    ),
     syncPartialDuration: histogram(
-      'kubeproxy_sync_partial_proxy_rules_duration_seconds', alpha('SyncProxyRules latency in seconds for partial resyncs'), SYNC_BUCKETS, FAMILY),
-    lastSyncTimestamp: gauge(
-      'kubeproxy_sync_proxy_rules_last_timestamp_seconds', alpha('The last time proxy rules were successfully synced'), FAMILY),
-    lastQueuedTimestamp: gauge(
-      'kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds', alpha('The last time a sync of proxy rules was queued'), FAMILY),
+      'kubeproxy_sync_partial_proxy_rules_duration_seconds',
+      alpha('SyncProxyRules latency in seconds for partial resyncs'),
+      SYNC_BUCKETS,
+      FAMILY,
+    ),
+    lastSyncTimestamp: gauge('kubeproxy_sync_proxy_rules_last_timestamp_seconds', alpha('The last time proxy rules were successfully synced'), FAMILY),
+    lastQueuedTimestamp: gauge('kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds', alpha('The last time a sync of proxy rules was queued'), FAMILY),
     networkProgramming: histogram(
-      'kubeproxy_network_programming_duration_seconds', alpha('In Cluster Network Programming Latency in seconds'),
-      NETWORK_PROGRAMMING_BUCKETS, FAMILY),
+      'kubeproxy_network_programming_duration_seconds',
+      alpha('In Cluster Network Programming Latency in seconds'),
+      NETWORK_PROGRAMMING_BUCKETS,
+      FAMILY,
+    ),
     endpointChangesPending: gauge('kubeproxy_sync_proxy_rules_endpoint_changes_pending', alpha('Pending proxy rules Endpoint changes')),
     endpointChangesTotal: counter('kubeproxy_sync_proxy_rules_endpoint_changes_total', alpha('Cumulative proxy rules Endpoint changes')),
     serviceChangesPending: gauge('kubeproxy_sync_proxy_rules_service_changes_pending', alpha('Pending proxy rules Service changes')),
     serviceChangesTotal: counter('kubeproxy_sync_proxy_rules_service_changes_total', alpha('Cumulative proxy rules Service changes')),
-    restoreFailures: counter(
-      'kubeproxy_sync_proxy_rules_iptables_restore_failures_total', alpha('Cumulative proxy iptables restore failures'), FAMILY),
+    restoreFailures: counter('kubeproxy_sync_proxy_rules_iptables_restore_failures_total', alpha('Cumulative proxy iptables restore failures'), FAMILY),
     partialRestoreFailures: counter(
-      'kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total', alpha('Cumulative proxy iptables partial restore failures'), FAMILY),
-    iptablesRulesTotal: gauge(
-      'kubeproxy_sync_proxy_rules_iptables_total', alpha('Total number of iptables rules owned by kube-proxy'), ['ip_family', 'table']),
-    iptablesRulesLast: gauge(
-      'kubeproxy_sync_proxy_rules_iptables_last', alpha('Number of iptables rules written by kube-proxy in last sync'), ['ip_family', 'table']),
-    nftablesSyncFailures: counter(
-      'kubeproxy_sync_proxy_rules_nftables_sync_failures_total', alpha('Cumulative proxy nftables sync failures'), FAMILY),
-    nftablesCleanupFailures: counter(
-      'kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', alpha('Cumulative proxy nftables cleanup failures'), FAMILY),
+      'kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total',
+      alpha('Cumulative proxy iptables partial restore failures'),
+      FAMILY,
+    ),
+    iptablesRulesTotal: gauge('kubeproxy_sync_proxy_rules_iptables_total', alpha('Total number of iptables rules owned by kube-proxy'), ['ip_family', 'table']),
+    iptablesRulesLast: gauge('kubeproxy_sync_proxy_rules_iptables_last', alpha('Number of iptables rules written by kube-proxy in last sync'), [
+      'ip_family',
+      'table',
+    ]),
+    nftablesSyncFailures: counter('kubeproxy_sync_proxy_rules_nftables_sync_failures_total', alpha('Cumulative proxy nftables sync failures'), FAMILY),
+    nftablesCleanupFailures: counter('kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total', alpha('Cumulative proxy nftables cleanup failures'), FAMILY),
     healthzTotal: counter('kubeproxy_proxy_healthz_total', alpha('Cumulative proxy healthz HTTP status'), ['code']),
     livezTotal: counter('kubeproxy_proxy_livez_total', alpha('Cumulative proxy livez HTTP status'), ['code']),
-    noLocalEndpoints: gauge(
-      'kubeproxy_sync_proxy_rules_no_local_endpoints_total', alpha('Number of services with a Local traffic policy and no endpoints'),
-      ['ip_family', 'traffic_policy']),
+    noLocalEndpoints: gauge('kubeproxy_sync_proxy_rules_no_local_endpoints_total', alpha('Number of services with a Local traffic policy and no endpoints'), [
+      'ip_family',
+      'traffic_policy',
+    ]),
     // Buckets not confirmed against upstream source (only its metrics reference was at hand).
     conntrackReconcileDuration: histogram(
-      'kubeproxy_conntrack_reconciler_sync_duration_seconds', alpha('ReconcileConntrackFlowsLatency latency in seconds'), SYNC_BUCKETS, FAMILY),
+      'kubeproxy_conntrack_reconciler_sync_duration_seconds',
+      alpha('ReconcileConntrackFlowsLatency latency in seconds'),
+      SYNC_BUCKETS,
+      FAMILY,
+    ),
     conntrackDeletedEntries: counter(
-      'kubeproxy_conntrack_reconciler_deleted_entries_total', alpha('Cumulative conntrack flows deleted by conntrack reconciler'), FAMILY),
+      'kubeproxy_conntrack_reconciler_deleted_entries_total',
+      alpha('Cumulative conntrack flows deleted by conntrack reconciler'),
+      FAMILY,
+    ),
   };
 }
 
@@ -95,12 +112,14 @@ function createKpxMetrics() {
     ),
     watchRestarts: counter('kpx_watch_restarts_total', 'List/watch loops restarted after a failure or an expired resourceVersion', ['resource']),
     watchDecodeErrors: counter(
-      'kpx_watch_decode_errors_total', 'Watch events and listed objects dropped: undecodable, of another kind, or without name or resourceVersion', ['resource', 'reason']),
+      'kpx_watch_decode_errors_total',
+      'Watch events and listed objects dropped: undecodable, of another kind, or without name or resourceVersion',
+      ['resource', 'reason'],
+    ),
     invalidObjectsSkipped: counter('kpx_invalid_objects_skipped_total', 'Invalid API objects skipped whole, counted once per object version', ['kind']),
     applyRetries: counter('kpx_apply_retries_total', 'Syncs retried after a failed apply', FAMILY),
     // Upstream counts nothing for its platformCleanup (only the iptables restores inside it).
-    leftoverCleanupFailures: counter(
-      'kpx_leftover_cleanup_failures_total', "Steps of another mode's leftover cleanup that failed at start", ['mode']),
+    leftoverCleanupFailures: counter('kpx_leftover_cleanup_failures_total', "Steps of another mode's leftover cleanup that failed at start", ['mode']),
     rulesFlushed: counter('kpx_rules_flushed_total', 'Times kpx found its rules flushed or deleted by someone else (a full sync followed)', FAMILY),
   };
 }
@@ -109,13 +128,32 @@ type KubeProxyMetrics = ReturnType<typeof createKubeProxyMetrics>;
 
 /** Upstream's RegisterMetrics(mode): the core set, plus what each dataplane has. */
 function metricsForMode(mode: ModeName, m: KubeProxyMetrics): Metric[] {
-  const core: Metric[] = [m.syncDuration, m.lastQueuedTimestamp, m.lastSyncTimestamp, m.endpointChangesPending, m.endpointChangesTotal,
-    m.serviceChangesPending, m.serviceChangesTotal, m.healthzTotal, m.livezTotal, m.networkProgramming, m.noLocalEndpoints];
+  const core: Metric[] = [
+    m.syncDuration,
+    m.lastQueuedTimestamp,
+    m.lastSyncTimestamp,
+    m.endpointChangesPending,
+    m.endpointChangesTotal,
+    m.serviceChangesPending,
+    m.serviceChangesTotal,
+    m.healthzTotal,
+    m.livezTotal,
+    m.networkProgramming,
+    m.noLocalEndpoints,
+  ];
   const conntrack: Metric[] = [m.conntrackReconcileDuration, m.conntrackDeletedEntries];
   switch (mode) {
     case 'iptables':
-      return [...core, m.syncFullDuration, m.syncPartialDuration, m.restoreFailures, m.partialRestoreFailures,
-        m.iptablesRulesTotal, m.iptablesRulesLast, ...conntrack];
+      return [
+        ...core,
+        m.syncFullDuration,
+        m.syncPartialDuration,
+        m.restoreFailures,
+        m.partialRestoreFailures,
+        m.iptablesRulesTotal,
+        m.iptablesRulesLast,
+        ...conntrack,
+      ];
     case 'ipvs':
       return [...core, m.restoreFailures, ...conntrack];
     case 'nftables':
@@ -178,6 +216,7 @@ export interface ProxyMetricsOptions {
   readonly processMetrics?: boolean;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one line per metric kube-proxy exposes, bound to one registry; splitting it would scatter the names.
 export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
   const clock = options.clock ?? { now: () => Date.now() };
   const registry = new Registry();
@@ -190,7 +229,17 @@ export function createProxyMetrics(options: ProxyMetricsOptions): ProxyMetrics {
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   kpx.mode.set({ mode: options.mode }, 1);
   const [major = '', minor = ''] = KPX_VERSION.split('.');
-  kpx.buildInfo.set({ major, minor, git_version: `v${KPX_VERSION}`, kube_proxy_version: KUBE_PROXY_VERSION, runtime_version: process.version, platform: `${process.platform}/${process.arch}` }, 1);
+  kpx.buildInfo.set(
+    {
+      major,
+      minor,
+      git_version: `v${KPX_VERSION}`,
+      kube_proxy_version: KUBE_PROXY_VERSION,
+      runtime_version: process.version,
+      platform: `${process.platform}/${process.arch}`,
+    },
+    1,
+  );
   const nowSeconds = (): number => clock.now() / 1000;
 
   const metrics: ProxyMetrics = {

@@ -64,6 +64,7 @@ export function renderServiceHealthBody(service: { namespace: string; name: stri
   ].join('\n');
 }
 
+// eslint-disable-next-line max-lines-per-function -- the servers by port and their pending opens are shared by its small methods.
 export function createServiceHealthServers(options: ServiceHealthServersOptions): ServiceHealthServers {
   const instances = new Map<string, Instance>();
   const hosts: readonly (string | undefined)[] = options.listenAddresses.length === 0 ? [undefined] : options.listenAddresses;
@@ -84,16 +85,19 @@ export function createServiceHealthServers(options: ServiceHealthServersOptions)
     const identity = { namespace: service.namespace, name: service.name };
     try {
       for (const host of hosts) {
-        const server = await listenHttp((_request, response) => {
-          const count = instance.localEndpoints;
-          const proxyHealthy = options.isProxyHealthy();
-          response.writeHead(count !== 0 && proxyHealthy ? 200 : 503, {
-            'Content-Type': 'application/json',
-            'X-Content-Type-Options': 'nosniff',
-            'X-Load-Balancing-Endpoint-Weight': String(count),
-          });
-          response.end(renderServiceHealthBody(identity, count, proxyHealthy));
-        }, { host, port: service.healthCheckNodePort });
+        const server = await listenHttp(
+          (_request, response) => {
+            const count = instance.localEndpoints;
+            const proxyHealthy = options.isProxyHealthy();
+            response.writeHead(count !== 0 && proxyHealthy ? 200 : 503, {
+              'Content-Type': 'application/json',
+              'X-Content-Type-Options': 'nosniff',
+              'X-Load-Balancing-Endpoint-Weight': String(count),
+            });
+            response.end(renderServiceHealthBody(identity, count, proxyHealthy));
+          },
+          { host, port: service.healthCheckNodePort },
+        );
         instance.servers.push(server);
       }
     } catch (error) {
