@@ -76,6 +76,19 @@ describe('kpx render: input and output', () => {
     expect(result.stdout).toContain('default/web:http');
   });
 
+  it('names the line and column of a syntax error, and exits 3 when the only input has nothing usable', async () => {
+    const broken = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {app: [web}\n';
+    const only = await render(['-f', '-', '--hostname-override', 'node-a'], broken);
+    expect(only.exitCode).toBe(EXIT.runtimeFailure);
+    expect(only.stderr).toMatch(/^skipped: stdin:5:\d+: document 1: not valid YAML: /m);
+    expect(only.stdout).toBe('');
+    // Beside a usable document it is one skipped document among others: exit 1.
+    const good = 'apiVersion: v1\nkind: Service\nmetadata: {name: ok, namespace: default}\nspec: {clusterIP: 10.96.0.9, ports: [{port: 80}]}\n';
+    const mixed = await render(['-f', '-', '--hostname-override', 'node-a'], `${good}---\n${broken}`);
+    expect(mixed.exitCode).toBe(EXIT.objectsSkipped);
+    expect(mixed.stderr).toMatch(/^skipped: stdin:10:\d+: document 2: not valid YAML: /m);
+  });
+
   it("skips one endpoint of another family, serves the slice's others, and still exits 1", async () => {
     const slice = {
       apiVersion: 'discovery.k8s.io/v1',

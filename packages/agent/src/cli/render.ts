@@ -25,7 +25,7 @@ touching nothing. Invalid objects (or invalid endpoints of a slice) are reported
 skipped; the rest is rendered.
 A node with IPs of both families (Node addresses, --bind-address, --node-ip IPv4,IPv6) is
 rendered dual-stack: an IPv4 section and an IPv6 section, each under a "# IPv4" / "# IPv6" line.
-Exit status: 0 ok, 1 some objects or endpoints skipped, 2 unusable arguments, 3 input could not be read.`;
+Exit status: 0 ok, 1 some objects or endpoints skipped, 2 unusable arguments, 3 input could not be read, or none of it parsed.`;
 
 export async function runRender(argv: readonly string[], io: CommandIO): Promise<number> {
   const commandLine = await readCommandLine(argv, io);
@@ -76,6 +76,8 @@ async function buildFromInput(commandLine: CommandLine, io: CommandIO) {
   const loaded = await loadObjects(options.filenames, io.stdin, { recursive: options.recursive });
   for (const error of loaded.errors) io.stderr.write(`${describeLoadError(error)}\n`);
   if (loaded.errors.some((error) => error.unreadable)) return EXIT.runtimeFailure;
+  // Nothing usable at all (the only input does not parse): no object was skipped, none was there.
+  if (loaded.errors.length > 0 && loaded.objects.length === 0) return EXIT.runtimeFailure;
 
   const machineHostname = osHostname();
   const cluster = splitClusterObjects(loaded.objects, resolveNodeName(config, machineHostname));

@@ -23,6 +23,9 @@ export interface LoadError {
   readonly reason: string;
   /** The source could not be read at all (a runtime failure, not bad input). */
   readonly unreadable: boolean;
+  /** Where a syntax error is, 1-based, within the whole source. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 export interface ParsedObjects {
@@ -59,8 +62,10 @@ export function parseObjectsText(text: string, source: string, budget: DocumentB
       break;
     }
     index++;
-    if ('error' in content) result.errors.push({ source, document: content.whole ? undefined : index, reason: content.error, unreadable: false });
-    else addDocument(content, source, index, result);
+    if ('error' in content) {
+      const at = content.line === undefined ? {} : { line: content.line, column: content.column ?? 1 };
+      result.errors.push({ source, document: content.whole ? undefined : index, reason: content.error, unreadable: false, ...at });
+    } else addDocument(content, source, index, result);
   }
   return result;
 }
@@ -72,22 +77,42 @@ const EMPTY: DocumentContent = Object.freeze({ value: null });
 /** Each document decoded as it is reached, so only one document's parse state is alive. */
 function* decodeYAMLDocuments(text: string): Generator<DocumentContent> {
   if (!canSplitYAMLDocuments(text)) {
-    yield* yamlDocuments(text);
+    yield* yamlDocuments(text, 0);
     return;
   }
+  // The documents are slices of `text` in order: each one's first line, for its errors.
+  let position = 0;
+  let lines = 0;
   for (const document of splitYAMLDocuments(text)) {
+    const start = text.indexOf(document, position);
+    lines += countNewlines(text, position, start);
+    position = start;
     if (EMPTY_DOCUMENT.test(document)) {
       yield EMPTY;
       continue;
     }
     const fast = decodePlainYAML(document);
     if (fast !== undefined && fast.length === 1) yield fast[0]!;
-    else yield* yamlDocuments(document);
+    else yield* yamlDocuments(document, lines);
   }
 }
 
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/** 1-based line and column of `offset` in `text`, the text's first line being line `firstLine + 1`. */
+function positionOf(text: string, offset: number, firstLine: number): { line: number; column: number } {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return { line: firstLine + countNewlines(text, 0, offset) + 1, column: offset - lineStart + 1 };
+}
+
+/** `in.yaml:5:4: document 1: not valid YAML: …`: the place of a syntax error as editors read it. */
 export function formatLoadError(error: LoadError): string {
-  return error.document === undefined ? `${error.source}: ${error.reason}` : `${error.source}: document ${error.document}: ${error.reason}`;
+  const where = error.line === undefined ? error.source : `${error.source}:${error.line}:${error.column ?? 1}`;
+  return error.document === undefined ? `${where}: ${error.reason}` : `${where}: document ${error.document}: ${error.reason}`;
 }
 
 function tryJSON(text: string): { value: unknown } | undefined {
@@ -100,7 +125,7 @@ function tryJSON(text: string): { value: unknown } | undefined {
   }
 }
 
-type DocumentContent = { value: unknown } | { error: string; whole?: boolean };
+type DocumentContent = { value: unknown } | { error: string; whole?: boolean; line?: number; column?: number };
 
 /** Nesting far beyond any Kubernetes object, far below what could exhaust the stack. */
 const MAX_PLAIN_DEPTH = 64;
@@ -134,25 +159,28 @@ export function decodePlainYAML(text: string): DocumentContent[] | undefined {
  * composed one at a time from the token stream, so only one document's syntax tree is alive.
  */
 export function parseYAMLDocuments(text: string): DocumentContent[] {
-  return [...yamlDocuments(text)];
+  return [...yamlDocuments(text, 0)];
 }
 
-function* yamlDocuments(text: string): Generator<DocumentContent> {
+/** `firstLine`: how many lines of the source come before `text` (for the errors' places). */
+function* yamlDocuments(text: string, firstLine: number): Generator<DocumentContent> {
   try {
     const composer = new Composer({ uniqueKeys: true, prettyErrors: false });
     for (const document of composer.compose(new Parser().parse(text))) {
-      if (document.errors.length > 0) {
-        yield { error: `not valid YAML: ${firstLine(document.errors[0]?.message)}` };
+      const [syntaxError] = document.errors;
+      if (syntaxError !== undefined) {
+        const at = positionOf(text, syntaxError.pos[0], firstLine);
+        yield { error: `not valid YAML: ${firstLineOf(syntaxError.message)}`, ...at };
         continue;
       }
       try {
         yield { value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
       } catch (error) {
-        yield { error: `cannot be decoded: ${firstLine((error as Error).message)}` };
+        yield { error: `cannot be decoded: ${firstLineOf((error as Error).message)}` };
       }
     }
   } catch (error) {
-    yield { error: `cannot be parsed: ${firstLine((error as Error).message)}`, whole: true };
+    yield { error: `cannot be parsed: ${firstLineOf((error as Error).message)}`, whole: true };
   }
 }
 
@@ -206,6 +234,6 @@ function isList(object: Record<string, unknown>): boolean {
   return typeof object.kind === 'string' && object.kind.endsWith('List') && 'items' in object;
 }
 
-function firstLine(message: string | undefined): string {
+function firstLineOf(message: string | undefined): string {
   return (message ?? 'unknown error').split('\n')[0] ?? '';
 }
