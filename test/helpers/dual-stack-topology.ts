@@ -50,10 +50,26 @@ export async function addIPv6(exec: Exec, topology: Topology): Promise<DualStack
   await ip(exec, '-n', topology.node.netns, '-6', 'route', 'add', SERVICE_CIDR_V6, 'via', addresses.remoteNode);
   await ip(exec, '-n', topology.remoteNode.netns, '-6', 'route', 'add', 'unreachable', SERVICE_CIDR_V6);
   for (const node of [topology.node.netns, topology.remoteNode.netns]) await execSysctl(execInNetns(exec, node)).write('net.ipv6.conf.all.forwarding', '1');
-  // Neighbour discovery is multicast: with the bridges' MLD snooping on, a pod's solicited-node
-  // group can be unknown to its bridge for its first second, its first solicitations lost and the
-  // first connections to it timed out (seen: 8 of 45 in a row). No querier runs here: flood instead.
-  for (const node of [topology.node.netns, topology.remoteNode.netns])
-    await ip(exec, '-n', node, 'link', 'set', 'cbr0', 'type', 'bridge', 'mcast_snooping', '0');
+  await waitForLinkLocalAddresses(exec, topology.namespaces);
   return addresses;
+}
+
+/**
+ * Waits until no namespace has a tentative IPv6 address. The global addresses are `nodad`, but
+ * each interface's link-local one still runs duplicate address detection for about a second,
+ * and until it ends the node has no source for the neighbour solicitations of traffic it
+ * forwards: the first connections to the remote node's pods timed out.
+ */
+async function waitForLinkLocalAddresses(exec: Exec, namespaces: readonly string[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tentative: string[] = [];
+    for (const netns of namespaces) {
+      const shown = await exec({ file: 'ip', args: ['-n', netns, '-6', 'addr', 'show', 'tentative'] });
+      if (shown.stdout.trim() !== '') tentative.push(netns);
+    }
+    if (tentative.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`IPv6 addresses still tentative after ${timeoutMs} ms in ${tentative.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
