@@ -13,8 +13,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import { realExec } from '@kpx/agent/sys/exec.ts';
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
-import { makeNode, makeService } from '../helpers/k8s-builders.ts';
-import { familySlice as slice, synced, v6Service } from '../helpers/dual-stack-objects.ts';
+import { makeService } from '../helpers/k8s-builders.ts';
+import { dualStackNode, dualStackRunArgs, familySlice as slice, synced, v6Service, waitForBothFamilies } from '../helpers/dual-stack-objects.ts';
 import { ECHO_PORT } from '../helpers/topology-objects.ts';
 import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
 import { addIPv6, CLUSTER_CIDR_V6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
@@ -80,14 +80,7 @@ for (const { mode, tool, when, extra } of MODES) {
       pods = topology.pods;
       await topology.startEchoServers([ECHO_PORT], { ipv6: true });
       api = await startApiServer();
-      await api.create(
-        makeNode('node', (node) => {
-          node.status.addresses = [
-            { type: 'InternalIP', address: topology.node.ip },
-            { type: 'InternalIP', address: v6.node },
-          ];
-        }),
-      );
+      await api.create(dualStackNode(topology, v6));
       await api.create(webService());
       await api.create(slice('web', 'IPv4', 'TCP', pods, v6));
       await api.create(slice('web', 'IPv6', 'TCP', pods, v6));
@@ -107,28 +100,11 @@ for (const { mode, tool, when, extra } of MODES) {
       failingShim(shimDirectory, tool, marker, when);
       const healthzAddress = `127.0.0.1:${await freePort()}`;
       healthz = `http://${healthzAddress}/healthz`;
-      daemon = spawnKpxRun(
-        [
-          '--master',
-          api.url,
-          '--hostname-override',
-          'node',
-          '--proxy-mode',
-          mode,
-          '--netns',
-          topology.node.netns,
-          '--cluster-cidr',
-          `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
-          '--healthz-bind-address',
-          healthzAddress,
-          '--metrics-bind-address',
-          `127.0.0.1:${await freePort()}`,
-          ...extra,
-        ],
-        { PATH: `${shimDirectory}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin` },
-      );
-      await daemon.waitForLog(synced('IPv4'));
-      await daemon.waitForLog(synced('IPv6'));
+      const servers = { healthz: healthzAddress, metrics: `127.0.0.1:${await freePort()}` };
+      daemon = spawnKpxRun([...dualStackRunArgs(api.url, mode, topology, servers), ...extra], {
+        PATH: `${shimDirectory}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`,
+      });
+      await waitForBothFamilies(daemon);
     });
 
     afterAll(async () => {

@@ -10,11 +10,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
 import { ip } from '@kpx/lab/netns-wiring.ts';
-import { makeNode } from '../helpers/k8s-builders.ts';
 import type { Attempt } from '../helpers/probe-client.ts';
-import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
-import { addIPv6, CLUSTER_CIDR_V6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
-import { familySlice, synced, v6Service } from '../helpers/dual-stack-objects.ts';
+import { buildTopology, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { addIPv6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
+import { dualStackNode, dualStackRunArgs, familySlice, synced, v6Service, waitForBothFamilies } from '../helpers/dual-stack-objects.ts';
 import { ECHO_PORT } from '../helpers/topology-objects.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, startProber, waitForSample, type DaemonProcess } from '../daemon/run-daemon-process.ts';
@@ -54,14 +53,7 @@ async function createObjects(api: Awaited<ReturnType<typeof startApiServer>>, to
   const pods = topology.pods;
   const [podA, podB] = pods;
   const slice = (service: string, protocol: 'TCP' | 'UDP', backends: readonly TopologyPod[]) => familySlice(service, 'IPv6', protocol, backends, v6);
-  await api.create(
-    makeNode('node', (node) => {
-      node.status.addresses = [
-        { type: 'InternalIP', address: topology.node.ip },
-        { type: 'InternalIP', address: v6.node },
-      ];
-    }),
-  );
+  await api.create(dualStackNode(topology, v6));
   await api.create(v6Service('web6', WEB, 'TCP', 80));
   await api.create(slice('web6', 'TCP', pods));
   await api.create(v6Service('dns6', DNS, 'UDP', 53));
@@ -119,28 +111,9 @@ for (const { label, mode, backend } of MODES) {
       await topology.startEchoServers([ECHO_PORT], { ipv6: true });
       api = await startApiServer();
       await createObjects(api, topology, v6);
-      daemon = spawnKpxRun([
-        '--master',
-        api.url,
-        '--hostname-override',
-        'node',
-        '--proxy-mode',
-        mode,
-        '--netns',
-        topology.node.netns,
-        '--cluster-cidr',
-        `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
-        '--iptables-min-sync-period',
-        '100ms',
-        '--iptables-sync-period',
-        '30s',
-        '--healthz-bind-address',
-        `127.0.0.1:${await freePort()}`,
-        '--metrics-bind-address',
-        `127.0.0.1:${await freePort()}`,
-      ]);
-      await daemon.waitForLog(synced('IPv4'));
-      await daemon.waitForLog(synced('IPv6'));
+      const servers = { healthz: `127.0.0.1:${await freePort()}`, metrics: `127.0.0.1:${await freePort()}` };
+      daemon = spawnKpxRun([...dualStackRunArgs(api.url, mode, topology, servers), '--iptables-min-sync-period', '100ms', '--iptables-sync-period', '30s']);
+      await waitForBothFamilies(daemon);
     });
 
     afterAll(async () => {

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer } from '@kpx/apiserver/server.ts';
 import { execOk, realExec } from '@kpx/agent/sys/exec.ts';
 import { SERVICE_INTERFACE } from '@kpx/agent/modes/userspace/service-interface.ts';
-import { makeNode, makeService } from '../helpers/k8s-builders.ts';
+import { makeService } from '../helpers/k8s-builders.ts';
 import { ECHO_PORT, echoService } from '../helpers/topology-objects.ts';
-import { buildTopology, CLUSTER_CIDR, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
-import { addIPv6, CLUSTER_CIDR_V6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
-import { familySlice, synced, v6Service } from '../helpers/dual-stack-objects.ts';
+import { buildTopology, countByPod, uniquePrefix, type Topology, type TopologyPod } from '../helpers/topology.ts';
+import { addIPv6, type DualStackAddresses } from '../helpers/dual-stack-topology.ts';
+import { dualStackNode, dualStackRunArgs, familySlice, synced, v6Service, waitForBothFamilies } from '../helpers/dual-stack-objects.ts';
 import { freePort } from '../daemon/free-port.ts';
 import { spawnKpxRun, type DaemonProcess } from '../daemon/run-daemon-process.ts';
 import { describeNeedingRoot } from '../helpers/needs-root.ts';
@@ -42,14 +42,7 @@ describeAsRoot('kpx run --proxy-mode userspace --netns serving IPv4 and IPv6 at 
     pods = topology.pods;
     await topology.startEchoServers([ECHO_PORT], { ipv6: true });
     api = await startApiServer();
-    await api.create(
-      makeNode('node', (node) => {
-        node.status.addresses = [
-          { type: 'InternalIP', address: topology.node.ip },
-          { type: 'InternalIP', address: v6.node },
-        ];
-      }),
-    );
+    await api.create(dualStackNode(topology, v6));
     await api.create(
       makeService('ns1', 'web', (svc) => {
         svc.spec.clusterIP = WEB_V4;
@@ -71,28 +64,15 @@ describeAsRoot('kpx run --proxy-mode userspace --netns serving IPv4 and IPv6 at 
         v6,
       ),
     );
+    const servers = { healthz: `127.0.0.1:${await freePort()}`, metrics: `127.0.0.1:${await freePort()}` };
     daemon = spawnKpxRun([
-      '--master',
-      api.url,
-      '--hostname-override',
-      'node',
-      '--proxy-mode',
-      'userspace',
-      '--netns',
-      topology.node.netns,
-      '--cluster-cidr',
-      `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`,
+      ...dualStackRunArgs(api.url, 'userspace', topology, servers),
       '--iptables-min-sync-period',
       '100ms',
       '--iptables-sync-period',
       '30s',
-      '--healthz-bind-address',
-      `127.0.0.1:${await freePort()}`,
-      '--metrics-bind-address',
-      `127.0.0.1:${await freePort()}`,
     ]);
-    await daemon.waitForLog(synced('IPv4'));
-    await daemon.waitForLog(synced('IPv6'));
+    await waitForBothFamilies(daemon);
   });
 
   afterAll(async () => {

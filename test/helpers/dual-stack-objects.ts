@@ -2,17 +2,41 @@
 // (dual-stack-topology.ts): single-family IPv6 Services and per-family EndpointSlices backed by
 // the pods' echo servers (namespace ns1), and the daemon log line of one family's sync.
 import type { RawObject } from '@kpx/agent/model/inputs.ts';
-import type { LogLine } from '../daemon/run-daemon-process.ts';
-import type { DualStackAddresses } from './dual-stack-topology.ts';
-import { makeEndpointSlice, makeService, type TestService } from './k8s-builders.ts';
+import type { DaemonProcess, LogLine } from '../daemon/run-daemon-process.ts';
+import { CLUSTER_CIDR_V6, type DualStackAddresses } from './dual-stack-topology.ts';
+import { makeEndpointSlice, makeNode, makeService, type TestService } from './k8s-builders.ts';
 import { ECHO_PORT } from './topology-objects.ts';
-import type { TopologyPod } from './topology.ts';
+import { CLUSTER_CIDR, type Topology, type TopologyPod } from './topology.ts';
 
 /** A successful (applied) sync of one family's proxier. */
 export const synced =
   (ipFamily: string) =>
   (line: LogLine): boolean =>
     line.msg === 'sync done' && line['applied'] === true && line['ipFamily'] === ipFamily;
+
+/** Resolves once the daemon has applied a sync of each family. */
+export async function waitForBothFamilies(daemon: DaemonProcess): Promise<void> {
+  await daemon.waitForLog(synced('IPv4'));
+  await daemon.waitForLog(synced('IPv6'));
+}
+
+/** The node's Node object, with an InternalIP of each family: what makes kpx serve both. */
+export function dualStackNode(topology: Topology, v6: DualStackAddresses): RawObject {
+  return makeNode('node', (node) => {
+    node.status.addresses = [
+      { type: 'InternalIP', address: topology.node.ip },
+      { type: 'InternalIP', address: v6.node },
+    ];
+  });
+}
+
+/** `kpx run` programming the topology's node in `mode` with both families' cluster CIDRs. */
+export function dualStackRunArgs(apiUrl: string, mode: string, topology: Topology, servers: { readonly healthz: string; readonly metrics: string }): string[] {
+  return [
+    ...['--master', apiUrl, '--hostname-override', 'node', '--proxy-mode', mode, '--netns', topology.node.netns],
+    ...['--cluster-cidr', `${CLUSTER_CIDR},${CLUSTER_CIDR_V6}`, '--healthz-bind-address', servers.healthz, '--metrics-bind-address', servers.metrics],
+  ];
+}
 
 /** An IPv6 single-stack Service with one port `p` to the echo servers; `mutate` adds the rest. */
 export function v6Service(name: string, clusterIP: string, protocol: 'TCP' | 'UDP', port: number, mutate: (svc: TestService) => void = () => {}): RawObject {
